@@ -1,0 +1,73 @@
+"""dose-planner: day-by-day dose titration and taper schedules from protocol files.
+
+For clinician review and education; not medical advice.
+
+    >>> import datetime as dt
+    >>> from planner import load_protocol, titrate, daily_frame
+    >>> schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
+    >>> daily_frame(schedule)[["date", "total_mg"]].head(1)
+
+Names are loaded on first use, so that ``import planner`` (and ``planner --help``) stays
+fast and never imports pandas or pydantic before they are needed.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load_protocol": "planner.api",
+    "titrate": "planner.api",
+    "taper": "planner.api",
+    "check_schedule": "planner.safety",
+    "SafetyReport": "planner.safety",
+    "daily_frame": "planner.table",
+    "to_frame": "planner.table",
+    "Schedule": "planner.schedule",
+    "DoseStep": "planner.schedule",
+    "Protocol": "planner.models",
+    "Product": "planner.models",
+    "Pace": "planner.models",
+    "load_library": "planner.protocols",
+    "PlannerError": "planner.errors",
+    "UnsafeScheduleError": "planner.errors",
+}
+
+if TYPE_CHECKING:
+    from planner.api import load_protocol, taper, titrate
+    from planner.errors import PlannerError, UnsafeScheduleError
+    from planner.models import Pace, Product, Protocol
+    from planner.protocols import load_library
+    from planner.safety import SafetyReport, check_schedule
+    from planner.schedule import DoseStep, Schedule
+    from planner.table import daily_frame, to_frame
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)
+
+
+__all__ = [
+    "DoseStep",
+    "Pace",
+    "PlannerError",
+    "Product",
+    "Protocol",
+    "SafetyReport",
+    "Schedule",
+    "UnsafeScheduleError",
+    "__version__",
+    "check_schedule",
+    "daily_frame",
+    "load_library",
+    "load_protocol",
+    "taper",
+    "titrate",
+    "to_frame",
+]

@@ -1,0 +1,92 @@
+"""The library's front door: keyword-only functions from protocol to checked schedule.
+
+``titrate`` and ``taper`` validate the inputs, build the schedule and run every safety
+check; a schedule that fails one is never returned. Each error a user can cause is a
+``PlannerError`` with a one-line message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from planner.engine import build_taper, build_titration
+from planner.models import Protocol, TaperRequest, TitrationRequest
+from planner.protocols import Library, load_library, validate_data
+from planner.safety import ensure_safe
+from planner.schedule import Schedule
+
+Amount = Decimal | int | str
+R = TypeVar("R", TitrationRequest, TaperRequest)
+
+
+def load_protocol(id_or_path: str | Path, *, library: Library | None = None) -> Protocol:
+    """A bundled protocol by id (``"panic-adult"``) or a protocol file by path."""
+    return (library or load_library()).protocol(id_or_path)
+
+
+def titrate(
+    protocol: Protocol,
+    *,
+    start: dt.date,
+    weight_kg: Amount | None = None,
+    age_years: int | None = None,
+    product: str | None = None,
+    target_mg_per_day: Amount | None = None,
+    step_mg_per_day: Amount | None = None,
+    interval_days: int | None = None,
+    hold_days: int | None = None,
+    library: Library | None = None,
+) -> Schedule:
+    """A checked titration schedule: start low, raise every interval, hold at the target.
+
+    Doses are given as ``Decimal``, ``int`` or text (``"0.5"``), never as float.
+    """
+    request = _validated(
+        TitrationRequest,
+        start=start,
+        patient=_patient(weight_kg, age_years),
+        product=product,
+        target_mg_per_day=target_mg_per_day,
+        step_mg_per_day=step_mg_per_day,
+        interval_days=interval_days,
+        hold_days=hold_days,
+    )
+    schedule = build_titration(protocol, request, library=library or load_library())
+    ensure_safe(schedule)
+    return schedule
+
+
+def taper(
+    protocol: Protocol,
+    *,
+    start: dt.date,
+    from_mg_per_day: Amount,
+    pace: str | None = None,
+    weight_kg: Amount | None = None,
+    age_years: int | None = None,
+    product: str | None = None,
+    library: Library | None = None,
+) -> Schedule:
+    """A checked taper schedule from the current daily dose to zero at a named pace."""
+    request = _validated(
+        TaperRequest,
+        start=start,
+        from_mg_per_day=from_mg_per_day,
+        patient=_patient(weight_kg, age_years),
+        product=product,
+        pace=pace,
+    )
+    schedule = build_taper(protocol, request, library=library or load_library())
+    ensure_safe(schedule)
+    return schedule
+
+
+def _patient(weight_kg: Amount | None, age_years: int | None) -> dict[str, Any]:
+    return {"weight_kg": weight_kg, "age_years": age_years}
+
+
+def _validated(model: type[R], **fields: Any) -> R:
+    return validate_data(fields, model, source="")

@@ -1,0 +1,276 @@
+"""The ``planner`` command: a thin click shell over the library.
+
+Each command parses its options, calls the library, prints, and writes outputs. Every
+``PlannerError`` and usage error becomes one line on stderr and exit code 2. The library
+is imported inside the commands, so ``planner --help`` loads neither pydantic nor pandas.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, NoReturn
+
+import click
+
+from planner import __version__
+
+if TYPE_CHECKING:
+    from planner.safety import SafetyReport
+    from planner.schedule import Schedule
+
+EXIT_INPUT_ERROR = 2
+
+
+class DecimalType(click.ParamType):
+    """An exact decimal number of mg or kg: '0.5' stays 0.5, never a binary float."""
+
+    name = "number"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Decimal):
+            return value
+        try:
+            number = Decimal(str(value).strip())
+        except InvalidOperation:
+            self.fail(f"{value!r} is not a number", param, ctx)
+        if not number.is_finite():
+            self.fail(f"{value!r} is not a finite number", param, ctx)
+        return number
+
+
+class IsoDate(click.ParamType):
+    """A calendar date as YYYY-MM-DD."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        try:
+            return dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a date as YYYY-MM-DD", param, ctx)
+
+
+NUMBER = DecimalType()
+DATE = IsoDate()
+OUTPUT = click.Path(dir_okay=False, path_type=Path)
+
+
+class PlannerGroup(click.Group):
+    """Reports every error as one line on stderr, with exit code 2 for bad input."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+        from planner.errors import PlannerError
+
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except PlannerError as error:
+            _fail(str(error))
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
+    click.echo(f"planner: error: {message}", err=True)
+    sys.exit(code)
+
+
+@click.group(cls=PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="planner")
+def cli() -> None:
+    """Day-by-day clonazePAM titration and taper schedules from reviewed protocol files.
+
+    Every schedule is checked against the protocol's safety rules before it is shown or
+    written. For clinician review and education; not medical advice.
+
+    \b
+    Example:
+        planner titrate panic-adult --start 2027-01-04 --csv panic.csv
+    """
+
+
+@cli.command()
+def protocols() -> None:
+    """List the bundled protocols, products and taper paces.
+
+    \b
+    Example:
+        planner protocols
+    """
+    from planner.protocols import load_library
+    from planner.render.listing import render_library
+
+    click.echo(render_library(load_library()))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Validate protocol, product and pace files; exit 2 if any is invalid.
+
+    Errors are reported as FILE::dotted.path: reason, one line each.
+
+    \b
+    Example:
+        planner validate protocols/*.toml
+    """
+    from planner.errors import PlannerError
+    from planner.protocols import load_library, validate_file
+
+    library = load_library()
+    failed = False
+    for path in files:
+        try:
+            kind = validate_file(path, library)
+        except PlannerError as error:
+            click.echo(f"planner: error: {error}", err=True)
+            failed = True
+        else:
+            click.echo(f"ok  {path} ({kind})")
+    if failed:
+        sys.exit(EXIT_INPUT_ERROR)
+
+
+@cli.command()
+def schema() -> None:
+    """Print the JSON Schema of a protocol file.
+
+    \b
+    Example:
+        planner schema > protocols/protocol.schema.json
+    """
+    from planner.protocols import protocol_schema_json
+
+    click.echo(protocol_schema_json(), nl=False)
+
+
+def _patient_options(command: Any) -> Any:
+    for option in reversed(
+        [
+            click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
+            click.option("--age", type=click.IntRange(0, 120), help="Patient age in years (for age cautions)."),
+            click.option("--product", help="Product id (see `planner protocols`); default: the protocol's."),
+            click.option("--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."),
+        ]
+    ):
+        command = option(command)
+    return command
+
+
+@cli.command()
+@click.argument("protocol")
+@click.option("--start", required=True, type=DATE, help="First day of the schedule.")
+@click.option("--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's).")
+@click.option("--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's range).")
+@click.option("--interval", type=click.IntRange(1, 365), help="Days between increases (at least the protocol minimum).")
+@click.option("--hold", type=click.IntRange(1, 3650), help="Days of maintenance at the target (default: the protocol's).")
+@_patient_options
+def titrate(
+    protocol: str,
+    start: dt.date,
+    target: Decimal | None,
+    step: Decimal | None,
+    interval: int | None,
+    hold: int | None,
+    weight: Decimal | None,
+    age: int | None,
+    product: str | None,
+    csv_path: Path | None,
+) -> None:
+    """Plan a titration: start low, raise no sooner than every interval, hold at the target.
+
+    PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
+
+    \b
+    Examples:
+        planner titrate panic-adult --start 2027-01-04 --csv panic.csv
+        planner titrate seizure-adult --start 2027-01-04 --target 4
+        planner titrate seizure-pediatric --start 2027-01-04 --weight 20
+    """
+    from planner.api import load_protocol
+    from planner.api import titrate as plan_titration
+
+    schedule = plan_titration(
+        load_protocol(protocol),
+        start=start,
+        weight_kg=weight,
+        age_years=age,
+        product=product,
+        target_mg_per_day=target,
+        step_mg_per_day=step,
+        interval_days=interval,
+        hold_days=hold,
+    )
+    _emit(schedule, csv_path)
+
+
+@cli.command()
+@click.argument("protocol")
+@click.option("--start", required=True, type=DATE, help="Day of the first reduction.")
+@click.option("--from", "from_mg", required=True, type=NUMBER, help="Current daily dose in mg/day.")
+@click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
+@_patient_options
+def taper(
+    protocol: str,
+    start: dt.date,
+    from_mg: Decimal,
+    pace: str | None,
+    weight: Decimal | None,
+    age: int | None,
+    product: str | None,
+    csv_path: Path | None,
+) -> None:
+    """Plan a taper from the current daily dose to zero, never stopping abruptly.
+
+    PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
+
+    \b
+    Examples:
+        planner taper panic-adult --start 2027-03-01 --from 2 --csv taper.csv
+        planner taper panic-adult --start 2027-03-01 --from 2 --pace label
+    """
+    from planner.api import load_protocol
+    from planner.api import taper as plan_taper
+
+    schedule = plan_taper(
+        load_protocol(protocol),
+        start=start,
+        from_mg_per_day=from_mg,
+        pace=pace,
+        weight_kg=weight,
+        age_years=age,
+        product=product,
+    )
+    _emit(schedule, csv_path)
+
+
+def _emit(schedule: Schedule, csv_path: Path | None) -> None:
+    """Render every requested output first, then write them, then print the report."""
+    from planner.render import write_atomic
+    from planner.render.text import render_text
+    from planner.safety import check_schedule
+
+    report: SafetyReport = check_schedule(schedule)
+    outputs: list[tuple[Path, bytes]] = []
+    if csv_path is not None:
+        from planner.render.csv import render_csv
+
+        outputs.append((csv_path, render_csv(schedule, report)))
+    for path, data in outputs:
+        write_atomic(path, data)
+    click.echo(render_text(schedule, report))
+    for path, _ in outputs:
+        click.echo(f"Wrote {path}")
+
+
+def main() -> None:
+    """Console entry point."""
+    cli()

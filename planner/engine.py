@@ -1,0 +1,353 @@
+"""Pure scheduling: a protocol and a request in, a ``Schedule`` out. No I/O, no pandas.
+
+Titration starts at the protocol's start dose (by weight where the protocol says so),
+raises it by one step every interval until the target, rounding down to what the
+product can make, then holds. A taper reduces the current dose at a named pace, always
+to a dose the product can make within the pace's limit, lengthening an interval rather
+than taking a larger step, and stops only from the smallest dose the product can give.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from decimal import ROUND_FLOOR, Decimal
+from fractions import Fraction
+
+from planner.errors import DoseError, InputError
+from planner.models import (
+    DailyAmount,
+    LinearPhase,
+    Pace,
+    PatientInputs,
+    ProportionalPhase,
+    Protocol,
+    TaperRequest,
+    TitrationRequest,
+)
+from planner.products import DoseMaker, dose_maker
+from planner.protocols import Library
+from planner.schedule import Dose, DoseStep, Limits, PhaseName, Schedule
+from planner.units import format_mg, mg_to_mcg
+
+TaperPhase = LinearPhase | ProportionalPhase
+
+
+def build_titration(
+    protocol: Protocol, request: TitrationRequest, *, library: Library
+) -> Schedule:
+    """Start low, raise by one step no sooner than every interval, then hold at the target."""
+    product = library.product(request.product or protocol.default_product)
+    maker = dose_maker(product)
+    patient = request.patient
+    if protocol.by_weight and patient.weight_kg is None:
+        raise InputError(f"{protocol.id} doses by weight: give the patient's weight (--weight KG)")
+    limits = resolve_limits(protocol, patient, maker)
+    titration = protocol.titration
+    notes: list[str] = []
+
+    start = maker.round_down(min(_daily_mcg(titration.start, patient), limits.start_limit_mcg))
+    if start == 0:
+        raise DoseError(
+            f"the start dose is below the smallest daily dose {product.name} can give "
+            f"({format_mg(maker.smallest_dose_mcg)}); choose a product with smaller units "
+            "(--product)"
+        )
+    target = _target_mcg(protocol, request, patient, limits)
+    if target < start:
+        raise InputError(
+            f"target {format_mg(target)}/day is below the start dose {format_mg(start)}/day"
+        )
+    made_target = maker.round_down(target)
+    if made_target != target:
+        notes.append(
+            f"Target {format_mg(target)}/day rounded down to {format_mg(made_target)}/day, "
+            f"the nearest {product.name} can make."
+        )
+    step = _titration_step(protocol, request)
+    interval = request.interval_days or titration.min_interval_days
+    if interval < titration.min_interval_days:
+        raise InputError(
+            f"interval {interval} days is shorter than the protocol minimum of "
+            f"{titration.min_interval_days} days"
+        )
+    hold = request.hold_days if request.hold_days is not None else titration.hold_days
+
+    levels = [start]
+    while levels[-1] < made_target:
+        raised = min(maker.round_down(levels[-1] + step), made_target)
+        if raised == levels[-1]:
+            raise DoseError(
+                f"{product.name} cannot make a step of {format_mg(step)}/day; its smallest "
+                f"daily step is {format_mg(maker.resolution_mcg)} (--product or --step)"
+            )
+        levels.append(raised)
+    notes.extend(_maintenance_notes(protocol, patient, made_target))
+
+    plan: list[tuple[int, int, PhaseName]] = [(dose, interval, "titration") for dose in levels]
+    plan[-1] = (made_target, max(hold, 1), "maintenance")
+    return Schedule(
+        kind="titration",
+        protocol=protocol,
+        product=product,
+        request=request,
+        limits=limits,
+        steps=_steps(request.start, plan, protocol, maker, before=None),
+        previous_mcg=0,
+        warnings=cautions_for(protocol, patient, "titration"),
+        notes=tuple(notes),
+    )
+
+
+def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) -> Schedule:
+    """Reduce the current dose to zero at the pace asked for, never faster than its limit."""
+    product = library.product(request.product or protocol.default_product)
+    pace = library.pace(request.pace or protocol.default_pace)
+    maker = dose_maker(product)
+    patient = request.patient
+    limits = resolve_limits(protocol, patient, maker)
+    current = mg_to_mcg(request.from_mg_per_day)
+    warnings = list(cautions_for(protocol, patient, "taper"))
+    warnings.extend(pace.warnings)
+    if current > limits.ceiling_mcg:
+        raise InputError(
+            f"current dose {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
+            f"of {format_mg(limits.ceiling_mcg)}/day; check the dose"
+        )
+    if current > limits.maximum_mcg:
+        warnings.append(
+            f"The current dose {format_mg(current)}/day is above the protocol maximum of "
+            f"{format_mg(limits.maximum_mcg)}/day."
+        )
+    if not maker.can_make_daily(current):
+        raise DoseError(
+            f"current dose {format_mg(current)}/day cannot be made exactly with {product.name}; "
+            f"its doses go in steps of {format_mg(maker.resolution_mcg)} (--product)"
+        )
+
+    plan: list[tuple[int, int, PhaseName]] = []
+    notes: list[str] = []
+    dose = current
+    while dose > maker.smallest_dose_mcg:
+        phase = phase_at(pace, dose, current)
+        reduced, held = _next_taper_dose(phase, dose, current, maker)
+        if held > phase.interval_days:
+            notes.append(
+                f"{format_mg(dose)}/day to {format_mg(reduced)}/day: the smallest step "
+                f"{product.name} can make is larger than the pace allows in "
+                f"{phase.interval_days} days, so {format_mg(dose)}/day is held for {held} days."
+            )
+        if plan:
+            plan[-1] = (dose, held, "taper")
+        elif held > phase.interval_days:
+            # The current dose counts as held for one interval before day 1.
+            plan.append((dose, held - phase.interval_days, "taper"))
+        plan.append((reduced, 0, "taper"))
+        dose = reduced
+    final_hold = phase_at(pace, dose, current).interval_days
+    if plan:
+        plan[-1] = (dose, final_hold, "taper")
+    else:
+        plan.append((dose, final_hold, "taper"))
+    plan.append((0, 1, "stop"))
+    return Schedule(
+        kind="taper",
+        protocol=protocol,
+        product=product,
+        request=request,
+        limits=limits,
+        steps=_steps(request.start, plan, protocol, maker, before=current),
+        previous_mcg=current,
+        pace=pace,
+        warnings=tuple(warnings),
+        notes=tuple(notes),
+    )
+
+
+def resolve_limits(protocol: Protocol, patient: PatientInputs, maker: DoseMaker) -> Limits:
+    """The protocol's limits in micrograms for this patient; per-kg limits need a weight."""
+    titration = protocol.titration
+    ceiling = mg_to_mcg(protocol.drug.ceiling_mg_per_day)
+    return Limits(
+        maximum_mcg=min(_daily_mcg(titration.maximum, patient), ceiling),
+        ceiling_mcg=ceiling,
+        start_limit_mcg=_daily_mcg(titration.start_limit, patient),
+        step_max_mcg=mg_to_mcg(titration.step_mg_per_day.max),
+        min_interval_days=titration.min_interval_days,
+        smallest_dose_mcg=maker.smallest_dose_mcg,
+    )
+
+
+def phase_at(pace: Pace, dose_mcg: int, start_mcg: int) -> TaperPhase:
+    """The phase of ``pace`` that reduces ``dose_mcg``: the first whose end is below it."""
+    for phase in pace.phases:
+        if dose_mcg > phase_end_mcg(phase, start_mcg):
+            return phase
+    return pace.phases[-1]
+
+
+def phase_end_mcg(phase: TaperPhase, start_mcg: int) -> Fraction:
+    """The daily dose at which ``phase`` hands over to the next one."""
+    if isinstance(phase, ProportionalPhase) and phase.until_percent_of_start is not None:
+        return Fraction(phase.until_percent_of_start) * start_mcg / 100
+    return Fraction(mg_to_mcg(phase.until_mg_per_day))
+
+
+def cautions_for(protocol: Protocol, patient: PatientInputs, kind: str) -> tuple[str, ...]:
+    """The protocol's cautions that apply to this patient and this kind of schedule.
+
+    An age caution is kept when the age is unknown: a missing age must not hide it.
+    """
+    kept: list[str] = []
+    for caution in protocol.cautions:
+        threshold = caution.threshold
+        match caution.applies:
+            case "always":
+                applies = True
+            case "titration" | "taper":
+                applies = caution.applies == kind
+            case "age_below" | "age_at_least":
+                assert threshold is not None
+                age = patient.age_years
+                below = age is not None and age < threshold
+                applies = age is None or below == (caution.applies == "age_below")
+            case "weight_above":
+                assert threshold is not None
+                applies = patient.weight_kg is not None and patient.weight_kg > threshold
+        if applies:
+            unknown_age = caution.applies.startswith("age") and patient.age_years is None
+            kept.append(f"Age not given: {caution.text}" if unknown_age else caution.text)
+    return tuple(kept)
+
+
+def _daily_mcg(amount: DailyAmount, patient: PatientInputs) -> int:
+    """A daily amount for this patient in whole micrograms, rounded down (the safe way)."""
+    values: list[int] = []
+    if amount.mg_per_day is not None:
+        values.append(mg_to_mcg(amount.mg_per_day))
+    if amount.mg_per_kg_per_day is not None and patient.weight_kg is not None:
+        exact = amount.mg_per_kg_per_day * patient.weight_kg * 1000
+        values.append(int(exact.to_integral_value(rounding=ROUND_FLOOR)))
+    if not values:
+        raise InputError("this protocol doses by weight: give the patient's weight (--weight KG)")
+    return min(values)
+
+
+def _target_mcg(
+    protocol: Protocol, request: TitrationRequest, patient: PatientInputs, limits: Limits
+) -> int:
+    if request.target_mg_per_day is not None:
+        target = mg_to_mcg(request.target_mg_per_day)
+    elif protocol.titration.target is not None:
+        target = _daily_mcg(protocol.titration.target, patient)
+    else:
+        raise InputError(
+            f"{protocol.id} has no default target (the label individualizes it): give "
+            f"--target MG, at most {format_mg(limits.maximum_mcg)}/day"
+        )
+    if target > limits.maximum_mcg:
+        raise InputError(
+            f"target {format_mg(target)}/day is above the maximum of "
+            f"{format_mg(limits.maximum_mcg)}/day for this protocol and patient"
+        )
+    return target
+
+
+def _titration_step(protocol: Protocol, request: TitrationRequest) -> int:
+    steps = protocol.titration.step_mg_per_day
+    step = request.step_mg_per_day if request.step_mg_per_day is not None else steps.default
+    if not steps.min <= step <= steps.max:
+        raise InputError(
+            f"step {step} mg/day is outside the protocol's range of "
+            f"{steps.min} to {steps.max} mg/day"
+        )
+    return mg_to_mcg(step)
+
+
+def _maintenance_notes(protocol: Protocol, patient: PatientInputs, target: int) -> list[str]:
+    """Where a weight-based target falls outside the protocol's maintenance range."""
+    band = protocol.titration.maintenance_range_mg_per_kg_per_day
+    if band is None or patient.weight_kg is None:
+        return []
+    per_kg = Decimal(target) / 1000 / patient.weight_kg
+    if band[0] <= per_kg <= band[1]:
+        return []
+    return [
+        f"Target {format_mg(target)}/day is {per_kg.quantize(Decimal('0.001'))} mg/kg/day, "
+        f"outside the maintenance range of {band[0]} to {band[1]} mg/kg/day."
+    ]
+
+
+def _next_taper_dose(
+    phase: TaperPhase, dose: int, start: int, maker: DoseMaker
+) -> tuple[int, int]:
+    """The next, lower daily dose and how long ``dose`` must be held before it.
+
+    Aim at the pace's ideal dose, round to the nearest dose the product makes that keeps
+    the step within the limit; where even the product's smallest step is too large,
+    take it and hold ``dose`` longer so the limit's rate is kept.
+    """
+    limit = phase.limit()
+    interval = phase.interval_days
+    resolution = maker.resolution_mcg
+    if isinstance(phase, LinearPhase):
+        ideal = Fraction(dose - mg_to_mcg(phase.step_mg_per_day))
+    else:
+        ideal = dose * (1 - Fraction(phase.step_percent) / 100)
+    floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))
+    lowest_allowed = max(dose - limit.max_drop(dose, interval), floor)
+    lowest = math.ceil(lowest_allowed / resolution) * resolution
+    highest = dose - resolution
+    if lowest > highest:
+        return highest, limit.days_for(dose, highest)
+    nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
+    return min(max(nearest, lowest), highest), interval
+
+
+def _steps(
+    start: dt.date,
+    plan: list[tuple[int, int, PhaseName]],
+    protocol: Protocol,
+    maker: DoseMaker,
+    *,
+    before: int | None,
+) -> tuple[DoseStep, ...]:
+    """Turn (daily total, days, phase) into dated steps with doses made of units.
+
+    ``before`` is the daily dose taken before day 1 (None when starting a new drug).
+    """
+    steps: list[DoseStep] = []
+    day = 1
+    for total, days, phase in plan:
+        amounts = maker.split_daily(total, len(protocol.dose_times))
+        doses = tuple(
+            Dose(time=time, mcg=amount, units=maker.make(amount))
+            for time, amount in zip(protocol.dose_times, amounts, strict=True)
+        )
+        steps.append(
+            DoseStep(
+                start=start + dt.timedelta(days=day - 1),
+                first_day=day,
+                days=days,
+                total_mcg=total,
+                doses=doses,
+                phase=phase,
+                note=_change_note(before, total),
+            )
+        )
+        day += days
+        before = total
+    return tuple(steps)
+
+
+def _change_note(before: int | None, total: int) -> str:
+    """What a step changes, as a pharmacist or patient reads it in a table."""
+    if total == 0:
+        return "Stop: no more doses."
+    if before is None:
+        return f"Start at {format_mg(total)}/day."
+    if total > before:
+        return f"Increase to {format_mg(total)}/day."
+    if total < before:
+        return f"Reduce to {format_mg(total)}/day."
+    return f"Keep {format_mg(total)}/day."

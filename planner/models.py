@@ -1,0 +1,497 @@
+"""The validated boundary: protocol, product and pace files, and the patient inputs.
+
+Each model is frozen and forbids unknown keys, so a misspelled field in a reviewed
+protocol file is an error rather than a silently ignored setting. Doses are exact
+``Decimal`` milligrams here; the engine converts them to integer micrograms.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any, Literal, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Strict,
+    Field,
+    model_validator,
+)
+
+from planner.errors import DoseError
+from planner.units import format_mg, mg_to_mcg
+
+# Label: "should not be increased more often than once every three days"; the issue
+# makes it a floor that no protocol file may lower.
+MIN_INTERVAL_FLOOR_DAYS = 3
+
+IDENTIFIER = re.compile(r"^[a-z0-9]+(?:[-_][a-z0-9]+)*$")
+
+
+def _exact_number(value: Any) -> Any:
+    """Accept TOML integers and decimals (read as Decimal); refuse floats, text and booleans."""
+    if isinstance(value, bool) or not isinstance(value, int | Decimal):
+        raise ValueError(f"must be a number, not {type(value).__name__} {value!r}")
+    return value
+
+
+def _exact_number_or_text(value: Any) -> Any:
+    """Patient inputs may also come as text ('0.5'), which is exact; floats are not."""
+    if isinstance(value, str):
+        try:
+            return Decimal(value.strip())
+        except ArithmeticError:
+            raise ValueError(f"must be a number, not {value!r}") from None
+    return _exact_number(value)
+
+
+def _whole_micrograms(value: Decimal) -> Decimal:
+    try:
+        mg_to_mcg(value)
+    except DoseError:
+        raise ValueError(f"{value} mg is not a whole number of micrograms") from None
+    return value
+
+
+def _identifier(value: str) -> str:
+    if not IDENTIFIER.match(value):
+        raise ValueError(f"{value!r} must be lower-case letters, digits and single - or _")
+    return value
+
+
+Mg = Annotated[
+    Decimal,
+    BeforeValidator(_exact_number),
+    Field(ge=0, le=1000),
+    AfterValidator(_whole_micrograms),
+]
+PositiveMg = Annotated[Mg, Field(gt=0)]
+MgPerKg = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=10)]
+Percent = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=100)]
+Count = Annotated[int, Strict()]
+Days = Annotated[Count, Field(ge=1, le=3650)]
+Date = Annotated[dt.date, Strict()]
+Clock = Annotated[dt.time, Strict()]
+Identifier = Annotated[str, AfterValidator(_identifier)]
+
+InputMg = Annotated[
+    Decimal,
+    BeforeValidator(_exact_number_or_text),
+    Field(ge=0),
+    AfterValidator(_whole_micrograms),
+]
+WeightKg = Annotated[
+    Decimal, BeforeValidator(_exact_number_or_text), Field(ge=Decimal("0.5"))
+]
+
+
+class Frozen(BaseModel):
+    """Shared settings: immutable, and no unknown keys; scalar types are strict one by one.
+
+    Lists from TOML are accepted as tuples; numbers, dates and times are not coerced from
+    text (see ``Count``, ``Date``, ``Clock`` and the dose types).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Source(Frozen):
+    """A citation that a protocol's numbers come from."""
+
+    id: Identifier
+    citation: str = Field(min_length=1)
+    url: str | None = None
+
+
+
+def _cited(sources: tuple[Source, ...], cited: list[str]) -> None:
+    known = {s.id for s in sources}
+    missing = sorted(set(cited) - known)
+    if missing:
+        raise ValueError(f"cites unknown source {', '.join(missing)}; add it to [[sources]]")
+
+
+# --- Products ---------------------------------------------------------------------
+
+
+class Strength(Frozen):
+    """One strength of a product, and into how many equal parts it may be split."""
+
+    mg: PositiveMg
+    split: Literal[1, 2, 4] = Field(
+        1, description="1 = whole units only, 2 = scored in halves, 4 = halves or quarters"
+    )
+
+    @property
+    def mcg(self) -> int:
+        return mg_to_mcg(self.mg)
+
+    @model_validator(mode="after")
+    def _parts_are_exact(self) -> Self:
+        if self.mcg % self.split:
+            raise ValueError(f"{self.mg} mg cannot be split into {self.split} exact parts")
+        return self
+
+
+class ProductBody(Frozen):
+    """A product as written in the products file, where its id is the table name."""
+
+    name: str = Field(min_length=1)
+    region: str = Field(min_length=1)
+    unit: str = Field(min_length=1, description="what a patient counts: tablet, drop")
+    unit_plural: str = Field(min_length=1)
+    strengths: tuple[Strength, ...] = Field(min_length=1)
+    note: str = ""
+    sources: tuple[Identifier, ...] = ()
+
+    @model_validator(mode="after")
+    def _strengths_unique(self) -> Self:
+        values = [s.mcg for s in self.strengths]
+        if len(set(values)) != len(values):
+            raise ValueError("a strength is listed twice")
+        return self
+
+
+class Product(ProductBody):
+    """A dosage form with the strengths that exist; every dose is made only of these."""
+
+    id: Identifier
+
+
+class ProductCatalog(Frozen):
+    """The products file: every product the protocols may name."""
+
+    kind: Literal["products"]
+    version: str = Field(min_length=1)
+    products: dict[Identifier, ProductBody] = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sources_cited(self) -> Self:
+        _cited(self.sources, [s for p in self.products.values() for s in p.sources])
+        return self
+
+    def get(self, product_id: str) -> Product:
+        return Product(id=product_id, **dict(self.products[product_id]))
+
+
+# --- Taper paces --------------------------------------------------------------------
+
+
+class LinearPhase(Frozen):
+    """A fixed reduction in mg/day every ``interval_days`` (the label example is one)."""
+
+    kind: Literal["linear"]
+    step_mg_per_day: PositiveMg
+    interval_days: Days
+    until_mg_per_day: Mg = Decimal(0)
+
+    def limit(self) -> StepLimit:
+        return StepLimit(mcg=mg_to_mcg(self.step_mg_per_day), per_days=self.interval_days)
+
+
+class ProportionalPhase(Frozen):
+    """A percentage of the current dose every ``interval_days``, never above its limit."""
+
+    kind: Literal["proportional"]
+    step_percent: Percent
+    interval_days: Days
+    limit_percent: Percent | None = Field(
+        None, description="the largest reduction allowed per limit_days (default: the step)"
+    )
+    limit_days: Days | None = None
+    until_mg_per_day: Mg = Decimal(0)
+    until_percent_of_start: Percent | None = None
+
+    def limit(self) -> StepLimit:
+        percent = self.limit_percent if self.limit_percent is not None else self.step_percent
+        per_days = self.limit_days if self.limit_days is not None else self.interval_days
+        return StepLimit(percent=Fraction(percent), per_days=per_days)
+
+    @model_validator(mode="after")
+    def _step_within_limit(self) -> Self:
+        limit = self.limit()
+        assert limit.percent is not None
+        if Fraction(self.step_percent) / self.interval_days > limit.percent / limit.per_days:
+            raise ValueError(
+                f"{self.step_percent}% every {self.interval_days} days is faster than "
+                f"the limit of {self.limit_percent}% per {limit.per_days} days"
+            )
+        return self
+
+
+@dataclass(frozen=True)
+class StepLimit:
+    """The largest reduction a pace allows per ``per_days``: in mg, or in % of the dose."""
+
+    per_days: int
+    mcg: int | None = None
+    percent: Fraction | None = None
+
+    def max_drop(self, from_mcg: int, held_days: int) -> Fraction:
+        """The largest reduction from ``from_mcg`` after holding it ``held_days`` days."""
+        per_interval = (
+            Fraction(self.mcg) if self.mcg is not None else from_mcg * self._fraction()
+        )
+        return per_interval * held_days / self.per_days
+
+    def allows(self, from_mcg: int, to_mcg: int, held_days: int) -> bool:
+        """Whether reducing ``from_mcg`` to ``to_mcg`` after ``held_days`` keeps to the limit."""
+        return from_mcg - to_mcg <= self.max_drop(from_mcg, held_days)
+
+    def days_for(self, from_mcg: int, to_mcg: int) -> int:
+        """The fewest days ``from_mcg`` must be held for a reduction to ``to_mcg``."""
+        return math.ceil(self.per_days * (from_mcg - to_mcg) / self.max_drop(from_mcg, self.per_days))
+
+    def _fraction(self) -> Fraction:
+        assert self.percent is not None
+        return self.percent / 100
+
+    def describe(self) -> str:
+        amount = format_mg(self.mcg) if self.mcg is not None else f"{float(self.percent or 0):g}%"
+        return f"{amount} per {self.per_days} days"
+
+
+Phase = Annotated[LinearPhase | ProportionalPhase, Field(discriminator="kind")]
+
+
+class PaceBody(Frozen):
+    """A taper pace as written: phases applied in order, each down to its ``until``."""
+
+    title: str = Field(min_length=1)
+    phases: tuple[Phase, ...] = Field(min_length=1)
+    sources: tuple[Identifier, ...] = Field(min_length=1)
+    warnings: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _phases_descend(self) -> Self:
+        if self.phases[-1].until_mg_per_day != 0 or _has_percent_end(self.phases[-1]):
+            raise ValueError("the last phase must run down to zero (no until)")
+        for earlier, later in zip(self.phases, self.phases[1:], strict=False):
+            if not _has_percent_end(earlier) and earlier.until_mg_per_day == 0:
+                raise ValueError("only the last phase may run down to zero")
+            if later.until_mg_per_day > earlier.until_mg_per_day:
+                raise ValueError("phases must end at falling doses")
+        return self
+
+
+def _has_percent_end(phase: LinearPhase | ProportionalPhase) -> bool:
+    return isinstance(phase, ProportionalPhase) and phase.until_percent_of_start is not None
+
+
+class Pace(PaceBody):
+    """A named taper pace, as chosen with ``--pace``."""
+
+    id: Identifier
+
+
+class PaceCatalog(Frozen):
+    """The paces file: every taper pace, by id."""
+
+    kind: Literal["paces"]
+    version: str = Field(min_length=1)
+    paces: dict[Identifier, PaceBody] = Field(min_length=1)
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _sources_cited(self) -> Self:
+        _cited(self.sources, [s for p in self.paces.values() for s in p.sources])
+        return self
+
+    def get(self, pace_id: str) -> Pace:
+        return Pace(id=pace_id, **dict(self.paces[pace_id]))
+
+
+# --- Protocols --------------------------------------------------------------------
+
+
+class DailyAmount(Frozen):
+    """A daily dose given in mg/day, in mg/kg/day, or both (then the lower applies)."""
+
+    mg_per_day: PositiveMg | None = None
+    mg_per_kg_per_day: MgPerKg | None = None
+
+    @model_validator(mode="after")
+    def _one_given(self) -> Self:
+        if self.mg_per_day is None and self.mg_per_kg_per_day is None:
+            raise ValueError("give mg_per_day, mg_per_kg_per_day, or both")
+        return self
+
+    @property
+    def by_weight(self) -> bool:
+        return self.mg_per_kg_per_day is not None
+
+
+class StepRange(Frozen):
+    """The size of one titration increase in mg/day: the default used and its bounds."""
+
+    default: PositiveMg
+    min: PositiveMg
+    max: PositiveMg
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not self.min <= self.default <= self.max:
+            raise ValueError("the step must satisfy min <= default <= max")
+        return self
+
+
+class Titration(Frozen):
+    """How a protocol starts and raises the dose (label, section 1 of the clinical rules)."""
+
+    start: DailyAmount
+    start_limit: DailyAmount
+    step_mg_per_day: StepRange
+    min_interval_days: Annotated[Count, Field(ge=MIN_INTERVAL_FLOOR_DAYS, le=365)]
+    target: DailyAmount | None = None
+    maintenance_range_mg_per_kg_per_day: tuple[MgPerKg, MgPerKg] | None = None
+    maximum: DailyAmount
+    hold_days: Annotated[Count, Field(ge=0, le=3650)] = 14
+
+    @model_validator(mode="after")
+    def _within_maximum(self) -> Self:
+        for field, amount in (
+            ("start", self.start),
+            ("start_limit", self.start_limit),
+            ("target", self.target),
+        ):
+            if amount is not None and _above(amount, self.maximum):
+                raise ValueError(f"{field} is above maximum")
+        if _above(self.start, self.start_limit):
+            raise ValueError("start is above start_limit")
+        if self.maximum.mg_per_day is not None and self.step_mg_per_day.max > self.maximum.mg_per_day:
+            raise ValueError("step_mg_per_day.max is above maximum")
+        low_high = self.maintenance_range_mg_per_kg_per_day
+        if low_high is not None and low_high[0] > low_high[1]:
+            raise ValueError("maintenance_range_mg_per_kg_per_day must be [low, high]")
+        return self
+
+
+class DoseTime(Frozen):
+    """A time of day a dose is taken; its name becomes the ``<name>_mg`` CSV column."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$", max_length=20)]
+    clock: Clock
+    label: str = Field(min_length=1, description="as a patient reads it: 'in the morning'")
+
+
+class Caution(Frozen):
+    """A warning printed with every matching schedule and kept in its outputs."""
+
+    applies: Literal["always", "titration", "taper", "age_below", "age_at_least", "weight_above"]
+    threshold: Annotated[Decimal, BeforeValidator(_exact_number), Field()] | None = (
+        None
+    )
+    text: str = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _threshold_when_needed(self) -> Self:
+        needs = self.applies in ("age_below", "age_at_least", "weight_above")
+        if needs != (self.threshold is not None):
+            raise ValueError(f"'{self.applies}' {'needs' if needs else 'takes no'} threshold")
+        return self
+
+
+class Drug(Frozen):
+    """What the protocol says of the drug itself; the engine knows nothing else of it."""
+
+    name: str = Field(min_length=1)
+    tall_man: str = Field(min_length=1, description="ISMP tall-man lettering for print")
+    ceiling_mg_per_day: PositiveMg
+
+
+class Protocol(Frozen):
+    """One indication and population: how to start, raise, hold and taper the drug."""
+
+    kind: Literal["protocol"]
+    id: Identifier
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    title: str = Field(min_length=1)
+    indication: str = Field(min_length=1)
+    population: str = Field(min_length=1)
+    reviewed: Date
+    drug: Drug
+    default_product: Identifier
+    default_pace: Identifier
+    dose_times: tuple[DoseTime, ...] = Field(min_length=1, max_length=6)
+    titration: Titration
+    cautions: tuple[Caution, ...] = ()
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        names = [t.name for t in self.dose_times]
+        if len(set(names)) != len(names):
+            raise ValueError("dose_times: a name is listed twice")
+        clocks = [t.clock for t in self.dose_times]
+        if clocks != sorted(clocks):
+            raise ValueError("dose_times: list them in the order of the day")
+        if (self.titration.maximum.mg_per_day or 0) > self.drug.ceiling_mg_per_day:
+            raise ValueError("titration.maximum is above drug.ceiling_mg_per_day")
+        return self
+
+    @property
+    def by_weight(self) -> bool:
+        """Whether a patient's weight is needed to turn this protocol into doses."""
+        t = self.titration
+        return any(a.by_weight for a in (t.start, t.start_limit, t.maximum, t.target) if a)
+
+    @property
+    def source_ids(self) -> set[str]:
+        return {s.id for s in self.sources}
+
+
+def _above(amount: DailyAmount, limit: DailyAmount) -> bool:
+    """Whether ``amount`` exceeds ``limit`` in a unit they share."""
+    per_day = (
+        amount.mg_per_day is not None
+        and limit.mg_per_day is not None
+        and amount.mg_per_day > limit.mg_per_day
+    )
+    per_kg = (
+        amount.mg_per_kg_per_day is not None
+        and limit.mg_per_kg_per_day is not None
+        and amount.mg_per_kg_per_day > limit.mg_per_kg_per_day
+    )
+    return per_day or per_kg
+
+
+# --- Patient inputs ----------------------------------------------------------------
+
+
+class PatientInputs(Frozen):
+    """What is known of the patient; weight is required only by weight-based protocols."""
+
+    weight_kg: WeightKg | None = Field(None, le=Decimal(300))
+    age_years: Annotated[Count, Field(ge=0, le=120)] | None = None
+
+
+class TitrationRequest(Frozen):
+    """Ask for a titration: start date, patient, and optional overrides of the protocol."""
+
+    start: Date
+    patient: PatientInputs = PatientInputs()
+    product: Identifier | None = None
+    target_mg_per_day: InputMg | None = Field(None, gt=0)
+    step_mg_per_day: InputMg | None = Field(None, gt=0)
+    interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
+    hold_days: Annotated[Count, Field(ge=0, le=3650)] | None = None
+
+
+class TaperRequest(Frozen):
+    """Ask for a taper from the current daily dose to zero at a named pace."""
+
+    start: Date
+    from_mg_per_day: InputMg = Field(gt=0)
+    patient: PatientInputs = PatientInputs()
+    product: Identifier | None = None
+    pace: Identifier | None = None
+
+

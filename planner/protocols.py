@@ -1,0 +1,191 @@
+"""Finding, reading and validating protocol, product and pace files.
+
+Files are TOML, read with ``tomllib`` and ``parse_float=Decimal`` so that doses stay
+exact. Every failure is one line that names the file, the dotted path of the field and
+the reason, as ``file::titration.min_interval_days: must be at least 3``.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import tomllib
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pydantic import BaseModel, ValidationError
+
+from planner.errors import DoseError, ProtocolError
+from planner.models import (
+    Pace,
+    PaceCatalog,
+    Product,
+    ProductCatalog,
+    Protocol,
+)
+from planner.products import dose_maker
+from planner.units import mg_to_mcg
+
+PRODUCTS_FILE = "products.toml"
+PACES_FILE = "paces.toml"
+SCHEMA_FILE = "protocol.schema.json"
+CATALOG_FILES = frozenset({PRODUCTS_FILE, PACES_FILE})
+
+M = TypeVar("M", bound=BaseModel)
+FILE_KINDS: dict[str, type[BaseModel]] = {
+    "protocol": Protocol,
+    "products": ProductCatalog,
+    "paces": PaceCatalog,
+}
+
+
+def bundled_dir() -> Path:
+    """The reviewed protocol files shipped with the planner (checkout or installed wheel)."""
+    package = Path(__file__).resolve().parent
+    for candidate in (package.parent / "protocols", package / "_protocols"):
+        if (candidate / PRODUCTS_FILE).is_file():
+            return candidate
+    raise ProtocolError(f"the bundled protocol files are missing (looked in {package})")
+
+
+@dataclass(frozen=True)
+class Library:
+    """The protocols, products and paces the planner may use."""
+
+    protocols: dict[str, Path]
+    products: ProductCatalog
+    paces: PaceCatalog
+
+    def product(self, product_id: str) -> Product:
+        if product_id not in self.products.products:
+            known = ", ".join(sorted(self.products.products))
+            raise ProtocolError(f"unknown product {product_id!r}; known products: {known}")
+        return self.products.get(product_id)
+
+    def pace(self, pace_id: str) -> Pace:
+        if pace_id not in self.paces.paces:
+            known = ", ".join(sorted(self.paces.paces))
+            raise ProtocolError(f"unknown pace {pace_id!r}; known paces: {known}")
+        return self.paces.get(pace_id)
+
+    def protocol(self, id_or_path: str | Path) -> Protocol:
+        """A bundled protocol by id, or a protocol file by path, checked against the library."""
+        path = self.protocols.get(str(id_or_path))
+        if path is None:
+            path = Path(id_or_path)
+            if path.suffix != ".toml":
+                known = ", ".join(sorted(self.protocols))
+                raise ProtocolError(
+                    f"unknown protocol {str(id_or_path)!r}; bundled protocols: {known}, "
+                    "or give the path of a .toml file"
+                )
+        protocol = parse_file(path, Protocol)
+        self.check_references(protocol, path)
+        return protocol
+
+    def all_protocols(self) -> list[Protocol]:
+        return [self.protocol(pid) for pid in sorted(self.protocols)]
+
+    def check_references(self, protocol: Protocol, path: Path) -> None:
+        """What a single file cannot check: its product and pace exist and fit it."""
+        if protocol.default_product not in self.products.products:
+            raise ProtocolError(f"{path}::default_product: unknown product {protocol.default_product!r}")
+        if protocol.default_pace not in self.paces.paces:
+            raise ProtocolError(f"{path}::default_pace: unknown pace {protocol.default_pace!r}")
+        maker = dose_maker(self.product(protocol.default_product))
+        start_mg = protocol.titration.start.mg_per_day
+        if start_mg is not None:
+            start = mg_to_mcg(start_mg)
+            try:
+                maker.split_daily(start, len(protocol.dose_times))
+            except DoseError as error:
+                raise ProtocolError(
+                    f"{path}::titration.start: the default product cannot make the start "
+                    f"dose: {error}"
+                ) from None
+
+
+@functools.cache
+def load_library(folder: Path | None = None) -> Library:
+    """Read the products, paces and protocol index of ``folder`` (default: the bundled one)."""
+    folder = folder or bundled_dir()
+    products = parse_file(folder / PRODUCTS_FILE, ProductCatalog)
+    paces = parse_file(folder / PACES_FILE, PaceCatalog)
+    protocols = {
+        path.stem: path
+        for path in sorted(folder.glob("*.toml"))
+        if path.name not in CATALOG_FILES
+    }
+    return Library(protocols=protocols, products=products, paces=paces)
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    """Parse a TOML file with exact decimals; any failure names the file once."""
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle, parse_float=Decimal)
+    except FileNotFoundError:
+        raise ProtocolError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise ProtocolError(f"{path}: is a folder, not a file") from None
+    except UnicodeDecodeError as error:
+        raise ProtocolError(f"Failed to parse {path}: not UTF-8 text ({error.reason})") from None
+    except tomllib.TOMLDecodeError as error:
+        raise ProtocolError(f"Failed to parse {path}: {error}") from None
+    except OSError as error:
+        raise ProtocolError(f"{path}: cannot read ({error.strerror})") from None
+
+
+def parse_file(path: Path, model: type[M]) -> M:
+    """Read ``path`` as ``model``; the first validation error becomes a one-line message."""
+    return validate_data(read_toml(path), model, source=str(path))
+
+
+def validate_data(data: dict[str, Any], model: type[M], *, source: str) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        raise ProtocolError(describe_validation_error(error, source)) from None
+
+
+def describe_validation_error(error: ValidationError, source: str) -> str:
+    """``source::dotted.path: reason`` for the first problem, and how many more there are.
+
+    Without a source (patient inputs from the API or CLI), just ``dotted.path: reason``.
+    """
+    problems = error.errors(include_url=False)
+    first = problems[0]
+    location = ".".join(
+        f"[{part}]" if isinstance(part, int) else str(part) for part in first["loc"]
+    ).replace(".[", "[")
+    reason = _REASONS.get(first["type"], first["msg"]).removeprefix("Value error, ")
+    more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+    where = "::".join(part for part in (source, location) if part) or "input"
+    return f"{where}: {reason}{more}"
+
+
+_REASONS = {
+    "extra_forbidden": "unknown key (misspelled, or not a field of this file)",
+    "missing": "missing required key",
+}
+
+
+def validate_file(path: Path, library: Library) -> str:
+    """Validate any planner file by its ``kind`` key; return the kind, or raise ProtocolError."""
+    kind = read_toml(path).get("kind")
+    if kind not in FILE_KINDS:
+        raise ProtocolError(f"{path}::kind: must be one of {', '.join(FILE_KINDS)}, not {kind!r}")
+    model = parse_file(path, FILE_KINDS[kind])
+    if isinstance(model, Protocol):
+        library.check_references(model, path)
+    return str(kind)
+
+
+def protocol_schema_json() -> str:
+    """The JSON Schema of a protocol file, as kept in ``protocols/protocol.schema.json``."""
+    schema = Protocol.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "dose-planner protocol file"
+    return json.dumps(schema, indent=2, sort_keys=True) + "\n"

@@ -1,0 +1,47 @@
+"""Renderers turn a checked schedule into bytes for one output format.
+
+Each format is one module with a function matching ``Renderer``; ``write_atomic`` puts
+the bytes in place so that an error never leaves a half-written or emptied file.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+from planner.errors import OutputError
+
+if TYPE_CHECKING:
+    from planner.safety import SafetyReport
+    from planner.schedule import Schedule
+
+DISCLAIMER = "For clinician review and education. Not medical advice."
+
+
+class Renderer(Protocol):
+    """A function from a schedule and its safety report to the bytes of one file."""
+
+    def __call__(self, schedule: Schedule, report: SafetyReport) -> bytes: ...
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as error:
+        raise OutputError(f"cannot write {path}: {error.strerror}") from None
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        os.chmod(temporary, 0o644)
+        os.replace(temporary, path)
+    except OSError as error:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {error.strerror}") from None

@@ -1,0 +1,108 @@
+"""The schedule as a plain-text report for the terminal: steps, safety checks, warnings."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from planner import __version__
+from planner.render import DISCLAIMER
+from planner.units import format_count, format_mg
+
+if TYPE_CHECKING:
+    from planner.products import UnitCount
+    from planner.safety import SafetyReport
+    from planner.schedule import Dose, Schedule
+
+
+def render_text(schedule: Schedule, report: SafetyReport) -> str:
+    """Header, one row per dose step, the safety report, warnings, notes and disclaimer."""
+    return "\n".join(
+        [
+            *_header(schedule),
+            "",
+            *_table(schedule),
+            "",
+            *_report_lines(report),
+            *_listed("Warnings", schedule.warnings, "!"),
+            *_listed("Notes", schedule.notes, "-"),
+            "",
+            f"{DISCLAIMER} dose-planner {__version__}.",
+        ]
+    )
+
+
+def _header(schedule: Schedule) -> list[str]:
+    protocol = schedule.protocol
+    request = schedule.request
+    patient = request.patient
+    facts: list[str] = []
+    if schedule.kind == "taper":
+        facts.append(f"from {format_mg(schedule.previous_mcg)}/day")
+        assert schedule.pace is not None
+        facts.append(f"pace {schedule.pace.id}: {schedule.pace.title}")
+    if patient.weight_kg is not None:
+        facts.append(f"weight {patient.weight_kg} kg")
+    if patient.age_years is not None:
+        facts.append(f"age {patient.age_years}")
+    return [
+        f"{protocol.drug.tall_man} {schedule.kind}: {protocol.title} "
+        f"({protocol.id} {protocol.version})",
+        f"Product: {schedule.product.name}",
+        "; ".join(
+            [f"{schedule.days} days, {schedule.start.isoformat()} to {schedule.end.isoformat()}"]
+            + facts
+        ),
+    ]
+
+
+def _table(schedule: Schedule) -> list[str]:
+    times = schedule.protocol.dose_times
+    header = ["From", "To", "Days", "Phase", "Daily", *(t.name.capitalize() for t in times)]
+    rows = [
+        [
+            step.start.isoformat(),
+            step.end.isoformat(),
+            str(step.days),
+            step.phase,
+            format_mg(step.total_mcg),
+            *(_dose_cell(dose) for dose in step.doses),
+        ]
+        for step in schedule.steps
+    ]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    right = {2, 4}
+
+    def line(cells: list[str]) -> str:
+        padded = (
+            cell.rjust(width) if i in right else cell.ljust(width)
+            for i, (cell, width) in enumerate(zip(cells, widths, strict=True))
+        )
+        return "  ".join(padded).rstrip()
+
+    return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+
+
+def _dose_cell(dose: Dose) -> str:
+    if dose.mcg == 0:
+        return "-"
+    return f"{format_mg(dose.mcg)} ({_units_short(dose.units)})"
+
+
+def _units_short(units: tuple[UnitCount, ...]) -> str:
+    return " + ".join(f"{format_count(u.count)} x {format_mg(u.strength_mcg)}" for u in units)
+
+
+def _report_lines(report: SafetyReport) -> list[str]:
+    passed = sum(result.passed for result in report.results)
+    lines = [f"Safety checks: {passed} of {len(report.results)} passed"]
+    for result in report.results:
+        mark = "pass" if result.passed else "FAIL"
+        where = "" if result.passed else f" (day {result.day}: {result.detail})"
+        lines.append(f"  [{mark}] {result.description}{where}")
+    return lines
+
+
+def _listed(title: str, items: tuple[str, ...], mark: str) -> list[str]:
+    if not items:
+        return []
+    return ["", f"{title}:", *(f"  {mark} {item}" for item in items)]

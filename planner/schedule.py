@@ -1,0 +1,96 @@
+"""The result of planning: a schedule of dose steps, as plain frozen dataclasses.
+
+A ``Schedule`` is a list of ``DoseStep``: a daily total held from one date for some
+days, divided into one ``Dose`` per time of day of the protocol, each made of units of
+one product. Every amount is integer micrograms. Nothing here computes a dose; the
+engine does that, and ``planner.safety`` checks the result.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Literal
+
+from planner.models import DoseTime, Pace, Product, Protocol, TaperRequest, TitrationRequest
+from planner.products import UnitCount
+
+PhaseName = Literal["titration", "maintenance", "taper", "stop"]
+ScheduleKind = Literal["titration", "taper"]
+
+
+@dataclass(frozen=True)
+class Dose:
+    """What is taken at one time of day: ``mcg`` made of ``units`` (none when 0)."""
+
+    time: DoseTime
+    mcg: int
+    units: tuple[UnitCount, ...]
+
+
+@dataclass(frozen=True)
+class DoseStep:
+    """One daily total held for ``days`` days from ``start`` (day ``first_day``, 1-based)."""
+
+    start: dt.date
+    first_day: int
+    days: int
+    total_mcg: int
+    doses: tuple[Dose, ...]
+    phase: PhaseName
+    note: str = ""
+
+    @property
+    def end(self) -> dt.date:
+        return self.start + dt.timedelta(days=self.days - 1)
+
+    @property
+    def last_day(self) -> int:
+        return self.first_day + self.days - 1
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The numbers a schedule must keep to, resolved for this patient (weight, product)."""
+
+    maximum_mcg: int
+    ceiling_mcg: int
+    start_limit_mcg: int
+    step_max_mcg: int
+    min_interval_days: int
+    smallest_dose_mcg: int
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """A day-by-day plan for one patient, with where it came from and what to watch."""
+
+    kind: ScheduleKind
+    protocol: Protocol
+    product: Product
+    request: TitrationRequest | TaperRequest
+    limits: Limits
+    steps: tuple[DoseStep, ...]
+    previous_mcg: int
+    pace: Pace | None = None
+    warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+
+    @property
+    def start(self) -> dt.date:
+        return self.steps[0].start
+
+    @property
+    def end(self) -> dt.date:
+        return self.steps[-1].end
+
+    @property
+    def days(self) -> int:
+        return self.steps[-1].last_day
+
+    def daily(self) -> Iterator[tuple[dt.date, int, DoseStep]]:
+        """Every day of the schedule: its date, its 1-based day number, and its step."""
+        for step in self.steps:
+            for offset in range(step.days):
+                yield step.start + dt.timedelta(days=offset), step.first_day + offset, step
