@@ -1,0 +1,30 @@
+"""Schedules as short text tables, so expected schedules read like a clinician's sheet."""
+
+from __future__ import annotations
+
+from planner.products import UnitCount
+from planner.schedule import Schedule
+from planner.units import format_count, format_mg
+
+
+def step_table(schedule: Schedule) -> str:
+    """One line per step: first day, days held, phase, daily total, dose at each time."""
+    lines = []
+    for step in schedule.steps:
+        doses = " | ".join(format_mg(d.mcg) if d.mcg else "-" for d in step.doses)
+        lines.append(
+            f"day {step.first_day:>3}  {step.days:>2} days  {step.phase:<11}  "
+            f"{format_mg(step.total_mcg):>8}  {doses}"
+        )
+    return "\n".join(lines)
+
+
+def units_table(schedule: Schedule) -> str:
+    """One line per step: the units that make each dose, as '1 1/2 x 0.5'."""
+    return "\n".join(
+        " | ".join(_units(d.units) or "-" for d in step.doses) for step in schedule.steps
+    )
+
+
+def _units(units: tuple[UnitCount, ...]) -> str:
+    return " + ".join(f"{format_count(u.count)} x {format_mg(u.strength_mcg)}" for u in units)

@@ -1,0 +1,235 @@
+"""Schedules from the label and the guidelines, as literal tables a clinician can check.
+
+Each expected table names the rule it shows. Doses per time of day are listed in the
+protocol's order (panic: morning | bedtime; seizure: morning | midday | bedtime).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import textwrap
+
+import pytest
+from tables import step_table, units_table
+
+from planner import load_protocol, taper, titrate
+
+START = dt.date(2027, 1, 4)
+
+
+def expect(table: str) -> str:
+    return textwrap.dedent(table).strip("\n")
+
+
+def test_panic_titration_label_default() -> None:
+    """Label: 0.25 mg twice daily, raised to 1 mg/day after 3 days, then held."""
+    schedule = titrate(load_protocol("panic-adult"), start=START)
+    assert step_table(schedule) == expect(
+        """
+        day   1   3 days  titration      0.5 mg  0.25 mg | 0.25 mg
+        day   4  14 days  maintenance      1 mg  0.5 mg | 0.5 mg
+        """
+    )
+    assert units_table(schedule) == expect(
+        """
+        1/2 x 0.5 mg | 1/2 x 0.5 mg
+        1 x 0.5 mg | 1 x 0.5 mg
+        """
+    )
+    assert schedule.start == START
+    assert schedule.end == dt.date(2027, 1, 20)
+
+
+def test_panic_titration_to_2_mg_with_largest_dose_at_bedtime() -> None:
+    """Label: raise by up to 0.5 mg/day no sooner than every 3 days; odd totals at bedtime."""
+    schedule = titrate(
+        load_protocol("panic-adult"), start=START, target_mg_per_day="2", step_mg_per_day="0.25"
+    )
+    assert step_table(schedule) == expect(
+        """
+        day   1   3 days  titration      0.5 mg  0.25 mg | 0.25 mg
+        day   4   3 days  titration     0.75 mg  0.25 mg | 0.5 mg
+        day   7   3 days  titration        1 mg  0.5 mg | 0.5 mg
+        day  10   3 days  titration     1.25 mg  0.5 mg | 0.75 mg
+        day  13   3 days  titration      1.5 mg  0.75 mg | 0.75 mg
+        day  16   3 days  titration     1.75 mg  0.75 mg | 1 mg
+        day  19  14 days  maintenance      2 mg  1 mg | 1 mg
+        """
+    )
+    assert units_table(schedule).splitlines()[-1] == "1 x 1 mg | 1 x 1 mg"
+
+
+def test_seizure_adult_titration_to_4_mg() -> None:
+    """Label: 0.5 mg three times daily, raised by 0.5 mg/day every 3 days."""
+    schedule = titrate(load_protocol("seizure-adult"), start=START, target_mg_per_day=4)
+    assert step_table(schedule) == expect(
+        """
+        day   1   3 days  titration      1.5 mg  0.5 mg | 0.5 mg | 0.5 mg
+        day   4   3 days  titration        2 mg  0.5 mg | 0.75 mg | 0.75 mg
+        day   7   3 days  titration      2.5 mg  0.75 mg | 0.75 mg | 1 mg
+        day  10   3 days  titration        3 mg  1 mg | 1 mg | 1 mg
+        day  13   3 days  titration      3.5 mg  1 mg | 1.25 mg | 1.25 mg
+        day  16  14 days  maintenance      4 mg  1.25 mg | 1.25 mg | 1.5 mg
+        """
+    )
+
+
+def test_seizure_pediatric_20_kg() -> None:
+    """Label: start 0.01 to 0.03 mg/kg/day (here 0.02: 0.4 mg, made as 0.375 mg with
+    0.125 mg orally disintegrating tablets), +0.25 mg every third day, to 0.1 mg/kg/day."""
+    schedule = titrate(load_protocol("seizure-pediatric"), start=START, weight_kg=20)
+    assert step_table(schedule) == expect(
+        """
+        day   1   3 days  titration    0.375 mg  0.125 mg | 0.125 mg | 0.125 mg
+        day   4   3 days  titration    0.625 mg  0.125 mg | 0.25 mg | 0.25 mg
+        day   7   3 days  titration    0.875 mg  0.25 mg | 0.25 mg | 0.375 mg
+        day  10   3 days  titration    1.125 mg  0.375 mg | 0.375 mg | 0.375 mg
+        day  13   3 days  titration    1.375 mg  0.375 mg | 0.5 mg | 0.5 mg
+        day  16   3 days  titration    1.625 mg  0.5 mg | 0.5 mg | 0.625 mg
+        day  19   3 days  titration    1.875 mg  0.625 mg | 0.625 mg | 0.625 mg
+        day  22  14 days  maintenance      2 mg  0.625 mg | 0.625 mg | 0.75 mg
+        """
+    )
+
+
+def test_seizure_pediatric_start_never_above_limit_for_heavy_child() -> None:
+    """A 30 kg child: 0.6 mg/day start, target 3 mg/day (0.1 mg/kg), max 6 mg/day."""
+    schedule = titrate(load_protocol("seizure-pediatric"), start=START, weight_kg=30)
+    assert schedule.steps[0].total_mcg == 600 - 600 % 125  # rounded down to 0.125 mg steps
+    assert schedule.steps[-1].total_mcg == 3000
+    assert schedule.limits.maximum_mcg == 6000
+
+
+def test_panic_taper_label_example() -> None:
+    """Label: decrease by 0.125 mg twice daily (0.25 mg/day) every 3 days until withdrawn."""
+    schedule = taper(
+        load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2, pace="label"
+    )
+    assert step_table(schedule) == expect(
+        """
+        day   1   3 days  taper         1.75 mg  0.75 mg | 1 mg
+        day   4   3 days  taper          1.5 mg  0.75 mg | 0.75 mg
+        day   7   3 days  taper         1.25 mg  0.5 mg | 0.75 mg
+        day  10   3 days  taper            1 mg  0.5 mg | 0.5 mg
+        day  13   3 days  taper         0.75 mg  0.25 mg | 0.5 mg
+        day  16   3 days  taper          0.5 mg  0.25 mg | 0.25 mg
+        day  19   3 days  taper         0.25 mg  - | 0.25 mg
+        day  22   1 days  stop             0 mg  - | -
+        """
+    )
+    assert any("faster than ASAM 2025" in warning for warning in schedule.warnings)
+
+
+def test_panic_taper_nardi_2010() -> None:
+    """Nardi 2010: 0.5 mg every 2 weeks down to 1 mg/day, then 0.25 mg every week."""
+    schedule = taper(
+        load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2, pace="nardi-2010"
+    )
+    assert step_table(schedule) == expect(
+        """
+        day   1  14 days  taper          1.5 mg  0.75 mg | 0.75 mg
+        day  15   7 days  taper            1 mg  0.5 mg | 0.5 mg
+        day  22   7 days  taper         0.75 mg  0.25 mg | 0.5 mg
+        day  29   7 days  taper          0.5 mg  0.25 mg | 0.25 mg
+        day  36   7 days  taper         0.25 mg  - | 0.25 mg
+        day  43   1 days  stop             0 mg  - | -
+        """
+    )
+
+
+def test_asam_taper_lengthens_intervals_where_tablets_cannot_make_small_steps() -> None:
+    """ASAM 2025: 10% every 2 weeks, never over 25% per 2 weeks. With 0.25 mg as the
+    smallest step, 0.75 -> 0.5 (33%) waits 19 days and 0.5 -> 0.25 (50%) waits 28."""
+    schedule = taper(load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2)
+    assert step_table(schedule) == expect(
+        """
+        day   1  14 days  taper         1.75 mg  0.75 mg | 1 mg
+        day  15  14 days  taper          1.5 mg  0.75 mg | 0.75 mg
+        day  29  14 days  taper         1.25 mg  0.5 mg | 0.75 mg
+        day  43  14 days  taper            1 mg  0.5 mg | 0.5 mg
+        day  57  19 days  taper         0.75 mg  0.25 mg | 0.5 mg
+        day  76  28 days  taper          0.5 mg  0.25 mg | 0.25 mg
+        day 104  14 days  taper         0.25 mg  - | 0.25 mg
+        day 118   1 days  stop             0 mg  - | -
+        """
+    )
+    assert len(schedule.notes) == 2
+    assert "held for 28 days" in schedule.notes[1]
+
+
+def test_asam_taper_with_drops_ends_with_one_drop_at_bedtime() -> None:
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day=2,
+        product="rivotril-drops",
+    )
+    last_two = step_table(schedule).splitlines()[-2:]
+    assert last_two == [
+        "day 230  14 days  taper          0.1 mg  - | 0.1 mg",
+        "day 244   1 days  stop             0 mg  - | -",
+    ]
+    assert units_table(schedule).splitlines()[-2] == "- | 1 x 0.1 mg"
+
+
+def test_two_phase_switches_to_smaller_steps_near_the_end() -> None:
+    """25% every 2 weeks until a quarter of the starting dose, then 12.5% steps."""
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day=2,
+        pace="two-phase",
+        product="us-odt",
+    )
+    held = [(step.total_mcg, step.days) for step in schedule.steps]
+    # 25% steps rounded to 0.125 mg without exceeding 25% (875 -> 656 is made as 750);
+    # from 0.5 mg/day (a quarter of 2 mg/day) 12.5% steps, where the smallest step the
+    # product makes (0.125 mg) is over 25% of the dose, the dose is held longer instead.
+    assert held == [
+        (1500, 14),
+        (1125, 14),
+        (875, 14),
+        (750, 14),
+        (625, 14),
+        (500, 14),
+        (375, 19),
+        (250, 28),
+        (125, 14),
+        (0, 1),
+    ]
+
+
+def test_taper_that_must_wait_holds_the_current_dose_first() -> None:
+    """0.5 -> 0.25 mg/day is a 50% step: at 25% per 14 days the current dose is kept
+    14 more days before the first reduction (it counts as held 14 days already)."""
+    schedule = taper(load_protocol("seizure-adult"), start=dt.date(2027, 3, 1), from_mg_per_day="0.5")
+    assert step_table(schedule) == expect(
+        """
+        day   1  14 days  taper          0.5 mg  0.25 mg | - | 0.25 mg
+        day  15  14 days  taper         0.25 mg  - | - | 0.25 mg
+        day  29   1 days  stop             0 mg  - | - | -
+        """
+    )
+    assert schedule.steps[0].note == "Keep 0.5 mg/day."
+    assert any("specialist supervision" in warning for warning in schedule.warnings)
+
+
+@pytest.mark.parametrize(
+    ("age", "expected", "absent"),
+    [
+        (17, "under 18 years", "65 years"),
+        (70, "65 years and over", "under 18"),
+        (None, "Age not given", None),
+    ],
+)
+def test_panic_age_cautions(age: int | None, expected: str, absent: str | None) -> None:
+    schedule = titrate(load_protocol("panic-adult"), start=START, age_years=age)
+    text = " ".join(schedule.warnings)
+    assert expected in text
+    if absent is not None:
+        assert absent not in text
+
+
+def test_adult_age_gives_no_age_caution() -> None:
+    schedule = titrate(load_protocol("panic-adult"), start=START, age_years=40)
+    assert not any("years" in warning for warning in schedule.warnings)
