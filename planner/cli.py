@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 EXIT_INPUT_ERROR = 2
 
 
-class DecimalType(click.ParamType):
+class DecimalType(click.ParamType):  # type: ignore[type-arg]
     """An exact decimal number of mg or kg: '0.5' stays 0.5, never a binary float."""
 
     name = "number"
@@ -41,7 +41,7 @@ class DecimalType(click.ParamType):
         return number
 
 
-class IsoDate(click.ParamType):
+class IsoDate(click.ParamType):  # type: ignore[type-arg]
     """A calendar date as YYYY-MM-DD."""
 
     name = "YYYY-MM-DD"
@@ -63,7 +63,7 @@ OUTPUT = click.Path(dir_okay=False, path_type=Path)
 class PlannerGroup(click.Group):
     """Reports every error as one line on stderr, with exit code 2 for bad input."""
 
-    def main(self, *args: Any, **kwargs: Any) -> Any:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> Any:
         from planner.errors import PlannerError
 
         kwargs["standalone_mode"] = False
@@ -155,10 +155,20 @@ def schema() -> None:
 def _patient_options(command: Any) -> Any:
     for option in reversed(
         [
-            click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
-            click.option("--age", type=click.IntRange(0, 120), help="Patient age in years (for age cautions)."),
-            click.option("--product", help="Product id (see `planner protocols`); default: the protocol's."),
-            click.option("--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."),
+            click.option(
+                "--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."
+            ),
+            click.option(
+                "--age",
+                type=click.IntRange(0, 120),
+                help="Patient age in years (for age cautions).",
+            ),
+            click.option(
+                "--product", help="Product id (see `planner protocols`); default: the protocol's."
+            ),
+            click.option(
+                "--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."
+            ),
         ]
     ):
         command = option(command)
@@ -168,10 +178,22 @@ def _patient_options(command: Any) -> Any:
 @cli.command()
 @click.argument("protocol")
 @click.option("--start", required=True, type=DATE, help="First day of the schedule.")
-@click.option("--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's).")
-@click.option("--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's range).")
-@click.option("--interval", type=click.IntRange(1, 365), help="Days between increases (at least the protocol minimum).")
-@click.option("--hold", type=click.IntRange(1, 3650), help="Days of maintenance at the target (default: the protocol's).")
+@click.option(
+    "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
+)
+@click.option(
+    "--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's range)."
+)
+@click.option(
+    "--interval",
+    type=click.IntRange(1, 365),
+    help="Days between increases (at least the protocol minimum).",
+)
+@click.option(
+    "--hold",
+    type=click.IntRange(1, 3650),
+    help="Days of maintenance at the target (default: the protocol's).",
+)
 @_patient_options
 def titrate(
     protocol: str,

@@ -33,9 +33,7 @@ from planner.units import format_mg, mg_to_mcg
 TaperPhase = LinearPhase | ProportionalPhase
 
 
-def build_titration(
-    protocol: Protocol, request: TitrationRequest, *, library: Library
-) -> Schedule:
+def build_titration(protocol: Protocol, request: TitrationRequest, *, library: Library) -> Schedule:
     """Start low, raise by one step no sooner than every interval, then hold at the target."""
     product = library.product(request.product or protocol.default_product)
     maker = dose_maker(product)
@@ -46,12 +44,20 @@ def build_titration(
     titration = protocol.titration
     notes: list[str] = []
 
-    start = maker.round_down(min(_daily_mcg(titration.start, patient), limits.start_limit_mcg))
+    wanted = min(_for_patient(titration.start, patient), limits.start_limit_mcg)
+    start = maker.round_down(wanted)
+    if start == 0 and maker.smallest_dose_mcg <= limits.start_limit_mcg:
+        start = maker.smallest_dose_mcg
+        notes.append(
+            f"The start dose of {format_mg(wanted)}/day is below the smallest dose "
+            f"{product.name} gives; starting at {format_mg(start)}/day, within the start "
+            f"limit of {format_mg(limits.start_limit_mcg)}/day."
+        )
     if start == 0:
         raise DoseError(
-            f"the start dose is below the smallest daily dose {product.name} can give "
-            f"({format_mg(maker.smallest_dose_mcg)}); choose a product with smaller units "
-            "(--product)"
+            f"the start dose of {format_mg(wanted)}/day is below the smallest dose "
+            f"{product.name} can give ({format_mg(maker.smallest_dose_mcg)}); choose a "
+            "product with smaller units (--product)"
         )
     target = _target_mcg(protocol, request, patient, limits)
     if target < start:
@@ -165,13 +171,19 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
 
 
 def resolve_limits(protocol: Protocol, patient: PatientInputs, maker: DoseMaker) -> Limits:
-    """The protocol's limits in micrograms for this patient; per-kg limits need a weight."""
+    """The protocol's limits in micrograms for this patient.
+
+    Without a weight, a limit given only per kg falls back to the drug's ceiling: that
+    happens only for tapers, which need no weight (a titration by weight requires one).
+    """
     titration = protocol.titration
     ceiling = mg_to_mcg(protocol.drug.ceiling_mg_per_day)
+    maximum = _daily_mcg(titration.maximum, patient)
+    start_limit = _daily_mcg(titration.start_limit, patient)
     return Limits(
-        maximum_mcg=min(_daily_mcg(titration.maximum, patient), ceiling),
+        maximum_mcg=min(maximum if maximum is not None else ceiling, ceiling),
         ceiling_mcg=ceiling,
-        start_limit_mcg=_daily_mcg(titration.start_limit, patient),
+        start_limit_mcg=start_limit if start_limit is not None else ceiling,
         step_max_mcg=mg_to_mcg(titration.step_mg_per_day.max),
         min_interval_days=titration.min_interval_days,
         smallest_dose_mcg=maker.smallest_dose_mcg,
@@ -220,17 +232,26 @@ def cautions_for(protocol: Protocol, patient: PatientInputs, kind: str) -> tuple
     return tuple(kept)
 
 
-def _daily_mcg(amount: DailyAmount, patient: PatientInputs) -> int:
-    """A daily amount for this patient in whole micrograms, rounded down (the safe way)."""
+def _daily_mcg(amount: DailyAmount, patient: PatientInputs) -> int | None:
+    """A daily amount for this patient in whole micrograms, rounded down (the safe way).
+
+    None when the amount is given only per kg and the weight is unknown.
+    """
     values: list[int] = []
     if amount.mg_per_day is not None:
         values.append(mg_to_mcg(amount.mg_per_day))
     if amount.mg_per_kg_per_day is not None and patient.weight_kg is not None:
         exact = amount.mg_per_kg_per_day * patient.weight_kg * 1000
         values.append(int(exact.to_integral_value(rounding=ROUND_FLOOR)))
-    if not values:
+    return min(values, default=None)
+
+
+def _for_patient(amount: DailyAmount, patient: PatientInputs) -> int:
+    """A daily amount that must be known: per-kg amounts need the patient's weight."""
+    value = _daily_mcg(amount, patient)
+    if value is None:
         raise InputError("this protocol doses by weight: give the patient's weight (--weight KG)")
-    return min(values)
+    return value
 
 
 def _target_mcg(
@@ -239,7 +260,7 @@ def _target_mcg(
     if request.target_mg_per_day is not None:
         target = mg_to_mcg(request.target_mg_per_day)
     elif protocol.titration.target is not None:
-        target = _daily_mcg(protocol.titration.target, patient)
+        target = _for_patient(protocol.titration.target, patient)
     else:
         raise InputError(
             f"{protocol.id} has no default target (the label individualizes it): give "
@@ -278,9 +299,7 @@ def _maintenance_notes(protocol: Protocol, patient: PatientInputs, target: int) 
     ]
 
 
-def _next_taper_dose(
-    phase: TaperPhase, dose: int, start: int, maker: DoseMaker
-) -> tuple[int, int]:
+def _next_taper_dose(phase: TaperPhase, dose: int, start: int, maker: DoseMaker) -> tuple[int, int]:
     """The next, lower daily dose and how long ``dose`` must be held before it.
 
     Aim at the pace's ideal dose, round to the nearest dose the product makes that keeps

@@ -20,8 +20,8 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
-    Strict,
     Field,
+    Strict,
     model_validator,
 )
 
@@ -87,9 +87,7 @@ InputMg = Annotated[
     Field(ge=0),
     AfterValidator(_whole_micrograms),
 ]
-WeightKg = Annotated[
-    Decimal, BeforeValidator(_exact_number_or_text), Field(ge=Decimal("0.5"))
-]
+WeightKg = Annotated[Decimal, BeforeValidator(_exact_number_or_text), Field(ge=Decimal("0.5"))]
 
 
 class Frozen(BaseModel):
@@ -108,7 +106,6 @@ class Source(Frozen):
     id: Identifier
     citation: str = Field(min_length=1)
     url: str | None = None
-
 
 
 def _cited(sources: tuple[Source, ...], cited: list[str]) -> None:
@@ -237,9 +234,7 @@ class StepLimit:
 
     def max_drop(self, from_mcg: int, held_days: int) -> Fraction:
         """The largest reduction from ``from_mcg`` after holding it ``held_days`` days."""
-        per_interval = (
-            Fraction(self.mcg) if self.mcg is not None else from_mcg * self._fraction()
-        )
+        per_interval = Fraction(self.mcg) if self.mcg is not None else from_mcg * self._fraction()
         return per_interval * held_days / self.per_days
 
     def allows(self, from_mcg: int, to_mcg: int, held_days: int) -> bool:
@@ -248,7 +243,9 @@ class StepLimit:
 
     def days_for(self, from_mcg: int, to_mcg: int) -> int:
         """The fewest days ``from_mcg`` must be held for a reduction to ``to_mcg``."""
-        return math.ceil(self.per_days * (from_mcg - to_mcg) / self.max_drop(from_mcg, self.per_days))
+        return math.ceil(
+            self.per_days * (from_mcg - to_mcg) / self.max_drop(from_mcg, self.per_days)
+        )
 
     def _fraction(self) -> Fraction:
         assert self.percent is not None
@@ -366,7 +363,10 @@ class Titration(Frozen):
                 raise ValueError(f"{field} is above maximum")
         if _above(self.start, self.start_limit):
             raise ValueError("start is above start_limit")
-        if self.maximum.mg_per_day is not None and self.step_mg_per_day.max > self.maximum.mg_per_day:
+        if (
+            self.maximum.mg_per_day is not None
+            and self.step_mg_per_day.max > self.maximum.mg_per_day
+        ):
             raise ValueError("step_mg_per_day.max is above maximum")
         low_high = self.maintenance_range_mg_per_kg_per_day
         if low_high is not None and low_high[0] > low_high[1]:
@@ -386,9 +386,7 @@ class Caution(Frozen):
     """A warning printed with every matching schedule and kept in its outputs."""
 
     applies: Literal["always", "titration", "taper", "age_below", "age_at_least", "weight_above"]
-    threshold: Annotated[Decimal, BeforeValidator(_exact_number), Field()] | None = (
-        None
-    )
+    threshold: Annotated[Decimal, BeforeValidator(_exact_number), Field()] | None = None
     text: str = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -493,5 +491,3 @@ class TaperRequest(Frozen):
     patient: PatientInputs = PatientInputs()
     product: Identifier | None = None
     pace: Identifier | None = None
-
-

@@ -105,8 +105,9 @@ class DoseMaker:
                 and (target - step == 0 or best[target - step][2] is not None)
             ]
             # Fewest pieces, then fewest split pieces, then the largest piece first.
-            best.append(min(options, key=lambda o: (o[0], o[1], -o[2].mcg)) if options else
-                        (0, 0, None))
+            best.append(
+                min(options, key=lambda o: (o[0], o[1], -o[2].mcg)) if options else (0, 0, None)
+            )
         return best[quanta]
 
     def split_daily(self, total_mcg: int, times: int) -> tuple[int, ...]:

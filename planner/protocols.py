@@ -91,7 +91,9 @@ class Library:
     def check_references(self, protocol: Protocol, path: Path) -> None:
         """What a single file cannot check: its product and pace exist and fit it."""
         if protocol.default_product not in self.products.products:
-            raise ProtocolError(f"{path}::default_product: unknown product {protocol.default_product!r}")
+            raise ProtocolError(
+                f"{path}::default_product: unknown product {protocol.default_product!r}"
+            )
         if protocol.default_pace not in self.paces.paces:
             raise ProtocolError(f"{path}::default_pace: unknown pace {protocol.default_pace!r}")
         maker = dose_maker(self.product(protocol.default_product))
@@ -114,9 +116,7 @@ def load_library(folder: Path | None = None) -> Library:
     products = parse_file(folder / PRODUCTS_FILE, ProductCatalog)
     paces = parse_file(folder / PACES_FILE, PaceCatalog)
     protocols = {
-        path.stem: path
-        for path in sorted(folder.glob("*.toml"))
-        if path.name not in CATALOG_FILES
+        path.stem: path for path in sorted(folder.glob("*.toml")) if path.name not in CATALOG_FILES
     }
     return Library(protocols=protocols, products=products, paces=paces)
 

@@ -159,7 +159,10 @@ def _start_within_limit(schedule: Schedule) -> Failure:
 def _never_down(schedule: Schedule) -> Failure:
     for step, before, _ in _changes(schedule)[1:]:
         if step.total_mcg < before:
-            return step.first_day, f"goes down from {format_mg(before)} to {format_mg(step.total_mcg)}"
+            return (
+                step.first_day,
+                f"goes down from {format_mg(before)} to {format_mg(step.total_mcg)}",
+            )
     return None
 
 
@@ -185,7 +188,10 @@ def _increase_size(schedule: Schedule) -> Failure:
 def _never_up(schedule: Schedule) -> Failure:
     for step, before, _ in _changes(schedule):
         if step.total_mcg > before:
-            return step.first_day, f"goes up from {format_mg(before)} to {format_mg(step.total_mcg)}"
+            return (
+                step.first_day,
+                f"goes up from {format_mg(before)} to {format_mg(step.total_mcg)}",
+            )
     return None
 
 
@@ -199,7 +205,10 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
         phase = phase_at(pace, before, start)
         if step.total_mcg == 0:
             if held < phase.interval_days:
-                return step.first_day, f"stopped after {held} days; the pace holds {phase.interval_days}"
+                return (
+                    step.first_day,
+                    f"stopped after {held} days; the pace holds {phase.interval_days}",
+                )
             continue
         limit = phase.limit()
         if not limit.allows(before, step.total_mcg, held):
@@ -232,13 +241,25 @@ _COMMON: tuple[Check, ...] = (
     ("units_exact", "every dose is made exactly of units that exist", _units_exact),
 )
 _TITRATION: tuple[Check, ...] = (
-    ("start_within_limit", "the first dose is within the protocol's start limit", _start_within_limit),
+    (
+        "start_within_limit",
+        "the first dose is within the protocol's start limit",
+        _start_within_limit,
+    ),
     ("never_down", "a titration never lowers the dose", _never_down),
     ("increase_interval", "no increase sooner than the minimum interval", _increase_interval),
     ("increase_size", "no increase larger than the protocol's step", _increase_size),
 )
 _TAPER: tuple[Check, ...] = (
     ("never_up", "a taper never raises the dose", _never_up),
-    ("taper_step_within_pace", "no reduction faster than the pace allows", _taper_steps_within_pace),
-    ("ends_at_zero_from_smallest", "ends at zero, from the smallest dose", _ends_at_zero_from_smallest),
+    (
+        "taper_step_within_pace",
+        "no reduction faster than the pace allows",
+        _taper_steps_within_pace,
+    ),
+    (
+        "ends_at_zero_from_smallest",
+        "ends at zero, from the smallest dose",
+        _ends_at_zero_from_smallest,
+    ),
 )

@@ -123,7 +123,10 @@ def test_panic_taper_label_example() -> None:
 def test_panic_taper_nardi_2010() -> None:
     """Nardi 2010: 0.5 mg every 2 weeks down to 1 mg/day, then 0.25 mg every week."""
     schedule = taper(
-        load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2, pace="nardi-2010"
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day=2,
+        pace="nardi-2010",
     )
     assert step_table(schedule) == expect(
         """
@@ -202,7 +205,9 @@ def test_two_phase_switches_to_smaller_steps_near_the_end() -> None:
 def test_taper_that_must_wait_holds_the_current_dose_first() -> None:
     """0.5 -> 0.25 mg/day is a 50% step: at 25% per 14 days the current dose is kept
     14 more days before the first reduction (it counts as held 14 days already)."""
-    schedule = taper(load_protocol("seizure-adult"), start=dt.date(2027, 3, 1), from_mg_per_day="0.5")
+    schedule = taper(
+        load_protocol("seizure-adult"), start=dt.date(2027, 3, 1), from_mg_per_day="0.5"
+    )
     assert step_table(schedule) == expect(
         """
         day   1  14 days  taper          0.5 mg  0.25 mg | - | 0.25 mg

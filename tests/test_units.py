@@ -29,7 +29,14 @@ def test_finer_than_a_microgram_is_refused(mg: str) -> None:
 
 @pytest.mark.parametrize(
     ("mcg", "text"),
-    [(500, "0.5 mg"), (1000, "1 mg"), (125, "0.125 mg"), (10000, "10 mg"), (1500, "1.5 mg"), (0, "0 mg")],
+    [
+        (500, "0.5 mg"),
+        (1000, "1 mg"),
+        (125, "0.125 mg"),
+        (10000, "10 mg"),
+        (1500, "1.5 mg"),
+        (0, "0 mg"),
+    ],
 )
 def test_ismp_dose_text_has_leading_and_no_trailing_zero(mcg: int, text: str) -> None:
     assert format_mg(mcg) == text
@@ -37,7 +44,12 @@ def test_ismp_dose_text_has_leading_and_no_trailing_zero(mcg: int, text: str) ->
 
 @pytest.mark.parametrize(
     ("count", "text"),
-    [(Fraction(1), "1"), (Fraction(1, 2), "1/2"), (Fraction(3, 2), "1 1/2"), (Fraction(3, 4), "3/4")],
+    [
+        (Fraction(1), "1"),
+        (Fraction(1, 2), "1/2"),
+        (Fraction(3, 2), "1 1/2"),
+        (Fraction(3, 4), "3/4"),
+    ],
 )
 def test_counts_read_as_plain_fractions(count: Fraction, text: str) -> None:
     assert format_count(count) == text

@@ -12,7 +12,9 @@ if TYPE_CHECKING:
 
 
 def render_library(library: Library) -> str:
-    protocol_rows = [["id", "version", "indication and population", "start", "step", "max", "every"]]
+    protocol_rows = [
+        ["id", "version", "indication and population", "start", "step", "max", "every"]
+    ]
     for protocol in library.all_protocols():
         t = protocol.titration
         step = t.step_mg_per_day

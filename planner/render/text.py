@@ -48,10 +48,7 @@ def _header(schedule: Schedule) -> list[str]:
         f"{protocol.drug.tall_man} {schedule.kind}: {protocol.title} "
         f"({protocol.id} {protocol.version})",
         f"Product: {schedule.product.name}",
-        "; ".join(
-            [f"{schedule.days} days, {schedule.start.isoformat()} to {schedule.end.isoformat()}"]
-            + facts
-        ),
+        "; ".join([f"{schedule.days} days, {schedule.start} to {schedule.end}", *facts]),
     ]
 
 

@@ -1,0 +1,175 @@
+"""For any valid protocol, product, weight, target and pace: a safe schedule or a clear error.
+
+The checks here are written out again rather than delegated to ``planner.safety``, so a
+mistake shared by the engine and the checker would still be caught.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import itertools
+from decimal import Decimal
+
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+from strategies import PRODUCTS, dates, paces, protocols, weights
+
+from planner import load_protocol, taper, titrate
+from planner.errors import PlannerError, UnsafeScheduleError
+from planner.models import Pace, PaceBody, Protocol
+from planner.products import dose_maker
+from planner.protocols import Library, load_library
+from planner.safety import check_schedule
+from planner.schedule import Schedule
+
+BUNDLED = ["panic-adult", "seizure-adult", "seizure-pediatric"]
+
+
+def assert_doses_exact(schedule: Schedule) -> None:
+    strengths = {s.mcg: s.split for s in schedule.product.strengths}
+    for step in schedule.steps:
+        assert sum(d.mcg for d in step.doses) == step.total_mcg
+        for dose in step.doses:
+            assert sum(u.count * u.strength_mcg for u in dose.units) == dose.mcg
+            assert all((u.count * strengths[u.strength_mcg]).denominator == 1 for u in dose.units)
+    days = [day for _, day, _ in schedule.daily()]
+    assert days == list(range(1, len(days) + 1))
+
+
+def assert_safe_titration(schedule: Schedule) -> None:
+    assert check_schedule(schedule).passed
+    assert_doses_exact(schedule)
+    limits = schedule.limits
+    totals = [s.total_mcg for s in schedule.steps]
+    assert 0 < totals[0] <= limits.start_limit_mcg
+    assert max(totals) <= limits.maximum_mcg
+    for before, after, held in zip(
+        totals, totals[1:], [s.days for s in schedule.steps], strict=False
+    ):
+        assert 0 < after - before <= limits.step_max_mcg
+        assert held >= limits.min_interval_days
+
+
+def assert_safe_taper(schedule: Schedule) -> None:
+    assert check_schedule(schedule).passed
+    assert_doses_exact(schedule)
+    totals = [schedule.previous_mcg] + [s.total_mcg for s in schedule.steps]
+    assert all(after <= before for before, after in itertools.pairwise(totals))
+    assert totals[-1] == 0
+    assert totals[-2] == schedule.limits.smallest_dose_mcg or totals[-2] == totals[0]
+
+
+def library_with(pace: Pace) -> Library:
+    library = load_library()
+    body = PaceBody.model_validate(pace.model_dump(exclude={"id"}))
+    paces = library.paces.model_copy(update={"paces": {**library.paces.paces, pace.id: body}})
+    return dataclasses.replace(library, paces=paces)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    protocol=protocols(),
+    product=st.sampled_from(PRODUCTS),
+    weight=weights,
+    start=dates,
+    target_share=st.fractions(0, 1),
+    use_target=st.booleans(),
+)
+def test_any_titration_is_safe_or_a_clear_error(
+    protocol: Protocol, product: str, weight: Decimal, start, target_share, use_target: bool
+) -> None:
+    target = None
+    if use_target:
+        # Anywhere from zero to a little above the maximum: out-of-range must be refused.
+        top = protocol.titration.maximum.mg_per_day or Decimal(20)
+        target = (
+            top
+            * Decimal(target_share.numerator)
+            / Decimal(target_share.denominator)
+            * Decimal("1.1")
+        ).quantize(Decimal("0.001"))
+        if target <= 0:
+            target = None
+    try:
+        schedule = titrate(
+            protocol, start=start, weight_kg=weight, product=product, target_mg_per_day=target
+        )
+    except UnsafeScheduleError:
+        raise
+    except PlannerError as error:
+        event(f"refused: {type(error).__name__}")
+        return
+    event("planned")
+    assert_safe_titration(schedule)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    pace=paces(),
+    protocol=st.sampled_from(BUNDLED),
+    product=st.sampled_from(PRODUCTS),
+    quanta=st.integers(1, 200),
+    start=dates,
+)
+def test_any_taper_is_safe_or_a_clear_error(
+    pace: Pace, protocol: str, product: str, quanta: int, start
+) -> None:
+    """Doses the product makes, up to a little above the 20 mg/day ceiling."""
+    current = quanta * dose_maker(load_library().product(product)).resolution_mcg
+    try:
+        schedule = taper(
+            load_protocol(protocol),
+            start=start,
+            from_mg_per_day=Decimal(current) / 1000,
+            pace=pace.id,
+            product=product,
+            library=library_with(pace),
+        )
+    except UnsafeScheduleError:
+        raise
+    except PlannerError as error:
+        event(f"refused: {type(error).__name__}")
+        return
+    event("planned")
+    assert_safe_taper(schedule)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    protocol=st.sampled_from(BUNDLED),
+    pace=st.sampled_from(sorted(load_library().paces.paces)),
+    product=st.sampled_from(PRODUCTS),
+    data=st.data(),
+    start=dates,
+)
+def test_bundled_paces_taper_any_dose_the_product_makes(
+    protocol: str, pace: str, product: str, data: st.DataObject, start
+) -> None:
+    """No error at all: every dose a product makes, up to 20 mg/day, can be tapered."""
+    resolution = dose_maker(load_library().product(product)).resolution_mcg
+    current = data.draw(st.integers(1, 20000 // resolution)) * resolution
+    schedule = taper(
+        load_protocol(protocol),
+        start=start,
+        from_mg_per_day=Decimal(current) / 1000,
+        pace=pace,
+        product=product,
+    )
+    assert_safe_taper(schedule)
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    weight=st.decimals(Decimal(5), Decimal(30), places=1),
+    product=st.sampled_from(["us-odt", "rivotril-drops"]),
+    start=dates,
+)
+def test_pediatric_titration_for_any_child_weight(weight: Decimal, product: str, start) -> None:
+    """No error: a child of 5 to 30 kg gets a schedule within 0.05 mg/kg to start and
+    0.2 mg/kg/day at most, with products whose units are small enough."""
+    schedule = titrate(
+        load_protocol("seizure-pediatric"), start=start, weight_kg=weight, product=product
+    )
+    assert_safe_titration(schedule)
+    assert schedule.steps[0].total_mcg <= weight * 50
+    assert schedule.steps[-1].total_mcg <= weight * 200
