@@ -1,0 +1,70 @@
+"""Where an output came from: protocol, product, inputs, program, and a short fingerprint.
+
+Every output carries these lines, so a printout or a file can be traced back to the
+command that made it. The fingerprint hashes the protocol id and version and the
+validated inputs; the same inputs always give the same fingerprint.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+from planner import __version__
+from planner.render import DISCLAIMER
+from planner.schedule import Schedule
+from planner.units import format_mg
+
+
+def fingerprint(schedule: Schedule) -> str:
+    """12 hex digits identifying the protocol version and the inputs of a schedule."""
+    canonical = json.dumps(
+        {
+            "protocol": schedule.protocol.id,
+            "version": schedule.protocol.version,
+            "kind": schedule.kind,
+            "product": schedule.product.id,
+            "pace": schedule.pace.id if schedule.pace else None,
+            "request": schedule.request.model_dump(mode="json"),
+        },
+        sort_keys=True,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def inputs_line(schedule: Schedule) -> str:
+    """The patient inputs and options in one line, as given."""
+    request = schedule.request
+    parts = [f"start {request.start.isoformat()}"]
+    if schedule.kind == "taper":
+        parts.append(f"from {format_mg(schedule.previous_mcg)}/day")
+        assert schedule.pace is not None
+        parts.append(f"pace {schedule.pace.id}")
+    patient = request.patient
+    if patient.weight_kg is not None:
+        parts.append(f"weight {patient.weight_kg} kg")
+    if patient.age_years is not None:
+        parts.append(f"age {patient.age_years} years")
+    for name in ("target_mg_per_day", "step_mg_per_day"):
+        value = getattr(request, name, None)
+        if value is not None:
+            parts.append(f"{name.removesuffix('_mg_per_day')} {value} mg/day")
+    for name in ("interval_days", "hold_days"):
+        value = getattr(request, name, None)
+        if value is not None:
+            parts.append(f"{name.removesuffix('_days')} {value} days")
+    return ", ".join(parts)
+
+
+def provenance(schedule: Schedule) -> list[tuple[str, str]]:
+    """Label and value pairs for an output's header."""
+    protocol = schedule.protocol
+    return [
+        ("Protocol", f"{protocol.id} {protocol.version}: {protocol.title}"),
+        ("Product", f"{schedule.product.id}: {schedule.product.name}"),
+        ("Inputs", inputs_line(schedule)),
+        ("Program", f"dose-planner {__version__}"),
+        ("Fingerprint", fingerprint(schedule)),
+        ("Review", DISCLAIMER),
+    ]

@@ -1,0 +1,174 @@
+"""The daily total over time as a step line, for a clinician or a classroom.
+
+Phases are shaded and named, the protocol maximum is drawn, and each change is marked
+with its new dose. ``schedule_figure`` returns a matplotlib ``Figure`` without touching
+pyplot's global state, so it shows in a notebook and is safe in a server.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import TYPE_CHECKING, Any
+
+from matplotlib import dates as mdates
+from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
+
+from planner.provenance import fingerprint
+from planner.render import DISCLAIMER
+from planner.units import format_mg, format_mg_number
+
+if TYPE_CHECKING:
+    from planner.safety import SafetyReport
+    from planner.schedule import Schedule
+
+PHASE_COLOURS = {
+    "titration": "#dbe9f6",
+    "maintenance": "#e3f1df",
+    "taper": "#fbe8d3",
+    "stop": "#eeeeee",
+}
+LINE_COLOUR = "#1f4e79"
+MAXIMUM_COLOUR = "#b22222"
+MOST_LABELS = 24  # beyond this many changes, label every other one so labels stay legible
+
+
+def schedule_figure(schedule: Schedule, *, width_in: float = 10, height_in: float = 5) -> Figure:
+    """A Figure of the daily total; no pyplot, no global state."""
+    figure = Figure(figsize=(width_in, height_in))
+    # Keep a strip at the bottom for the provenance line, below the date labels.
+    figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, 0.045, 1, 0.955)))
+    axes = figure.add_subplot()
+    steps = schedule.steps
+    edges = [step.start for step in steps] + [steps[-1].end + dt.timedelta(days=1)]
+    totals = [step.total_mcg / 1000 for step in steps]
+    axes.stairs(totals, _x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
+    _shade_phases(axes, schedule, edges)
+    top = _draw_maximum(axes, schedule, max(totals))
+    _label_changes(axes, schedule)
+
+    axes.set_ylim(0, top * 1.2)
+    axes.set_xlim(float(_x(edges[:1])[0]), float(_x(edges[-1:])[0]))
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_locator(locator)
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    axes.set_ylabel("total daily dose (mg/day)")
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.spines[["top", "right"]].set_visible(False)
+    protocol = schedule.protocol
+    starting = f" from {format_mg(schedule.previous_mcg)}/day" if schedule.kind == "taper" else ""
+    axes.set_title(
+        f"{protocol.drug.tall_man} {schedule.kind}{starting}: {protocol.title}\n"
+        f"{schedule.product.name}, {schedule.start.isoformat()} to {schedule.end.isoformat()}",
+        fontsize=11,
+        loc="left",
+    )
+    figure.text(
+        0.01,
+        0.012,
+        f"{DISCLAIMER} {protocol.id} {protocol.version}, fingerprint {fingerprint(schedule)}",
+        fontsize=8,
+        color="#555555",
+    )
+    return figure
+
+
+def _x(dates: list[dt.date]) -> Any:
+    """Dates as matplotlib's date numbers."""
+    return mdates.date2num(dates)  # type: ignore[no-untyped-call]
+
+
+def _draw_maximum(axes, schedule: Schedule, highest: float) -> float:  # type: ignore[no-untyped-def]
+    """Draw the protocol maximum; when it is far above the doses, say so instead of
+    squashing the doses at the bottom of the chart. Returns the top of the data."""
+    if schedule.kind != "titration":
+        return highest
+    maximum = schedule.limits.maximum_mcg / 1000
+    label = f"protocol maximum {format_mg(schedule.limits.maximum_mcg)}/day"
+    if maximum > 2 * highest:
+        axes.text(
+            1,
+            1.0,
+            f"{label} (above this chart)",
+            transform=axes.transAxes,
+            ha="right",
+            va="bottom",
+            fontsize=9,
+            color=MAXIMUM_COLOUR,
+        )
+        return highest
+    axes.axhline(maximum, color=MAXIMUM_COLOUR, linestyle="--", linewidth=1, zorder=2)
+    axes.annotate(
+        label,
+        xy=(1, maximum),
+        xycoords=("axes fraction", "data"),
+        xytext=(-4, 4),
+        textcoords="offset points",
+        ha="right",
+        va="bottom",
+        fontsize=9,
+        color=MAXIMUM_COLOUR,
+    )
+    return max(highest, maximum)
+
+
+def _shade_phases(axes, schedule: Schedule, edges: list[dt.date]) -> None:  # type: ignore[no-untyped-def]
+    """One shaded band per run of steps in the same phase, named at its top."""
+    runs: list[tuple[str, dt.date, dt.date]] = []
+    for step, end in zip(schedule.steps, edges[1:], strict=True):
+        if runs and runs[-1][0] == step.phase:
+            runs[-1] = (step.phase, runs[-1][1], end)
+        else:
+            runs.append((step.phase, step.start, end))
+    for phase, start, end in runs:
+        axes.axvspan(start, end, color=PHASE_COLOURS[phase], zorder=0, linewidth=0)
+        if phase != "stop":
+            axes.text(
+                start + (end - start) / 2,
+                1,
+                phase,
+                transform=axes.get_xaxis_transform(),
+                ha="center",
+                va="top",
+                fontsize=9,
+                color="#444444",
+            )
+
+
+def _label_changes(axes, schedule: Schedule) -> None:  # type: ignore[no-untyped-def]
+    """Mark each change with a dot and its new total; thin the labels when there are many."""
+    every = 1 if len(schedule.steps) <= MOST_LABELS else 2
+    previous = schedule.previous_mcg if schedule.kind == "taper" else None
+    for index, step in enumerate(schedule.steps):
+        if step.total_mcg == previous:
+            continue
+        previous = step.total_mcg
+        axes.plot(step.start, step.total_mcg / 1000, "o", color=LINE_COLOUR, markersize=4, zorder=4)
+        last = index == len(schedule.steps) - 1
+        if index % every == 0 or last:
+            text = "stop" if step.total_mcg == 0 else format_mg_number(step.total_mcg)
+            axes.annotate(
+                text,
+                xy=(step.start, step.total_mcg / 1000),
+                xytext=(2, 6),
+                textcoords="offset points",
+                fontsize=8,
+                color=LINE_COLOUR,
+                zorder=5,
+            )
+
+
+def render_plot(schedule: Schedule, report: SafetyReport, *, image_format: str = "png") -> bytes:
+    """The figure as PNG, SVG or PDF bytes, the same bytes for the same inputs."""
+    del report
+    figure = schedule_figure(schedule)
+    buffer = io.BytesIO()
+    metadata_by_format: dict[str, dict[str, str | None]] = {
+        "png": {"Software": None},
+        "svg": {"Date": None},
+        "pdf": {"CreationDate": None, "ModDate": None},
+    }
+    metadata = metadata_by_format.get(image_format, {})
+    figure.savefig(buffer, format=image_format, dpi=150, metadata=metadata)
+    return buffer.getvalue()
