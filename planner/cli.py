@@ -11,7 +11,7 @@ import datetime as dt
 import sys
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
 import click
 
@@ -152,25 +152,67 @@ def schema() -> None:
     click.echo(protocol_schema_json(), nl=False)
 
 
-def _patient_options(command: Any) -> Any:
-    for option in reversed(
-        [
-            click.option(
-                "--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."
-            ),
-            click.option(
-                "--age",
-                type=click.IntRange(0, 120),
-                help="Patient age in years (for age cautions).",
-            ),
-            click.option(
-                "--product", help="Product id (see `planner protocols`); default: the protocol's."
-            ),
-            click.option(
-                "--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."
-            ),
-        ]
-    ):
+class ClockSetting(click.ParamType):  # type: ignore[type-arg]
+    """A time of day for the calendar file, as NAME=HH:MM (morning=07:30)."""
+
+    name = "NAME=HH:MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        name, _, clock = str(value).partition("=")
+        try:
+            return name.strip(), dt.time.fromisoformat(clock.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not NAME=HH:MM, for example morning=07:30", param, ctx)
+
+
+_SHARED_OPTIONS = [
+    click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
+    click.option("--age", type=click.IntRange(0, 120), help="Patient age in years (age cautions)."),
+    click.option(
+        "--product", help="Product id (see `planner protocols`); default: the protocol's."
+    ),
+    click.option("--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."),
+    click.option("--pdf", "pdf_path", type=OUTPUT, help="Write the printable calendar (PDF)."),
+    click.option("--plot", "plot_path", type=OUTPUT, help="Write a plot (.png, .svg or .pdf)."),
+    click.option("--ics", "ics_path", type=OUTPUT, help="Write an iCalendar file of every dose."),
+    click.option("--xlsx", "xlsx_path", type=OUTPUT, help="Write a workbook (daily and steps)."),
+    click.option(
+        "--paper",
+        type=click.Choice(["letter", "a4"]),
+        default="letter",
+        show_default=True,
+        help="Paper size of the PDF.",
+    ),
+    click.option("--patient", help="Patient name or id, printed on the PDF."),
+    click.option(
+        "--supply-days",
+        type=click.IntRange(1, 365),
+        default=30,
+        show_default=True,
+        help="Days per prescription for the dispensing totals.",
+    ),
+    click.option(
+        "--tz", "timezone", help="IANA time zone of the calendar file (default: this machine's)."
+    ),
+    click.option(
+        "--dose-time",
+        "dose_times",
+        type=ClockSetting(),
+        multiple=True,
+        help="Override a dose's time of day in the calendar file: morning=07:30 (repeatable).",
+    ),
+    click.option(
+        "--instructions",
+        is_flag=True,
+        help="Also print the patient instructions and pharmacy directions.",
+    ),
+]
+
+
+def _shared_options(command: Any) -> Any:
+    for option in reversed(_SHARED_OPTIONS):
         command = option(command)
     return command
 
@@ -194,7 +236,7 @@ def _patient_options(command: Any) -> Any:
     type=click.IntRange(1, 3650),
     help="Days of maintenance at the target (default: the protocol's).",
 )
-@_patient_options
+@_shared_options
 def titrate(
     protocol: str,
     start: dt.date,
@@ -205,7 +247,7 @@ def titrate(
     weight: Decimal | None,
     age: int | None,
     product: str | None,
-    csv_path: Path | None,
+    **outputs: Any,
 ) -> None:
     """Plan a titration: start low, raise no sooner than every interval, hold at the target.
 
@@ -214,8 +256,8 @@ def titrate(
     \b
     Examples:
         planner titrate panic-adult --start 2027-01-04 --csv panic.csv
-        planner titrate seizure-adult --start 2027-01-04 --target 4
-        planner titrate seizure-pediatric --start 2027-01-04 --weight 20
+        planner titrate seizure-adult --start 2027-01-04 --target 4 --pdf seizure.pdf
+        planner titrate seizure-pediatric --start 2027-01-04 --weight 20 --plot child.png
     """
     from planner.api import load_protocol
     from planner.api import titrate as plan_titration
@@ -231,7 +273,7 @@ def titrate(
         interval_days=interval,
         hold_days=hold,
     )
-    _emit(schedule, csv_path)
+    _emit(schedule, **outputs)
 
 
 @cli.command()
@@ -239,7 +281,7 @@ def titrate(
 @click.option("--start", required=True, type=DATE, help="Day of the first reduction.")
 @click.option("--from", "from_mg", required=True, type=NUMBER, help="Current daily dose in mg/day.")
 @click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
-@_patient_options
+@_shared_options
 def taper(
     protocol: str,
     start: dt.date,
@@ -248,7 +290,7 @@ def taper(
     weight: Decimal | None,
     age: int | None,
     product: str | None,
-    csv_path: Path | None,
+    **outputs: Any,
 ) -> None:
     """Plan a taper from the current daily dose to zero, never stopping abruptly.
 
@@ -257,7 +299,8 @@ def taper(
     \b
     Examples:
         planner taper panic-adult --start 2027-03-01 --from 2 --csv taper.csv
-        planner taper panic-adult --start 2027-03-01 --from 2 --pace label
+        planner taper panic-adult --start 2027-03-01 --from 2 --pace label --pdf label.pdf
+        planner taper panic-adult --start 2027-03-01 --from 2 --ics taper.ics --tz Europe/Berlin
     """
     from planner.api import load_protocol
     from planner.api import taper as plan_taper
@@ -271,25 +314,46 @@ def taper(
         age_years=age,
         product=product,
     )
-    _emit(schedule, csv_path)
+    _emit(schedule, **outputs)
 
 
-def _emit(schedule: Schedule, csv_path: Path | None) -> None:
-    """Render every requested output first, then write them, then print the report."""
-    from planner.render import write_atomic
+def _emit(
+    schedule: Schedule,
+    *,
+    csv_path: Path | None,
+    pdf_path: Path | None,
+    plot_path: Path | None,
+    ics_path: Path | None,
+    xlsx_path: Path | None,
+    paper: Literal["letter", "a4"],
+    patient: str | None,
+    supply_days: int,
+    timezone: str | None,
+    dose_times: tuple[tuple[str, dt.time], ...],
+    instructions: bool,
+) -> None:
+    """Render every requested output in memory, then write them all, then print the report."""
+    from planner.render.outputs import OutputOptions, render_outputs, write_outputs
     from planner.render.text import render_text
     from planner.safety import check_schedule
 
     report: SafetyReport = check_schedule(schedule)
-    outputs: list[tuple[Path, bytes]] = []
-    if csv_path is not None:
-        from planner.render.csv import render_csv
-
-        outputs.append((csv_path, render_csv(schedule, report)))
-    for path, data in outputs:
-        write_atomic(path, data)
-    click.echo(render_text(schedule, report))
-    for path, _ in outputs:
+    options = OutputOptions(
+        csv=csv_path,
+        pdf=pdf_path,
+        plot=plot_path,
+        ics=ics_path,
+        xlsx=xlsx_path,
+        paper=paper,
+        patient=patient,
+        supply_days=supply_days,
+        timezone=timezone,
+        clocks=dict(dose_times),
+    )
+    files = render_outputs(schedule, report, options)
+    write_outputs(files)
+    click.echo(render_text(schedule, report, supply_days=supply_days, instructions=instructions))
+    for path, _ in files:
         click.echo(f"Wrote {path}")
 
 

@@ -58,7 +58,15 @@ def test_tidy_frame_has_one_row_per_dose_taken() -> None:
 def test_csv_is_exact_iso_and_has_no_index() -> None:
     schedule = titrate(load_protocol("seizure-pediatric"), start=dt.date(2027, 1, 4), weight_kg=20)
     text = render_csv(schedule, check_schedule(schedule)).decode("utf-8")
-    header, first, *_ = text.splitlines()
+    comments = [line for line in text.splitlines() if line.startswith("#")]
+    assert comments[0] == "# clonazePAM titration schedule, day by day"
+    assert (
+        "# Protocol: seizure-pediatric 1.0.0: Seizure disorders, children up to 10 years or 30 kg"
+        in comments
+    )
+    assert "# Inputs: start 2027-01-04, weight 20 kg" in comments
+    assert "# Review: For clinician review and education. Not medical advice." in comments
+    header, first, *_ = text.splitlines()[len(comments) :]
     assert header.startswith("date,day,phase,total_mg,morning_mg,midday_mg,bedtime_mg,")
     assert first == (
         "2027-01-04,1,titration,0.375,0.125,0.125,0.125,1 x 0.125 mg tablet,"
@@ -66,7 +74,7 @@ def test_csv_is_exact_iso_and_has_no_index() -> None:
     )
     assert ",2," in text  # whole mg written as 2, never 2.0
     assert ".0," not in text
-    read_back = pd.read_csv(io.StringIO(text))
+    read_back = pd.read_csv(io.StringIO(text), comment="#")
     assert read_back["total_mg"].iloc[-1] == 2
 
 

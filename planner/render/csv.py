@@ -1,9 +1,14 @@
-"""The day-by-day table as CSV: one row a day, ISO dates, doses in mg, no index column."""
+"""The day-by-day table as CSV: a commented provenance header, then one row a day.
+
+The header lines start with ``#`` (read them past with ``pandas.read_csv(comment="#")``);
+dates are ISO, doses in mg as exact decimals, and there is no index column.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from planner.provenance import provenance
 from planner.table import daily_frame
 
 if TYPE_CHECKING:
@@ -12,9 +17,14 @@ if TYPE_CHECKING:
 
 
 def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
-    """UTF-8 CSV of ``daily_frame``; mg written as exact decimals (0.125, 1, never 1.0)."""
-    del report  # the CSV is the table alone, so that it imports cleanly
-    text = daily_frame(schedule).to_csv(
+    """UTF-8 CSV of ``daily_frame`` under a ``#`` header with provenance and warnings."""
+    header = [f"# {schedule.protocol.drug.tall_man} {schedule.kind} schedule, day by day"]
+    header += [f"# {label}: {value}" for label, value in provenance(schedule)]
+    passed = sum(result.passed for result in report.results)
+    header.append(f"# Safety checks: {passed} of {len(report.results)} passed")
+    header += [f"# Warning: {text}" for text in schedule.warnings]
+    header += [f"# Note: {text}" for text in schedule.notes]
+    table = daily_frame(schedule).to_csv(
         index=False, float_format="%g", date_format="%Y-%m-%d", lineterminator="\n"
     )
-    return text.encode("utf-8")
+    return ("\n".join(header) + "\n" + table).encode("utf-8")

@@ -5,6 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from planner import __version__
+from planner.dispensing import DEFAULT_SUPPLY_DAYS, StrengthSupply, dispensing_totals
+from planner.instructions import instructions as step_instructions
+from planner.provenance import fingerprint
 from planner.render import DISCLAIMER
 from planner.units import format_count, format_mg
 
@@ -14,21 +17,48 @@ if TYPE_CHECKING:
     from planner.schedule import Dose, Schedule
 
 
-def render_text(schedule: Schedule, report: SafetyReport) -> str:
-    """Header, one row per dose step, the safety report, warnings, notes and disclaimer."""
-    return "\n".join(
-        [
-            *_header(schedule),
-            "",
-            *_table(schedule),
-            "",
-            *_report_lines(report),
-            *_listed("Warnings", schedule.warnings, "!"),
-            *_listed("Notes", schedule.notes, "-"),
-            "",
-            f"{DISCLAIMER} dose-planner {__version__}.",
-        ]
-    )
+def render_text(
+    schedule: Schedule,
+    report: SafetyReport,
+    *,
+    supply_days: int = DEFAULT_SUPPLY_DAYS,
+    instructions: bool = False,
+) -> str:
+    """Header, one row per dose step, the safety report, warnings, notes, dispensing
+    totals, optionally the instructions, and the disclaimer."""
+    lines = [
+        *_header(schedule),
+        "",
+        *_table(schedule),
+        "",
+        *_report_lines(report),
+        *_listed("Warnings", schedule.warnings, "!"),
+        *_listed("Notes", schedule.notes, "-"),
+        *_dispensing_lines(schedule, supply_days),
+    ]
+    if instructions:
+        steps = step_instructions(schedule)
+        lines += _listed("Instructions for the patient", tuple(s.patient for s in steps), "-")
+        lines += _listed("Pharmacy directions", tuple(s.pharmacy for s in steps), "-")
+    lines += ["", f"{DISCLAIMER} dose-planner {__version__}, fingerprint {fingerprint(schedule)}."]
+    return "\n".join(lines)
+
+
+def _dispensing_lines(schedule: Schedule, supply_days: int) -> list[str]:
+    supply = dispensing_totals(schedule, supply_days=supply_days)
+    unit = schedule.product.unit_plural
+
+    def amounts(strengths: tuple[StrengthSupply, ...]) -> str:
+        listed = ", ".join(f"{s.units_to_dispense} x {format_mg(s.strength_mcg)}" for s in strengths)
+        return listed or "none"
+
+    lines = ["", f"Dispensing ({unit}, {supply_days}-day supply periods):"]
+    lines += [
+        f"  days {p.first_day}-{p.last_day} ({p.start} to {p.end}): {amounts(p.strengths)}"
+        for p in supply.periods
+    ]
+    lines.append(f"  whole schedule: {amounts(supply.total)}")
+    return lines
 
 
 def _header(schedule: Schedule) -> list[str]:

@@ -1,0 +1,119 @@
+"""Every file a user asked for, rendered in memory first and only then written.
+
+Rendering all outputs before writing any means a failure in one renderer leaves every
+requested file untouched; each write is atomic (see ``write_atomic``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from planner.dispensing import DEFAULT_SUPPLY_DAYS
+from planner.errors import OutputError
+from planner.render import write_atomic
+
+if TYPE_CHECKING:
+    from planner.render.pdf import Paper
+    from planner.safety import SafetyReport
+    from planner.schedule import Schedule
+
+PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+
+
+@dataclass(frozen=True)
+class OutputOptions:
+    """Which files to write, and the settings that shape them."""
+
+    csv: Path | None = None
+    pdf: Path | None = None
+    plot: Path | None = None
+    ics: Path | None = None
+    xlsx: Path | None = None
+    paper: Paper = "letter"
+    patient: str | None = None
+    supply_days: int = DEFAULT_SUPPLY_DAYS
+    timezone: str | None = None
+    clocks: dict[str, dt.time] = field(default_factory=dict)
+
+    def paths(self) -> list[Path]:
+        return [p for p in (self.csv, self.pdf, self.plot, self.ics, self.xlsx) if p is not None]
+
+
+def render_outputs(
+    schedule: Schedule, report: SafetyReport, options: OutputOptions
+) -> list[tuple[Path, bytes]]:
+    """The bytes of every requested file, in memory; nothing is written here."""
+    _check_paths(options)
+    renderers: list[tuple[Path | None, Callable[[], bytes]]] = [
+        (options.csv, lambda: _csv(schedule, report)),
+        (options.pdf, lambda: _pdf(schedule, report, options)),
+        (options.plot, lambda: _plot(schedule, report, options)),
+        (options.ics, lambda: _ics(schedule, report, options)),
+        (options.xlsx, lambda: _xlsx(schedule, report)),
+    ]
+    return [(path, render()) for path, render in renderers if path is not None]
+
+
+def write_outputs(files: list[tuple[Path, bytes]]) -> None:
+    for path, data in files:
+        write_atomic(path, data)
+
+
+def _check_paths(options: OutputOptions) -> None:
+    """Refuse before any work: a missing folder, a path given twice, a bad plot suffix."""
+    paths = options.paths()
+    seen: set[Path] = set()
+    for path in paths:
+        resolved = path.resolve()
+        if resolved in seen:
+            raise OutputError(f"{path} is asked for twice")
+        seen.add(resolved)
+        if not path.parent.is_dir():
+            raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
+        if path.is_dir():
+            raise OutputError(f"cannot write {path}: it is a folder")
+    if options.plot is not None and options.plot.suffix.lower() not in PLOT_FORMATS:
+        raise OutputError(f"cannot write plot {options.plot}: use a .png, .svg or .pdf file name")
+    if options.supply_days < 1:
+        raise OutputError("supply days must be at least 1")
+
+
+def _csv(schedule: Schedule, report: SafetyReport) -> bytes:
+    from planner.render.csv import render_csv
+
+    return render_csv(schedule, report)
+
+
+def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
+    from planner.render.pdf import render_pdf
+
+    return render_pdf(
+        schedule,
+        report,
+        paper=options.paper,
+        patient=options.patient,
+        supply_days=options.supply_days,
+    )
+
+
+def _plot(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
+    from planner.render.plot import render_plot
+
+    assert options.plot is not None
+    return render_plot(schedule, report, image_format=PLOT_FORMATS[options.plot.suffix.lower()])
+
+
+def _ics(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
+    from planner.render.ics import render_ics
+
+    return render_ics(schedule, report, timezone=options.timezone, clocks=options.clocks)
+
+
+def _xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
+    from planner.render.xlsx import render_xlsx
+
+    return render_xlsx(schedule, report)
