@@ -160,8 +160,20 @@ def describe_units(units: tuple[UnitCount, ...], product: Product) -> str:
     )
 
 
-def describe_units_in_words(units: tuple[UnitCount, ...], product: Product) -> str:
-    """Units as a patient reads them: '1 1/2 tablets of 0.5 mg', 'half a 0.5 mg tablet'."""
+def describe_units_in_words(
+    units: tuple[UnitCount, ...], product: Product, *, brief: bool = False
+) -> str:
+    """Units as a patient reads them.
+
+    Tablets: '1 1/2 tablets of 0.5 mg', 'half a 0.5 mg tablet', joined with 'and'; with
+    ``brief`` (a calendar cell) '1 1/2 tablets 0.5 mg', joined with '+'. A product with
+    one whole-unit strength (drops) counts units and gives the dose: '3 drops (0.3 mg)'.
+    """
+    if len(product.strengths) == 1 and product.strengths[0].split == 1:
+        count = sum((unit.count for unit in units), Fraction(0))
+        noun = product.unit if count == 1 else product.unit_plural
+        return f"{format_count(count)} {noun} ({format_mg(sum(unit.mcg for unit in units))})"
+    of = "" if brief else "of "
     parts = []
     for unit in units:
         strength = format_mg(unit.strength_mcg)
@@ -171,5 +183,5 @@ def describe_units_in_words(units: tuple[UnitCount, ...], product: Product) -> s
             parts.append(f"a quarter of a {strength} {product.unit}")
         else:
             noun = product.unit if unit.count <= 1 else product.unit_plural
-            parts.append(f"{format_count(unit.count)} {noun} of {strength}")
-    return " and ".join(parts)
+            parts.append(f"{format_count(unit.count)} {noun} {of}{strength}")
+    return (" + " if brief else " and ").join(parts)

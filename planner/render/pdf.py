@@ -17,7 +17,6 @@ import calendar
 import datetime as dt
 import io
 from dataclasses import dataclass
-from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Literal
 
 from reportlab.lib import colors
@@ -43,6 +42,7 @@ from reportlab.platypus import (
 from planner import __version__
 from planner.dispensing import DEFAULT_SUPPLY_DAYS, dispensing_totals
 from planner.instructions import instructions, long_date
+from planner.products import describe_units_in_words
 from planner.provenance import fingerprint, inputs_line
 from planner.units import format_count, format_mg
 
@@ -323,18 +323,7 @@ def _escape(text: str) -> str:
 
 def calendar_units(units: tuple[UnitCount, ...], schedule: Schedule) -> str:
     """Units as short plain words for a calendar cell: '1 1/2 tablets 0.5 mg'."""
-    product = schedule.product
-    parts = []
-    for unit in units:
-        strength = format_mg(unit.strength_mcg)
-        if unit.count == Fraction(1, 2):
-            parts.append(f"half a {strength} {product.unit}")
-        elif unit.count == Fraction(1, 4):
-            parts.append(f"a quarter of a {strength} {product.unit}")
-        else:
-            noun = product.unit if unit.count <= 1 else product.unit_plural
-            parts.append(f"{format_count(unit.count)} {noun} {strength}")
-    return " + ".join(parts)
+    return describe_units_in_words(units, schedule.product, brief=True)
 
 
 @dataclass(frozen=True)
@@ -434,8 +423,7 @@ class MonthGrid(Flowable):
         canvas.drawRightString(
             self.width,
             top - 22,
-            f"{schedule.protocol.drug.tall_man}, {schedule.product.name}. "
-            "Tick each dose when taken.",
+            f"{schedule.product.name}. Tick each dose when taken.",
         )
         column = self.width / 7
         canvas.setFont(BOLD, 9)
@@ -514,7 +502,7 @@ def _draw_change_label(
     canvas: Canvas, step: DoseStep, x: float, baseline: float, width: float, *, day_width: float
 ) -> None:
     """'NEW DOSE: 2.5 mg/day' beside the day number, shortened until it fits the cell."""
-    word = "START" if step.first_day == 1 else "NEW DOSE"
+    word = "START" if step.first_day == 1 and step.phase == "titration" else "NEW DOSE"
     amount = format_mg(step.total_mcg)
     room = width - day_width - 14
     for label in (

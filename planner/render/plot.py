@@ -12,6 +12,7 @@ import io
 from typing import TYPE_CHECKING, Any
 
 from matplotlib import dates as mdates
+from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -170,5 +171,7 @@ def render_plot(schedule: Schedule, report: SafetyReport, *, image_format: str =
         "pdf": {"CreationDate": None, "ModDate": None},
     }
     metadata = metadata_by_format.get(image_format, {})
-    figure.savefig(buffer, format=image_format, dpi=150, metadata=metadata)
+    # SVG ids are random unless salted: salt them with the inputs, for identical files.
+    with rc_context({"svg.hashsalt": fingerprint(schedule)}):
+        figure.savefig(buffer, format=image_format, dpi=150, metadata=metadata)
     return buffer.getvalue()

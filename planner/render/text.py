@@ -49,7 +49,9 @@ def _dispensing_lines(schedule: Schedule, supply_days: int) -> list[str]:
     unit = schedule.product.unit_plural
 
     def amounts(strengths: tuple[StrengthSupply, ...]) -> str:
-        listed = ", ".join(f"{s.units_to_dispense} x {format_mg(s.strength_mcg)}" for s in strengths)
+        listed = ", ".join(
+            f"{s.units_to_dispense} x {format_mg(s.strength_mcg)}" for s in strengths
+        )
         return listed or "none"
 
     lines = ["", f"Dispensing ({unit}, {supply_days}-day supply periods):"]

@@ -1,0 +1,247 @@
+"""The outputs people read: PDF calendar, plot, iCalendar, workbook, dispensing, wording.
+
+Each output is read back and checked for content, not only for existing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+import sys
+from fractions import Fraction
+
+import icalendar
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from planner import load_protocol, taper, titrate
+from planner.dispensing import dispensing_totals
+from planner.instructions import instructions
+from planner.provenance import fingerprint
+from planner.render.ics import render_ics
+from planner.render.pdf import render_pdf
+from planner.render.plot import render_plot, schedule_figure
+from planner.render.xlsx import render_xlsx
+from planner.safety import check_schedule
+from planner.schedule import Schedule
+
+
+@pytest.fixture(scope="module")
+def two_weeks() -> Schedule:
+    return titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4), hold_days=11)
+
+
+@pytest.fixture(scope="module")
+def long_taper() -> Schedule:
+    """18 months (552 days) from the 20 mg/day ceiling, three doses a day, with drops,
+    crossing two year boundaries."""
+    return taper(
+        load_protocol("seizure-adult"),
+        start=dt.date(2027, 11, 15),
+        from_mg_per_day=20,
+        product="rivotril-drops",
+    )
+
+
+def pdf_pages(schedule: Schedule, **options: object) -> tuple[bytes, list[str]]:
+    data = render_pdf(schedule, check_schedule(schedule), **options)  # type: ignore[arg-type]
+    reader = PdfReader(io.BytesIO(data))
+    return data, [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+def font_sizes(data: bytes) -> set[float]:
+    """Every font size set in the PDF's content streams (the Tf operator)."""
+    sizes: set[float] = set()
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for operands, operator in page.get_contents().operations:  # type: ignore[union-attr]
+            if operator == b"Tf":
+                sizes.add(float(operands[1]))
+    return sizes
+
+
+def test_pdf_summary_page_has_what_a_clinician_reviews(two_weeks: Schedule) -> None:
+    _, pages = pdf_pages(two_weeks, patient="J. Doe, MRN 12345")
+    summary = pages[0]
+    for expected in [
+        "clonazePAM titration schedule: clinician summary",
+        "J. Doe, MRN 12345",
+        "Panic disorder, adults (panic-adult, version 1.0.0)",
+        "Klonopin (clonazepam) US prescribing information",
+        "clonazePAM tablets (US, Klonopin)",
+        "Monday 4 January 2027",
+        "Dose steps",
+        "Safety checks",
+        "no increase sooner than the minimum interval",
+        "Warnings",
+        "Dispensing totals",
+        "Instructions for the patient",
+        "take half a 0.5 mg tablet in the morning and half a 0.5 mg tablet at bedtime",
+        "Pharmacy directions",
+    ]:
+        assert expected in summary, expected
+
+
+def test_pdf_month_pages_show_each_dose_in_words_with_changes_marked(two_weeks: Schedule) -> None:
+    _, pages = pdf_pages(two_weeks)
+    january = pages[-1]
+    assert "January 2027" in january
+    assert "Morning: half a 0.5 mg tablet" in january
+    assert "Bedtime: 1 tablet 0.5 mg" in january
+    assert "START" in january and "NEW" in january
+    assert "Tick each dose when taken" in january
+    assert len(pages) == 2  # one summary page, one month
+
+
+def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
+    _, pages = pdf_pages(long_taper)
+    tag = fingerprint(long_taper)
+    for text in pages:
+        assert "For clinician review. Not medical advice." in text
+        assert "seizure-adult 1.0.0" in text
+        assert "dose-planner 0.1.0" in text
+        assert tag in text
+
+
+def test_long_taper_has_a_page_per_month_across_the_year_boundary(long_taper: Schedule) -> None:
+    _, pages = pdf_pages(long_taper)
+    names = "January|February|March|April|May|June|July|August|September|October|November|December"
+    title = re.compile(rf"({names}) 20\d\d( \(continued\))? Patient:")
+    months = [page for page in pages if title.search(page)]
+    first, last = long_taper.start, long_taper.end
+    expected = (last.year - first.year) * 12 + last.month - first.month + 1
+    assert long_taper.days == 552
+    assert len(months) >= expected == 19
+    assert any("December 2027" in page for page in months)
+    assert any("January 2028" in page for page in months)
+    assert "Stop" in months[-1]
+    assert "Bedtime: 1 drop (0.1 mg)" in "".join(months)
+
+
+def test_pdf_text_is_never_smaller_than_8_pt(long_taper: Schedule, two_weeks: Schedule) -> None:
+    for schedule in (long_taper, two_weeks):
+        data, _ = pdf_pages(schedule)
+        assert min(font_sizes(data)) >= 8
+
+
+def test_pdf_dose_text_follows_ismp(long_taper: Schedule) -> None:
+    _, pages = pdf_pages(long_taper)
+    text = "\n".join(pages)
+    assert not re.search(r"(?<![\d])\.\d+ ?mg", text), "a dose without its leading zero"
+    assert not re.search(r"\d\.\d*0 ?mg", text), "a dose with a trailing zero"
+    assert "clonazePAM" in text and "Clonazepam tablets" not in text
+
+
+def test_pdf_is_byte_identical_and_sized_by_paper(two_weeks: Schedule) -> None:
+    first, _ = pdf_pages(two_weeks)
+    again, _ = pdf_pages(two_weeks)
+    assert first == again
+    letter = PdfReader(io.BytesIO(first)).pages[0].mediabox
+    a4 = PdfReader(io.BytesIO(pdf_pages(two_weeks, paper="a4")[0])).pages[0].mediabox
+    assert (round(float(letter.width)), round(float(letter.height))) == (612, 792)
+    assert (round(float(a4.width)), round(float(a4.height))) == (595, 842)
+
+
+def test_plot_figure_has_no_pyplot_state_and_renders(two_weeks: Schedule) -> None:
+    figure = schedule_figure(two_weeks)
+    axes = figure.axes[0]
+    assert "clonazePAM titration" in axes.get_title(loc="left")
+    labels = [text.get_text() for text in axes.texts]
+    assert "titration" in labels and "maintenance" in labels
+    assert any("protocol maximum 4 mg/day" in label for label in labels)
+    assert "matplotlib.pyplot" not in sys.modules
+    png = render_plot(two_weeks, check_schedule(two_weeks))
+    assert png.startswith(b"\x89PNG")
+    svg = render_plot(two_weeks, check_schedule(two_weeks), image_format="svg")
+    assert svg == render_plot(two_weeks, check_schedule(two_weeks), image_format="svg")
+
+
+def test_ics_has_one_event_per_dose_in_a_real_time_zone(two_weeks: Schedule) -> None:
+    data = render_ics(
+        two_weeks,
+        check_schedule(two_weeks),
+        timezone="America/New_York",
+        clocks={"morning": dt.time(7, 30)},
+    )
+    calendar = icalendar.Calendar.from_ical(data)
+    events = list(calendar.walk("VEVENT"))
+    doses = sum(1 for _, _, step in two_weeks.daily() for dose in step.doses if dose.mcg)
+    assert len(events) == doses == 14 * 2
+    first = events[0]
+    assert first["DTSTART"].dt == dt.datetime(2027, 1, 4, 7, 30, tzinfo=first["DTSTART"].dt.tzinfo)
+    assert str(first["DTSTART"].dt.tzinfo) == "America/New_York"
+    assert [c.name for c in calendar.walk("VTIMEZONE")] == ["VTIMEZONE"]
+    assert all(len(event.walk("VALARM")) == 1 for event in events)
+    text = data.decode()
+    assert "DTSTART;TZID=America/New_York:20270104T073000" in text
+    assert not re.search(r"DTSTART;TZID=[^:]+:\d{8}T\d{6}Z", text)
+    assert all(line.endswith("Z") for line in text.splitlines() if line.startswith("DTSTAMP"))
+    assert data == render_ics(
+        two_weeks,
+        check_schedule(two_weeks),
+        timezone="America/New_York",
+        clocks={"morning": dt.time(7, 30)},
+    )
+
+
+def test_ics_taper_ends_with_a_stop_event() -> None:
+    schedule = taper(
+        load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=1, pace="label"
+    )
+    events = list(
+        icalendar.Calendar.from_ical(
+            render_ics(schedule, check_schedule(schedule), timezone="UTC")
+        ).walk("VEVENT")
+    )
+    assert str(events[-1]["SUMMARY"]) == "Stop clonazePAM: no more doses"
+    assert events[-1]["DTSTART"].dt == dt.date(2027, 3, 10)
+
+
+def test_xlsx_reads_back_with_days_steps_and_provenance(long_taper: Schedule) -> None:
+    sheets = pd.read_excel(
+        io.BytesIO(render_xlsx(long_taper, check_schedule(long_taper))), sheet_name=None
+    )
+    assert list(sheets) == ["Daily", "Steps", "About"]
+    assert len(sheets["Daily"]) == long_taper.days
+    assert len(sheets["Steps"]) == len(long_taper.steps)
+    about = dict(zip(sheets["About"]["item"], sheets["About"]["value"], strict=False))
+    assert about["Fingerprint"] == fingerprint(long_taper)
+    assert sheets["Daily"]["total_mg"].iloc[-1] == 0
+
+
+def test_dispensing_counts_halves_as_parts_of_whole_tablets() -> None:
+    # Panic start: half a 0.5 mg tablet twice a day for 3 days (3 tablets), then one
+    # tablet twice a day; a 31-day schedule with 30-day periods leaves day 31 alone.
+    schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4), hold_days=28)
+    supply = dispensing_totals(schedule, supply_days=30)
+    assert [(s.strength_mcg, s.units_to_dispense) for s in supply.total] == [(500, 3 + 28 * 2)]
+    assert [p.strengths[0].units_to_dispense for p in supply.periods] == [3 + 27 * 2, 2]
+
+
+def test_dispensing_rounds_a_lone_half_up_to_a_whole_tablet() -> None:
+    # The last step of a label taper: half a 0.5 mg tablet at bedtime for 3 days.
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day="0.25",
+        pace="label",
+    )
+    supply = dispensing_totals(schedule)
+    assert supply.total[0].units_taken == Fraction(3, 2)
+    assert supply.total[0].units_to_dispense == 2
+
+
+def test_instructions_in_plain_words_and_pharmacy_lines() -> None:
+    schedule = taper(
+        load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=1, pace="label"
+    )
+    lines = instructions(schedule)
+    assert lines[0].patient == (
+        "From Monday 1 March 2027 to Wednesday 3 March 2027 (3 days): take half a 0.5 mg tablet "
+        "in the morning and 1 tablet of 0.5 mg at bedtime. That is 0.75 mg a day."
+    )
+    assert lines[0].pharmacy == (
+        "Days 1-3: clonazePAM in the morning: 1/2 x 0.5 mg tablet; at bedtime: 1 x 0.5 mg tablet (0.75 mg/day)."
+    )
+    assert lines[-1].patient.startswith("From Wednesday 10 March 2027: stop taking clonazePAM.")
