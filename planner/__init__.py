@@ -33,14 +33,32 @@ _EXPORTS = {
     "Pace": "planner.models",
     "load_library": "planner.protocols",
     "PlannerError": "planner.errors",
+    "OutputOptions": "planner.render.outputs",
+    "render_outputs": "planner.render.outputs",
+    "write_outputs": "planner.render.outputs",
+    "schedule_figure": "planner.render.plot",
+    "render_pdf": "planner.render.pdf",
+    "render_csv": "planner.render.csv",
+    "render_ics": "planner.render.ics",
+    "render_xlsx": "planner.render.xlsx",
+    "instructions": "planner.instructions",
+    "dispensing_totals": "planner.dispensing",
     "UnsafeScheduleError": "planner.errors",
 }
 
 if TYPE_CHECKING:
     from planner.api import load_protocol, taper, titrate
+    from planner.dispensing import dispensing_totals
     from planner.errors import PlannerError, UnsafeScheduleError
+    from planner.instructions import instructions
     from planner.models import Pace, Product, Protocol
     from planner.protocols import load_library
+    from planner.render.csv import render_csv
+    from planner.render.ics import render_ics
+    from planner.render.outputs import OutputOptions, render_outputs, write_outputs
+    from planner.render.pdf import render_pdf
+    from planner.render.plot import schedule_figure
+    from planner.render.xlsx import render_xlsx
     from planner.safety import SafetyReport, check_schedule
     from planner.schedule import DoseStep, Schedule
     from planner.table import daily_frame, to_frame
@@ -55,6 +73,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "DoseStep",
+    "OutputOptions",
     "Pace",
     "PlannerError",
     "Product",
@@ -65,9 +84,18 @@ __all__ = [
     "__version__",
     "check_schedule",
     "daily_frame",
+    "dispensing_totals",
+    "instructions",
     "load_library",
     "load_protocol",
+    "render_csv",
+    "render_ics",
+    "render_outputs",
+    "render_pdf",
+    "render_xlsx",
+    "schedule_figure",
     "taper",
     "titrate",
     "to_frame",
+    "write_outputs",
 ]

@@ -81,3 +81,21 @@ def test_csv_is_exact_iso_and_has_no_index() -> None:
 def test_library_example_runs(capsys) -> None:  # type: ignore[no-untyped-def]
     runpy.run_path(str(ROOT / "examples" / "plan_from_python.py"), run_name="__main__")
     assert "safety checks passed: True" in capsys.readouterr().out
+
+
+def test_writing_to_a_pipe_keeps_the_pipe(tmp_path: Path) -> None:
+    """--csv /dev/stdout must write into the device, never rename a file over it."""
+    import os
+    import threading
+
+    from planner.render import write_atomic
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_bytes()))
+    reader.start()
+    write_atomic(fifo, b"date,day\n")
+    reader.join(timeout=10)
+    assert received == [b"date,day\n"]
+    assert fifo.is_fifo()

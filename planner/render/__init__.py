@@ -27,7 +27,18 @@ class Renderer(Protocol):
 
 
 def write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename."""
+    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
+
+    A path that exists and is not a regular file (``/dev/stdout``, a pipe) is written
+    to directly: renaming over it would replace the device itself.
+    """
+    if path.exists() and not path.is_file() and not path.is_dir():
+        try:
+            with path.open("wb") as stream:
+                stream.write(data)
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror}") from None
+        return
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")

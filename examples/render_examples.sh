@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Re-make the example outputs shown in the README (needs pdftoppm from poppler-utils).
+set -euo pipefail
+cd "$(dirname "$0")"
+out=$(mktemp -d)
+planner titrate seizure-adult --start 2027-01-04 --target 4 --patient "Example patient" \
+    --pdf "$out/titration.pdf" --plot titration-plot.png --csv titration.csv > /dev/null
+planner taper panic-adult --start 2027-12-06 --from 2 --product us-odt \
+    --pdf "$out/taper.pdf" --plot taper-plot.png > /dev/null
+pdftoppm -r 70 -png -f 1 -l 1 -singlefile "$out/titration.pdf" titration-summary
+pdftoppm -r 70 -png -f 2 -l 2 -singlefile "$out/titration.pdf" titration-calendar
+pdftoppm -r 70 -png -f 4 -l 4 -singlefile "$out/taper.pdf" taper-calendar-december
+cp "$out/titration.pdf" titration.pdf
+rm -r "$out"
