@@ -29,6 +29,9 @@ class DecimalType(click.ParamType):  # type: ignore[type-arg]
 
     name = "number"
 
+    def __init__(self, *, positive: bool = False) -> None:
+        self.positive = positive
+
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, Decimal):
             return value
@@ -38,6 +41,8 @@ class DecimalType(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not a number", param, ctx)
         if not number.is_finite():
             self.fail(f"{value!r} is not a finite number", param, ctx)
+        if self.positive and number <= 0:
+            self.fail(f"{value} must be more than 0", param, ctx)
         return number
 
 
@@ -55,7 +60,7 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not a date as YYYY-MM-DD", param, ctx)
 
 
-NUMBER = DecimalType()
+NUMBER = DecimalType(positive=True)
 DATE = IsoDate()
 OUTPUT = click.Path(dir_okay=False, path_type=Path)
 
@@ -71,6 +76,9 @@ class PlannerGroup(click.Group):
             code = super().main(*args, **kwargs)
         except PlannerError as error:
             _fail(str(error))
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+            sys.exit(0)
         except click.ClickException as error:
             _fail(error.format_message(), error.exit_code)
         except click.exceptions.Abort:

@@ -78,6 +78,8 @@ Percent = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=100)
 Count = Annotated[int, Strict()]
 Days = Annotated[Count, Field(ge=1, le=3650)]
 Date = Annotated[dt.date, Strict()]
+# Schedules start in a sensible era; far dates are typos, and near 9999 they overflow.
+StartDate = Annotated[Date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
 Clock = Annotated[dt.time, Strict()]
 Identifier = Annotated[str, AfterValidator(_identifier)]
 
@@ -152,7 +154,7 @@ class ProductBody(Frozen):
     def _strengths_unique(self) -> Self:
         values = [s.mcg for s in self.strengths]
         if len(set(values)) != len(values):
-            raise ValueError("a strength is listed twice")
+            raise ValueError("strengths: a strength is listed twice")
         return self
 
 
@@ -257,6 +259,7 @@ class StepLimit:
 
 
 Phase = Annotated[LinearPhase | ProportionalPhase, Field(discriminator="kind")]
+PHASE_KINDS = frozenset({"linear", "proportional"})
 
 
 class PaceBody(Frozen):
@@ -270,12 +273,12 @@ class PaceBody(Frozen):
     @model_validator(mode="after")
     def _phases_descend(self) -> Self:
         if self.phases[-1].until_mg_per_day != 0 or _has_percent_end(self.phases[-1]):
-            raise ValueError("the last phase must run down to zero (no until)")
+            raise ValueError("phases: the last phase must run down to zero (no until)")
         for earlier, later in zip(self.phases, self.phases[1:], strict=False):
             if not _has_percent_end(earlier) and earlier.until_mg_per_day == 0:
-                raise ValueError("only the last phase may run down to zero")
+                raise ValueError("phases: only the last phase may run down to zero")
             if later.until_mg_per_day > earlier.until_mg_per_day:
-                raise ValueError("phases must end at falling doses")
+                raise ValueError("phases: each phase must end at a lower dose than the one before")
         return self
 
 
@@ -360,17 +363,17 @@ class Titration(Frozen):
             ("target", self.target),
         ):
             if amount is not None and _above(amount, self.maximum):
-                raise ValueError(f"{field} is above maximum")
+                raise ValueError(f"{field}: is above maximum")
         if _above(self.start, self.start_limit):
-            raise ValueError("start is above start_limit")
+            raise ValueError("start: is above start_limit")
         if (
             self.maximum.mg_per_day is not None
             and self.step_mg_per_day.max > self.maximum.mg_per_day
         ):
-            raise ValueError("step_mg_per_day.max is above maximum")
+            raise ValueError("step_mg_per_day.max: is above maximum")
         low_high = self.maintenance_range_mg_per_kg_per_day
         if low_high is not None and low_high[0] > low_high[1]:
-            raise ValueError("maintenance_range_mg_per_kg_per_day must be [low, high]")
+            raise ValueError("maintenance_range_mg_per_kg_per_day: must be [low, high]")
         return self
 
 
@@ -432,7 +435,7 @@ class Protocol(Frozen):
         if clocks != sorted(clocks):
             raise ValueError("dose_times: list them in the order of the day")
         if (self.titration.maximum.mg_per_day or 0) > self.drug.ceiling_mg_per_day:
-            raise ValueError("titration.maximum is above drug.ceiling_mg_per_day")
+            raise ValueError("titration.maximum: is above drug.ceiling_mg_per_day")
         return self
 
     @property
@@ -474,7 +477,7 @@ class PatientInputs(Frozen):
 class TitrationRequest(Frozen):
     """Ask for a titration: start date, patient, and optional overrides of the protocol."""
 
-    start: Date
+    start: StartDate
     patient: PatientInputs = PatientInputs()
     product: Identifier | None = None
     target_mg_per_day: InputMg | None = Field(None, gt=0)
@@ -486,7 +489,7 @@ class TitrationRequest(Frozen):
 class TaperRequest(Frozen):
     """Ask for a taper from the current daily dose to zero at a named pace."""
 
-    start: Date
+    start: StartDate
     from_mg_per_day: InputMg = Field(gt=0)
     patient: PatientInputs = PatientInputs()
     product: Identifier | None = None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import re
 import tomllib
 from dataclasses import dataclass
 from decimal import Decimal
@@ -19,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from planner.errors import DoseError, ProtocolError
 from planner.models import (
+    PHASE_KINDS,
     Pace,
     PaceCatalog,
     Product,
@@ -153,17 +155,54 @@ def validate_data(data: dict[str, Any], model: type[M], *, source: str) -> M:
 def describe_validation_error(error: ValidationError, source: str) -> str:
     """``source::dotted.path: reason`` for the first problem, and how many more there are.
 
+    An unknown key is reported first, since it usually explains a 'missing' one (a typo).
     Without a source (patient inputs from the API or CLI), just ``dotted.path: reason``.
     """
-    problems = error.errors(include_url=False)
+    problems = sorted(error.errors(include_url=False), key=lambda p: p["type"] != "extra_forbidden")
     first = problems[0]
-    location = ".".join(
-        f"[{part}]" if isinstance(part, int) else str(part) for part in first["loc"]
-    ).replace(".[", "[")
-    reason = _REASONS.get(first["type"], first["msg"]).removeprefix("Value error, ")
+    parts = _location(first["loc"])
+    reason = _reason(first)
+    # Checks across fields name their field: "titration.maximum: is above ...".
+    named = _NAMED_FIELD.match(reason)
+    if named:
+        parts.append(named["path"])
+        reason = named["reason"]
+    location = ".".join(parts).replace(".[", "[")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
     where = "::".join(part for part in (source, location) if part) or "input"
     return f"{where}: {reason}{more}"
+
+
+_NAMED_FIELD = re.compile(r"^(?P<path>[a-z_][a-z0-9_.\[\]]*): (?P<reason>.+)$")
+
+
+def _location(loc: tuple[int | str, ...]) -> list[str]:
+    """Dotted path parts; drops the tag pydantic adds after a list item of a tagged union."""
+    parts: list[str] = []
+    for index, part in enumerate(loc):
+        if isinstance(part, int):
+            parts.append(f"[{part}]")
+        elif not (index and isinstance(loc[index - 1], int) and part in PHASE_KINDS):
+            parts.append(part)
+    return parts
+
+
+def _reason(problem: Any) -> str:
+    """Plain words for the common pydantic errors; its own message otherwise."""
+    kind = problem["type"]
+    limits = problem.get("ctx", {})
+    bounds = {
+        "greater_than_equal": ("must be at least", "ge"),
+        "greater_than": ("must be more than", "gt"),
+        "less_than_equal": ("must be at most", "le"),
+        "less_than": ("must be less than", "lt"),
+    }
+    if kind in bounds:
+        words, key = bounds[kind]
+        return f"{words} {limits[key]}"
+    if kind in _REASONS:
+        return _REASONS[kind]
+    return str(problem["msg"]).removeprefix("Value error, ")
 
 
 _REASONS = {

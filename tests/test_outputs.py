@@ -242,6 +242,7 @@ def test_instructions_in_plain_words_and_pharmacy_lines() -> None:
         "in the morning and 1 tablet of 0.5 mg at bedtime. That is 0.75 mg a day."
     )
     assert lines[0].pharmacy == (
-        "Days 1-3: clonazePAM in the morning: 1/2 x 0.5 mg tablet; at bedtime: 1 x 0.5 mg tablet (0.75 mg/day)."
+        "Days 1-3: clonazePAM in the morning: 1/2 x 0.5 mg tablet; "
+        "at bedtime: 1 x 0.5 mg tablet (0.75 mg/day)."
     )
     assert lines[-1].patient.startswith("From Wednesday 10 March 2027: stop taking clonazePAM.")

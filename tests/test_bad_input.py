@@ -1,0 +1,265 @@
+"""Bad input: exit code 2, one line on stderr, no traceback, and no output file touched.
+
+Bad files live in ``tests/data/bad``, one mistake each; the first line of each file is
+``# expect: MESSAGE``, the text ``planner validate`` must print after ``planner: error:``,
+with ``{file}`` standing for the path as given. Bad command-line input is in ``CASES``.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from planner.cli import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD = Path("tests/data/bad")  # relative to ROOT, as a user would type it
+BAD_FILES = sorted(path.name for path in (ROOT / BAD).glob("*.toml"))
+PREFIX = "planner: error: "
+PROTOCOL_KIND = re.compile(rb'^kind = "protocol"$', re.MULTILINE)
+SENTINEL = "an earlier plan, which bad input must leave alone\n"
+
+
+@pytest.fixture(autouse=True)
+def _in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(ROOT)
+
+
+def run(*args: object) -> Result:
+    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="planner")
+
+
+def error_line(result: Result) -> str:
+    """The one error line of a failed command, after checking how it failed."""
+    uncaught = result.exception is not None and not isinstance(result.exception, SystemExit)
+    assert not uncaught, f"uncaught {result.exception!r}: a bug in the planner, not bad input"
+    assert result.exit_code == 2, (result.exit_code, result.stderr)
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {result.stderr!r}"
+    assert lines[0].startswith(PREFIX), lines[0]
+    return lines[0].removeprefix(PREFIX)
+
+
+def expectation(name: str) -> str:
+    """The ``# expect:`` line of a bad file, with {file} replaced by its path."""
+    first = (ROOT / BAD / name).read_bytes().split(b"\n", 1)[0].decode("ascii")
+    assert first.startswith("# expect: "), f"{name} has no '# expect: ' first line"
+    return first.removeprefix("# expect: ").replace("{file}", str(BAD / name))
+
+
+def test_there_are_bad_files() -> None:
+    assert len(BAD_FILES) >= 40
+
+
+# --- Bad files -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_validate_names_the_file_field_and_reason(name: str) -> None:
+    result = run("validate", BAD / name)
+    message = error_line(result)
+    assert result.stdout == ""
+    assert str(BAD / name) in message
+    assert expectation(name) in message
+
+
+@pytest.mark.parametrize("name", BAD_FILES)
+def test_a_bad_protocol_file_writes_nothing(name: str, tmp_path: Path) -> None:
+    """Given to titrate as PROTOCOL, a bad file (of any kind) is refused before any output."""
+    out = tmp_path / "plan.csv"
+    message = error_line(run("titrate", BAD / name, "--start", "2027-01-04", "--csv", out))
+    assert str(BAD / name) in message
+    if PROTOCOL_KIND.search((ROOT / BAD / name).read_bytes()):
+        assert expectation(name) in message
+    assert not out.exists()
+
+    out.write_text(SENTINEL, encoding="utf-8")
+    error_line(run("taper", BAD / name, "--start", "2027-01-04", "--from", "1", "--csv", out))
+    assert out.read_text(encoding="utf-8") == SENTINEL
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]
+
+
+def test_validate_prints_one_line_per_bad_file() -> None:
+    names = ["malformed.toml", "string-dose.toml", "products-split-three.toml"]
+    result = run("validate", *(BAD / name for name in names))
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert len(lines) == len(names)
+    for line, name in zip(lines, names, strict=True):
+        assert line.startswith(PREFIX)
+        assert expectation(name) in line
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        ("tests/data/bad/no-such-file.toml", "tests/data/bad/no-such-file.toml: no such file"),
+        ("tests/data/bad", "tests/data/bad: is a folder"),
+        ("protocols/protocol.schema.json", "Failed to parse protocols/protocol.schema.json"),
+    ],
+)
+def test_validate_a_path_that_is_not_a_toml_file(path: str, expected: str) -> None:
+    assert expected in error_line(run("validate", path))
+
+
+# --- Bad command-line input ------------------------------------------------------------
+
+TITRATE = ("titrate", "panic-adult", "--start", "2027-01-04")
+CHILD = ("titrate", "seizure-pediatric", "--start", "2027-01-04")
+TAPER = ("taper", "panic-adult", "--start", "2027-01-04")
+
+# id: (arguments, text the error line must contain)
+CASES: dict[str, tuple[tuple[str, ...], str]] = {
+    "unknown protocol id": (
+        ("titrate", "panic-adults", "--start", "2027-01-04"),
+        "unknown protocol 'panic-adults'",
+    ),
+    "protocol path that does not exist": (
+        ("titrate", "tests/data/good/missing.toml", "--start", "2027-01-04"),
+        "tests/data/good/missing.toml: no such file",
+    ),
+    "protocol path to a folder": (
+        ("taper", "tests/data/good", "--start", "2027-01-04", "--from", "1"),
+        "tests/data/good",
+    ),
+    "unknown product": ((*TITRATE, "--product", "us-capsule"), "unknown product 'us-capsule'"),
+    "product id in capitals": ((*TITRATE, "--product", "US-TABLET"), "US-TABLET"),
+    "unknown pace": ((*TAPER, "--from", "2", "--pace", "fast"), "unknown pace 'fast'"),
+    "month 13": (("titrate", "panic-adult", "--start", "2027-13-01"), "'2027-13-01'"),
+    "30 February": (("titrate", "panic-adult", "--start", "2027-02-30"), "'2027-02-30'"),
+    "date not ISO": (("titrate", "panic-adult", "--start", "04/01/2027"), "'04/01/2027'"),
+    "missing start": (("titrate", "panic-adult"), "--start"),
+    "missing from": (TAPER, "--from"),
+    "unknown option": ((*TITRATE, "--dose", "1"), "--dose"),
+    "unknown command": (("titrat", "panic-adult"), "titrat"),
+    "dose not a number": ((*TAPER, "--from", "abc"), "'abc' is not a number"),
+    "dose with a unit": ((*TAPER, "--from", "2mg"), "'2mg' is not a number"),
+    "dose not finite": ((*TAPER, "--from", "nan"), "'nan'"),
+    "taper from above 20 mg/day": ((*TAPER, "--from", "20.5"), "above the clonazepam ceiling"),
+    "taper from far above 20 mg/day": ((*TAPER, "--from", "1e3"), "ceiling of 20 mg/day"),
+    "taper from zero": ((*TAPER, "--from", "0"), "--from': 0 must be more than 0"),
+    "taper from a negative dose": ((*TAPER, "--from", "-1"), "--from': -1 must be more than 0"),
+    "taper from less than a microgram": ((*TAPER, "--from", "0.0001"), "micrograms"),
+    "taper from a dose the product cannot make": (
+        (*TAPER, "--from", "0.1"),
+        "0.1 mg/day cannot be made exactly",
+    ),
+    "weight-based protocol without weight": (CHILD, "--weight"),
+    "weight zero": ((*CHILD, "--weight", "0"), "weight"),
+    "weight negative": ((*CHILD, "--weight", "-20"), "weight"),
+    "weight 500 kg": ((*CHILD, "--weight", "500"), "weight"),
+    "weight not a number": ((*CHILD, "--weight", "twenty"), "'twenty' is not a number"),
+    "weight too small for the product": (
+        (*CHILD, "--weight", "0.5"),
+        "below the smallest dose",
+    ),
+    "age 200": ((*TITRATE, "--age", "200"), "--age"),
+    "target above maximum": ((*TITRATE, "--target", "5"), "above the maximum of 4 mg/day"),
+    "target above the weight-based maximum": (
+        (*CHILD, "--weight", "20", "--target", "5"),
+        "above the maximum of 4 mg/day",
+    ),
+    "target below start": ((*TITRATE, "--target", "0.25"), "below the start dose"),
+    "target not a number": ((*TITRATE, "--target", "one"), "'one' is not a number"),
+    "step zero": ((*TITRATE, "--step", "0"), "step"),
+    "step negative": ((*TITRATE, "--step", "-0.25"), "step"),
+    "step above the protocol's range": ((*TITRATE, "--step", "1"), "outside the protocol's range"),
+    "interval under 3 days": ((*TITRATE, "--interval", "2"), "protocol minimum of 3 days"),
+    "interval zero": ((*TITRATE, "--interval", "0"), "--interval"),
+    "hold zero": ((*TITRATE, "--hold", "0"), "--hold"),
+}
+
+
+@pytest.mark.parametrize(("args", "expected"), CASES.values(), ids=CASES.keys())
+def test_bad_option_exits_2_with_one_line_and_writes_nothing(
+    args: tuple[str, ...], expected: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan.csv"
+    result = run(*args, "--csv", out)
+    assert expected in error_line(result)
+    assert result.stdout == "", "no schedule may be printed after an error"
+    assert not out.exists()
+
+    out.write_text(SENTINEL, encoding="utf-8")
+    error_line(run(*args, "--csv", out))
+    assert out.read_text(encoding="utf-8") == SENTINEL
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]
+
+
+@pytest.mark.parametrize(
+    "start",
+    ["9999-12-25", "9999-12-31"],
+)
+def test_a_schedule_past_the_last_date_is_an_input_error(start: str, tmp_path: Path) -> None:
+    out = tmp_path / "plan.csv"
+    error_line(run(*TITRATE[:2], "--start", start, "--csv", out))
+    error_line(run(*TAPER[:2], "--start", start, "--from", "2", "--csv", out))
+    assert not out.exists()
+
+
+def test_output_in_a_missing_folder(tmp_path: Path) -> None:
+    out = tmp_path / "no-such-folder" / "plan.csv"
+    message = error_line(run(*TITRATE, "--csv", out))
+    assert str(out) in message
+    assert "does not exist" in message
+    assert not out.parent.exists()
+
+
+def test_output_path_that_is_a_folder(tmp_path: Path) -> None:
+    message = error_line(run(*TITRATE, "--csv", tmp_path))
+    assert str(tmp_path) in message
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_one_bad_output_leaves_the_other_outputs_alone(tmp_path: Path) -> None:
+    """Every output is rendered before any is written: a bad second path writes nothing."""
+    out = tmp_path / "plan.csv"
+    out.write_text(SENTINEL, encoding="utf-8")
+    missing = tmp_path / "missing" / "plan.pdf"
+    assert str(missing) in error_line(run(*TITRATE, "--csv", out, "--pdf", missing))
+    assert out.read_text(encoding="utf-8") == SENTINEL
+    plot = tmp_path / "plan.txt"
+    assert ".png" in error_line(run(*TITRATE, "--csv", out, "--plot", plot))
+    assert out.read_text(encoding="utf-8") == SENTINEL
+    assert [p.name for p in tmp_path.iterdir()] == ["plan.csv"]
+
+
+# --- The same, in a real process ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (("titrate", "panic-adult", "--start", "2027-13-01"), "'2027-13-01'"),
+        (("taper", "panic-adult", "--start", "2027-01-04", "--from", "25"), "ceiling"),
+        (("validate", "tests/data/bad/not-utf8.toml"), "not UTF-8"),
+        (
+            ("titrate", "tests/data/bad/truncated.toml", "--start", "2027-01-04"),
+            "Failed to parse tests/data/bad/truncated.toml",
+        ),
+        (("titrate", "panic-adult", "--start", "9999-12-25"), ""),
+    ],
+    ids=["bad date", "taper above 20 mg/day", "not UTF-8", "truncated", "past year 9999"],
+)
+def test_python_dash_m_planner_reports_one_line(
+    args: tuple[str, ...], expected: str, tmp_path: Path
+) -> None:
+    out = tmp_path / "plan.csv"
+    command = [sys.executable, "-m", "planner", *args]
+    if args[0] != "validate":
+        command += ["--csv", str(out)]
+    result = subprocess.run(command, capture_output=True, text=True, cwd=ROOT, check=False)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 2
+    assert result.stdout == ""
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith(PREFIX)
+    assert expected in lines[0]
+    assert not out.exists()
