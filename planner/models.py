@@ -22,6 +22,7 @@ from pydantic import (
     ConfigDict,
     Field,
     Strict,
+    WithJsonSchema,
     model_validator,
 )
 
@@ -66,15 +67,32 @@ def _identifier(value: str) -> str:
     return value
 
 
+def _number_schema(**bounds: int) -> WithJsonSchema:
+    """Protocol files hold numbers, never text: say so in the JSON Schema, whatever
+    pydantic's default for Decimal is (it has varied between releases)."""
+    return WithJsonSchema({"type": "number", **bounds})
+
+
 Mg = Annotated[
     Decimal,
     BeforeValidator(_exact_number),
     Field(ge=0, le=1000),
     AfterValidator(_whole_micrograms),
+    _number_schema(minimum=0, maximum=1000),
 ]
-PositiveMg = Annotated[Mg, Field(gt=0)]
-MgPerKg = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=10)]
-Percent = Annotated[Decimal, BeforeValidator(_exact_number), Field(gt=0, le=100)]
+PositiveMg = Annotated[Mg, Field(gt=0), _number_schema(exclusiveMinimum=0, maximum=1000)]
+MgPerKg = Annotated[
+    Decimal,
+    BeforeValidator(_exact_number),
+    Field(gt=0, le=10),
+    _number_schema(exclusiveMinimum=0, maximum=10),
+]
+Percent = Annotated[
+    Decimal,
+    BeforeValidator(_exact_number),
+    Field(gt=0, le=100),
+    _number_schema(exclusiveMinimum=0, maximum=100),
+]
 Count = Annotated[int, Strict()]
 Days = Annotated[Count, Field(ge=1, le=3650)]
 Date = Annotated[dt.date, Strict()]
@@ -389,7 +407,7 @@ class Caution(Frozen):
     """A warning printed with every matching schedule and kept in its outputs."""
 
     applies: Literal["always", "titration", "taper", "age_below", "age_at_least", "weight_above"]
-    threshold: Annotated[Decimal, BeforeValidator(_exact_number), Field()] | None = None
+    threshold: Annotated[Decimal, BeforeValidator(_exact_number), _number_schema()] | None = None
     text: str = Field(min_length=1)
 
     @model_validator(mode="after")
