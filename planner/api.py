@@ -12,11 +12,12 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
 
-from planner.engine import build_taper, build_titration
+from planner.engine import build_titration
 from planner.models import Protocol, TaperRequest, TitrationRequest
 from planner.protocols import Library, load_library, validate_data
 from planner.safety import ensure_safe
 from planner.schedule import Schedule
+from planner.tapering import build_taper
 
 Amount = Decimal | int | str
 R = TypeVar("R", TitrationRequest, TaperRequest)

@@ -13,15 +13,19 @@ import math
 from dataclasses import dataclass
 from fractions import Fraction
 
+from planner.models import Product
 from planner.schedule import Schedule
+from planner.units import format_mg
 
 DEFAULT_SUPPLY_DAYS = 30
+Unit = tuple[Product, int]  # a product and one of its strengths, in mcg
 
 
 @dataclass(frozen=True)
 class StrengthSupply:
-    """Whole units of one strength to dispense, and the exact amount taken from them."""
+    """Whole units of one strength of a product to dispense, and the amount taken."""
 
+    product: Product
     strength_mcg: int
     units_taken: Fraction
     units_to_dispense: int
@@ -51,13 +55,14 @@ def dispensing_totals(schedule: Schedule, *, supply_days: int = DEFAULT_SUPPLY_D
     """Count the units of each strength the schedule needs; see the module docstring."""
     if supply_days < 1:
         raise ValueError("supply_days must be at least 1")
-    per_day: list[dict[int, Fraction]] = []
+    per_day: list[dict[Unit, Fraction]] = []
     dates: list[dt.date] = []
     for date, _, step in schedule.daily():
-        taken: dict[int, Fraction] = {}
+        taken: dict[Unit, Fraction] = {}
         for dose in step.doses:
             for unit in dose.units:
-                taken[unit.strength_mcg] = taken.get(unit.strength_mcg, Fraction(0)) + unit.count
+                key = (step.product, unit.strength_mcg)
+                taken[key] = taken.get(key, Fraction(0)) + unit.count
         per_day.append(taken)
         dates.append(date)
     periods = tuple(
@@ -73,12 +78,19 @@ def dispensing_totals(schedule: Schedule, *, supply_days: int = DEFAULT_SUPPLY_D
     return Dispensing(supply_days=supply_days, total=_supplies(per_day), periods=periods)
 
 
-def _supplies(days: list[dict[int, Fraction]]) -> tuple[StrengthSupply, ...]:
-    summed: dict[int, Fraction] = {}
+def _supplies(days: list[dict[Unit, Fraction]]) -> tuple[StrengthSupply, ...]:
+    summed: dict[Unit, Fraction] = {}
     for taken in days:
-        for strength, count in taken.items():
-            summed[strength] = summed.get(strength, Fraction(0)) + count
+        for key, count in taken.items():
+            summed[key] = summed.get(key, Fraction(0)) + count
     return tuple(
-        StrengthSupply(strength, summed[strength], math.ceil(summed[strength]))
-        for strength in sorted(summed, reverse=True)
+        StrengthSupply(product, strength, count, math.ceil(count))
+        for (product, strength), count in summed.items()
     )
+
+
+def describe_supply(supply: StrengthSupply) -> str:
+    """'190 x 0.5 mg tablets'."""
+    product = supply.product
+    noun = product.unit if supply.units_to_dispense == 1 else product.unit_plural
+    return f"{supply.units_to_dispense} x {format_mg(supply.strength_mcg)} {noun}"

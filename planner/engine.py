@@ -2,35 +2,22 @@
 
 Titration starts at the protocol's start dose (by weight where the protocol says so),
 raises it by one step every interval until the target, rounding down to what the
-product can make, then holds. A taper reduces the current dose at a named pace, always
-to a dose the product can make within the pace's limit, lengthening an interval rather
-than taking a larger step, and stops only from the smallest dose the product can give.
+product can make, then holds. Tapers live in ``planner.tapering``; the limits, cautions
+and the turning of daily totals into dated steps are shared here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
+from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
-from fractions import Fraction
 
 from planner.errors import DoseError, InputError
-from planner.models import (
-    DailyAmount,
-    LinearPhase,
-    Pace,
-    PatientInputs,
-    ProportionalPhase,
-    Protocol,
-    TaperRequest,
-    TitrationRequest,
-)
+from planner.models import DailyAmount, PatientInputs, Protocol, TitrationRequest
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
-from planner.schedule import Dose, DoseStep, Limits, PhaseName, Schedule
+from planner.schedule import Dose, DoseStep, EditName, Limits, PhaseName, Schedule
 from planner.units import format_mg, mg_to_mcg
-
-TaperPhase = LinearPhase | ProportionalPhase
 
 
 def build_titration(protocol: Protocol, request: TitrationRequest, *, library: Library) -> Schedule:
@@ -90,82 +77,17 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         levels.append(raised)
     notes.extend(_maintenance_notes(protocol, patient, made_target))
 
-    plan: list[tuple[int, int, PhaseName]] = [(dose, interval, "titration") for dose in levels]
-    plan[-1] = (made_target, max(hold, 1), "maintenance")
+    plan = [Level(dose, interval, maker, phase="titration") for dose in levels]
+    plan[-1] = Level(made_target, max(hold, 1), maker, phase="maintenance")
     return Schedule(
         kind="titration",
         protocol=protocol,
         product=product,
         request=request,
         limits=limits,
-        steps=_steps(request.start, plan, protocol, maker, before=None),
+        steps=steps_from_levels(request.start, plan, protocol, before=None),
         previous_mcg=0,
         warnings=cautions_for(protocol, patient, "titration"),
-        notes=tuple(notes),
-    )
-
-
-def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) -> Schedule:
-    """Reduce the current dose to zero at the pace asked for, never faster than its limit."""
-    product = library.product(request.product or protocol.default_product)
-    pace = library.pace(request.pace or protocol.default_pace)
-    maker = dose_maker(product)
-    patient = request.patient
-    limits = resolve_limits(protocol, patient, maker)
-    current = mg_to_mcg(request.from_mg_per_day)
-    warnings = list(cautions_for(protocol, patient, "taper"))
-    warnings.extend(pace.warnings)
-    if current > limits.ceiling_mcg:
-        raise InputError(
-            f"current dose {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
-            f"of {format_mg(limits.ceiling_mcg)}/day; check the dose"
-        )
-    if current > limits.maximum_mcg:
-        warnings.append(
-            f"The current dose {format_mg(current)}/day is above the protocol maximum of "
-            f"{format_mg(limits.maximum_mcg)}/day."
-        )
-    if not maker.can_make_daily(current):
-        raise DoseError(
-            f"current dose {format_mg(current)}/day cannot be made exactly with {product.name}; "
-            f"its doses go in steps of {format_mg(maker.resolution_mcg)} (--product)"
-        )
-
-    plan: list[tuple[int, int, PhaseName]] = []
-    notes: list[str] = []
-    dose = current
-    while dose > maker.smallest_dose_mcg:
-        phase = phase_at(pace, dose, current)
-        reduced, held = _next_taper_dose(phase, dose, current, maker)
-        if held > phase.interval_days:
-            notes.append(
-                f"{format_mg(dose)}/day to {format_mg(reduced)}/day: the smallest step "
-                f"{product.name} can make is larger than the pace allows in "
-                f"{phase.interval_days} days, so {format_mg(dose)}/day is held for {held} days."
-            )
-        if plan:
-            plan[-1] = (dose, held, "taper")
-        elif held > phase.interval_days:
-            # The current dose counts as held for one interval before day 1.
-            plan.append((dose, held - phase.interval_days, "taper"))
-        plan.append((reduced, 0, "taper"))
-        dose = reduced
-    final_hold = phase_at(pace, dose, current).interval_days
-    if plan:
-        plan[-1] = (dose, final_hold, "taper")
-    else:
-        plan.append((dose, final_hold, "taper"))
-    plan.append((0, 1, "stop"))
-    return Schedule(
-        kind="taper",
-        protocol=protocol,
-        product=product,
-        request=request,
-        limits=limits,
-        steps=_steps(request.start, plan, protocol, maker, before=current),
-        previous_mcg=current,
-        pace=pace,
-        warnings=tuple(warnings),
         notes=tuple(notes),
     )
 
@@ -188,21 +110,6 @@ def resolve_limits(protocol: Protocol, patient: PatientInputs, maker: DoseMaker)
         min_interval_days=titration.min_interval_days,
         smallest_dose_mcg=maker.smallest_dose_mcg,
     )
-
-
-def phase_at(pace: Pace, dose_mcg: int, start_mcg: int) -> TaperPhase:
-    """The phase of ``pace`` that reduces ``dose_mcg``: the first whose end is below it."""
-    for phase in pace.phases:
-        if dose_mcg > phase_end_mcg(phase, start_mcg):
-            return phase
-    return pace.phases[-1]
-
-
-def phase_end_mcg(phase: TaperPhase, start_mcg: int) -> Fraction:
-    """The daily dose at which ``phase`` hands over to the next one."""
-    if isinstance(phase, ProportionalPhase) and phase.until_percent_of_start is not None:
-        return Fraction(phase.until_percent_of_start) * start_mcg / 100
-    return Fraction(mg_to_mcg(phase.until_mg_per_day))
 
 
 def cautions_for(protocol: Protocol, patient: PatientInputs, kind: str) -> tuple[str, ...]:
@@ -299,46 +206,29 @@ def _maintenance_notes(protocol: Protocol, patient: PatientInputs, target: int) 
     ]
 
 
-def _next_taper_dose(phase: TaperPhase, dose: int, start: int, maker: DoseMaker) -> tuple[int, int]:
-    """The next, lower daily dose and how long ``dose`` must be held before it.
+@dataclass
+class Level:
+    """A daily total while a schedule is being built: its days may still change."""
 
-    Aim at the pace's ideal dose, round to the nearest dose the product makes that keeps
-    the step within the limit; where even the product's smallest step is too large,
-    take it and hold ``dose`` longer so the limit's rate is kept.
-    """
-    limit = phase.limit()
-    interval = phase.interval_days
-    resolution = maker.resolution_mcg
-    if isinstance(phase, LinearPhase):
-        ideal = Fraction(dose - mg_to_mcg(phase.step_mg_per_day))
-    else:
-        ideal = dose * (1 - Fraction(phase.step_percent) / 100)
-    floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))
-    lowest_allowed = max(dose - limit.max_drop(dose, interval), floor)
-    lowest = math.ceil(lowest_allowed / resolution) * resolution
-    highest = dose - resolution
-    if lowest > highest:
-        return highest, limit.days_for(dose, highest)
-    nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
-    return min(max(nearest, lowest), highest), interval
+    total: int
+    days: int
+    maker: DoseMaker
+    phase: PhaseName = "taper"
+    edit: EditName = ""
 
 
-def _steps(
-    start: dt.date,
-    plan: list[tuple[int, int, PhaseName]],
-    protocol: Protocol,
-    maker: DoseMaker,
-    *,
-    before: int | None,
+def steps_from_levels(
+    start: dt.date, levels: list[Level], protocol: Protocol, *, before: int | None
 ) -> tuple[DoseStep, ...]:
-    """Turn (daily total, days, phase) into dated steps with doses made of units.
+    """Dated steps, each daily total divided over the times of day and made of units.
 
     ``before`` is the daily dose taken before day 1 (None when starting a new drug).
     """
     steps: list[DoseStep] = []
     day = 1
-    for total, days, phase in plan:
-        amounts = maker.split_daily(total, len(protocol.dose_times))
+    for level in levels:
+        maker = level.maker
+        amounts = maker.split_daily(level.total, len(protocol.dose_times))
         doses = tuple(
             Dose(time=time, mcg=amount, units=maker.make(amount))
             for time, amount in zip(protocol.dose_times, amounts, strict=True)
@@ -347,20 +237,26 @@ def _steps(
             DoseStep(
                 start=start + dt.timedelta(days=day - 1),
                 first_day=day,
-                days=days,
-                total_mcg=total,
+                days=level.days,
+                total_mcg=level.total,
                 doses=doses,
-                phase=phase,
-                note=_change_note(before, total),
+                phase=level.phase,
+                product=maker.product,
+                note=_change_note(before, level.total, level.edit),
+                edit=level.edit,
             )
         )
-        day += days
-        before = total
+        day += level.days
+        before = level.total
     return tuple(steps)
 
 
-def _change_note(before: int | None, total: int) -> str:
+def _change_note(before: int | None, total: int, edit: EditName = "") -> str:
     """What a step changes, as a pharmacist or patient reads it in a table."""
+    if edit == "pause":
+        return f"Pause: keep {format_mg(total)}/day longer (clinician edit)."
+    if edit == "step back":
+        return f"Step back to {format_mg(total)}/day (clinician edit); then reduce more slowly."
     if total == 0:
         return "Stop: no more doses."
     if before is None:

@@ -47,7 +47,7 @@ def _patient_line(schedule: Schedule, step: DoseStep) -> str:
     if step.total_mcg == 0:
         return f"From {long_date(step.start)}: stop taking {drug}. Do not restart without advice."
     parts = [
-        f"{describe_units_in_words(dose.units, schedule.product)} {dose.time.label}"
+        f"{describe_units_in_words(dose.units, step.product)} {dose.time.label}"
         for dose in step.doses
         if dose.mcg
     ]
@@ -60,7 +60,7 @@ def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     if step.total_mcg == 0:
         return f"{days}: stop {schedule.protocol.drug.tall_man}."
     doses = "; ".join(
-        f"{dose.time.label}: {describe_units(dose.units, schedule.product)}"
+        f"{dose.time.label}: {describe_units(dose.units, step.product)}"
         for dose in step.doses
         if dose.mcg
     )

@@ -211,7 +211,7 @@ class LinearPhase(Frozen):
     until_mg_per_day: Mg = Decimal(0)
 
     def limit(self) -> StepLimit:
-        return StepLimit(mcg=mg_to_mcg(self.step_mg_per_day), per_days=self.interval_days)
+        return StepLimit(Fraction(mg_to_mcg(self.step_mg_per_day)), self.interval_days, "mcg")
 
 
 class ProportionalPhase(Frozen):
@@ -230,13 +230,12 @@ class ProportionalPhase(Frozen):
     def limit(self) -> StepLimit:
         percent = self.limit_percent if self.limit_percent is not None else self.step_percent
         per_days = self.limit_days if self.limit_days is not None else self.interval_days
-        return StepLimit(percent=Fraction(percent), per_days=per_days)
+        return StepLimit(Fraction(percent), per_days, "percent")
 
     @model_validator(mode="after")
     def _step_within_limit(self) -> Self:
         limit = self.limit()
-        assert limit.percent is not None
-        if Fraction(self.step_percent) / self.interval_days > limit.percent / limit.per_days:
+        if Fraction(self.step_percent) / self.interval_days > limit.amount / limit.per_days:
             raise ValueError(
                 f"{self.step_percent}% every {self.interval_days} days is faster than "
                 f"the limit of {self.limit_percent}% per {limit.per_days} days"
@@ -246,38 +245,110 @@ class ProportionalPhase(Frozen):
 
 @dataclass(frozen=True)
 class StepLimit:
-    """The largest reduction a pace allows per ``per_days``: in mg, or in % of the dose."""
+    """The largest reduction a pace allows per ``per_days``, as a rate.
 
+    ``measure`` is in mg/day (linear paces), in percent of the current dose
+    (proportional), or in percentage points of receptor occupancy (hyperbolic, which
+    needs ``ec50_mcg``). Holding a dose longer allows a proportionally larger step.
+    """
+
+    amount: Fraction
     per_days: int
-    mcg: int | None = None
-    percent: Fraction | None = None
+    measure: Literal["mcg", "percent", "occupancy"]
+    ec50_mcg: int | None = None
 
-    def max_drop(self, from_mcg: int, held_days: int) -> Fraction:
-        """The largest reduction from ``from_mcg`` after holding it ``held_days`` days."""
-        per_interval = Fraction(self.mcg) if self.mcg is not None else from_mcg * self._fraction()
-        return per_interval * held_days / self.per_days
+    def size(self, from_mcg: int, to_mcg: int) -> Fraction:
+        """How large a reduction is, in this limit's measure."""
+        if self.measure == "mcg":
+            return Fraction(from_mcg - to_mcg)
+        if self.measure == "percent":
+            return Fraction(100 * (from_mcg - to_mcg), from_mcg)
+        return 100 * (self.occupancy(from_mcg) - self.occupancy(to_mcg))
+
+    def allowance(self, held_days: int) -> Fraction:
+        return self.amount * held_days / self.per_days
 
     def allows(self, from_mcg: int, to_mcg: int, held_days: int) -> bool:
         """Whether reducing ``from_mcg`` to ``to_mcg`` after ``held_days`` keeps to the limit."""
-        return from_mcg - to_mcg <= self.max_drop(from_mcg, held_days)
+        return self.size(from_mcg, to_mcg) <= self.allowance(held_days)
 
     def days_for(self, from_mcg: int, to_mcg: int) -> int:
         """The fewest days ``from_mcg`` must be held for a reduction to ``to_mcg``."""
-        return math.ceil(
-            self.per_days * (from_mcg - to_mcg) / self.max_drop(from_mcg, self.per_days)
-        )
+        return math.ceil(self.size(from_mcg, to_mcg) * self.per_days / self.amount)
 
-    def _fraction(self) -> Fraction:
-        assert self.percent is not None
-        return self.percent / 100
+    def max_drop(self, from_mcg: int, held_days: int) -> Fraction:
+        """The largest reduction from ``from_mcg`` after holding it ``held_days`` days."""
+        allowed = self.allowance(held_days)
+        if self.measure == "mcg":
+            return allowed
+        if self.measure == "percent":
+            return from_mcg * allowed / 100
+        lowest = self.occupancy(from_mcg) - allowed / 100
+        return Fraction(from_mcg) if lowest <= 0 else from_mcg - self.dose_for(lowest)
+
+    def occupancy(self, dose_mcg: int | Fraction) -> Fraction:
+        """Receptor occupancy at steady state on ``dose_mcg``/day: D / (D + EC50)."""
+        assert self.ec50_mcg is not None
+        return Fraction(dose_mcg) / (dose_mcg + self.ec50_mcg)
+
+    def dose_for(self, occupancy: Fraction) -> Fraction:
+        """The daily dose giving ``occupancy`` at steady state."""
+        assert self.ec50_mcg is not None
+        return self.ec50_mcg * occupancy / (1 - occupancy)
 
     def describe(self) -> str:
-        amount = format_mg(self.mcg) if self.mcg is not None else f"{float(self.percent or 0):g}%"
+        number = f"{float(self.amount):g}"
+        amount = {
+            "mcg": format_mg(int(self.amount)) if self.amount.denominator == 1 else number,
+            "percent": f"{number}% of the dose",
+            "occupancy": f"{number} points of receptor occupancy",
+        }[self.measure]
         return f"{amount} per {self.per_days} days"
 
 
-Phase = Annotated[LinearPhase | ProportionalPhase, Field(discriminator="kind")]
-PHASE_KINDS = frozenset({"linear", "proportional"})
+class HyperbolicPhase(Frozen):
+    """Equal steps in receptor occupancy, D / (D + EC50): steps shrink as the dose falls.
+
+    There is no published EC50 for clonazepam: ``ec50_mg_per_day`` (the daily dose giving
+    half occupancy at steady state) is an illustrative, visible assumption.
+    """
+
+    kind: Literal["hyperbolic"]
+    occupancy_step_points: Percent
+    interval_days: Days
+    ec50_mg_per_day: PositiveMg
+    limit_points: Percent | None = None
+    limit_days: Days | None = None
+    until_mg_per_day: Mg = Decimal(0)
+
+    def limit(self) -> StepLimit:
+        points = self.limit_points if self.limit_points is not None else self.occupancy_step_points
+        return StepLimit(
+            amount=Fraction(points),
+            per_days=self.limit_days or self.interval_days,
+            measure="occupancy",
+            ec50_mcg=mg_to_mcg(self.ec50_mg_per_day),
+        )
+
+
+class CustomPhase(Frozen):
+    """A clinician's own steps: checked against a rate limit (ASAM 2025's by default)."""
+
+    kind: Literal["custom"]
+    limit_percent: Percent = Decimal(25)
+    limit_days: Days = 14
+    interval_days: Days = Field(7, description="the shortest hold before stopping")
+    until_mg_per_day: Mg = Decimal(0)
+
+    def limit(self) -> StepLimit:
+        return StepLimit(Fraction(self.limit_percent), self.limit_days, "percent")
+
+
+Phase = Annotated[
+    LinearPhase | ProportionalPhase | HyperbolicPhase | CustomPhase, Field(discriminator="kind")
+]
+TaperPhase = LinearPhase | ProportionalPhase | HyperbolicPhase | CustomPhase
+PHASE_KINDS = frozenset({"linear", "proportional", "hyperbolic", "custom"})
 
 
 class PaceBody(Frozen):
@@ -290,6 +361,8 @@ class PaceBody(Frozen):
 
     @model_validator(mode="after")
     def _phases_descend(self) -> Self:
+        if any(isinstance(phase, CustomPhase) for phase in self.phases):
+            raise ValueError("phases: custom steps belong in a plan file (custom_steps)")
         if self.phases[-1].until_mg_per_day != 0 or _has_percent_end(self.phases[-1]):
             raise ValueError("phases: the last phase must run down to zero (no until)")
         for earlier, later in zip(self.phases, self.phases[1:], strict=False):
@@ -300,7 +373,7 @@ class PaceBody(Frozen):
         return self
 
 
-def _has_percent_end(phase: LinearPhase | ProportionalPhase) -> bool:
+def _has_percent_end(phase: TaperPhase) -> bool:
     return isinstance(phase, ProportionalPhase) and phase.until_percent_of_start is not None
 
 
@@ -504,6 +577,38 @@ class TitrationRequest(Frozen):
     hold_days: Annotated[Count, Field(ge=0, le=3650)] | None = None
 
 
+class Pause(Frozen):
+    """Hold the dose taken on ``date`` for ``days`` more days; every later step moves."""
+
+    kind: Literal["pause"]
+    date: Date
+    days: Days
+
+
+class StepBack(Frozen):
+    """From ``date``, return to the previous (higher) dose, then reduce more slowly."""
+
+    kind: Literal["step_back"]
+    date: Date
+
+
+Edit = Annotated[Pause | StepBack, Field(discriminator="kind")]
+
+
+class ProductSwitch(Frozen):
+    """Change product partway, once the daily dose is at or below a threshold."""
+
+    at_or_below_mg_per_day: PositiveMg
+    product: Identifier
+
+
+class CustomStep(Frozen):
+    """One step of a clinician's own taper: a daily dose held for some days."""
+
+    mg_per_day: Annotated[InputMg, Field(gt=0)]
+    days: Days
+
+
 class TaperRequest(Frozen):
     """Ask for a taper from the current daily dose to zero at a named pace."""
 
@@ -512,3 +617,20 @@ class TaperRequest(Frozen):
     patient: PatientInputs = PatientInputs()
     product: Identifier | None = None
     pace: Identifier | None = None
+    switch_product: ProductSwitch | None = None
+    custom_steps: tuple[CustomStep, ...] = ()
+    edits: tuple[Edit, ...] = ()
+    slow_down_factor: Annotated[
+        Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
+    ] = Decimal("1.5")
+
+    @model_validator(mode="after")
+    def _custom_or_pace(self) -> Self:
+        if self.custom_steps and self.pace not in (None, "custom"):
+            raise ValueError("pace: give a pace or custom_steps, not both")
+        if self.pace == "custom" and not self.custom_steps:
+            raise ValueError("custom_steps: the custom pace needs its steps")
+        dates = [edit.date for edit in self.edits]
+        if len(set(dates)) != len(dates):
+            raise ValueError("edits: two edits on the same date")
+        return self

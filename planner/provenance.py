@@ -57,12 +57,24 @@ def inputs_line(schedule: Schedule) -> str:
     return ", ".join(parts)
 
 
+def products_line(schedule: Schedule, *, with_ids: bool = False) -> str:
+    """The product, or the products in order with the date each one starts."""
+    parts: list[str] = []
+    for product in schedule.products:
+        name = f"{product.id}: {product.name}" if with_ids else product.name
+        if parts:
+            first = next(s.start for s in schedule.steps if s.product == product and s.total_mcg)
+            name = f"from {first.isoformat()} {name}"
+        parts.append(name)
+    return "; ".join(parts)
+
+
 def provenance(schedule: Schedule) -> list[tuple[str, str]]:
     """Label and value pairs for an output's header."""
     protocol = schedule.protocol
     return [
         ("Protocol", f"{protocol.id} {protocol.version}: {protocol.title}"),
-        ("Product", f"{schedule.product.id}: {schedule.product.name}"),
+        ("Product", products_line(schedule, with_ids=True)),
         ("Inputs", inputs_line(schedule)),
         ("Program", f"dose-planner {__version__}"),
         ("Fingerprint", fingerprint(schedule)),

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 
-from planner.engine import phase_at
 from planner.errors import UnsafeScheduleError
 from planner.schedule import DoseStep, Schedule
+from planner.tapering import phase_at
 from planner.units import format_mg
 
 Failure = tuple[int, str] | None
@@ -124,8 +124,8 @@ def _within_bounds(schedule: Schedule) -> Failure:
 
 
 def _units_exact(schedule: Schedule) -> Failure:
-    splits = {strength.mcg: strength.split for strength in schedule.product.strengths}
     for step in schedule.steps:
+        splits = {strength.mcg: strength.split for strength in step.product.strengths}
         if sum(dose.mcg for dose in step.doses) != step.total_mcg:
             return step.first_day, "the doses do not add up to the daily total"
         for dose in step.doses:
@@ -186,8 +186,10 @@ def _increase_size(schedule: Schedule) -> Failure:
 
 
 def _never_up(schedule: Schedule) -> Failure:
+    """A taper only rises where a clinician stepped back, and never above where it began."""
     for step, before, _ in _changes(schedule):
-        if step.total_mcg > before:
+        stepped_back = step.edit == "step back" and step.total_mcg <= schedule.previous_mcg
+        if step.total_mcg > before and not stepped_back:
             return (
                 step.first_day,
                 f"goes up from {format_mg(before)} to {format_mg(step.total_mcg)}",

@@ -17,6 +17,7 @@ from planner.models import DoseTime, Pace, Product, Protocol, TaperRequest, Titr
 from planner.products import UnitCount
 
 PhaseName = Literal["titration", "maintenance", "taper", "stop"]
+EditName = Literal["", "pause", "step back"]
 ScheduleKind = Literal["titration", "taper"]
 
 
@@ -31,7 +32,8 @@ class Dose:
 
 @dataclass(frozen=True)
 class DoseStep:
-    """One daily total held for ``days`` days from ``start`` (day ``first_day``, 1-based)."""
+    """One daily total held for ``days`` days from ``start`` (day ``first_day``, 1-based),
+    made of units of ``product``; ``edit`` marks a clinician's pause or step back."""
 
     start: dt.date
     first_day: int
@@ -39,7 +41,9 @@ class DoseStep:
     total_mcg: int
     doses: tuple[Dose, ...]
     phase: PhaseName
+    product: Product
     note: str = ""
+    edit: EditName = ""
 
     @property
     def end(self) -> dt.date:
@@ -76,6 +80,15 @@ class Schedule:
     pace: Pace | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+
+    @property
+    def products(self) -> tuple[Product, ...]:
+        """Every product the schedule uses, in order (more than one after a switch)."""
+        seen: list[Product] = []
+        for step in self.steps:
+            if step.total_mcg and step.product not in seen:
+                seen.append(step.product)
+        return tuple(seen) or (self.product,)
 
     @property
     def start(self) -> dt.date:

@@ -62,7 +62,7 @@ def daily_frame(schedule: Schedule) -> pd.DataFrame:
         }
         for dose in step.doses:
             row[dose_column(dose.time.name)] = dose.mcg / 1000
-            row[units_column(dose.time.name)] = describe_units(dose.units, schedule.product)
+            row[units_column(dose.time.name)] = describe_units(dose.units, step.product)
         row[NOTE] = step.note if day == step.first_day else ""
         rows.append(row)
     frame = pd.DataFrame(rows, columns=daily_columns(schedule))
@@ -80,7 +80,7 @@ def to_frame(schedule: Schedule) -> pd.DataFrame:
             TIME: dose.time.name,
             CLOCK: dose.time.clock.isoformat(timespec="minutes"),
             DOSE_MG: dose.mcg / 1000,
-            UNITS: describe_units(dose.units, schedule.product),
+            UNITS: describe_units(dose.units, step.product),
         }
         for date, day, step in schedule.daily()
         for dose in step.doses

@@ -156,8 +156,9 @@ def test_asam_taper_lengthens_intervals_where_tablets_cannot_make_small_steps() 
         day 118   1 days  stop             0 mg  - | -
         """
     )
-    assert len(schedule.notes) == 2
+    assert len(schedule.notes) == 3
     assert "held for 28 days" in schedule.notes[1]
+    assert "--product us-odt" in schedule.notes[2]  # finer steps, sold in the same region
 
 
 def test_asam_taper_with_drops_ends_with_one_drop_at_bedtime() -> None:

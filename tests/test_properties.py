@@ -26,8 +26,8 @@ BUNDLED = ["panic-adult", "seizure-adult", "seizure-pediatric"]
 
 
 def assert_doses_exact(schedule: Schedule) -> None:
-    strengths = {s.mcg: s.split for s in schedule.product.strengths}
     for step in schedule.steps:
+        strengths = {s.mcg: s.split for s in step.product.strengths}
         assert sum(d.mcg for d in step.doses) == step.total_mcg
         for dose in step.doses:
             assert sum(u.count * u.strength_mcg for u in dose.units) == dose.mcg

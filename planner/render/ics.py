@@ -88,7 +88,7 @@ def render_ics(
             start = dt.datetime.combine(
                 date, clocks.get(dose.time.name, dose.time.clock), tzinfo=zone
             )
-            units = calendar_units(dose.units, schedule)
+            units = calendar_units(dose, step)
             event = Event()
             event.add("uid", f"{tag}-day{day}-{dose.time.name}@dose-planner")
             event.add("dtstamp", stamp)

@@ -40,16 +40,15 @@ from reportlab.platypus import (
 )
 
 from planner import __version__
-from planner.dispensing import DEFAULT_SUPPLY_DAYS, dispensing_totals
+from planner.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_totals
 from planner.instructions import instructions, long_date
 from planner.products import describe_units_in_words
-from planner.provenance import fingerprint, inputs_line
+from planner.provenance import fingerprint, inputs_line, products_line
 from planner.units import format_count, format_mg
 
 if TYPE_CHECKING:
-    from planner.products import UnitCount
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule
+    from planner.schedule import Dose, DoseStep, Schedule
 
 Paper = Literal["letter", "a4"]
 PAPER_SIZES = {"letter": LETTER, "a4": A4}
@@ -195,7 +194,7 @@ def _facts_table(schedule: Schedule, patient: str | None) -> Table:
         ("Patient", _escape(patient) if patient else "_" * 40),
         ("Protocol", f"{_escape(protocol.title)} ({protocol.id}, version {protocol.version})"),
         ("Sources", sources),
-        ("Product", _escape(schedule.product.name)),
+        ("Product", _escape(products_line(schedule))),
         ("Start date", long_date(schedule.start)),
         ("Last day", long_date(schedule.end)),
         ("Inputs", _escape(inputs_line(schedule))),
@@ -228,7 +227,7 @@ def _steps_table(schedule: Schedule) -> Table:
                 ),
                 *(
                     Paragraph(
-                        f"{format_mg(dose.mcg)}: {_escape(calendar_units(dose.units, schedule))}"
+                        f"{format_mg(dose.mcg)}: {_escape(calendar_units(dose, step))}"
                         if dose.mcg
                         else "-",
                         SMALL,
@@ -274,20 +273,14 @@ def _report_table(report: SafetyReport) -> Table:
 
 def _dispensing_table(schedule: Schedule, supply_days: int) -> Table:
     supply = dispensing_totals(schedule, supply_days=supply_days)
-    unit = schedule.product.unit_plural
     rows: list[list[Any]] = [
-        [
-            Paragraph(f"<b>{c}</b>", SMALL)
-            for c in ("Period", "Days", f"{unit.capitalize()} to dispense")
-        ]
+        [Paragraph(f"<b>{c}</b>", SMALL) for c in ("Period", "Days", "To dispense")]
     ]
 
     def amounts(strengths: tuple[Any, ...]) -> str:
         return (
             "; ".join(
-                f"{s.units_to_dispense} x {format_mg(s.strength_mcg)} "
-                f"(taken: {format_count(s.units_taken)})"
-                for s in strengths
+                f"{describe_supply(s)} (taken: {format_count(s.units_taken)})" for s in strengths
             )
             or "none"
         )
@@ -321,9 +314,9 @@ def _escape(text: str) -> str:
 # --- The month pages ----------------------------------------------------------------------
 
 
-def calendar_units(units: tuple[UnitCount, ...], schedule: Schedule) -> str:
-    """Units as short plain words for a calendar cell: '1 1/2 tablets 0.5 mg'."""
-    return describe_units_in_words(units, schedule.product, brief=True)
+def calendar_units(dose: Dose, step: DoseStep) -> str:
+    """A dose's units as short plain words for a calendar cell: '1 1/2 tablets 0.5 mg'."""
+    return describe_units_in_words(dose.units, step.product, brief=True)
 
 
 @dataclass(frozen=True)
@@ -423,7 +416,7 @@ class MonthGrid(Flowable):
         canvas.drawRightString(
             self.width,
             top - 22,
-            f"{schedule.product.name}. Tick each dose when taken.",
+            f"{products_line(schedule)}. Tick each dose when taken.",
         )
         column = self.width / 7
         canvas.setFont(BOLD, 9)
@@ -488,7 +481,7 @@ def dose_lines(schedule: Schedule, step: DoseStep, width: float) -> list[list[st
     """The wrapped text of each dose taken on a day: 'Morning: 1 1/2 tablets 0.5 mg'."""
     return [
         _wrap(
-            f"{dose.time.name.capitalize()}: {calendar_units(dose.units, schedule)}",
+            f"{dose.time.name.capitalize()}: {calendar_units(dose, step)}",
             FONT,
             SMALLEST_PT,
             width,

@@ -16,7 +16,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from planner.provenance import fingerprint
+from planner.provenance import fingerprint, products_line
 from planner.render import DISCLAIMER
 from planner.units import format_mg, format_mg_number
 
@@ -61,7 +61,7 @@ def schedule_figure(schedule: Schedule, *, width_in: float = 10, height_in: floa
     starting = f" from {format_mg(schedule.previous_mcg)}/day" if schedule.kind == "taper" else ""
     axes.set_title(
         f"{protocol.drug.tall_man} {schedule.kind}{starting}: {protocol.title}\n"
-        f"{schedule.product.name}, {schedule.start.isoformat()} to {schedule.end.isoformat()}",
+        f"{products_line(schedule)}, {schedule.start.isoformat()} to {schedule.end.isoformat()}",
         fontsize=11,
         loc="left",
     )

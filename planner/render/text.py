@@ -5,9 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from planner import __version__
-from planner.dispensing import DEFAULT_SUPPLY_DAYS, StrengthSupply, dispensing_totals
+from planner.dispensing import (
+    DEFAULT_SUPPLY_DAYS,
+    StrengthSupply,
+    describe_supply,
+    dispensing_totals,
+)
 from planner.instructions import instructions as step_instructions
-from planner.provenance import fingerprint
+from planner.provenance import fingerprint, products_line
 from planner.render import DISCLAIMER
 from planner.units import format_count, format_mg
 
@@ -46,15 +51,11 @@ def render_text(
 
 def _dispensing_lines(schedule: Schedule, supply_days: int) -> list[str]:
     supply = dispensing_totals(schedule, supply_days=supply_days)
-    unit = schedule.product.unit_plural
 
     def amounts(strengths: tuple[StrengthSupply, ...]) -> str:
-        listed = ", ".join(
-            f"{s.units_to_dispense} x {format_mg(s.strength_mcg)}" for s in strengths
-        )
-        return listed or "none"
+        return ", ".join(describe_supply(s) for s in strengths) or "none"
 
-    lines = ["", f"Dispensing ({unit}, {supply_days}-day supply periods):"]
+    lines = ["", f"Dispensing ({supply_days}-day supply periods):"]
     lines += [
         f"  days {p.first_day}-{p.last_day} ({p.start} to {p.end}): {amounts(p.strengths)}"
         for p in supply.periods
@@ -79,7 +80,7 @@ def _header(schedule: Schedule) -> list[str]:
     return [
         f"{protocol.drug.tall_man} {schedule.kind}: {protocol.title} "
         f"({protocol.id} {protocol.version})",
-        f"Product: {schedule.product.name}",
+        f"Product: {products_line(schedule)}",
         "; ".join([f"{schedule.days} days, {schedule.start} to {schedule.end}", *facts]),
     ]
 

@@ -34,7 +34,7 @@ def step_frame(schedule: Schedule) -> pd.DataFrame:
         }
         for dose in step.doses:
             row[f"{dose.time.name}_mg"] = dose.mcg / 1000
-            row[f"{dose.time.name}_units"] = describe_units(dose.units, schedule.product)
+            row[f"{dose.time.name}_units"] = describe_units(dose.units, step.product)
         row["note"] = step.note
         rows.append(row)
     return pd.DataFrame(rows)

@@ -1,0 +1,312 @@
+"""Tapers: a pace (or a clinician's own steps) from the current dose to zero, with edits.
+
+Each reduction aims at the pace's ideal next dose (a fixed mg step, a percentage of the
+current dose, or an equal step in receptor occupancy) and takes the nearest dose the
+product makes that keeps within the pace's limit. Where even the product's smallest
+step is too large, the dose is held longer instead, so the limit's rate is kept. The
+last dose before stopping is the smallest the product gives at one time of day.
+
+A clinician may pause (hold a dose longer; later steps move) or step back (return to
+the previous dose, then continue with every interval lengthened by a stated factor),
+and may switch product partway (tablets, then drops for the last steps).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import dataclass, replace
+from fractions import Fraction
+
+from planner.engine import Level, cautions_for, resolve_limits, steps_from_levels
+from planner.errors import DoseError, InputError
+from planner.models import (
+    CustomPhase,
+    HyperbolicPhase,
+    LinearPhase,
+    Pace,
+    Pause,
+    Product,
+    ProportionalPhase,
+    Protocol,
+    TaperPhase,
+    TaperRequest,
+)
+from planner.products import DoseMaker, dose_maker
+from planner.protocols import Library
+from planner.schedule import Schedule
+from planner.units import format_mg, mg_to_mcg
+
+
+def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) -> Schedule:
+    """Reduce the current dose to zero at the pace asked for, never faster than its limit."""
+    product = library.product(request.product or protocol.default_product)
+    products = _Products(product, request, library)
+    pace = _pace(protocol, request, library)
+    patient = request.patient
+    limits = resolve_limits(protocol, patient, products.for_level(0))
+    current = mg_to_mcg(request.from_mg_per_day)
+    warnings = [*cautions_for(protocol, patient, "taper"), *pace.warnings]
+    if current > limits.ceiling_mcg:
+        raise InputError(
+            f"current dose {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
+            f"of {format_mg(limits.ceiling_mcg)}/day; check the dose"
+        )
+    if current > limits.maximum_mcg:
+        warnings.append(
+            f"The current dose {format_mg(current)}/day is above the protocol maximum of "
+            f"{format_mg(limits.maximum_mcg)}/day."
+        )
+    if not products.main.can_make_daily(current):
+        raise DoseError(
+            f"current dose {format_mg(current)}/day cannot be made exactly with {product.name}; "
+            f"its doses go in steps of {format_mg(products.main.resolution_mcg)} (--product)"
+        )
+
+    planner = _TaperPlanner(pace, current, products)
+    levels = planner.custom(request) if request.custom_steps else planner.from_current()
+    levels = planner.apply_edits(levels, request)
+    final = levels[-2].maker if len(levels) > 1 else products.main
+    return Schedule(
+        kind="taper",
+        protocol=protocol,
+        product=product,
+        request=request,
+        limits=replace(limits, smallest_dose_mcg=final.smallest_dose_mcg),
+        steps=steps_from_levels(request.start, levels, protocol, before=current),
+        previous_mcg=current,
+        pace=pace,
+        warnings=tuple(warnings),
+        notes=tuple(planner.notes + products.suggestions(planner.lengthened)),
+    )
+
+
+def phase_at(pace: Pace, dose_mcg: int, start_mcg: int) -> TaperPhase:
+    """The phase of ``pace`` that reduces ``dose_mcg``: the first whose end is below it."""
+    for phase in pace.phases:
+        if dose_mcg > phase_end_mcg(phase, start_mcg):
+            return phase
+    return pace.phases[-1]
+
+
+def phase_end_mcg(phase: TaperPhase, start_mcg: int) -> Fraction:
+    """The daily dose at which ``phase`` hands over to the next one."""
+    if isinstance(phase, ProportionalPhase) and phase.until_percent_of_start is not None:
+        return Fraction(phase.until_percent_of_start) * start_mcg / 100
+    return Fraction(mg_to_mcg(phase.until_mg_per_day))
+
+
+def _pace(protocol: Protocol, request: TaperRequest, library: Library) -> Pace:
+    if not request.custom_steps:
+        return library.pace(request.pace or protocol.default_pace)
+    phase = CustomPhase(kind="custom")
+    return Pace(
+        id="custom",
+        title=(
+            f"Custom steps, checked against at most {phase.limit_percent}% of the dose "
+            f"per {phase.limit_days} days"
+        ),
+        phases=(phase,),
+        sources=("clinician",),
+    )
+
+
+class _Products:
+    """Which product makes a dose: the main one, or the switch product at or below its
+    threshold (where it can make the dose exactly)."""
+
+    def __init__(self, main: Product, request: TaperRequest, library: Library) -> None:
+        self.main = dose_maker(main)
+        self.library = library
+        switch = request.switch_product
+        self.switch: tuple[int, DoseMaker] | None = None
+        if switch is not None:
+            self.switch = (
+                mg_to_mcg(switch.at_or_below_mg_per_day),
+                dose_maker(library.product(switch.product)),
+            )
+
+    def for_reducing(self, dose: int) -> DoseMaker:
+        """The product whose units set the next, lower dose."""
+        if self.switch is not None and dose <= self.switch[0]:
+            return self.switch[1]
+        return self.main
+
+    def for_level(self, dose: int) -> DoseMaker:
+        """The product that gives ``dose``."""
+        if (
+            self.switch is not None
+            and dose <= self.switch[0]
+            and self.switch[1].can_make_daily(dose)
+        ):
+            return self.switch[1]
+        return self.main
+
+    def suggestions(self, lengthened: bool) -> list[str]:
+        """Where the product made the taper wait, name a product with smaller steps."""
+        if not lengthened:
+            return []
+        last = self.switch[1] if self.switch else self.main
+        catalog = sorted(self.library.products.products)
+        makers = [dose_maker(self.library.product(product_id)) for product_id in catalog]
+        finer = [m for m in makers if m.smallest_dose_mcg < last.smallest_dose_mcg]
+        if not finer:
+            return []
+        # The finest product sold where the patient's product is, else the finest anywhere.
+        local = [m for m in finer if m.product.region == last.product.region]
+        finest = min(local or finer, key=lambda maker: maker.smallest_dose_mcg)
+        return [
+            f"{finest.product.name} can give steps of {format_mg(finest.smallest_dose_mcg)}: "
+            f"--product {finest.product.id}, or switch to it for the last steps "
+            "(switch_product in a plan file)."
+        ]
+
+
+@dataclass
+class _TaperPlanner:
+    """Builds the levels of one taper; collects the notes a clinician should read."""
+
+    pace: Pace
+    current: int
+    products: _Products
+    scale: Fraction = Fraction(1)
+    lengthened: bool = False
+
+    def __post_init__(self) -> None:
+        self.notes: list[str] = []
+
+    def from_current(self) -> list[Level]:
+        first_hold, levels = self.reductions(self.current)
+        prior = self.interval(phase_at(self.pace, self.current, self.current))
+        if len(levels) == 1:  # already at the smallest dose: hold it, then stop
+            return [Level(self.current, first_hold, self.products.for_level(self.current)), *levels]
+        if first_hold > prior:  # the current dose counts as held one interval before day 1
+            return [Level(self.current, first_hold - prior, self.products.main), *levels]
+        return levels
+
+    def custom(self, request: TaperRequest) -> list[Level]:
+        levels = []
+        for step in request.custom_steps:
+            dose = mg_to_mcg(step.mg_per_day)
+            maker = self.products.for_level(dose)
+            if not maker.can_make_daily(dose):
+                raise DoseError(
+                    f"custom step {format_mg(dose)}/day cannot be made exactly with "
+                    f"{maker.product.name}"
+                )
+            levels.append(Level(dose, step.days, maker))
+        return [*levels, Level(0, 1, levels[-1].maker, phase="stop")]
+
+    def reductions(self, dose: int) -> tuple[int, list[Level]]:
+        """The levels after ``dose`` down to the stop, and how long ``dose`` must be held."""
+        levels: list[Level] = []
+        first_hold = 0
+        while dose > self.products.for_reducing(dose).smallest_dose_mcg:
+            maker = self.products.for_reducing(dose)
+            phase = phase_at(self.pace, dose, self.current)
+            interval = self.interval(phase)
+            reduced, held = _next_dose(phase, dose, self.current, maker, interval)
+            if held > interval:
+                self.lengthened = True
+                self.notes.append(
+                    f"{format_mg(dose)}/day to {format_mg(reduced)}/day: the smallest step "
+                    f"{maker.product.name} can make is larger than the pace allows in "
+                    f"{interval} days, so {format_mg(dose)}/day is held for {held} days."
+                )
+            if levels:
+                levels[-1].days = held
+            else:
+                first_hold = held
+            levels.append(Level(reduced, 0, self.products.for_level(reduced)))
+            dose = reduced
+        final_hold = self.interval(phase_at(self.pace, dose, self.current))
+        if levels:
+            levels[-1].days = final_hold
+        else:
+            first_hold = final_hold
+        last_maker = levels[-1].maker if levels else self.products.for_level(dose)
+        return first_hold, [*levels, Level(0, 1, last_maker, phase="stop")]
+
+    def interval(self, phase: TaperPhase) -> int:
+        return math.ceil(phase.interval_days * self.scale)
+
+    def apply_edits(self, levels: list[Level], request: TaperRequest) -> list[Level]:
+        for edit in sorted(request.edits, key=lambda e: e.date):
+            day = (edit.date - request.start).days + 1
+            index, offset = _locate(levels, day, edit.date)
+            level = levels[index]
+            head = [replace(level, days=offset)] if offset else []
+            if isinstance(edit, Pause):
+                paused = replace(level, days=level.days - offset + edit.days, edit="pause")
+                levels = [*levels[:index], *head, paused, *levels[index + 1 :]]
+                self.notes.append(
+                    f"Paused on {edit.date}: {format_mg(level.total)}/day is kept {edit.days} "
+                    "days longer, and every later step moves."
+                )
+                continue
+            if request.custom_steps:
+                raise InputError("a step back needs a pace: edit the custom steps instead")
+            previous = _dose_before(levels, index, self.current)
+            self.scale *= Fraction(request.slow_down_factor)
+            first_hold, rest = self.reductions(previous)
+            hold = max(first_hold, self.interval(phase_at(self.pace, previous, self.current)))
+            back = Level(previous, hold, self.products.for_level(previous), edit="step back")
+            levels = [*levels[:index], *head, back, *rest]
+            self.notes.append(
+                f"Stepped back on {edit.date} to {format_mg(previous)}/day; from there every "
+                f"interval is {float(self.scale):g} times as long as the pace's."
+            )
+        return levels
+
+
+def _locate(levels: list[Level], day: int, date: dt.date) -> tuple[int, int]:
+    """The level taken on ``day`` and how many days into it ``day`` falls."""
+    first = 1
+    for index, level in enumerate(levels):
+        if first <= day < first + level.days:
+            if level.total == 0:
+                break
+            return index, day - first
+        first += level.days
+    raise InputError(f"edit on {date}: the taper has no dose on that day to pause or step back")
+
+
+def _dose_before(levels: list[Level], index: int, current: int) -> int:
+    """The last higher dose before ``levels[index]``: where a step back returns to."""
+    dose = levels[index].total
+    for level in reversed(levels[:index]):
+        if level.total > dose:
+            return level.total
+    if current > dose:
+        return current
+    raise InputError(f"nothing to step back to: {format_mg(dose)}/day is the first dose")
+
+
+def _next_dose(
+    phase: TaperPhase, dose: int, start: int, maker: DoseMaker, interval: int
+) -> tuple[int, int]:
+    """The next, lower daily dose and how long ``dose`` must be held before it.
+
+    Aim at the pace's ideal dose and round to the nearest dose the product makes that
+    keeps within the limit; where even the product's smallest step is too large, take
+    it and hold ``dose`` longer so the limit's rate is kept.
+    """
+    limit = phase.limit()
+    resolution = maker.resolution_mcg
+    if isinstance(phase, LinearPhase):
+        ideal = Fraction(dose - mg_to_mcg(phase.step_mg_per_day))
+    elif isinstance(phase, ProportionalPhase):
+        ideal = dose * (1 - Fraction(phase.step_percent) / 100)
+    elif isinstance(phase, HyperbolicPhase):
+        target = limit.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
+        ideal = limit.dose_for(target) if target > 0 else Fraction(0)
+    else:
+        raise AssertionError("custom steps are not generated")
+    floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))
+    lowest_allowed = max(dose - limit.max_drop(dose, interval), floor)
+    lowest = math.ceil(lowest_allowed / resolution) * resolution
+    highest = dose - resolution
+    if lowest > highest:
+        return highest, max(limit.days_for(dose, highest), interval)
+    nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
+    return min(max(nearest, lowest), highest), interval
