@@ -8,6 +8,7 @@ check; a schedule that fails one is never returned. Each error a user can cause 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -69,9 +70,26 @@ def taper(
     weight_kg: Amount | None = None,
     age_years: int | None = None,
     product: str | None = None,
+    switch_product: Mapping[str, Any] | None = None,
+    custom_steps: Sequence[Mapping[str, Any]] = (),
+    edits: Sequence[Mapping[str, Any]] = (),
+    ec50_mg_per_day: Amount | None = None,
+    slow_down_factor: Amount | None = None,
     library: Library | None = None,
 ) -> Schedule:
-    """A checked taper schedule from the current daily dose to zero at a named pace."""
+    """A checked taper schedule from the current daily dose to zero at a named pace.
+
+    ``edits`` are a clinician's pauses and step backs, as in a plan file:
+    ``{"kind": "pause", "date": date(2027, 5, 3), "days": 14}`` or
+    ``{"kind": "step_back", "date": date(2027, 6, 1)}``. ``switch_product`` changes
+    product at or below a dose: ``{"at_or_below_mg_per_day": "0.5", "product": "..."}``;
+    ``custom_steps`` replace the pace: ``[{"mg_per_day": "1.5", "days": 14}, ...]``.
+    """
+    options: dict[str, Any] = {
+        "switch_product": switch_product,
+        "ec50_mg_per_day": ec50_mg_per_day,
+        "slow_down_factor": slow_down_factor,
+    }
     request = _validated(
         TaperRequest,
         start=start,
@@ -79,6 +97,9 @@ def taper(
         patient=_patient(weight_kg, age_years),
         product=product,
         pace=pace,
+        custom_steps=list(custom_steps),
+        edits=list(edits),
+        **{key: value for key, value in options.items() if value is not None},
     )
     schedule = build_taper(protocol, request, library=library or load_library())
     ensure_safe(schedule)

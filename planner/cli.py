@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
+from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
@@ -175,12 +176,33 @@ class ClockSetting(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not NAME=HH:MM, for example morning=07:30", param, ctx)
 
 
-_SHARED_OPTIONS = [
+class PauseSetting(click.ParamType):  # type: ignore[type-arg]
+    """A pause as DATE:DAYS (2027-05-03:14): hold that day's dose for DAYS more days."""
+
+    name = "YYYY-MM-DD:DAYS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dict):
+            return value
+        date, _, days = str(value).partition(":")
+        try:
+            return {"kind": "pause", "date": dt.date.fromisoformat(date), "days": int(days)}
+        except ValueError:
+            self.fail(f"{value!r} is not DATE:DAYS, for example 2027-05-03:14", param, ctx)
+
+
+_PATIENT_OPTIONS = [
     click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
     click.option("--age", type=click.IntRange(0, 120), help="Patient age in years (age cautions)."),
     click.option(
         "--product", help="Product id (see `planner protocols`); default: the protocol's."
     ),
+    click.option(
+        "--save-plan", type=OUTPUT, help="Also save a plan file that re-makes this schedule."
+    ),
+]
+
+_OUTPUT_OPTIONS = [
     click.option("--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."),
     click.option("--pdf", "pdf_path", type=OUTPUT, help="Write the printable calendar (PDF)."),
     click.option("--plot", "plot_path", type=OUTPUT, help="Write a plot (.png, .svg or .pdf)."),
@@ -219,10 +241,13 @@ _SHARED_OPTIONS = [
 ]
 
 
-def _shared_options(command: Any) -> Any:
-    for option in reversed(_SHARED_OPTIONS):
-        command = option(command)
-    return command
+def _options(options: list[Any]) -> Callable[[Any], Any]:
+    def apply(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
 
 
 @cli.command()
@@ -244,7 +269,7 @@ def _shared_options(command: Any) -> Any:
     type=click.IntRange(1, 3650),
     help="Days of maintenance at the target (default: the protocol's).",
 )
-@_shared_options
+@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
 def titrate(
     protocol: str,
     start: dt.date,
@@ -255,6 +280,7 @@ def titrate(
     weight: Decimal | None,
     age: int | None,
     product: str | None,
+    save_plan: Path | None,
     **outputs: Any,
 ) -> None:
     """Plan a titration: start low, raise no sooner than every interval, hold at the target.
@@ -281,7 +307,7 @@ def titrate(
         interval_days=interval,
         hold_days=hold,
     )
-    _emit(schedule, **outputs)
+    _emit(schedule, plan=_plan_file(schedule, protocol, save_plan), **outputs)
 
 
 @cli.command()
@@ -289,15 +315,44 @@ def titrate(
 @click.option("--start", required=True, type=DATE, help="Day of the first reduction.")
 @click.option("--from", "from_mg", required=True, type=NUMBER, help="Current daily dose in mg/day.")
 @click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
-@_shared_options
+@click.option(
+    "--pause",
+    "pauses",
+    type=PauseSetting(),
+    multiple=True,
+    help="Hold the dose of DATE for DAYS more days; later steps move (repeatable).",
+)
+@click.option(
+    "--step-back",
+    "step_backs",
+    type=DATE,
+    multiple=True,
+    help="From DATE, return to the previous dose, then reduce more slowly (repeatable).",
+)
+@click.option(
+    "--slow-down",
+    type=NUMBER,
+    help="After a step back, intervals are this many times as long (default 1.5).",
+)
+@click.option("--ec50", type=NUMBER, help="Illustrative EC50 of a hyperbolic pace, in mg/day.")
+@click.option("--switch-product", help="Switch to this product for the last steps.")
+@click.option("--switch-at", type=NUMBER, help="... at or below this daily dose in mg/day.")
+@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
 def taper(
     protocol: str,
     start: dt.date,
     from_mg: Decimal,
     pace: str | None,
+    pauses: tuple[dict[str, Any], ...],
+    step_backs: tuple[dt.date, ...],
+    slow_down: Decimal | None,
+    ec50: Decimal | None,
+    switch_product: str | None,
+    switch_at: Decimal | None,
     weight: Decimal | None,
     age: int | None,
     product: str | None,
+    save_plan: Path | None,
     **outputs: Any,
 ) -> None:
     """Plan a taper from the current daily dose to zero, never stopping abruptly.
@@ -309,10 +364,19 @@ def taper(
         planner taper panic-adult --start 2027-03-01 --from 2 --csv taper.csv
         planner taper panic-adult --start 2027-03-01 --from 2 --pace label --pdf label.pdf
         planner taper panic-adult --start 2027-03-01 --from 2 --ics taper.ics --tz Europe/Berlin
+        planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic \\
+            --product rivotril-drops --pause 2027-05-03:14 --step-back 2027-07-12
     """
     from planner.api import load_protocol
     from planner.api import taper as plan_taper
+    from planner.errors import InputError
 
+    if (switch_product is None) != (switch_at is None):
+        raise InputError("give --switch-product and --switch-at together")
+    edits = [*pauses, *({"kind": "step_back", "date": date} for date in step_backs)]
+    switch = None
+    if switch_product is not None:
+        switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
     schedule = plan_taper(
         load_protocol(protocol),
         start=start,
@@ -321,13 +385,45 @@ def taper(
         weight_kg=weight,
         age_years=age,
         product=product,
+        switch_product=switch,
+        edits=edits,
+        ec50_mg_per_day=ec50,
+        slow_down_factor=slow_down,
     )
-    _emit(schedule, **outputs)
+    _emit(schedule, plan=_plan_file(schedule, protocol, save_plan), **outputs)
+
+
+@cli.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
+@_options(_OUTPUT_OPTIONS)
+def plan(plan_path: Path, **outputs: Any) -> None:
+    """Re-run a saved plan file (protocol, patient, pace, product, edits).
+
+    The same plan always gives the same schedule and the same output files.
+
+    \b
+    Example:
+        planner plan examples/hyperbolic-drops.plan.toml --pdf taper.pdf
+    """
+    from planner.plans import load_plan, run_plan
+
+    schedule = run_plan(load_plan(plan_path), folder=plan_path.parent)
+    _emit(schedule, plan=None, **outputs)
+
+
+def _plan_file(schedule: Schedule, protocol: str, path: Path | None) -> tuple[Path, bytes] | None:
+    if path is None:
+        return None
+    from planner.plans import plan_for, plan_toml
+
+    text = plan_toml(plan_for(schedule, protocol=protocol, saved_to=path))
+    return path, text.encode("utf-8")
 
 
 def _emit(
     schedule: Schedule,
     *,
+    plan: tuple[Path, bytes] | None,
     csv_path: Path | None,
     pdf_path: Path | None,
     plot_path: Path | None,
@@ -359,6 +455,8 @@ def _emit(
         clocks=dict(dose_times),
     )
     files = render_outputs(schedule, report, options)
+    if plan is not None:
+        files.append(plan)
     write_outputs(files)
     click.echo(render_text(schedule, report, supply_days=supply_days, instructions=instructions))
     for path, _ in files:

@@ -349,6 +349,7 @@ Phase = Annotated[
 ]
 TaperPhase = LinearPhase | ProportionalPhase | HyperbolicPhase | CustomPhase
 PHASE_KINDS = frozenset({"linear", "proportional", "hyperbolic", "custom"})
+EDIT_KINDS = frozenset({"pause", "step_back"})
 
 
 class PaceBody(Frozen):
@@ -620,6 +621,7 @@ class TaperRequest(Frozen):
     switch_product: ProductSwitch | None = None
     custom_steps: tuple[CustomStep, ...] = ()
     edits: tuple[Edit, ...] = ()
+    ec50_mg_per_day: Annotated[InputMg, Field(gt=0)] | None = None
     slow_down_factor: Annotated[
         Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
     ] = Decimal("1.5")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 
 from planner.errors import DoseError, ProtocolError
 from planner.models import (
+    EDIT_KINDS,
     PHASE_KINDS,
     Pace,
     PaceCatalog,
@@ -36,6 +37,8 @@ SCHEMA_FILE = "protocol.schema.json"
 CATALOG_FILES = frozenset({PRODUCTS_FILE, PACES_FILE})
 
 M = TypeVar("M", bound=BaseModel)
+# pydantic puts a tagged union's tag into an error's location; it is not a key of the file.
+UNION_TAGS = PHASE_KINDS | EDIT_KINDS
 FILE_KINDS: dict[str, type[BaseModel]] = {
     "protocol": Protocol,
     "products": ProductCatalog,
@@ -182,7 +185,7 @@ def _location(loc: tuple[int | str, ...]) -> list[str]:
     for index, part in enumerate(loc):
         if isinstance(part, int):
             parts.append(f"[{part}]")
-        elif not (index and isinstance(loc[index - 1], int) and part in PHASE_KINDS):
+        elif not (index and isinstance(loc[index - 1], int) and part in UNION_TAGS):
             parts.append(part)
     return parts
 

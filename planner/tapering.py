@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from fractions import Fraction
 
 from planner.engine import Level, cautions_for, resolve_limits, steps_from_levels
@@ -98,7 +99,8 @@ def phase_end_mcg(phase: TaperPhase, start_mcg: int) -> Fraction:
 
 def _pace(protocol: Protocol, request: TaperRequest, library: Library) -> Pace:
     if not request.custom_steps:
-        return library.pace(request.pace or protocol.default_pace)
+        pace = library.pace(request.pace or protocol.default_pace)
+        return _with_ec50(pace, request.ec50_mg_per_day)
     phase = CustomPhase(kind="custom")
     return Pace(
         id="custom",
@@ -108,6 +110,25 @@ def _pace(protocol: Protocol, request: TaperRequest, library: Library) -> Pace:
         ),
         phases=(phase,),
         sources=("clinician",),
+    )
+
+
+def _with_ec50(pace: Pace, ec50_mg_per_day: Decimal | None) -> Pace:
+    """The pace with its hyperbolic phases' illustrative EC50 replaced, as asked."""
+    if ec50_mg_per_day is None:
+        return pace
+    hyperbolic = [p for p in pace.phases if isinstance(p, HyperbolicPhase)]
+    if not hyperbolic:
+        raise InputError(f"--ec50 applies to hyperbolic paces; {pace.id} has no hyperbolic phase")
+    phases = tuple(
+        p.model_copy(update={"ec50_mg_per_day": ec50_mg_per_day}) if p in hyperbolic else p
+        for p in pace.phases
+    )
+    return pace.model_copy(
+        update={
+            "phases": phases,
+            "title": f"{pace.title}; EC50 set to {ec50_mg_per_day} mg/day",
+        }
     )
 
 

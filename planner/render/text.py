@@ -93,7 +93,7 @@ def _table(schedule: Schedule) -> list[str]:
             step.start.isoformat(),
             step.end.isoformat(),
             str(step.days),
-            step.phase,
+            f"{step.phase} ({step.edit})" if step.edit else step.phase,
             format_mg(step.total_mcg),
             *(_dose_cell(dose) for dose in step.doses),
         ]

@@ -1,0 +1,117 @@
+"""Plan files: a protocol, the patient's inputs, the pace, product and clinician edits.
+
+A plan file is TOML, like a protocol file, and holds exactly one request:
+
+    kind = "plan"
+    protocol = "panic-adult"            # a bundled id, or a path relative to this file
+    [taper]
+    start = 2027-03-01
+    from_mg_per_day = 2
+    pace = "hyperbolic"
+    product = "rivotril-drops"
+    patient = { age_years = 45 }
+    edits = [{ kind = "pause", date = 2027-05-03, days = 14 }]
+
+Re-running a plan gives the identical schedule, so its outputs are the same bytes.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import Any, Literal, Self
+
+from pydantic import model_validator
+
+from planner.api import load_protocol
+from planner.engine import build_titration
+from planner.models import Frozen, TaperRequest, TitrationRequest
+from planner.protocols import Library, load_library, parse_file
+from planner.safety import ensure_safe
+from planner.schedule import Schedule
+from planner.tapering import build_taper
+
+
+class PlanFile(Frozen):
+    """One saved plan: the protocol and either a titration or a taper request."""
+
+    kind: Literal["plan"]
+    protocol: str
+    titration: TitrationRequest | None = None
+    taper: TaperRequest | None = None
+
+    @model_validator(mode="after")
+    def _one_request(self) -> Self:
+        if (self.titration is None) == (self.taper is None):
+            raise ValueError("give exactly one of [titration] or [taper]")
+        return self
+
+
+def load_plan(path: Path) -> PlanFile:
+    return parse_file(path, PlanFile)
+
+
+def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) -> Schedule:
+    """The checked schedule a plan describes; ``folder`` anchors a relative protocol path."""
+    library = library or load_library()
+    reference = plan.protocol
+    if reference not in library.protocols and not Path(reference).is_absolute():
+        reference = str(folder / reference)
+    protocol = load_protocol(reference, library=library)
+    if plan.titration is not None:
+        schedule = build_titration(protocol, plan.titration, library=library)
+    else:
+        assert plan.taper is not None
+        schedule = build_taper(protocol, plan.taper, library=library)
+    ensure_safe(schedule)
+    return schedule
+
+
+def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
+    """The plan that re-makes ``schedule``; a protocol path is kept relative to the plan."""
+    library = load_library()
+    if protocol not in library.protocols:
+        protocol = os.path.relpath(Path(protocol).resolve(), saved_to.resolve().parent)
+    request = schedule.request
+    if isinstance(request, TaperRequest):
+        return PlanFile(kind="plan", protocol=protocol, taper=request)
+    return PlanFile(kind="plan", protocol=protocol, titration=request)
+
+
+def plan_toml(plan: PlanFile) -> str:
+    """The plan as TOML: top-level keys, then one [titration] or [taper] table."""
+    body = plan.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
+    section = "taper" if plan.taper is not None else "titration"
+    request = body.pop(section)
+    lines = [
+        "# dose-planner plan file: re-run with  planner plan THIS_FILE",
+        "# For clinician review and education. Not medical advice.",
+        f"kind = {_value('plan')}",
+        f"protocol = {_value(plan.protocol)}",
+        "",
+        f"[{section}]",
+    ]
+    lines += [f"{key} = {_value(value)}" for key, value in request.items()]
+    return "\n".join(lines) + "\n"
+
+
+def _value(value: Any) -> str:
+    """One TOML value; numbers stay exact decimals, dates stay dates."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{k} = {_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_value(item) for item in value) + "]"
+    raise TypeError(f"cannot write {value!r} to a plan file")
