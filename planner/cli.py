@@ -364,8 +364,7 @@ def taper(
         planner taper panic-adult --start 2027-03-01 --from 2 --csv taper.csv
         planner taper panic-adult --start 2027-03-01 --from 2 --pace label --pdf label.pdf
         planner taper panic-adult --start 2027-03-01 --from 2 --ics taper.ics --tz Europe/Berlin
-        planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic \\
-            --product rivotril-drops --pause 2027-05-03:14 --step-back 2027-07-12
+        planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic --pause 2027-05-03:14
     """
     from planner.api import load_protocol
     from planner.api import taper as plan_taper
