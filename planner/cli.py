@@ -234,6 +234,16 @@ _OUTPUT_OPTIONS = [
         help="Override a dose's time of day in the calendar file: morning=07:30 (repeatable).",
     ),
     click.option(
+        "--concentration",
+        is_flag=True,
+        help="Add the estimated plasma concentration (a model, for education) to --plot.",
+    ),
+    click.option(
+        "--concentration-csv",
+        type=OUTPUT,
+        help="Write the estimated concentration hour by hour (time, ng_per_ml).",
+    ),
+    click.option(
         "--instructions",
         is_flag=True,
         help="Also print the patient instructions and pharmacy directions.",
@@ -364,7 +374,7 @@ def taper(
         planner taper panic-adult --start 2027-03-01 --from 2 --csv taper.csv
         planner taper panic-adult --start 2027-03-01 --from 2 --pace label --pdf label.pdf
         planner taper panic-adult --start 2027-03-01 --from 2 --ics taper.ics --tz Europe/Berlin
-        planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic --pause 2027-05-03:14
+        planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic --pause 2027-04-05:7
     """
     from planner.api import load_protocol
     from planner.api import taper as plan_taper
@@ -433,6 +443,8 @@ def _emit(
     supply_days: int,
     timezone: str | None,
     dose_times: tuple[tuple[str, dt.time], ...],
+    concentration: bool,
+    concentration_csv: Path | None,
     instructions: bool,
 ) -> None:
     """Render every requested output in memory, then write them all, then print the report."""
@@ -452,6 +464,8 @@ def _emit(
         supply_days=supply_days,
         timezone=timezone,
         clocks=dict(dose_times),
+        concentration=concentration,
+        concentration_csv=concentration_csv,
     )
     files = render_outputs(schedule, report, options)
     if plan is not None:

@@ -492,6 +492,24 @@ class Caution(Frozen):
         return self
 
 
+Positive = Annotated[
+    Decimal, BeforeValidator(_exact_number), Field(gt=0), _number_schema(exclusiveMinimum=0)
+]
+
+
+class Pharmacokinetics(Frozen):
+    """One-compartment model parameters, for the educational concentration view only."""
+
+    bioavailability: Annotated[Positive, Field(le=1)]
+    absorption_half_life_minutes: Positive
+    volume_l_per_kg: Positive
+    elimination_half_life_hours: Positive
+    therapeutic_range_ng_per_ml: tuple[Positive, Positive]
+    toxic_above_ng_per_ml: Positive
+    sources: tuple[Identifier, ...] = Field(min_length=1)
+    note: str = ""
+
+
 class Drug(Frozen):
     """What the protocol says of the drug itself; the engine knows nothing else of it."""
 
@@ -516,6 +534,7 @@ class Protocol(Frozen):
     dose_times: tuple[DoseTime, ...] = Field(min_length=1, max_length=6)
     titration: Titration
     cautions: tuple[Caution, ...] = ()
+    pharmacokinetics: Pharmacokinetics | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -528,6 +547,10 @@ class Protocol(Frozen):
             raise ValueError("dose_times: list them in the order of the day")
         if (self.titration.maximum.mg_per_day or 0) > self.drug.ceiling_mg_per_day:
             raise ValueError("titration.maximum: is above drug.ceiling_mg_per_day")
+        if self.pharmacokinetics is not None:
+            missing = sorted(set(self.pharmacokinetics.sources) - self.source_ids)
+            if missing:
+                raise ValueError(f"pharmacokinetics.sources: unknown source {', '.join(missing)}")
         return self
 
     @property

@@ -17,6 +17,7 @@ from planner.errors import OutputError
 from planner.render import write_atomic
 
 if TYPE_CHECKING:
+    from planner.pharmacokinetics import ConcentrationCurve
     from planner.render.pdf import Paper
     from planner.safety import SafetyReport
     from planner.schedule import Schedule
@@ -33,6 +34,8 @@ class OutputOptions:
     plot: Path | None = None
     ics: Path | None = None
     xlsx: Path | None = None
+    concentration_csv: Path | None = None
+    concentration: bool = False
     paper: Paper = "letter"
     patient: str | None = None
     supply_days: int = DEFAULT_SUPPLY_DAYS
@@ -40,7 +43,8 @@ class OutputOptions:
     clocks: dict[str, dt.time] = field(default_factory=dict)
 
     def paths(self) -> list[Path]:
-        return [p for p in (self.csv, self.pdf, self.plot, self.ics, self.xlsx) if p is not None]
+        paths = (self.csv, self.pdf, self.plot, self.ics, self.xlsx, self.concentration_csv)
+        return [p for p in paths if p is not None]
 
 
 def render_outputs(
@@ -54,6 +58,7 @@ def render_outputs(
         (options.plot, lambda: _plot(schedule, report, options)),
         (options.ics, lambda: _ics(schedule, report, options)),
         (options.xlsx, lambda: _xlsx(schedule, report)),
+        (options.concentration_csv, lambda: concentration_csv(_curve(schedule, options))),
     ]
     return [(path, render()) for path, render in renderers if path is not None]
 
@@ -78,8 +83,16 @@ def _check_paths(options: OutputOptions) -> None:
             raise OutputError(f"cannot write {path}: it is a folder")
     if options.plot is not None and options.plot.suffix.lower() not in PLOT_FORMATS:
         raise OutputError(f"cannot write plot {options.plot}: use a .png, .svg or .pdf file name")
+    if options.concentration and options.plot is None:
+        raise OutputError("--concentration adds a panel to the plot: give --plot PATH too")
     if options.supply_days < 1:
         raise OutputError("supply days must be at least 1")
+
+
+def concentration_csv(curve: ConcentrationCurve) -> bytes:
+    from planner.pharmacokinetics import concentration_csv as render
+
+    return render(curve)
 
 
 def _csv(schedule: Schedule, report: SafetyReport) -> bytes:
@@ -104,7 +117,15 @@ def _plot(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> b
     from planner.render.plot import render_plot
 
     assert options.plot is not None
-    return render_plot(schedule, report, image_format=PLOT_FORMATS[options.plot.suffix.lower()])
+    curve = _curve(schedule, options) if options.concentration else None
+    image_format = PLOT_FORMATS[options.plot.suffix.lower()]
+    return render_plot(schedule, report, image_format=image_format, concentration=curve)
+
+
+def _curve(schedule: Schedule, options: OutputOptions) -> ConcentrationCurve:
+    from planner.pharmacokinetics import concentration_curve
+
+    return concentration_curve(schedule, clocks=options.clocks)
 
 
 def _ics(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:

@@ -16,6 +16,7 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from planner.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
 from planner.provenance import fingerprint, products_line
 from planner.render import DISCLAIMER
 from planner.units import format_mg, format_mg_number
@@ -35,12 +36,22 @@ MAXIMUM_COLOUR = "#b22222"
 MOST_LABELS = 24  # beyond this many changes, label every other one so labels stay legible
 
 
-def schedule_figure(schedule: Schedule, *, width_in: float = 10, height_in: float = 5) -> Figure:
-    """A Figure of the daily total; no pyplot, no global state."""
-    figure = Figure(figsize=(width_in, height_in))
+def schedule_figure(
+    schedule: Schedule,
+    *,
+    concentration: ConcentrationCurve | None = None,
+    width_in: float = 10,
+    height_in: float = 5,
+) -> Figure:
+    """A Figure of the daily total; with ``concentration``, a second panel under it with
+    the estimated plasma concentration. No pyplot, no global state."""
+    panels = 2 if concentration is not None else 1
+    figure = Figure(figsize=(width_in, height_in * (1.75 if panels == 2 else 1)))
     # Keep a strip at the bottom for the provenance line, below the date labels.
-    figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, 0.045, 1, 0.955)))
-    axes = figure.add_subplot()
+    bottom = 0.045 / (1.75 if panels == 2 else 1)
+    figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
+    grid = figure.add_gridspec(panels, 1, height_ratios=[1, 0.9][:panels])
+    axes = figure.add_subplot(grid[0])
     steps = schedule.steps
     edges = [step.start for step in steps] + [steps[-1].end + dt.timedelta(days=1)]
     totals = [step.total_mcg / 1000 for step in steps]
@@ -50,7 +61,8 @@ def schedule_figure(schedule: Schedule, *, width_in: float = 10, height_in: floa
     _label_changes(axes, schedule)
 
     axes.set_ylim(0, top * 1.2)
-    axes.set_xlim(float(_x(edges[:1])[0]), float(_x(edges[-1:])[0]))
+    last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
+    axes.set_xlim(float(_x(edges[:1])[0]), float(_x([last])[0]))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
     axes.xaxis.set_major_locator(locator)
     axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
@@ -65,9 +77,11 @@ def schedule_figure(schedule: Schedule, *, width_in: float = 10, height_in: floa
         fontsize=11,
         loc="left",
     )
+    if concentration is not None:
+        _concentration_panel(figure.add_subplot(grid[1], sharex=axes), concentration)
     figure.text(
         0.01,
-        0.012,
+        bottom / 3,
         f"{DISCLAIMER} {protocol.id} {protocol.version}, fingerprint {fingerprint(schedule)}",
         fontsize=8,
         color="#555555",
@@ -75,7 +89,29 @@ def schedule_figure(schedule: Schedule, *, width_in: float = 10, height_in: floa
     return figure
 
 
-def _x(dates: list[dt.date]) -> Any:
+def _concentration_panel(axes: Any, curve: ConcentrationCurve) -> None:
+    """Estimated concentration over time, with the anticonvulsant range shaded."""
+    low, high = (float(v) for v in curve.pk.therapeutic_range_ng_per_ml)
+    axes.axhspan(low, high, color="#d9ead3", zorder=0, linewidth=0)
+    axes.text(
+        0.995,
+        high,
+        f"anticonvulsant range {low:g} to {high:g} ng/mL",
+        transform=axes.get_yaxis_transform(),
+        ha="right",
+        va="bottom",
+        fontsize=8,
+        color="#38761d",
+    )
+    axes.plot(_x(curve.times()), curve.ng_per_ml, color="#7f3f98", linewidth=1)
+    axes.set_ylabel("estimated plasma (ng/mL)")
+    axes.set_ylim(0, max(*curve.ng_per_ml, high) * 1.15)
+    axes.grid(axis="y", color="#dddddd", linewidth=0.6)
+    axes.spines[["top", "right"]].set_visible(False)
+    axes.set_title(f"{EDUCATION_NOTE}\n{curve.assumptions()}", fontsize=8.5, loc="left")
+
+
+def _x(dates: list[dt.date] | list[dt.datetime]) -> Any:
     """Dates as matplotlib's date numbers."""
     return mdates.date2num(dates)  # type: ignore[no-untyped-call]
 
@@ -160,10 +196,16 @@ def _label_changes(axes, schedule: Schedule) -> None:  # type: ignore[no-untyped
             )
 
 
-def render_plot(schedule: Schedule, report: SafetyReport, *, image_format: str = "png") -> bytes:
+def render_plot(
+    schedule: Schedule,
+    report: SafetyReport,
+    *,
+    image_format: str = "png",
+    concentration: ConcentrationCurve | None = None,
+) -> bytes:
     """The figure as PNG, SVG or PDF bytes, the same bytes for the same inputs."""
     del report
-    figure = schedule_figure(schedule)
+    figure = schedule_figure(schedule, concentration=concentration)
     buffer = io.BytesIO()
     metadata_by_format: dict[str, dict[str, str | None]] = {
         "png": {"Software": None},
