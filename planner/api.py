@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from planner.engine import build_titration
+from planner.errors import InputError
 from planner.models import Protocol, TaperRequest, TitrationRequest
 from planner.protocols import Library, load_library, validate_data
 from planner.safety import ensure_safe
@@ -111,4 +112,4 @@ def _patient(weight_kg: Amount | None, age_years: int | None) -> dict[str, Any]:
 
 
 def _validated(model: type[R], **fields: Any) -> R:
-    return validate_data(fields, model, source="")
+    return validate_data(fields, model, source="", error_type=InputError)

@@ -337,7 +337,7 @@ class CustomPhase(Frozen):
     kind: Literal["custom"]
     limit_percent: Percent = Decimal(25)
     limit_days: Days = 14
-    interval_days: Days = Field(7, description="the shortest hold before stopping")
+    interval_days: Days = Field(14, description="the shortest hold, also before stopping")
     until_mg_per_day: Mg = Decimal(0)
 
     def limit(self) -> StepLimit:
@@ -362,8 +362,6 @@ class PaceBody(Frozen):
 
     @model_validator(mode="after")
     def _phases_descend(self) -> Self:
-        if any(isinstance(phase, CustomPhase) for phase in self.phases):
-            raise ValueError("phases: custom steps belong in a plan file (custom_steps)")
         if self.phases[-1].until_mg_per_day != 0 or _has_percent_end(self.phases[-1]):
             raise ValueError("phases: the last phase must run down to zero (no until)")
         for earlier, later in zip(self.phases, self.phases[1:], strict=False):
@@ -395,6 +393,11 @@ class PaceCatalog(Frozen):
     @model_validator(mode="after")
     def _sources_cited(self) -> Self:
         _cited(self.sources, [s for p in self.paces.values() for s in p.sources])
+        for pace_id, pace in self.paces.items():
+            if any(isinstance(phase, CustomPhase) for phase in pace.phases):
+                raise ValueError(
+                    f"paces.{pace_id}.phases: custom steps belong in a plan file (custom_steps)"
+                )
         return self
 
     def get(self, pace_id: str) -> Pace:
@@ -622,7 +625,7 @@ Edit = Annotated[Pause | StepBack, Field(discriminator="kind")]
 class ProductSwitch(Frozen):
     """Change product partway, once the daily dose is at or below a threshold."""
 
-    at_or_below_mg_per_day: PositiveMg
+    at_or_below_mg_per_day: Annotated[InputMg, Field(gt=0)]
     product: Identifier
 
 

@@ -18,7 +18,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from planner.errors import DoseError, ProtocolError
+from planner.errors import DoseError, PlannerError, ProtocolError
 from planner.models import (
     EDIT_KINDS,
     PHASE_KINDS,
@@ -148,11 +148,17 @@ def parse_file(path: Path, model: type[M]) -> M:
     return validate_data(read_toml(path), model, source=str(path))
 
 
-def validate_data(data: dict[str, Any], model: type[M], *, source: str) -> M:
+def validate_data(
+    data: dict[str, Any],
+    model: type[M],
+    *,
+    source: str,
+    error_type: type[PlannerError] = ProtocolError,
+) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise ProtocolError(describe_validation_error(error, source)) from None
+        raise error_type(describe_validation_error(error, source)) from None
 
 
 def describe_validation_error(error: ValidationError, source: str) -> str:

@@ -84,7 +84,7 @@ def protocols(draw: st.DrawFn) -> Protocol:
 
 @st.composite
 def paces(draw: st.DrawFn) -> Pace:
-    """Any valid pace: one or two phases, linear or proportional."""
+    """Any valid pace: one or two phases, linear, proportional or hyperbolic."""
 
     def phase(until: Decimal) -> dict[str, Any]:
         interval = draw(st.integers(1, 28))
@@ -93,6 +93,17 @@ def paces(draw: st.DrawFn) -> Pace:
                 "kind": "linear",
                 "step_mg_per_day": mg(draw(mcg_amounts(100, 2000, 50))),
                 "interval_days": interval,
+                "until_mg_per_day": until,
+            }
+        if draw(st.integers(0, 2)) == 0:
+            points = draw(st.integers(1, 20))
+            return {
+                "kind": "hyperbolic",
+                "occupancy_step_points": points,
+                "interval_days": interval,
+                "ec50_mg_per_day": mg(draw(mcg_amounts(100, 5000, 100))),
+                "limit_points": draw(st.integers(points, 30)),
+                "limit_days": interval,
                 "until_mg_per_day": until,
             }
         step = draw(st.integers(1, 50))
@@ -114,4 +125,18 @@ def paces(draw: st.DrawFn) -> Pace:
 
 
 dates = st.dates(dt.date(2020, 1, 1), dt.date(2035, 12, 31))
+
+
+@st.composite
+def edits(draw: st.DrawFn, start: dt.date) -> list[dict[str, Any]]:
+    """Up to three pauses and step backs on distinct days in the first year."""
+    days = draw(st.lists(st.integers(0, 365), max_size=3, unique=True))
+    return [
+        {"kind": "pause", "date": start + dt.timedelta(days=day), "days": draw(st.integers(1, 30))}
+        if draw(st.booleans())
+        else {"kind": "step_back", "date": start + dt.timedelta(days=day)}
+        for day in days
+    ]
+
+
 weights = st.decimals(Decimal(3), Decimal(120), places=1)

@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from hypothesis import event, given, settings
 from hypothesis import strategies as st
-from strategies import PRODUCTS, dates, paces, protocols, weights
+from strategies import PRODUCTS, dates, edits, paces, protocols, weights
 
 from planner import load_protocol, taper, titrate
 from planner.errors import PlannerError, UnsafeScheduleError
@@ -66,7 +66,7 @@ def library_with(pace: Pace) -> Library:
     return dataclasses.replace(library, paces=paces)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     protocol=protocols(),
     product=st.sampled_from(PRODUCTS),
@@ -103,7 +103,7 @@ def test_any_titration_is_safe_or_a_clear_error(
     assert_safe_titration(schedule)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(deadline=None)
 @given(
     pace=paces(),
     protocol=st.sampled_from(BUNDLED),
@@ -134,7 +134,7 @@ def test_any_taper_is_safe_or_a_clear_error(
     assert_safe_taper(schedule)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
 @given(
     protocol=st.sampled_from(BUNDLED),
     pace=st.sampled_from(sorted(load_library().paces.paces)),
@@ -158,7 +158,54 @@ def test_bundled_paces_taper_any_dose_the_product_makes(
     assert_safe_taper(schedule)
 
 
-@settings(max_examples=100, deadline=None)
+@settings(deadline=None)
+@given(
+    pace=st.sampled_from(sorted(load_library().paces.paces)),
+    product=st.sampled_from(PRODUCTS),
+    switch=st.sampled_from([None, "us-odt", "rivotril-drops"]),
+    data=st.data(),
+    start=dates,
+)
+def test_clinician_edits_and_switches_keep_every_taper_safe(
+    pace: str, product: str, switch: str | None, data: st.DataObject, start
+) -> None:
+    """Pauses, step backs and a product switch: a safe schedule or a clear error, where
+    the only rises are the step backs asked for."""
+    resolution = dose_maker(load_library().product(product)).resolution_mcg
+    current = data.draw(st.integers(1, 8000 // resolution)) * resolution
+    switch_product = None
+    if switch is not None:
+        switch_product = {"at_or_below_mg_per_day": "0.5", "product": switch}
+    asked = data.draw(edits(start))
+    try:
+        schedule = taper(
+            load_protocol("panic-adult"),
+            start=start,
+            from_mg_per_day=Decimal(current) / 1000,
+            pace=pace,
+            product=product,
+            switch_product=switch_product,
+            edits=asked,
+        )
+    except UnsafeScheduleError:
+        raise
+    except PlannerError as error:
+        event(f"refused: {type(error).__name__}")
+        return
+    event("planned")
+    assert check_schedule(schedule).passed
+    assert_doses_exact(schedule)
+    totals = [schedule.previous_mcg] + [s.total_mcg for s in schedule.steps]
+    rises = [
+        s for s, (b, a) in zip(schedule.steps, itertools.pairwise(totals), strict=True) if a > b
+    ]
+    assert all(step.edit == "step back" for step in rises)
+    assert len(rises) <= sum(edit["kind"] == "step_back" for edit in asked)
+    assert totals[-1] == 0
+    assert totals[-2] == schedule.limits.smallest_dose_mcg
+
+
+@settings(deadline=None)
 @given(
     weight=st.decimals(Decimal(5), Decimal(30), places=1),
     product=st.sampled_from(["us-odt", "rivotril-drops"]),
