@@ -12,3 +12,7 @@ pdftoppm -r 70 -png -f 2 -l 2 -singlefile "$out/titration.pdf" titration-calenda
 pdftoppm -r 70 -png -f 4 -l 4 -singlefile "$out/taper.pdf" taper-calendar-december
 cp "$out/titration.pdf" titration.pdf
 rm -r "$out"
+planner compare --from 2 --product rivotril-drops --start 2027-03-01 --plot compare-paces.png > /dev/null
+planner titrate seizure-adult --start 2027-01-04 --target 6 --plot titration-concentration.png \
+    --concentration > /dev/null
+planner plan hyperbolic-drops.plan.toml --plot hyperbolic-drops-plot.png > /dev/null

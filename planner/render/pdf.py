@@ -64,7 +64,7 @@ LEADING = 9.5  # between lines of 8 pt text in a day cell
 DOSE_GAP = 1.5  # between two doses in a day cell
 FIRST_DOSE_OFFSET = 26  # from the top of a day cell to the first dose line
 MIN_ROW_HEIGHT = 56.0  # a week's row: room for the day number and the Stop note
-HEADER_HEIGHT = 44  # month name, patient line and weekday names above the grid
+HEADER_HEIGHT = 48  # month name, patient line and weekday names above the grid
 MUTED = colors.HexColor("#666666")
 
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, alignment=TA_LEFT)
@@ -404,20 +404,20 @@ class MonthGrid(Flowable):
 
     def draw(self) -> None:
         canvas: Canvas = self.canv
-        schedule = self.schedule
         page = self.page
         top = self.height
         month_name = dt.date(page.year, page.month, 1).strftime("%B %Y")
         canvas.setFont(BOLD, 18)
         canvas.drawString(0, top - 18, month_name + (" (continued)" if page.continued else ""))
-        canvas.setFont(FONT, 10)
         who = f"Patient: {self.patient}" if self.patient else "Patient: ______________________"
-        canvas.drawRightString(self.width, top - 10, who)
-        canvas.drawRightString(
-            self.width,
-            top - 22,
-            f"{products_line(schedule)}. Tick each dose when taken.",
-        )
+        # Right of the month name: the patient, then the products of this page, wrapped.
+        room = self.width - stringWidth(month_name + " (continued)", BOLD, 18) - 24
+        in_month = (cell for date, cell in self.cells.items() if date.month == page.month)
+        used = list(dict.fromkeys(cell.step.product.name for cell in in_month))
+        lines = [who, *_wrap(f"{' then '.join(used)}. Tick each dose when taken.", FONT, 9, room)]
+        for number, line in enumerate(lines[:3]):
+            canvas.setFont(FONT, 10 if number == 0 else 9)
+            canvas.drawRightString(self.width, top - 9 - 11 * number, line)
         column = self.width / 7
         canvas.setFont(BOLD, 9)
         for index, name in enumerate(calendar.day_name):
@@ -495,16 +495,18 @@ def _draw_change_label(
     canvas: Canvas, step: DoseStep, x: float, baseline: float, width: float, *, day_width: float
 ) -> None:
     """'NEW DOSE: 2.5 mg/day' beside the day number, shortened until it fits the cell."""
-    word = "START" if step.first_day == 1 and step.phase == "titration" else "NEW DOSE"
     amount = format_mg(step.total_mcg)
+    if step.edit == "pause":
+        labels = [f"PAUSE: {amount}/day", f"PAUSE: {amount}", "PAUSE"]
+    elif step.edit == "step back":
+        labels = [f"STEP BACK: {amount}/day", f"BACK TO {amount}/day", f"BACK TO {amount}"]
+    elif step.first_day == 1 and step.phase == "titration":
+        labels = [f"START: {amount}/day", f"START: {amount}"]
+    else:
+        labels = [f"NEW DOSE: {amount}/day", f"NEW: {amount}/day", f"NEW: {amount}"]
     room = width - day_width - 14
-    for label in (
-        f"{word}: {amount}/day",
-        f"{word.split(maxsplit=1)[0]}: {amount}/day",
-        f"{word.split(maxsplit=1)[0]}: {amount}",
-    ):
-        if stringWidth(label, BOLD, SMALLEST_PT) <= room:
-            break
+    fitting = [label for label in labels if stringWidth(label, BOLD, SMALLEST_PT) <= room]
+    label = fitting[0] if fitting else labels[-1]
     canvas.setFont(BOLD, SMALLEST_PT)
     canvas.drawRightString(x + width - 4, baseline, label)
 
@@ -527,9 +529,8 @@ def _day_cells(schedule: Schedule) -> dict[dt.date, DayCell]:
     previous = schedule.previous_mcg if schedule.kind == "taper" else None
     for date, day, step in schedule.daily():
         first = day == step.first_day
-        cells[date] = DayCell(
-            step=step, changes=first and step.total_mcg != previous, last=day == schedule.days
-        )
+        changes = first and (step.total_mcg != previous or bool(step.edit))
+        cells[date] = DayCell(step=step, changes=changes, last=day == schedule.days)
         if first:
             previous = step.total_mcg
     return cells

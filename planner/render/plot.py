@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import textwrap
 from typing import TYPE_CHECKING, Any
 
 from matplotlib import dates as mdates
@@ -33,6 +34,8 @@ PHASE_COLOURS = {
 }
 LINE_COLOUR = "#1f4e79"
 MAXIMUM_COLOUR = "#b22222"
+EDIT_COLOUR = "#9c3d00"
+TITLE_WIDTH = 100  # characters per title line, so long product names wrap, not vanish
 MOST_LABELS = 24  # beyond this many changes, label every other one so labels stay legible
 
 
@@ -71,9 +74,14 @@ def schedule_figure(
     axes.spines[["top", "right"]].set_visible(False)
     protocol = schedule.protocol
     starting = f" from {format_mg(schedule.previous_mcg)}/day" if schedule.kind == "taper" else ""
+    subtitle = f"{products_line(schedule)}, {schedule.start} to {schedule.end}"
     axes.set_title(
-        f"{protocol.drug.tall_man} {schedule.kind}{starting}: {protocol.title}\n"
-        f"{products_line(schedule)}, {schedule.start.isoformat()} to {schedule.end.isoformat()}",
+        "\n".join(
+            [
+                f"{protocol.drug.tall_man} {schedule.kind}{starting}: {protocol.title}",
+                *textwrap.wrap(subtitle, TITLE_WIDTH),
+            ]
+        ),
         fontsize=11,
         loc="left",
     )
@@ -178,6 +186,18 @@ def _label_changes(axes, schedule: Schedule) -> None:  # type: ignore[no-untyped
     every = 1 if len(schedule.steps) <= MOST_LABELS else 2
     previous = schedule.previous_mcg if schedule.kind == "taper" else None
     for index, step in enumerate(schedule.steps):
+        if step.edit:
+            # A clinician's pause or step back, named under the line where it starts.
+            axes.annotate(
+                step.edit,
+                xy=(step.start, step.total_mcg / 1000),
+                xytext=(2, -11),
+                textcoords="offset points",
+                fontsize=8,
+                fontstyle="italic",
+                color=EDIT_COLOUR,
+                zorder=5,
+            )
         if step.total_mcg == previous:
             continue
         previous = step.total_mcg
