@@ -1,18 +1,20 @@
-"""Schedules as pandas DataFrames: tidy (one row per dose taken) and daily (one row a day).
+"""Schedules as tables: daily rows (one a day) and tidy rows (one per dose taken).
 
-Column names live here and nowhere else. Doses become floats only at this edge, from
-exact micrograms, so every value is the nearest float to an exact decimal of mg.
+``daily_rows`` keeps doses exact (``Decimal`` mg) and needs no pandas, so the CSV writer
+stays fast; ``daily_frame`` and ``to_frame`` give pandas DataFrames, where doses become
+floats at this edge only. Column names live here and nowhere else.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-import pandas as pd
-
 from planner.products import describe_units
+from planner.units import mcg_to_mg
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from planner.schedule import Schedule
 
 DATE = "date"
@@ -47,10 +49,11 @@ def daily_columns(schedule: Schedule) -> list[str]:
     ]
 
 
-def daily_frame(schedule: Schedule) -> pd.DataFrame:
+def daily_rows(schedule: Schedule) -> list[dict[str, object]]:
     """One row per day: date, day, phase, total_mg, ``<time>_mg``, ``<time>_units``, note.
 
-    The note is on the first day of each step (what changes that day).
+    Doses are exact ``Decimal`` mg. The note is on the first day of each step (what
+    changes that day).
     """
     rows = []
     for date, day, step in schedule.daily():
@@ -58,20 +61,33 @@ def daily_frame(schedule: Schedule) -> pd.DataFrame:
             DATE: date,
             DAY: day,
             PHASE: step.phase,
-            TOTAL_MG: step.total_mcg / 1000,
+            TOTAL_MG: mcg_to_mg(step.total_mcg),
         }
         for dose in step.doses:
-            row[dose_column(dose.time.name)] = dose.mcg / 1000
+            row[dose_column(dose.time.name)] = mcg_to_mg(dose.mcg)
             row[units_column(dose.time.name)] = describe_units(dose.units, step.product)
         row[NOTE] = step.note if day == step.first_day else ""
         rows.append(row)
-    frame = pd.DataFrame(rows, columns=daily_columns(schedule))
+    return rows
+
+
+def daily_frame(schedule: Schedule) -> pd.DataFrame:
+    """``daily_rows`` as a DataFrame: dates as datetime64, doses in mg as floats."""
+    import pandas as pd
+
+    columns = daily_columns(schedule)
+    frame = pd.DataFrame(daily_rows(schedule), columns=columns)
     frame[DATE] = pd.to_datetime(frame[DATE])
+    for column in columns:
+        if column.endswith("_mg"):
+            frame[column] = frame[column].map(float)
     return frame
 
 
 def to_frame(schedule: Schedule) -> pd.DataFrame:
     """Tidy: one row per dose taken (date, day, phase, time, clock, dose_mg, units)."""
+    import pandas as pd
+
     rows = [
         {
             DATE: date,

@@ -6,10 +6,14 @@ dates are ISO, doses in mg as exact decimals, and there is no index column.
 
 from __future__ import annotations
 
+import csv
+import datetime as dt
+import io
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from planner.provenance import provenance
-from planner.table import daily_frame
+from planner.table import daily_columns, daily_rows
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport
@@ -24,7 +28,18 @@ def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
     header.append(f"# Safety checks: {passed} of {len(report.results)} passed")
     header += [f"# Warning: {text}" for text in schedule.warnings]
     header += [f"# Note: {text}" for text in schedule.notes]
-    table = daily_frame(schedule).to_csv(
-        index=False, float_format="%g", date_format="%Y-%m-%d", lineterminator="\n"
-    )
-    return ("\n".join(header) + "\n" + table).encode("utf-8")
+    buffer = io.StringIO()
+    writer = csv.DictWriter(buffer, fieldnames=daily_columns(schedule), lineterminator="\n")
+    writer.writeheader()
+    for row in daily_rows(schedule):
+        writer.writerow({key: _cell(value) for key, value in row.items()})
+    return ("\n".join(header) + "\n" + buffer.getvalue()).encode("utf-8")
+
+
+def _cell(value: object) -> object:
+    """ISO dates, and mg as exact decimals without trailing zeros (0.125, 1)."""
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return value
