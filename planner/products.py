@@ -36,9 +36,10 @@ class UnitCount:
 
     @property
     def mcg(self) -> int:
-        amount = self.count * self.strength_mcg
-        assert amount.denominator == 1
-        return int(amount)
+        """The micrograms these units hold; exact only when the count divides the strength."""
+        whole, rest = divmod(self.count.numerator * self.strength_mcg, self.count.denominator)
+        assert rest == 0, f"{self.count} of {self.strength_mcg} mcg is not whole micrograms"
+        return whole
 
 
 class DoseMaker:
@@ -62,6 +63,8 @@ class DoseMaker:
         self.smallest_dose_mcg = min(p.mcg for p in self.pieces)
         # best[q]: (pieces, split pieces, last piece) for q * resolution micrograms.
         self._best: list[tuple[int, int, Piece | None]] = [(0, 0, None)]
+        self._made: dict[int, tuple[UnitCount, ...]] = {}
+        self._splits: dict[tuple[int, int], tuple[int, ...]] = {}
 
     def can_make(self, amount_mcg: int) -> bool:
         """Whether this exact amount can be given at one time of day."""
@@ -75,6 +78,12 @@ class DoseMaker:
 
     def make(self, amount_mcg: int) -> tuple[UnitCount, ...]:
         """The fewest pieces that make ``amount_mcg``, grouped by strength, largest first."""
+        made = self._made.get(amount_mcg)
+        if made is None:
+            made = self._made[amount_mcg] = self._make(amount_mcg)
+        return made
+
+    def _make(self, amount_mcg: int) -> tuple[UnitCount, ...]:
         if not self.can_make(amount_mcg):
             raise DoseError(
                 f"{format_mg(amount_mcg)} cannot be made exactly with {self.product.name}"
@@ -111,6 +120,13 @@ class DoseMaker:
         return best[quanta]
 
     def split_daily(self, total_mcg: int, times: int) -> tuple[int, ...]:
+        """See ``_split_daily``; remembered, as schedules repeat the same totals."""
+        split = self._splits.get((total_mcg, times))
+        if split is None:
+            split = self._splits[total_mcg, times] = self._split_daily(total_mcg, times)
+        return split
+
+    def _split_daily(self, total_mcg: int, times: int) -> tuple[int, ...]:
         """Divide a daily total over ``times`` doses: equal where possible, the rest last.
 
         The last time of day (bedtime) takes any remainder, so the largest dose is at

@@ -8,11 +8,12 @@ which it fails. A schedule with any failed check is never written or shown as a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from fractions import Fraction
 
 from planner.errors import UnsafeScheduleError
+from planner.models import Product
 from planner.schedule import DoseStep, Schedule
 from planner.tapering import phase_at
 from planner.units import format_mg
@@ -125,25 +126,37 @@ def _within_bounds(schedule: Schedule) -> Failure:
 
 def _units_exact(schedule: Schedule) -> Failure:
     for step in schedule.steps:
-        splits = {strength.mcg: strength.split for strength in step.product.strengths}
+        splits = _splits(step.product)
         if sum(dose.mcg for dose in step.doses) != step.total_mcg:
             return step.first_day, "the doses do not add up to the daily total"
         for dose in step.doses:
-            made = Fraction(0)
+            made = 0
             for unit in dose.units:
                 split = splits.get(unit.strength_mcg)
                 if split is None:
                     return step.first_day, f"no {format_mg(unit.strength_mcg)} unit exists"
-                if (unit.count * split).denominator != 1 or unit.count <= 0:
+                # A count in lowest terms can be given when its denominator divides the split.
+                if split % unit.count.denominator or unit.count.numerator <= 0:
                     return step.first_day, (
                         f"{unit.count} of a {format_mg(unit.strength_mcg)} unit cannot be given"
                     )
-                made += unit.count * unit.strength_mcg
+                whole, rest = divmod(
+                    unit.count.numerator * unit.strength_mcg, unit.count.denominator
+                )
+                if rest:
+                    return step.first_day, f"{unit.count} of a {format_mg(unit.strength_mcg)} unit"
+                made += whole
             if made != dose.mcg:
                 return step.first_day, (
-                    f"the {dose.time.name} units make {made / 1000} mg, not {format_mg(dose.mcg)}"
+                    f"the {dose.time.name} units make {format_mg(made)}, not {format_mg(dose.mcg)}"
                 )
     return None
+
+
+@functools.cache
+def _splits(product: Product) -> dict[int, int]:
+    """Each strength of a product (mcg) and the parts it may be split into."""
+    return {strength.mcg: strength.split for strength in product.strengths}
 
 
 def _start_within_limit(schedule: Schedule) -> Failure:
