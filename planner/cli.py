@@ -8,8 +8,9 @@ is imported inside the commands, so ``planner --help`` loads neither pydantic no
 from __future__ import annotations
 
 import datetime as dt
+import os
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
@@ -76,7 +77,7 @@ class PlannerGroup(click.Group):
         try:
             code = super().main(*args, **kwargs)
         except PlannerError as error:
-            _fail(str(error))
+            _fail(str(_with_option_names(error)))
         except click.exceptions.NoArgsIsHelpError as error:
             click.echo(error.ctx.get_help() if error.ctx else error.format_message())
             sys.exit(0)
@@ -85,6 +86,36 @@ class PlannerGroup(click.Group):
         except click.exceptions.Abort:
             _fail("aborted", 1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+# The library names inputs by field; the command line by option.
+OPTION_FOR_FIELD = {
+    "edits": "--pause/--step-back",
+    "slow_down_factor": "--slow-down",
+    "ec50_mg_per_day": "--ec50",
+    "switch_product": "--switch-product/--switch-at",
+    "patient.weight_kg": "--weight",
+    "patient.age_years": "--age",
+    "from_mg_per_day": "--from",
+    "target_mg_per_day": "--target",
+    "step_mg_per_day": "--step",
+    "interval_days": "--interval",
+    "hold_days": "--hold",
+    "start": "--start",
+    "product": "--product",
+    "pace": "--pace",
+}
+
+
+def _with_option_names(error: Exception) -> Exception:
+    """'edits[0].days: must be at least 1' as '--pause/--step-back (edits[0].days): ...'."""
+    from planner.errors import PlannerError
+
+    location, colon, reason = str(error).partition(": ")
+    for field, option in OPTION_FOR_FIELD.items():
+        if colon and (location == field or location.startswith((f"{field}.", f"{field}["))):
+            return PlannerError(f"{option} ({location}): {reason}")
+    return error
 
 
 def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
@@ -414,9 +445,14 @@ def plan(plan_path: Path, **outputs: Any) -> None:
     Example:
         planner plan examples/hyperbolic-drops.plan.toml --pdf taper.pdf
     """
+    from planner.errors import PlannerError
     from planner.plans import load_plan, run_plan
 
-    schedule = run_plan(load_plan(plan_path), folder=plan_path.parent)
+    plan_file = load_plan(plan_path)
+    try:
+        schedule = run_plan(plan_file, folder=plan_path.parent)
+    except PlannerError as error:
+        raise PlannerError(f"{plan_path}: {error}") from None
     _emit(schedule, plan=None, **outputs)
 
 
@@ -490,6 +526,72 @@ def compare(
         click.echo(f"Wrote {plot_path}")
 
 
+@cli.command()
+@click.argument("plans_path", metavar="PLANS.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder."
+)
+@click.option("--csv", "per_csv", is_flag=True, help="Write each patient's day-by-day CSV.")
+@click.option("--pdf", "per_pdf", is_flag=True, help="Write each patient's PDF calendar.")
+@click.option("--plot", "per_plot", is_flag=True, help="Write each patient's plot (PNG).")
+@click.option("--ics", "per_ics", is_flag=True, help="Write each patient's calendar file.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
+@click.option("--tz", "timezone", help="IANA time zone of the calendar files.")
+@click.option("--force", is_flag=True, help="Write into an output folder that is not empty.")
+def batch(
+    plans_path: Path,
+    out: Path,
+    per_csv: bool,
+    per_pdf: bool,
+    per_plot: bool,
+    per_ics: bool,
+    paper: Literal["letter", "a4"],
+    timezone: str | None,
+    force: bool,
+) -> None:
+    """Plan many patients from a CSV: one row each, the fields of a plan file.
+
+    Columns: id, protocol, schedule (titration or taper), start, and as needed weight_kg,
+    age_years, product, target_mg_per_day, step_mg_per_day, interval_days, hold_days,
+    from_mg_per_day, pace, switch_product, switch_at_mg_per_day, ec50_mg_per_day, pauses
+    (DATE:DAYS;...), step_backs (DATE;...). Writes OUT/all-days.csv (every patient's days),
+    OUT/summary.csv (one line a patient) and, as asked, OUT/<id>/ files. A bad row is
+    reported and skipped; the exit code is 1 when any row failed, 2 for a bad batch file.
+
+    \b
+    Example:
+        planner batch examples/batch-patients.csv --out cohort --csv
+    """
+    from planner.batch import run_batch
+    from planner.render.outputs import OutputOptions
+
+    options = OutputOptions(paper=paper, timezone=timezone)
+    wanted = {"csv": per_csv, "pdf": per_pdf, "plot": per_plot, "ics": per_ics}
+    show_progress = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def track(results: Iterator[Any], total: int) -> Iterator[Any]:
+        if not show_progress:
+            yield from results
+            return
+        with click.progressbar(results, length=total, label="Planning", file=sys.stderr) as bar:
+            yield from bar
+
+    report = run_batch(
+        plans_path,
+        out,
+        outputs=[name for name, asked in wanted.items() if asked],
+        options=options,
+        force=force,
+        track=track,
+    )
+    for result in report.failed:
+        click.echo(f"planner: error: {result.error}", err=True)
+    planned = len(report.results) - len(report.failed)
+    click.echo(f"Planned {planned} of {len(report.results)} patients into {out}.")
+    if report.failed:
+        sys.exit(1)
+
+
 def _ec50_mcg(library: Any) -> int:
     """The illustrative EC50 of the bundled hyperbolic pace."""
     from planner.models import HyperbolicPhase
@@ -547,9 +649,7 @@ def _emit(
         concentration=concentration,
         concentration_csv=concentration_csv,
     )
-    files = render_outputs(schedule, report, options)
-    if plan is not None:
-        files.append(plan)
+    files = render_outputs(schedule, report, options, extra=[plan] if plan else [])
     write_outputs(files)
     click.echo(render_text(schedule, report, supply_days=supply_days, instructions=instructions))
     for path, _ in files:

@@ -26,7 +26,7 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     maker = dose_maker(product)
     patient = request.patient
     if protocol.by_weight and patient.weight_kg is None:
-        raise InputError(f"{protocol.id} doses by weight: give the patient's weight (--weight KG)")
+        raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
     limits = resolve_limits(protocol, patient, maker)
     titration = protocol.titration
     notes: list[str] = []
@@ -42,14 +42,15 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         )
     if start == 0:
         raise DoseError(
-            f"the start dose of {format_mg(wanted)}/day is below the smallest dose "
+            f"product: the start dose of {format_mg(wanted)}/day is below the smallest dose "
             f"{product.name} can give ({format_mg(maker.smallest_dose_mcg)}); choose a "
-            "product with smaller units (--product)"
+            "product with smaller units"
         )
     target = _target_mcg(protocol, request, patient, limits)
     if target < start:
         raise InputError(
-            f"target {format_mg(target)}/day is below the start dose {format_mg(start)}/day"
+            f"target_mg_per_day: {format_mg(target)}/day is below the start dose "
+            f"{format_mg(start)}/day"
         )
     made_target = maker.round_down(target)
     if made_target != target:
@@ -61,7 +62,7 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     interval = request.interval_days or titration.min_interval_days
     if interval < titration.min_interval_days:
         raise InputError(
-            f"interval {interval} days is shorter than the protocol minimum of "
+            f"interval_days: {interval} days is shorter than the protocol minimum of "
             f"{titration.min_interval_days} days"
         )
     hold = request.hold_days if request.hold_days is not None else titration.hold_days
@@ -71,8 +72,8 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         raised = min(maker.round_down(levels[-1] + step), made_target)
         if raised == levels[-1]:
             raise DoseError(
-                f"{product.name} cannot make a step of {format_mg(step)}/day; its smallest "
-                f"daily step is {format_mg(maker.resolution_mcg)} (--product or --step)"
+                f"step_mg_per_day: {product.name} cannot make a step of {format_mg(step)}/day; "
+                f"its smallest daily step is {format_mg(maker.resolution_mcg)}"
             )
         levels.append(raised)
     notes.extend(_maintenance_notes(protocol, patient, made_target))
@@ -157,7 +158,7 @@ def _for_patient(amount: DailyAmount, patient: PatientInputs) -> int:
     """A daily amount that must be known: per-kg amounts need the patient's weight."""
     value = _daily_mcg(amount, patient)
     if value is None:
-        raise InputError("this protocol doses by weight: give the patient's weight (--weight KG)")
+        raise InputError("patient.weight_kg: this protocol doses by weight: give the weight")
     return value
 
 
@@ -170,12 +171,12 @@ def _target_mcg(
         target = _for_patient(protocol.titration.target, patient)
     else:
         raise InputError(
-            f"{protocol.id} has no default target (the label individualizes it): give "
-            f"--target MG, at most {format_mg(limits.maximum_mcg)}/day"
+            f"target_mg_per_day: {protocol.id} has no default target (the label "
+            f"individualizes it): give one, at most {format_mg(limits.maximum_mcg)}/day"
         )
     if target > limits.maximum_mcg:
         raise InputError(
-            f"target {format_mg(target)}/day is above the maximum of "
+            f"target_mg_per_day: {format_mg(target)}/day is above the maximum of "
             f"{format_mg(limits.maximum_mcg)}/day for this protocol and patient"
         )
     return target
@@ -186,7 +187,7 @@ def _titration_step(protocol: Protocol, request: TitrationRequest) -> int:
     step = request.step_mg_per_day if request.step_mg_per_day is not None else steps.default
     if not steps.min <= step <= steps.max:
         raise InputError(
-            f"step {step} mg/day is outside the protocol's range of "
+            f"step_mg_per_day: {step} mg/day is outside the protocol's range of "
             f"{steps.min} to {steps.max} mg/day"
         )
     return mg_to_mcg(step)

@@ -23,6 +23,7 @@ from pydantic import (
     Field,
     Strict,
     WithJsonSchema,
+    field_validator,
     model_validator,
 )
 
@@ -659,6 +660,13 @@ class TaperRequest(Frozen):
         if self.pace == "custom" and not self.custom_steps:
             raise ValueError("custom_steps: the custom pace needs its steps")
         dates = [edit.date for edit in self.edits]
-        if len(set(dates)) != len(dates):
-            raise ValueError("edits: two edits on the same date")
+        twice = sorted({date for date in dates if dates.count(date) > 1})
+        if twice:
+            raise ValueError(f"edits: two edits on the same date, {twice[0]}; give one a day")
         return self
+
+    @field_validator("edits")
+    @classmethod
+    def _edits_in_date_order(cls, edits: tuple[Edit, ...]) -> tuple[Edit, ...]:
+        """Edits apply in date order, whatever order they were given in."""
+        return tuple(sorted(edits, key=lambda edit: edit.date))

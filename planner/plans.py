@@ -58,7 +58,8 @@ def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) ->
     """The checked schedule a plan describes; ``folder`` anchors a relative protocol path."""
     library = library or load_library()
     reference = plan.protocol
-    if reference not in library.protocols and not Path(reference).is_absolute():
+    is_path = reference.endswith(".toml")
+    if is_path and reference not in library.protocols and not Path(reference).is_absolute():
         reference = str(folder / reference)
     protocol = load_protocol(reference, library=library)
     if plan.titration is not None:
@@ -75,8 +76,12 @@ def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
     library = load_library()
     if protocol not in library.protocols:
         protocol = os.path.relpath(Path(protocol).resolve(), saved_to.resolve().parent)
-    request = schedule.request
+    # Spell out the product and pace used, so a reviewer sees them and a later change of
+    # the protocol's defaults cannot change what the plan re-makes.
+    request = schedule.request.model_copy(update={"product": schedule.product.id})
     if isinstance(request, TaperRequest):
+        if not request.custom_steps and schedule.pace is not None:
+            request = request.model_copy(update={"pace": schedule.pace.id})
         return PlanFile(kind="plan", protocol=protocol, taper=request)
     return PlanFile(kind="plan", protocol=protocol, titration=request)
 

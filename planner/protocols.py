@@ -208,15 +208,35 @@ def _reason(problem: Any) -> str:
     }
     if kind in bounds:
         words, key = bounds[kind]
-        return f"{words} {limits[key]}"
+        return f"{words} {_plain(limits[key])}"
+    if kind == "literal_error":
+        return f"must be {limits['expected']}, not {problem['input']!r}"
+    if kind == "union_tag_invalid":
+        return f"unknown kind {limits['tag']!r}; expected {limits['expected_tags']}"
     if kind in _REASONS:
         return _REASONS[kind]
     return str(problem["msg"]).removeprefix("Value error, ")
 
 
+def _plain(value: object) -> str:
+    """A bound as a person writes it: 0.5, not Decimal('0.5')."""
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    # pydantic hands some bounds over as their repr, "Decimal('0.5')".
+    return re.sub(r"Decimal\('([^']*)'\)", r"\1", str(value))
+
+
 _REASONS = {
     "extra_forbidden": "unknown key (misspelled, or not a field of this file)",
     "missing": "missing required key",
+    "date_type": "must be a date as YYYY-MM-DD (in TOML, without quotes)",
+    "time_type": "must be a time as HH:MM:SS (in TOML, without quotes)",
+    "int_type": "must be a whole number",
+    "string_type": "must be text in quotes",
+    "bool_type": "must be true or false",
+    "tuple_type": "must be a list [ ... ]",
+    "model_type": "must be a table { ... }",
+    "dict_type": "must be a table { ... }",
 }
 
 

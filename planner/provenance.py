@@ -7,8 +7,10 @@ validated inputs; the same inputs always give the same fingerprint.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
+from decimal import Decimal
 
 from planner import __version__
 from planner.render import DISCLAIMER
@@ -17,7 +19,15 @@ from planner.units import format_mg
 
 
 def fingerprint(schedule: Schedule) -> str:
-    """12 hex digits identifying the protocol version and the inputs of a schedule."""
+    """12 hex digits identifying the protocol version and the inputs of a schedule.
+
+    The inputs are taken as planned: the product and pace actually used, defaults left
+    out and numbers in one form (1.50 is 1.5), so a saved plan that spells them out, or a
+    command line that lists its edits in another order, gives the same fingerprint.
+    """
+    request = schedule.request.model_dump(
+        mode="python", exclude_defaults=True, exclude={"product", "pace"}
+    )
     canonical = json.dumps(
         {
             "protocol": schedule.protocol.id,
@@ -25,12 +35,21 @@ def fingerprint(schedule: Schedule) -> str:
             "kind": schedule.kind,
             "product": schedule.product.id,
             "pace": schedule.pace.id if schedule.pace else None,
-            "request": schedule.request.model_dump(mode="json"),
+            "request": request,
         },
         sort_keys=True,
         separators=(",", ":"),
+        default=_canonical,
     )
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
+
+
+def _canonical(value: object) -> str:
+    if isinstance(value, Decimal):
+        return format(value.normalize(), "f")
+    if isinstance(value, dt.date | dt.time):
+        return value.isoformat()
+    raise TypeError(f"cannot fingerprint {value!r}")
 
 
 def inputs_line(schedule: Schedule) -> str:

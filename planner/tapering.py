@@ -50,7 +50,7 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
     warnings = [*cautions_for(protocol, patient, "taper"), *pace.warnings]
     if current > limits.ceiling_mcg:
         raise InputError(
-            f"current dose {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
+            f"from_mg_per_day: {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
             f"of {format_mg(limits.ceiling_mcg)}/day; check the dose"
         )
     if current > limits.maximum_mcg:
@@ -60,8 +60,9 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
         )
     if not products.main.can_make_daily(current):
         raise DoseError(
-            f"current dose {format_mg(current)}/day cannot be made exactly with {product.name}; "
-            f"its doses go in steps of {format_mg(products.main.resolution_mcg)} (--product)"
+            f"from_mg_per_day: {format_mg(current)}/day cannot be made exactly with "
+            f"{product.name}; its doses go in steps of "
+            f"{format_mg(products.main.resolution_mcg)} (choose another product)"
         )
 
     planner = _TaperPlanner(pace, current, products)
@@ -119,7 +120,9 @@ def _with_ec50(pace: Pace, ec50_mg_per_day: Decimal | None) -> Pace:
         return pace
     hyperbolic = [p for p in pace.phases if isinstance(p, HyperbolicPhase)]
     if not hyperbolic:
-        raise InputError(f"--ec50 applies to hyperbolic paces; {pace.id} has no hyperbolic phase")
+        raise InputError(
+            f"ec50_mg_per_day: applies only to hyperbolic paces; {pace.id} has no hyperbolic phase"
+        )
     phases = tuple(
         p.model_copy(update={"ec50_mg_per_day": ec50_mg_per_day}) if p in hyperbolic else p
         for p in pace.phases
@@ -212,7 +215,7 @@ class _TaperPlanner:
             maker = self.products.for_level(dose)
             if not maker.can_make_daily(dose):
                 raise DoseError(
-                    f"custom step {format_mg(dose)}/day cannot be made exactly with "
+                    f"custom_steps: {format_mg(dose)}/day cannot be made exactly with "
                     f"{maker.product.name}"
                 )
             levels.append(Level(dose, step.days, maker))
@@ -226,7 +229,7 @@ class _TaperPlanner:
             maker = self.products.for_reducing(dose)
             phase = phase_at(self.pace, dose, self.current)
             interval = self.interval(phase)
-            reduced, held = _next_dose(phase, dose, self.current, maker, interval)
+            reduced, held = _next_dose(phase, dose, self.current, maker, self.scale)
             if held > interval:
                 self.lengthened = True
                 self.notes.append(
@@ -266,7 +269,7 @@ class _TaperPlanner:
                 )
                 continue
             if request.custom_steps:
-                raise InputError("a step back needs a pace: edit the custom steps instead")
+                raise InputError("edits: a step back needs a pace: edit the custom steps instead")
             previous = _dose_before(levels, index, self.current)
             self.scale *= Fraction(request.slow_down_factor)
             first_hold, rest = self.reductions(previous)
@@ -289,7 +292,7 @@ def _locate(levels: list[Level], day: int, date: dt.date) -> tuple[int, int]:
                 break
             return index, day - first
         first += level.days
-    raise InputError(f"edit on {date}: the taper has no dose on that day to pause or step back")
+    raise InputError(f"edits: {date}: the taper has no dose on that day to pause or step back")
 
 
 def _dose_before(levels: list[Level], index: int, current: int) -> int:
@@ -300,17 +303,18 @@ def _dose_before(levels: list[Level], index: int, current: int) -> int:
             return level.total
     if current > dose:
         return current
-    raise InputError(f"nothing to step back to: {format_mg(dose)}/day is the first dose")
+    raise InputError(f"edits: nothing to step back to: {format_mg(dose)}/day is the first dose")
 
 
 def _next_dose(
-    phase: TaperPhase, dose: int, start: int, maker: DoseMaker, interval: int
+    phase: TaperPhase, dose: int, start: int, maker: DoseMaker, scale: Fraction
 ) -> tuple[int, int]:
     """The next, lower daily dose and how long ``dose`` must be held before it.
 
     Aim at the pace's ideal dose and round to the nearest dose the product makes that
-    keeps within the limit; where even the product's smallest step is too large, take
-    it and hold ``dose`` longer so the limit's rate is kept.
+    keeps within the limit for the pace's own interval; where even the product's smallest
+    step is too large, take it and hold ``dose`` longer so the limit's rate is kept. After
+    a step back, ``scale`` lengthens every hold, and never enlarges a step.
     """
     limit = phase.limit()
     resolution = maker.resolution_mcg
@@ -324,10 +328,11 @@ def _next_dose(
     else:
         raise AssertionError("custom steps are not generated")
     floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))
+    interval = phase.interval_days
     lowest_allowed = max(dose - limit.max_drop(dose, interval), floor)
     lowest = math.ceil(lowest_allowed / resolution) * resolution
     highest = dose - resolution
     if lowest > highest:
-        return highest, max(limit.days_for(dose, highest), interval)
+        return highest, math.ceil(max(limit.days_for(dose, highest), interval) * scale)
     nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
-    return min(max(nearest, lowest), highest), interval
+    return min(max(nearest, lowest), highest), math.ceil(interval * scale)

@@ -83,7 +83,7 @@ def test_ec50_is_overridable_and_changes_the_steps() -> None:
     assert isinstance(phase, HyperbolicPhase) and phase.ec50_mg_per_day == Fraction(1, 2)
     assert "EC50 set to 0.5 mg/day" in (other.pace.title if other.pace else "")
     assert [s.total_mcg for s in other.steps] != [s.total_mcg for s in default.steps]
-    with pytest.raises(InputError, match="--ec50 applies to hyperbolic paces"):
+    with pytest.raises(InputError, match="ec50_mg_per_day: applies only to hyperbolic paces"):
         taper(PANIC, start=START, from_mg_per_day=2, pace="asam", ec50_mg_per_day=1)
 
 

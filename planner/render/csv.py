@@ -32,11 +32,11 @@ def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
     writer = csv.DictWriter(buffer, fieldnames=daily_columns(schedule), lineterminator="\n")
     writer.writeheader()
     for row in daily_rows(schedule):
-        writer.writerow({key: _cell(value) for key, value in row.items()})
+        writer.writerow({key: csv_cell(value) for key, value in row.items()})
     return ("\n".join(header) + "\n" + buffer.getvalue()).encode("utf-8")
 
 
-def _cell(value: object) -> object:
+def csv_cell(value: object) -> object:
     """ISO dates, and mg as exact decimals without trailing zeros (0.125, 1)."""
     if isinstance(value, dt.date):
         return value.isoformat()

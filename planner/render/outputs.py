@@ -48,10 +48,18 @@ class OutputOptions:
 
 
 def render_outputs(
-    schedule: Schedule, report: SafetyReport, options: OutputOptions
+    schedule: Schedule,
+    report: SafetyReport,
+    options: OutputOptions,
+    *,
+    extra: list[tuple[Path, bytes]] | None = None,
 ) -> list[tuple[Path, bytes]]:
-    """The bytes of every requested file, in memory; nothing is written here."""
-    _check_paths(options)
+    """The bytes of every requested file, in memory; nothing is written here.
+
+    ``extra`` files (a saved plan) are checked with the others and written with them.
+    """
+    extra = extra or []
+    _check_paths(options.paths() + [path for path, _ in extra], options)
     renderers: list[tuple[Path | None, Callable[[], bytes]]] = [
         (options.csv, lambda: _csv(schedule, report)),
         (options.pdf, lambda: _pdf(schedule, report, options)),
@@ -60,7 +68,8 @@ def render_outputs(
         (options.xlsx, lambda: _xlsx(schedule, report)),
         (options.concentration_csv, lambda: concentration_csv(_curve(schedule, options))),
     ]
-    return [(path, render()) for path, render in renderers if path is not None]
+    rendered = [(path, render()) for path, render in renderers if path is not None]
+    return rendered + extra
 
 
 def write_outputs(files: list[tuple[Path, bytes]]) -> None:
@@ -68,9 +77,8 @@ def write_outputs(files: list[tuple[Path, bytes]]) -> None:
         write_atomic(path, data)
 
 
-def _check_paths(options: OutputOptions) -> None:
+def _check_paths(paths: list[Path], options: OutputOptions) -> None:
     """Refuse before any work: a missing folder, a path given twice, a bad plot suffix."""
-    paths = options.paths()
     seen: set[Path] = set()
     for path in paths:
         resolved = path.resolve()
