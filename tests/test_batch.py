@@ -1,0 +1,217 @@
+"""Batch planning: many patients from one CSV, each exactly as if planned alone."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from click.testing import CliRunner, Result
+
+from planner.batch import plan_cohort
+from planner.cli import cli
+from planner.errors import InputError
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE = ROOT / "examples" / "batch-patients.csv"
+HEADER = "id,protocol,schedule,start,weight_kg,from_mg_per_day,pace,product,pauses\n"
+
+
+def run(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), prog_name="planner")
+
+
+def write(tmp_path: Path, text: str, name: str = "plans.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_example_cohort_plans_every_good_row_and_reports_the_bad_one(tmp_path: Path) -> None:
+    out = tmp_path / "cohort"
+    result = run("batch", str(EXAMPLE), "--out", str(out), "--csv")
+    assert result.exit_code == 1
+    summary = list(csv.DictReader(io.StringIO((out / "summary.csv").read_text())))
+    failed = [row for row in summary if row["status"] == "error"]
+    assert [row["id"] for row in failed] == ["BAD1"]
+    assert failed[0]["error"].startswith("batch-patients.csv:row 31: from_mg_per_day:")
+    assert "batch-patients.csv:row 31: from_mg_per_day" in result.stderr
+    ok = [row["id"] for row in summary if row["status"] == "ok"]
+    assert len(ok) == 29
+    assert sorted(p.name for p in out.iterdir() if p.is_dir()) == sorted(ok)
+    combined = pd.read_csv(out / "all-days.csv")
+    assert set(combined["id"]) == set(ok)
+    assert {"morning_mg", "midday_mg", "bedtime_mg"} <= set(combined.columns)
+    # Every protocol, pace and product of the library appears in the example.
+    rows = list(csv.DictReader(io.StringIO(EXAMPLE.read_text())))
+    assert {r["protocol"] for r in rows} == {"panic-adult", "seizure-adult", "seizure-pediatric"}
+    assert {r["pace"] for r in rows if r["pace"]} >= {
+        "asam",
+        "label",
+        "two-phase",
+        "nardi-2010",
+        "linear",
+        "proportional",
+        "hyperbolic",
+    }
+    assert {r["product"] for r in rows if r["product"]} == {
+        "us-tablet",
+        "us-tablet-scored",
+        "us-odt",
+        "rivotril-tablet",
+        "rivotril-drops",
+    }
+
+
+def test_a_row_gives_the_same_bytes_as_planning_it_alone(tmp_path: Path) -> None:
+    plans = write(
+        tmp_path,
+        HEADER
+        + "p1,panic-adult,taper,2027-03-01,,2,hyperbolic,rivotril-drops,2027-05-03:14\n"
+        + "p2,seizure-pediatric,titration,2027-01-04,20,,,,\n",
+    )
+    out = tmp_path / "out"
+    assert (
+        run("batch", str(plans), "--out", str(out), "--csv", "--ics", "--tz", "UTC").exit_code == 0
+    )
+    alone = tmp_path / "alone"
+    alone.mkdir()
+    run(
+        "taper",
+        "panic-adult",
+        "--start",
+        "2027-03-01",
+        "--from",
+        "2",
+        "--pace",
+        "hyperbolic",
+        "--product",
+        "rivotril-drops",
+        "--pause",
+        "2027-05-03:14",
+        "--csv",
+        str(alone / "p1.csv"),
+        "--ics",
+        str(alone / "p1.ics"),
+        "--tz",
+        "UTC",
+    )
+    run(
+        "titrate",
+        "seizure-pediatric",
+        "--start",
+        "2027-01-04",
+        "--weight",
+        "20",
+        "--csv",
+        str(alone / "p2.csv"),
+    )
+    assert (out / "p1" / "schedule.csv").read_bytes() == (alone / "p1.csv").read_bytes()
+    assert (out / "p1" / "doses.ics").read_bytes() == (alone / "p1.ics").read_bytes()
+    assert (out / "p2" / "schedule.csv").read_bytes() == (alone / "p2.csv").read_bytes()
+    combined = (out / "all-days.csv").read_text().splitlines()
+    alone_rows = [
+        line for line in (alone / "p2.csv").read_text().splitlines() if not line.startswith("#")
+    ]
+    p2_rows = [line.removeprefix("p2,") for line in combined if line.startswith("p2,")]
+    # The combined file has every protocol's times of day; p2's rows carry its own values.
+    assert len(p2_rows) == len(alone_rows) - 1
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", "the file is empty"),
+        ("id,protocol,schedule,start\n", "no patients"),
+        ("id,protocol,start\nx,panic-adult,2027-01-04\n", "missing column 'schedule'"),
+        ("id,protocol,schedule,start,colour\n", "unknown column 'colour'"),
+        (
+            "id,protocol,schedule,start\na,panic-adult,titration,2027-01-04\na,panic-adult,titration,2027-01-05\n",
+            "row 3: id 'a' is used twice",
+        ),
+    ],
+)
+def test_a_bad_batch_file_is_one_line_and_exit_2(tmp_path: Path, text: str, message: str) -> None:
+    plans = write(tmp_path, text)
+    out = tmp_path / "out"
+    result = run("batch", str(plans), "--out", str(out))
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_an_output_folder_with_files_needs_force(tmp_path: Path) -> None:
+    plans = write(tmp_path, "id,protocol,schedule,start\na,panic-adult,titration,2027-01-04\n")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    result = run("batch", str(plans), "--out", str(out))
+    assert result.exit_code == 2
+    assert "--force" in result.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["keep.txt"]
+    assert run("batch", str(plans), "--out", str(out), "--force").exit_code == 0
+    assert (out / "summary.csv").exists()
+
+
+@pytest.mark.parametrize(
+    ("row", "reason"),
+    [
+        ("x,panic-adult,taper,2027-03-01,,abc,,,", "from_mg_per_day: must be a number"),
+        ("x,panic-adult,taper,2027-13-01,,2,,,", "start: '2027-13-01' is not a date"),
+        ("x,panic-child,taper,2027-03-01,,2,,,", "unknown protocol 'panic-child'"),
+        ("x,panic-adult,taper,2027-03-01,,2,warp,,", "unknown pace 'warp'"),
+        ("x,panic-adult,taper,2027-03-01,,2,,,2027-03-05", "pauses: '' is not a whole number"),
+        ("x,seizure-pediatric,titration,2027-01-04,,,,,", "patient.weight_kg"),
+        ("x/../y,panic-adult,titration,2027-01-04,,,,,", "id: use letters"),
+    ],
+)
+def test_a_bad_row_names_its_row_field_and_reason(tmp_path: Path, row: str, reason: str) -> None:
+    plans = write(tmp_path, HEADER + "ok,panic-adult,titration,2027-01-04,,,,,\n" + row + "\n")
+    out = tmp_path / "out"
+    result = run("batch", str(plans), "--out", str(out))
+    assert result.exit_code == 1
+    assert "plans.csv:row 3" in result.stderr and reason in result.stderr
+    summary = (out / "summary.csv").read_text()
+    assert reason in summary
+    assert not (out / "y").exists()
+
+
+def test_plan_cohort_from_a_dataframe() -> None:
+    plans = pd.DataFrame(
+        [
+            {"id": "a", "protocol": "panic-adult", "schedule": "titration", "start": "2027-01-04"},
+            {
+                "id": "b",
+                "protocol": "panic-adult",
+                "schedule": "taper",
+                "start": "2027-03-01",
+                "from_mg_per_day": "1",
+                "pace": "label",
+            },
+            {
+                "id": "c",
+                "protocol": "panic-adult",
+                "schedule": "taper",
+                "start": "2027-03-01",
+                "from_mg_per_day": "1.3",
+            },
+        ]
+    )
+    combined = plan_cohort(plans)
+    assert list(combined["id"].unique()) == ["a", "b"]
+    assert len(combined[combined["id"] == "a"]) == 17
+    assert combined.loc[combined["id"] == "b", "total_mg"].iloc[-1] == 0
+    failures = combined.attrs["failures"]
+    assert [(row, patient) for row, patient, _ in failures] == [(4, "c")]
+    with pytest.raises(InputError, match="unknown column 'colour'"):
+        plan_cohort(pd.DataFrame([{"id": "a", "colour": "red"}]))
+
+
+def test_batch_progress_is_not_shown_when_piped(tmp_path: Path) -> None:
+    plans = write(tmp_path, "id,protocol,schedule,start\na,panic-adult,titration,2027-01-04\n")
+    result = run("batch", str(plans), "--out", str(tmp_path / "out"))
+    assert "Planning" not in result.stderr
+    assert result.stdout.strip() == f"Planned 1 of 1 patients into {tmp_path / 'out'}."
