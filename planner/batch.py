@@ -21,8 +21,8 @@ from typing import TYPE_CHECKING, Any
 from planner.errors import InputError, OutputError, PlannerError
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
-from planner.render.csv import csv_cell
-from planner.table import DATE, DAY, NOTE, PHASE, TOTAL_MG, daily_rows
+from planner.render.csv import csv_rows
+from planner.table import DATE, DAY, NOTE, PHASE, TOTAL_MG
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -244,12 +244,11 @@ def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
 
 def write_combined(results: Iterable[RowResult], columns: list[str], stream: io.TextIOBase) -> None:
     """The day-by-day rows of every planned patient, with an ``id`` column first."""
-    writer = csv.DictWriter(stream, fieldnames=columns, lineterminator="\n", restval="")
-    writer.writeheader()
+    writer = csv.writer(stream, lineterminator="\n")
+    writer.writerow(columns)
     for result in results:
         if result.schedule is not None:
-            for row in daily_rows(result.schedule):
-                writer.writerow({"id": result.id, **{k: csv_cell(v) for k, v in row.items()}})
+            writer.writerows(csv_rows(result.schedule, columns, {"id": result.id}))
 
 
 def plan_cohort(

@@ -11,7 +11,7 @@ import functools
 import json
 import re
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -62,6 +62,7 @@ class Library:
     protocols: dict[str, Path]
     products: ProductCatalog
     paces: PaceCatalog
+    _loaded: dict[str, Protocol] = field(default_factory=dict, compare=False, repr=False)
 
     def product(self, product_id: str) -> Product:
         if product_id not in self.products.products:
@@ -76,7 +77,14 @@ class Library:
         return self.paces.get(pace_id)
 
     def protocol(self, id_or_path: str | Path) -> Protocol:
-        """A bundled protocol by id, or a protocol file by path, checked against the library."""
+        """A bundled protocol by id, or a protocol file by path, checked against the library.
+
+        A bundled protocol is read once; a file given by path is read every time, so an
+        edit to it is seen at once.
+        """
+        bundled = self._loaded.get(str(id_or_path))
+        if bundled is not None:
+            return bundled
         path = self.protocols.get(str(id_or_path))
         if path is None:
             path = Path(id_or_path)
@@ -88,6 +96,8 @@ class Library:
                 )
         protocol = parse_file(path, Protocol)
         self.check_references(protocol, path)
+        if str(id_or_path) in self.protocols:
+            self._loaded[str(id_or_path)] = protocol
         return protocol
 
     def all_protocols(self) -> list[Protocol]:

@@ -7,6 +7,7 @@ floats at this edge only. Column names live here and nowhere else.
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import TYPE_CHECKING
 
 from planner.products import describe_units
@@ -15,7 +16,7 @@ from planner.units import mcg_to_mg
 if TYPE_CHECKING:
     import pandas as pd
 
-    from planner.schedule import Schedule
+    from planner.schedule import DoseStep, Schedule
 
 DATE = "date"
 DAY = "day"
@@ -49,6 +50,18 @@ def daily_columns(schedule: Schedule) -> list[str]:
     ]
 
 
+def step_values(step: DoseStep) -> dict[str, object]:
+    """What every day of a step shares: phase, total, and each dose with its units.
+
+    Worked out once a step, not once a day: long schedules have hundreds of days.
+    """
+    values: dict[str, object] = {PHASE: step.phase, TOTAL_MG: mcg_to_mg(step.total_mcg)}
+    for dose in step.doses:
+        values[dose_column(dose.time.name)] = mcg_to_mg(dose.mcg)
+        values[units_column(dose.time.name)] = describe_units(dose.units, step.product)
+    return values
+
+
 def daily_rows(schedule: Schedule) -> list[dict[str, object]]:
     """One row per day: date, day, phase, total_mg, ``<time>_mg``, ``<time>_units``, note.
 
@@ -56,18 +69,17 @@ def daily_rows(schedule: Schedule) -> list[dict[str, object]]:
     changes that day).
     """
     rows = []
-    for date, day, step in schedule.daily():
-        row: dict[str, object] = {
-            DATE: date,
-            DAY: day,
-            PHASE: step.phase,
-            TOTAL_MG: mcg_to_mg(step.total_mcg),
-        }
-        for dose in step.doses:
-            row[dose_column(dose.time.name)] = mcg_to_mg(dose.mcg)
-            row[units_column(dose.time.name)] = describe_units(dose.units, step.product)
-        row[NOTE] = step.note if day == step.first_day else ""
-        rows.append(row)
+    for step in schedule.steps:
+        same = step_values(step)
+        for offset in range(step.days):
+            rows.append(
+                {
+                    DATE: step.start + dt.timedelta(days=offset),
+                    DAY: step.first_day + offset,
+                    **same,
+                    NOTE: "" if offset else step.note,
+                }
+            )
     return rows
 
 

@@ -8,6 +8,7 @@ protocol file is read and when a dose is shown to a person.
 
 from __future__ import annotations
 
+import functools
 from decimal import Decimal
 from fractions import Fraction
 
@@ -16,8 +17,12 @@ from planner.errors import DoseError
 MICROGRAMS_PER_MG = 1000
 
 
+@functools.lru_cache(maxsize=4096)
 def mg_to_mcg(mg: Decimal | int | str) -> int:
-    """Convert milligrams to whole micrograms, refusing anything finer or inexact."""
+    """Convert milligrams to whole micrograms, refusing anything finer or inexact.
+
+    Remembered: protocol numbers are converted again and again while planning.
+    """
     value = Decimal(mg) * MICROGRAMS_PER_MG
     if not value.is_finite() or value != value.to_integral_value():
         raise DoseError(f"dose {mg} mg is not a whole number of micrograms")

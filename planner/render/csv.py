@@ -9,11 +9,12 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+from collections.abc import Iterator
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from planner.provenance import provenance
-from planner.table import daily_columns, daily_rows
+from planner.table import DATE, DAY, NOTE, daily_columns, step_values
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport
@@ -29,11 +30,30 @@ def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
     header += [f"# Warning: {text}" for text in schedule.warnings]
     header += [f"# Note: {text}" for text in schedule.notes]
     buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=daily_columns(schedule), lineterminator="\n")
-    writer.writeheader()
-    for row in daily_rows(schedule):
-        writer.writerow({key: csv_cell(value) for key, value in row.items()})
+    columns = daily_columns(schedule)
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(columns)
+    writer.writerows(csv_rows(schedule, columns))
     return ("\n".join(header) + "\n" + buffer.getvalue()).encode("utf-8")
+
+
+def csv_rows(
+    schedule: Schedule, columns: list[str], fixed: dict[str, str] | None = None
+) -> Iterator[list[object]]:
+    """Each day's cells in ``columns`` order, with ``fixed`` cells (a patient id) added.
+
+    A step's shared cells are formatted once and copied for each of its days.
+    """
+    date_at, day_at, note_at = columns.index(DATE), columns.index(DAY), columns.index(NOTE)
+    for step in schedule.steps:
+        same = {key: csv_cell(value) for key, value in step_values(step).items()} | (fixed or {})
+        template = [same.get(column, "") for column in columns]
+        for offset in range(step.days):
+            row = template.copy()
+            row[date_at] = (step.start + dt.timedelta(days=offset)).isoformat()
+            row[day_at] = step.first_day + offset
+            row[note_at] = "" if offset else step.note
+            yield row
 
 
 def csv_cell(value: object) -> object:
