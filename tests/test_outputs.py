@@ -10,6 +10,7 @@ import io
 import re
 import sys
 from fractions import Fraction
+from pathlib import Path
 
 import icalendar
 import pandas as pd
@@ -246,3 +247,25 @@ def test_instructions_in_plain_words_and_pharmacy_lines() -> None:
         "at bedtime: 1 x 0.5 mg tablet (0.75 mg/day)."
     )
     assert lines[-1].patient.startswith("From Wednesday 10 March 2027: stop taking clonazePAM.")
+
+
+def test_a_renderer_failing_midway_leaves_every_file_as_it_was(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    import planner.render.plot
+    from planner.cli import cli
+
+    csv_path, plot_path = tmp_path / "plan.csv", tmp_path / "plan.png"
+    csv_path.write_text("the clinician's earlier file")
+
+    def broken(*args: object, **kwargs: object) -> bytes:
+        raise RuntimeError("the plot renderer broke")
+
+    monkeypatch.setattr(planner.render.plot, "render_plot", broken)
+    args = ["titrate", "panic-adult", "--start", "2027-01-04", "--csv", str(csv_path)]
+    result = CliRunner().invoke(cli, [*args, "--plot", str(plot_path)])
+    assert isinstance(result.exception, RuntimeError)
+    assert csv_path.read_text() == "the clinician's earlier file"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.csv"]  # no temporary left
