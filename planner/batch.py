@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 from planner.errors import InputError, OutputError, PlannerError
 from planner.plans import PlanFile, run_plan
@@ -242,7 +242,7 @@ def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
     ]
 
 
-def write_combined(results: Iterable[RowResult], columns: list[str], stream: io.TextIOBase) -> None:
+def write_combined(results: Iterable[RowResult], columns: list[str], stream: TextIO) -> None:
     """The day-by-day rows of every planned patient, with an ``id`` column first."""
     writer = csv.writer(stream, lineterminator="\n")
     writer.writerow(columns)
@@ -305,7 +305,7 @@ def run_batch(
     """
     import dataclasses
 
-    from planner.render import write_atomic
+    from planner.render import atomic_stream, write_atomic
     from planner.render.outputs import render_outputs, write_outputs
     from planner.safety import check_schedule
 
@@ -319,14 +319,16 @@ def run_batch(
     report.results.extend(track(planned, len(rows)))
     out.mkdir(exist_ok=True)
     schedules = [r.schedule for r in report.results if r.schedule is not None]
-    combined = io.StringIO()
-    write_combined(report.results, combined_columns(schedules), combined)
-    write_atomic(out / "all-days.csv", combined.getvalue().encode("utf-8"))
+    with atomic_stream(out / "all-days.csv") as stream:
+        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
+        write_combined(report.results, combined_columns(schedules), text)
+        text.flush()
+        text.detach()
     summary = io.StringIO()
     writer = csv.DictWriter(summary, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
     writer.writeheader()
-    for raw, result in zip(rows, report.results, strict=True):
-        writer.writerow(result.summary(raw))
+    for row, result in zip(rows, report.results, strict=True):
+        writer.writerow(result.summary(row))
     write_atomic(out / "summary.csv", summary.getvalue().encode("utf-8"))
     for result in report.results:
         if result.schedule is None or not outputs:

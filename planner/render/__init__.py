@@ -6,10 +6,12 @@ the bytes in place so that an error never leaves a half-written or emptied file.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, BinaryIO, Protocol
 
 from planner.errors import OutputError
 
@@ -32,10 +34,17 @@ def write_atomic(path: Path, data: bytes) -> None:
     A path that exists and is not a regular file (``/dev/stdout``, a pipe) is written
     to directly: renaming over it would replace the device itself.
     """
+    with atomic_stream(path) as stream:
+        stream.write(data)
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path) -> Iterator[BinaryIO]:
+    """A binary stream whose bytes replace ``path`` only when the block ends without error."""
     if path.exists() and not path.is_file() and not path.is_dir():
         try:
             with path.open("wb") as stream:
-                stream.write(data)
+                yield stream
         except OSError as error:
             raise OutputError(f"cannot write {path}: {error.strerror}") from None
         return
@@ -50,9 +59,12 @@ def write_atomic(path: Path, data: bytes) -> None:
         raise OutputError(f"cannot write {path}: {error.strerror}") from None
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            yield stream
         Path(temporary).chmod(0o644)
         Path(temporary).replace(path)
     except OSError as error:
         Path(temporary).unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {error.strerror}") from None
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
