@@ -8,7 +8,6 @@ which it fails. A schedule with any failed check is never written or shown as a 
 from __future__ import annotations
 
 import datetime as dt
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -125,8 +124,11 @@ def _within_bounds(schedule: Schedule) -> Failure:
 
 
 def _units_exact(schedule: Schedule) -> Failure:
+    splits_of: dict[int, dict[int, int]] = {}
     for step in schedule.steps:
-        splits = _splits(step.product)
+        splits = splits_of.get(id(step.product))
+        if splits is None:
+            splits = splits_of[id(step.product)] = _splits(step.product)
         if sum(dose.mcg for dose in step.doses) != step.total_mcg:
             return step.first_day, "the doses do not add up to the daily total"
         for dose in step.doses:
@@ -153,7 +155,6 @@ def _units_exact(schedule: Schedule) -> Failure:
     return None
 
 
-@functools.cache
 def _splits(product: Product) -> dict[int, int]:
     """Each strength of a product (mcg) and the parts it may be split into."""
     return {strength.mcg: strength.split for strength in product.strengths}

@@ -85,6 +85,8 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
 
 def phase_at(pace: Pace, dose_mcg: int, start_mcg: int) -> TaperPhase:
     """The phase of ``pace`` that reduces ``dose_mcg``: the first whose end is below it."""
+    if len(pace.phases) == 1:
+        return pace.phases[0]
     for phase in pace.phases:
         if dose_mcg > phase_end_mcg(phase, start_mcg):
             return phase
