@@ -13,14 +13,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import PREFIX, ROOT, error_line, run
 
-from planner.cli import cli
-
-ROOT = Path(__file__).resolve().parents[1]
 BAD = Path("tests/data/bad")  # relative to ROOT, as a user would type it
 BAD_FILES = sorted(path.name for path in (ROOT / BAD).glob("*.toml"))
-PREFIX = "planner: error: "
 PROTOCOL_KIND = re.compile(rb'^kind = "protocol"$', re.MULTILINE)
 SENTINEL = "an earlier plan, which bad input must leave alone\n"
 
@@ -28,22 +24,6 @@ SENTINEL = "an earlier plan, which bad input must leave alone\n"
 @pytest.fixture(autouse=True)
 def _in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="planner")
-
-
-def error_line(result: Result) -> str:
-    """The one error line of a failed command, after checking how it failed."""
-    uncaught = result.exception is not None and not isinstance(result.exception, SystemExit)
-    assert not uncaught, f"uncaught {result.exception!r}: a bug in the planner, not bad input"
-    assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {result.stderr!r}"
-    assert lines[0].startswith(PREFIX), lines[0]
-    return lines[0].removeprefix(PREFIX)
 
 
 def expectation(name: str) -> str:

@@ -8,19 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import ROOT, run
 
 from planner.batch import plan_cohort
-from planner.cli import cli
 from planner.errors import InputError
 
-ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "batch-patients.csv"
 HEADER = "id,protocol,schedule,start,weight_kg,from_mg_per_day,pace,product,pauses\n"
-
-
-def run(*args: str) -> Result:
-    return CliRunner().invoke(cli, list(args), prog_name="planner")
 
 
 def write(tmp_path: Path, text: str, name: str = "plans.csv") -> Path:

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import ROOT, TableRow, ok, run, table_rows
 
 from planner import __version__
 from planner.cli import cli
 
-ROOT = Path(__file__).resolve().parents[1]
 GOOD = Path("tests/data/good")  # relative to ROOT, as a user would type it
 CUSTOM = GOOD / "evening-odt.toml"
 BUNDLED_PROTOCOLS = ["panic-adult", "seizure-adult", "seizure-pediatric"]
@@ -40,56 +39,6 @@ EXACT_MG = re.compile(r"^\d+(\.\d*[1-9])?$")  # 0.125 and 1, never 1.0 or 1e-3
 def _in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
     """Run from the checkout, so that paths read as in the README: tests/data/good/..."""
     monkeypatch.chdir(ROOT)
-
-
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="planner")
-
-
-def ok(*args: object) -> str:
-    """Run a command that must succeed; its stdout."""
-    result = run(*args)
-    assert result.exception is None, result.stderr
-    assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
-    return result.stdout
-
-
-# --- Reading the outputs back ------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TableRow:
-    """One printed row of the schedule table: a run of days at one daily dose."""
-
-    first: dt.date
-    last: dt.date
-    days: int
-    phase: str
-    daily_mg: Decimal
-
-
-TABLE_ROW = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})\s+(\d{4}-\d{2}-\d{2})\s+(\d+)\s+([a-z]+)\s+(\d+(?:\.\d+)?) mg\s"
-)
-
-
-def table_rows(stdout: str) -> list[TableRow]:
-    rows = []
-    for line in stdout.splitlines():
-        match = TABLE_ROW.match(line)
-        if match:
-            first, last, days, phase, daily = match.groups()
-            rows.append(
-                TableRow(
-                    dt.date.fromisoformat(first),
-                    dt.date.fromisoformat(last),
-                    int(days),
-                    phase,
-                    Decimal(daily),
-                )
-            )
-    return rows
 
 
 def assert_safety_report_passes(stdout: str, checks: int) -> None:

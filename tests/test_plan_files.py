@@ -18,24 +18,19 @@ import re
 import shlex
 import tomllib
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner, Result
+from cli_helpers import ROOT, TableRow, error_line, ok, run, table_rows
 
-from planner.cli import cli
 from planner.protocols import load_library
 
-ROOT = Path(__file__).resolve().parents[1]
 PLANS = Path("tests/data/plans")  # relative to ROOT, as a user would type it
 BAD_PLANS = sorted(path.name for path in (ROOT / PLANS / "bad").glob("*.toml"))
 CUSTOM = Path("tests/data/good/evening-odt.toml")
 EXAMPLE = Path("examples/hyperbolic-drops.plan.toml")
-PREFIX = "planner: error: "
 # Phrases that leak the implementation into a message meant for a clinician.
-RAW_PHRASES = ("Input should", "Input tag", "Value error", "Decimal(", "Traceback")
 
 START = dt.date(2027, 3, 1)
 # A hyperbolic taper in drops: 0.1 mg steps, so it shows the pace rather than the product.
@@ -53,37 +48,9 @@ def _in_checkout(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(ROOT)
 
 
-def run(*args: object) -> Result:
-    return CliRunner().invoke(cli, [str(a) for a in args], prog_name="planner")
-
-
 def argv(text: str) -> list[str]:
     """Options as typed on a command line."""
     return shlex.split(text)
-
-
-def ok(*args: object) -> str:
-    """Run a command that must succeed; its stdout."""
-    result = run(*args)
-    assert result.exception is None, result.stderr
-    assert result.exit_code == 0, result.stderr
-    assert result.stderr == ""
-    return result.stdout
-
-
-def error_line(result: Result) -> str:
-    """The one error line of a failed command, after checking how it failed."""
-    uncaught = result.exception is not None and not isinstance(result.exception, SystemExit)
-    assert not uncaught, f"uncaught {result.exception!r}: a bug in the planner, not bad input"
-    assert result.exit_code == 2, (result.exit_code, result.stderr)
-    assert "Traceback" not in result.output
-    lines = result.stderr.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got {len(lines)}: {result.stderr!r}"
-    assert lines[0].startswith(PREFIX), lines[0]
-    message = lines[0].removeprefix(PREFIX)
-    for phrase in RAW_PHRASES:
-        assert phrase not in message, f"{phrase!r} is not for a clinician: {message}"
-    return message
 
 
 def files_in(folder: Path) -> list[str]:
@@ -94,39 +61,12 @@ def files_in(folder: Path) -> list[str]:
 # --- Reading the outputs back ------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Row:
-    """One printed row of the schedule table: a run of days at one daily dose."""
-
-    first: dt.date
-    last: dt.date
-    days: int
-    phase: str
-    daily_mg: Decimal
-
-
-ROW = re.compile(
-    r"^(\d{4}-\d{2}-\d{2})\s+(\d{4}-\d{2}-\d{2})\s+(\d+)\s+(\S.*?)\s+(\d+(?:\.\d+)?) mg\s"
-)
 SPAN = re.compile(r"^(\d+) days, (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2});", re.MULTILINE)
 SAFETY = re.compile(r"^Safety checks: (\d+) of (\d+) passed$", re.MULTILINE)
 
 
-def table(stdout: str) -> list[Row]:
-    rows = []
-    for line in stdout.splitlines():
-        match = ROW.match(line)
-        if match:
-            first, last, days, phase, daily = match.groups()
-            rows.append(
-                Row(
-                    dt.date.fromisoformat(first),
-                    dt.date.fromisoformat(last),
-                    int(days),
-                    phase,
-                    Decimal(daily),
-                )
-            )
+def table(stdout: str) -> list[TableRow]:
+    rows = table_rows(stdout)
     assert rows, f"no schedule table in:\n{stdout}"
     assert sum(row.days for row in rows) == days_of(stdout)
     return rows
@@ -164,7 +104,7 @@ def doses(rows: list[dict[str, str]]) -> list[tuple[str, ...]]:
     return [tuple(row[column] for column in DOSE_COLUMNS) for row in rows]
 
 
-def levels(rows: list[Row]) -> Iterator[tuple[Row, Row]]:
+def levels(rows: list[TableRow]) -> Iterator[tuple[TableRow, TableRow]]:
     """Each reduction: the row before and the lower row after it."""
     for before, after in itertools.pairwise(rows):
         if after.daily_mg < before.daily_mg:
@@ -630,7 +570,7 @@ def test_compare_prints_one_row_per_pace_with_its_days_and_reductions() -> None:
         options = argv(f"--start {START} --from 2 --pace {pace} --product rivotril-drops")
         taper = ok("taper", "panic-adult", *options)
         # The current 2 mg/day is taken before day 1: the first row may be a reduction.
-        current = Row(START, START, 1, "before", Decimal(2))
+        current = TableRow(START, START, 1, "before", Decimal(2))
         reductions = len(list(levels([current, *table(taper)])))
         assert rows[pace] == (days_of(taper), reductions), pace
     assert "illustrative" in stdout.lower()
