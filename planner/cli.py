@@ -145,10 +145,10 @@ def protocols() -> None:
     Example:
         planner protocols
     """
-    from planner.protocols import load_library
+    from planner.files import bundled_dir
     from planner.render.listing import render_library
 
-    click.echo(render_library(load_library()))
+    click.echo(render_library(bundled_dir()))
 
 
 @cli.command()

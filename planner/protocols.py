@@ -10,7 +10,6 @@ from __future__ import annotations
 import functools
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from planner.errors import DoseError, PlannerError, ProtocolError
+from planner.files import PACES_FILE, PRODUCTS_FILE, bundled_dir, protocol_files, read_toml
 from planner.models import (
     EDIT_KINDS,
     PHASE_KINDS,
@@ -31,11 +31,6 @@ from planner.models import (
 from planner.products import dose_maker
 from planner.units import mg_to_mcg
 
-PRODUCTS_FILE = "products.toml"
-PACES_FILE = "paces.toml"
-SCHEMA_FILE = "protocol.schema.json"
-CATALOG_FILES = frozenset({PRODUCTS_FILE, PACES_FILE})
-
 M = TypeVar("M", bound=BaseModel)
 # pydantic puts a tagged union's tag into an error's location; it is not a key of the file.
 UNION_TAGS = PHASE_KINDS | EDIT_KINDS
@@ -44,15 +39,6 @@ FILE_KINDS: dict[str, type[BaseModel]] = {
     "products": ProductCatalog,
     "paces": PaceCatalog,
 }
-
-
-def bundled_dir() -> Path:
-    """The reviewed protocol files shipped with the planner (checkout or installed wheel)."""
-    package = Path(__file__).resolve().parent
-    for candidate in (package.parent / "protocols", package / "_protocols"):
-        if (candidate / PRODUCTS_FILE).is_file():
-            return candidate
-    raise ProtocolError(f"the bundled protocol files are missing (looked in {package})")
 
 
 @dataclass(frozen=True)
@@ -130,27 +116,7 @@ def load_library(folder: Path | None = None) -> Library:
     folder = folder or bundled_dir()
     products = parse_file(folder / PRODUCTS_FILE, ProductCatalog)
     paces = parse_file(folder / PACES_FILE, PaceCatalog)
-    protocols = {
-        path.stem: path for path in sorted(folder.glob("*.toml")) if path.name not in CATALOG_FILES
-    }
-    return Library(protocols=protocols, products=products, paces=paces)
-
-
-def read_toml(path: Path) -> dict[str, Any]:
-    """Parse a TOML file with exact decimals; any failure names the file once."""
-    try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle, parse_float=Decimal)
-    except FileNotFoundError:
-        raise ProtocolError(f"{path}: no such file") from None
-    except IsADirectoryError:
-        raise ProtocolError(f"{path}: is a folder, not a file") from None
-    except UnicodeDecodeError as error:
-        raise ProtocolError(f"Failed to parse {path}: not UTF-8 text ({error.reason})") from None
-    except tomllib.TOMLDecodeError as error:
-        raise ProtocolError(f"Failed to parse {path}: {error}") from None
-    except OSError as error:
-        raise ProtocolError(f"{path}: cannot read ({error.strerror})") from None
+    return Library(protocols=protocol_files(folder), products=products, paces=paces)
 
 
 def parse_file(path: Path, model: type[M]) -> M:

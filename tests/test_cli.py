@@ -457,7 +457,7 @@ def heavy():
     return sorted({{m.split(".")[0] for m in sys.modules}} & set({HEAVY_MODULES!r}))
 
 print("import", heavy())
-for args in (["--help"], ["--version"], ["titrate", "--help"], ["taper", "--help"]):
+for args in (["--help"], ["--version"], ["titrate", "--help"], ["taper", "--help"], ["protocols"]):
     try:
         planner.cli.cli.main(args, prog_name="planner")
     except SystemExit as exit:
@@ -487,3 +487,20 @@ def test_python_dash_m_planner_runs_a_titration(tmp_path: Path) -> None:
     assert len(table_rows(result.stdout)) == 2
     assert_safety_report_passes(result.stdout, checks=7)
     assert len(read_csv(out).rows) == 17
+
+
+def test_a_bundled_file_too_broken_to_list_says_to_validate_it(tmp_path: Path) -> None:
+    import shutil
+
+    from planner.errors import ProtocolError
+    from planner.files import bundled_dir
+    from planner.render.listing import render_library
+
+    folder = tmp_path / "protocols"
+    shutil.copytree(bundled_dir(), folder)
+    broken = folder / "panic-adult.toml"
+    broken.write_text(broken.read_text().replace("[titration]", "[titrations]"))
+    with pytest.raises(
+        ProtocolError, match=r"panic-adult.toml: cannot list it; run  planner validate"
+    ):
+        render_library(folder)

@@ -16,8 +16,9 @@ from hypothesis import strategies as st
 
 from planner import taper, titrate
 from planner.errors import PlannerError, UnsafeScheduleError
+from planner.files import bundled_dir, read_toml
 from planner.models import Protocol
-from planner.protocols import bundled_dir, load_library, read_toml, validate_data
+from planner.protocols import load_library, validate_data
 from planner.safety import check_schedule
 
 BASE = read_toml(bundled_dir() / "seizure-pediatric.toml")

@@ -1,53 +1,75 @@
-"""The bundled library as text: protocols with their key numbers, products and paces."""
+"""The bundled library as text: protocols with their key numbers, products and paces.
+
+Read straight from the TOML files, without validating them (``planner validate`` and the
+test suite do that), so that listing them is quick.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
+from planner.errors import ProtocolError
+from planner.files import PACES_FILE, PRODUCTS_FILE, protocol_files, read_toml
 from planner.units import format_mg, mg_to_mcg
 
-if TYPE_CHECKING:
-    from planner.models import DailyAmount
-    from planner.protocols import Library
+SPLITS = {1: "", 2: " (halves)", 4: " (quarters)"}
 
 
-def render_library(library: Library) -> str:
-    protocol_rows = [
-        ["id", "version", "indication and population", "start", "step", "max", "every"]
-    ]
-    for protocol in library.all_protocols():
-        t = protocol.titration
-        step = t.step_mg_per_day
-        protocol_rows.append(
-            [
-                protocol.id,
-                protocol.version,
-                protocol.title,
-                _amount(t.start),
-                f"{format_mg(mg_to_mcg(step.min))} to {format_mg(mg_to_mcg(step.max))}/day",
-                _amount(t.maximum),
-                f"{t.min_interval_days} days",
-            ]
-        )
+def render_library(folder: Path) -> str:
+    protocol_rows = [["id", "version", "indication", "start", "step", "max", "every"]]
+    for protocol_id, path in protocol_files(folder).items():
+        protocol_rows.append(_listed(path, _protocol_row, protocol_id, read_toml(path)))
+    products = read_toml(folder / PRODUCTS_FILE)
     product_rows = [["product", "strengths", "name"]]
-    for product_id in sorted(library.products.products):
-        product = library.product(product_id)
-        strengths = ", ".join(
-            format_mg(s.mcg) + {1: "", 2: " (halves)", 4: " (quarters)"}[s.split]
-            for s in product.strengths
-        )
-        product_rows.append([product_id, strengths, product.name])
+    for product_id in sorted(products.get("products", {})):
+        product_rows.append(_listed(folder / PRODUCTS_FILE, _product_row, product_id, products))
+    paces = read_toml(folder / PACES_FILE).get("paces", {})
     pace_rows = [["pace", "title"]]
-    pace_rows += [[pace_id, library.pace(pace_id).title] for pace_id in sorted(library.paces.paces)]
+    pace_rows += [[pace_id, str(paces[pace_id].get("title", ""))] for pace_id in sorted(paces)]
     return "\n\n".join(_columns(rows) for rows in (protocol_rows, product_rows, pace_rows))
 
 
-def _amount(amount: DailyAmount) -> str:
+def _listed(
+    path: Path, row: Callable[[str, dict[str, Any]], list[str]], key: str, data: dict[str, Any]
+) -> list[str]:
+    """One row from a file; a file too broken to list says how to find out why."""
+    try:
+        return row(key, data)
+    except (KeyError, TypeError, ValueError, ArithmeticError, AttributeError):
+        raise ProtocolError(f"{path}: cannot list it; run  planner validate {path}") from None
+
+
+def _protocol_row(protocol_id: str, data: dict[str, Any]) -> list[str]:
+    titration = data["titration"]
+    step = titration["step_mg_per_day"]
+    return [
+        protocol_id,
+        str(data["version"]),
+        str(data["title"]),
+        _amount(titration["start"]),
+        f"{format_mg(mg_to_mcg(step['min']))} to {format_mg(mg_to_mcg(step['max']))}/day",
+        _amount(titration["maximum"]),
+        f"{titration['min_interval_days']} days",
+    ]
+
+
+def _product_row(product_id: str, data: dict[str, Any]) -> list[str]:
+    product = data["products"][product_id]
+    strengths = ", ".join(
+        format_mg(mg_to_mcg(s["mg"])) + SPLITS[s.get("split", 1)] for s in product["strengths"]
+    )
+    return [product_id, strengths, str(product["name"])]
+
+
+def _amount(amount: dict[str, Decimal]) -> str:
     parts = []
-    if amount.mg_per_day is not None:
-        parts.append(f"{format_mg(mg_to_mcg(amount.mg_per_day))}/day")
-    if amount.mg_per_kg_per_day is not None:
-        parts.append(f"{amount.mg_per_kg_per_day} mg/kg/day")
+    if "mg_per_day" in amount:
+        parts.append(f"{format_mg(mg_to_mcg(amount['mg_per_day']))}/day")
+    if "mg_per_kg_per_day" in amount:
+        parts.append(f"{amount['mg_per_kg_per_day']} mg/kg/day")
     return " or ".join(parts)
 
 
