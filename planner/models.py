@@ -267,6 +267,8 @@ class StepLimit:
         return 100 * (self.occupancy(from_mcg) - self.occupancy(to_mcg))
 
     def allowance(self, held_days: int) -> Fraction:
+        if held_days == self.per_days:
+            return self.amount
         return self.amount * held_days / self.per_days
 
     def allows(self, from_mcg: int, to_mcg: int, held_days: int) -> bool:

@@ -254,7 +254,7 @@ class _TaperPlanner:
         return first_hold, [*levels, Level(0, 1, last_maker, phase="stop")]
 
     def interval(self, phase: TaperPhase) -> int:
-        return math.ceil(phase.interval_days * self.scale)
+        return _scaled(phase.interval_days, self.scale)
 
     def apply_edits(self, levels: list[Level], request: TaperRequest) -> list[Level]:
         for edit in sorted(request.edits, key=lambda e: e.date):
@@ -335,6 +335,11 @@ def _next_dose(
     lowest = math.ceil(lowest_allowed / resolution) * resolution
     highest = dose - resolution
     if lowest > highest:
-        return highest, math.ceil(max(limit.days_for(dose, highest), interval) * scale)
+        return highest, _scaled(max(limit.days_for(dose, highest), interval), scale)
     nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
-    return min(max(nearest, lowest), highest), math.ceil(interval * scale)
+    return min(max(nearest, lowest), highest), _scaled(interval, scale)
+
+
+def _scaled(days: int, scale: Fraction) -> int:
+    """Days lengthened by a step back's factor, rounded up (most tapers have none)."""
+    return days if scale == 1 else math.ceil(days * scale)
