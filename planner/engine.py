@@ -216,6 +216,7 @@ class Level:
     maker: DoseMaker
     phase: PhaseName = "taper"
     edit: EditName = ""
+    why: str = ""  # why the level is held longer than its pace's interval, for the notes
 
 
 def steps_from_levels(

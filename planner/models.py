@@ -105,7 +105,7 @@ Identifier = Annotated[str, AfterValidator(_identifier)]
 InputMg = Annotated[
     Decimal,
     BeforeValidator(_exact_number_or_text),
-    Field(ge=0),
+    Field(ge=0, le=1000),
     AfterValidator(_whole_micrograms),
 ]
 WeightKg = Annotated[Decimal, BeforeValidator(_exact_number_or_text), Field(ge=Decimal("0.5"))]
@@ -214,6 +214,10 @@ class LinearPhase(Frozen):
     def limit(self) -> StepLimit:
         return StepLimit(Fraction(mg_to_mcg(self.step_mg_per_day)), self.interval_days, "mcg")
 
+    def rate(self) -> StepLimit:
+        """The pace's own step per interval (its limit too, for a linear pace)."""
+        return self.limit()
+
 
 class ProportionalPhase(Frozen):
     """A percentage of the current dose every ``interval_days``, never above its limit."""
@@ -232,6 +236,10 @@ class ProportionalPhase(Frozen):
         percent = self.limit_percent if self.limit_percent is not None else self.step_percent
         per_days = self.limit_days if self.limit_days is not None else self.interval_days
         return StepLimit(Fraction(percent), per_days, "percent")
+
+    def rate(self) -> StepLimit:
+        """The pace's own step per interval: steps larger than it are held longer."""
+        return StepLimit(Fraction(self.step_percent), self.interval_days, "percent")
 
     @model_validator(mode="after")
     def _step_within_limit(self) -> Self:
@@ -257,6 +265,7 @@ class StepLimit:
     per_days: int
     measure: Literal["mcg", "percent", "occupancy"]
     ec50_mcg: int | None = None
+    cap: StepLimit | None = None  # a second limit that also applies (hyperbolic: % of dose)
 
     def size(self, from_mcg: int, to_mcg: int) -> Fraction:
         """How large a reduction is, in this limit's measure."""
@@ -273,21 +282,25 @@ class StepLimit:
 
     def allows(self, from_mcg: int, to_mcg: int, held_days: int) -> bool:
         """Whether reducing ``from_mcg`` to ``to_mcg`` after ``held_days`` keeps to the limit."""
-        return self.size(from_mcg, to_mcg) <= self.allowance(held_days)
+        within = self.size(from_mcg, to_mcg) <= self.allowance(held_days)
+        return within and (self.cap is None or self.cap.allows(from_mcg, to_mcg, held_days))
 
     def days_for(self, from_mcg: int, to_mcg: int) -> int:
         """The fewest days ``from_mcg`` must be held for a reduction to ``to_mcg``."""
-        return math.ceil(self.size(from_mcg, to_mcg) * self.per_days / self.amount)
+        days = math.ceil(self.size(from_mcg, to_mcg) * self.per_days / self.amount)
+        return days if self.cap is None else max(days, self.cap.days_for(from_mcg, to_mcg))
 
     def max_drop(self, from_mcg: int, held_days: int) -> Fraction:
         """The largest reduction from ``from_mcg`` after holding it ``held_days`` days."""
         allowed = self.allowance(held_days)
         if self.measure == "mcg":
-            return allowed
-        if self.measure == "percent":
-            return from_mcg * allowed / 100
-        lowest = self.occupancy(from_mcg) - allowed / 100
-        return Fraction(from_mcg) if lowest <= 0 else from_mcg - self.dose_for(lowest)
+            drop = allowed
+        elif self.measure == "percent":
+            drop = from_mcg * allowed / 100
+        else:
+            lowest = self.occupancy(from_mcg) - allowed / 100
+            drop = Fraction(from_mcg) if lowest <= 0 else from_mcg - self.dose_for(lowest)
+        return drop if self.cap is None else min(drop, self.cap.max_drop(from_mcg, held_days))
 
     def occupancy(self, dose_mcg: int | Fraction) -> Fraction:
         """Receptor occupancy at steady state on ``dose_mcg``/day: D / (D + EC50)."""
@@ -322,14 +335,28 @@ class HyperbolicPhase(Frozen):
     ec50_mg_per_day: PositiveMg
     limit_points: Percent | None = None
     limit_days: Days | None = None
+    limit_percent: Percent = Field(
+        Decimal(25),
+        description="never more than this % of the dose per limit_days, whatever the EC50",
+    )
     until_mg_per_day: Mg = Decimal(0)
 
     def limit(self) -> StepLimit:
         points = self.limit_points if self.limit_points is not None else self.occupancy_step_points
+        per_days = self.limit_days or self.interval_days
         return StepLimit(
             amount=Fraction(points),
-            per_days=self.limit_days or self.interval_days,
+            per_days=per_days,
             measure="occupancy",
+            ec50_mcg=mg_to_mcg(self.ec50_mg_per_day),
+            cap=StepLimit(Fraction(self.limit_percent), per_days, "percent"),
+        )
+
+    def rate(self) -> StepLimit:
+        return StepLimit(
+            Fraction(self.occupancy_step_points),
+            self.interval_days,
+            "occupancy",
             ec50_mcg=mg_to_mcg(self.ec50_mg_per_day),
         )
 
@@ -345,6 +372,9 @@ class CustomPhase(Frozen):
 
     def limit(self) -> StepLimit:
         return StepLimit(Fraction(self.limit_percent), self.limit_days, "percent")
+
+    def rate(self) -> StepLimit:
+        return self.limit()
 
 
 Phase = Annotated[
@@ -650,7 +680,7 @@ class TaperRequest(Frozen):
     switch_product: ProductSwitch | None = None
     custom_steps: tuple[CustomStep, ...] = ()
     edits: tuple[Edit, ...] = ()
-    ec50_mg_per_day: Annotated[InputMg, Field(gt=0)] | None = None
+    ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
     slow_down_factor: Annotated[
         Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
     ] = Decimal("1.5")

@@ -8,6 +8,7 @@ which it fails. A schedule with any failed check is never written or shown as a 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -212,10 +213,19 @@ def _never_up(schedule: Schedule) -> Failure:
 
 
 def _taper_steps_within_pace(schedule: Schedule) -> Failure:
+    """Every reduction keeps the pace's limit as a rate over the days held, and no single
+    reduction is larger than the limit allows in one window, unless it is the smallest
+    step the product can make. Stopping is checked by ``ends_at_zero_from_smallest``."""
     pace = schedule.pace
     assert pace is not None
     start = schedule.previous_mcg
+    product_of = {step.first_day: step.product for step in schedule.steps}
+    previous_product = schedule.product
     for step, before, held in _changes(schedule):
+        one_product_step = max(
+            _resolution(previous_product), _resolution(product_of[step.first_day])
+        )
+        previous_product = step.product
         if step.total_mcg >= before:
             continue
         phase = phase_at(pace, before, start)
@@ -232,7 +242,21 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
                 f"{format_mg(before)} to {format_mg(step.total_mcg)}/day after {held} days is "
                 f"faster than the pace's limit of {limit.describe()}"
             )
+        single = limit.allows(before, step.total_mcg, limit.per_days)
+        if not single and before - step.total_mcg > one_product_step:
+            return step.first_day, (
+                f"{format_mg(before)} to {format_mg(step.total_mcg)}/day in one step is larger "
+                f"than the pace's limit of {limit.describe()}, and larger than the product's "
+                "smallest step"
+            )
     return None
+
+
+def _resolution(product: Product) -> int:
+    """The smallest step between two daily totals a product can give."""
+    return math.gcd(
+        *(s.mcg // parts for s in product.strengths for parts in (1, 2, 4) if s.split % parts == 0)
+    )
 
 
 def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:

@@ -68,6 +68,7 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
     planner = _TaperPlanner(pace, current, products)
     levels = planner.custom(request) if request.custom_steps else planner.from_current()
     levels = planner.apply_edits(levels, request)
+    lengthened = [level.why for level in levels if level.why]
     final = levels[-2].maker if len(levels) > 1 else products.main
     return Schedule(
         kind="taper",
@@ -79,7 +80,7 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
         previous_mcg=current,
         pace=pace,
         warnings=tuple(warnings),
-        notes=tuple(planner.notes + products.suggestions(planner.lengthened)),
+        notes=tuple(lengthened + planner.notes + products.suggestions(bool(lengthened))),
     )
 
 
@@ -196,18 +197,22 @@ class _TaperPlanner:
     current: int
     products: _Products
     scale: Fraction = Fraction(1)
-    lengthened: bool = False
 
     def __post_init__(self) -> None:
         self.notes: list[str] = []
 
     def from_current(self) -> list[Level]:
-        first_hold, levels = self.reductions(self.current)
+        first = self.reductions(self.current)
+        levels = first.levels
         prior = self.interval(phase_at(self.pace, self.current, self.current))
         if len(levels) == 1:  # already at the smallest dose: hold it, then stop
-            return [Level(self.current, first_hold, self.products.for_level(self.current)), *levels]
-        if first_hold > prior:  # the current dose counts as held one interval before day 1
-            return [Level(self.current, first_hold - prior, self.products.main), *levels]
+            maker = self.products.for_level(self.current)
+            return [Level(self.current, first.hold, maker), *levels]
+        # The patient has been on the current dose for a long time: it counts as held one
+        # interval before day 1. Only the pace's limit can ask for more.
+        if first.needed > prior:
+            why = _why(self.current, levels[0].total, first.needed, self.products.main)
+            return [Level(self.current, first.needed - prior, self.products.main, why=why), *levels]
         return levels
 
     def custom(self, request: TaperRequest) -> list[Level]:
@@ -223,35 +228,29 @@ class _TaperPlanner:
             levels.append(Level(dose, step.days, maker))
         return [*levels, Level(0, 1, levels[-1].maker, phase="stop")]
 
-    def reductions(self, dose: int) -> tuple[int, list[Level]]:
-        """The levels after ``dose`` down to the stop, and how long ``dose`` must be held."""
+    def reductions(self, dose: int) -> _Reductions:
+        """The levels after ``dose`` down to the stop, and how long ``dose`` is held first."""
         levels: list[Level] = []
-        first_hold = 0
+        first = _Reductions(hold=0, needed=0, levels=levels)
         while dose > self.products.for_reducing(dose).smallest_dose_mcg:
             maker = self.products.for_reducing(dose)
             phase = phase_at(self.pace, dose, self.current)
-            interval = self.interval(phase)
-            reduced, held = _next_dose(phase, dose, self.current, maker, self.scale)
-            if held > interval:
-                self.lengthened = True
-                self.notes.append(
-                    f"{format_mg(dose)}/day to {format_mg(reduced)}/day: the smallest step "
-                    f"{maker.product.name} can make is larger than the pace allows in "
-                    f"{interval} days, so {format_mg(dose)}/day is held for {held} days."
-                )
+            reduced, held, needed = _next_dose(phase, dose, self.current, maker, self.scale)
+            why = _why(dose, reduced, held, maker) if held > self.interval(phase) else ""
             if levels:
-                levels[-1].days = held
+                levels[-1].days, levels[-1].why = held, why
             else:
-                first_hold = held
+                first.hold, first.needed = held, needed
             levels.append(Level(reduced, 0, self.products.for_level(reduced)))
             dose = reduced
         final_hold = self.interval(phase_at(self.pace, dose, self.current))
         if levels:
             levels[-1].days = final_hold
         else:
-            first_hold = final_hold
+            first.hold = first.needed = final_hold
         last_maker = levels[-1].maker if levels else self.products.for_level(dose)
-        return first_hold, [*levels, Level(0, 1, last_maker, phase="stop")]
+        levels.append(Level(0, 1, last_maker, phase="stop"))
+        return first
 
     def interval(self, phase: TaperPhase) -> int:
         return _scaled(phase.interval_days, self.scale)
@@ -274,15 +273,33 @@ class _TaperPlanner:
                 raise InputError("edits: a step back needs a pace: edit the custom steps instead")
             previous = _dose_before(levels, index, self.current)
             self.scale *= Fraction(request.slow_down_factor)
-            first_hold, rest = self.reductions(previous)
-            hold = max(first_hold, self.interval(phase_at(self.pace, previous, self.current)))
+            rest = self.reductions(previous)
+            hold = max(rest.hold, self.interval(phase_at(self.pace, previous, self.current)))
             back = Level(previous, hold, self.products.for_level(previous), edit="step back")
-            levels = [*levels[:index], *head, back, *rest]
+            levels = [*levels[:index], *head, back, *rest.levels]
             self.notes.append(
                 f"Stepped back on {edit.date} to {format_mg(previous)}/day; from there every "
                 f"interval is {float(self.scale):g} times as long as the pace's."
             )
         return levels
+
+
+@dataclass
+class _Reductions:
+    """A run of reductions, and how long the dose before them is held: ``hold`` at the
+    pace's own rate, ``needed`` at least by its limit."""
+
+    hold: int
+    needed: int
+    levels: list[Level]
+
+
+def _why(dose: int, reduced: int, held: int, maker: DoseMaker) -> str:
+    return (
+        f"{format_mg(dose)}/day is held {held} days before {format_mg(reduced)}/day: "
+        f"{maker.product.name} cannot make the pace's step here, and the nearest dose it "
+        "makes is a larger step, so it is taken less often to keep the pace's rate."
+    )
 
 
 def _locate(levels: list[Level], day: int, date: dt.date) -> tuple[int, int]:
@@ -310,34 +327,39 @@ def _dose_before(levels: list[Level], index: int, current: int) -> int:
 
 def _next_dose(
     phase: TaperPhase, dose: int, start: int, maker: DoseMaker, scale: Fraction
-) -> tuple[int, int]:
-    """The next, lower daily dose and how long ``dose`` must be held before it.
+) -> tuple[int, int, int]:
+    """The next, lower daily dose; how long ``dose`` is held before it at the pace's rate;
+    and the fewest days the pace's limit allows.
 
-    Aim at the pace's ideal dose and round to the nearest dose the product makes that
-    keeps within the limit for the pace's own interval; where even the product's smallest
-    step is too large, take it and hold ``dose`` longer so the limit's rate is kept. After
-    a step back, ``scale`` lengthens every hold, and never enlarges a step.
+    Aim at the pace's ideal dose and take the nearest dose the product makes, where one
+    step stays within the limit for one window; where even the product's smallest step
+    is larger, take that one step. Any step larger than the pace's own is held longer in
+    proportion, so the pace's rate is kept. After a step back, ``scale`` lengthens every
+    hold and never enlarges a step.
     """
-    limit = phase.limit()
+    limit, rate = phase.limit(), phase.rate()
     resolution = maker.resolution_mcg
     if isinstance(phase, LinearPhase):
         ideal = Fraction(dose - mg_to_mcg(phase.step_mg_per_day))
     elif isinstance(phase, ProportionalPhase):
         ideal = dose * (1 - Fraction(phase.step_percent) / 100)
     elif isinstance(phase, HyperbolicPhase):
-        target = limit.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
-        ideal = limit.dose_for(target) if target > 0 else Fraction(0)
+        target = rate.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
+        ideal = rate.dose_for(target) if target > 0 else Fraction(0)
     else:
         raise AssertionError("custom steps are not generated")
     floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))
-    interval = phase.interval_days
-    lowest_allowed = max(dose - limit.max_drop(dose, interval), floor)
+    lowest_allowed = max(dose - limit.max_drop(dose, limit.per_days), floor)
     lowest = math.ceil(lowest_allowed / resolution) * resolution
-    highest = dose - resolution
+    highest = (dose - 1) // resolution * resolution  # the next dose below, on this product
     if lowest > highest:
-        return highest, _scaled(max(limit.days_for(dose, highest), interval), scale)
-    nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
-    return min(max(nearest, lowest), highest), _scaled(interval, scale)
+        reduced = highest
+    else:
+        nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
+        reduced = min(max(nearest, lowest), highest)
+    needed = max(phase.interval_days, limit.days_for(dose, reduced))
+    held = max(needed, rate.days_for(dose, reduced))
+    return reduced, _scaled(held, scale), _scaled(needed, scale)
 
 
 def _scaled(days: int, scale: Fraction) -> int:

@@ -140,25 +140,27 @@ def test_panic_taper_nardi_2010() -> None:
     )
 
 
-def test_asam_taper_lengthens_intervals_where_tablets_cannot_make_small_steps() -> None:
+def test_asam_taper_keeps_its_rate_where_tablets_cannot_make_small_steps() -> None:
     """ASAM 2025: 10% every 2 weeks, never over 25% per 2 weeks. With 0.25 mg as the
-    smallest step, 0.75 -> 0.5 (33%) waits 19 days and 0.5 -> 0.25 (50%) waits 28."""
+    smallest step, each step is larger than 10%, so each dose is held longer in
+    proportion (12.5% for 20 days, 25% for 35); 0.75 -> 0.5 (33%) and 0.5 -> 0.25 (50%)
+    are single product steps, taken after 47 and 70 days."""
     schedule = taper(load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2)
     assert step_table(schedule) == expect(
         """
-        day   1  14 days  taper         1.75 mg  0.75 mg | 1 mg
-        day  15  14 days  taper          1.5 mg  0.75 mg | 0.75 mg
-        day  29  14 days  taper         1.25 mg  0.5 mg | 0.75 mg
-        day  43  14 days  taper            1 mg  0.5 mg | 0.5 mg
-        day  57  19 days  taper         0.75 mg  0.25 mg | 0.5 mg
-        day  76  28 days  taper          0.5 mg  0.25 mg | 0.25 mg
-        day 104  14 days  taper         0.25 mg  - | 0.25 mg
-        day 118   1 days  stop             0 mg  - | -
+        day   1  20 days  taper         1.75 mg  0.75 mg | 1 mg
+        day  21  24 days  taper          1.5 mg  0.75 mg | 0.75 mg
+        day  45  28 days  taper         1.25 mg  0.5 mg | 0.75 mg
+        day  73  35 days  taper            1 mg  0.5 mg | 0.5 mg
+        day 108  47 days  taper         0.75 mg  0.25 mg | 0.5 mg
+        day 155  70 days  taper          0.5 mg  0.25 mg | 0.25 mg
+        day 225  14 days  taper         0.25 mg  - | 0.25 mg
+        day 239   1 days  stop             0 mg  - | -
         """
     )
-    assert len(schedule.notes) == 3
-    assert "held for 28 days" in schedule.notes[1]
-    assert "--product us-odt" in schedule.notes[2]  # finer steps, sold in the same region
+    assert len(schedule.notes) == 7
+    assert schedule.notes[5].startswith("0.5 mg/day is held 70 days before 0.25 mg/day")
+    assert "--product us-odt" in schedule.notes[6]  # finer steps, sold in the same region
 
 
 def test_asam_taper_with_drops_ends_with_one_drop_at_bedtime() -> None:
@@ -170,8 +172,8 @@ def test_asam_taper_with_drops_ends_with_one_drop_at_bedtime() -> None:
     )
     last_two = step_table(schedule).splitlines()[-2:]
     assert last_two == [
-        "day 230  14 days  taper          0.1 mg  - | 0.1 mg",
-        "day 244   1 days  stop             0 mg  - | -",
+        "day 363  14 days  taper          0.1 mg  - | 0.1 mg",
+        "day 377   1 days  stop             0 mg  - | -",
     ]
     assert units_table(schedule).splitlines()[-2] == "- | 1 x 0.1 mg"
 
@@ -187,17 +189,17 @@ def test_two_phase_switches_to_smaller_steps_near_the_end() -> None:
     )
     held = [(step.total_mcg, step.days) for step in schedule.steps]
     # 25% steps rounded to 0.125 mg without exceeding 25% (875 -> 656 is made as 750);
-    # from 0.5 mg/day (a quarter of 2 mg/day) 12.5% steps, where the smallest step the
-    # product makes (0.125 mg) is over 25% of the dose, the dose is held longer instead.
+    # from 0.5 mg/day (a quarter of 2 mg/day) 12.5% steps: a 0.125 mg step is 25% of
+    # 0.5 mg, so 0.5 mg is held twice as long (28 days), and so on down to one tablet.
     assert held == [
         (1500, 14),
         (1125, 14),
         (875, 14),
         (750, 14),
         (625, 14),
-        (500, 14),
-        (375, 19),
-        (250, 28),
+        (500, 28),
+        (375, 38),
+        (250, 56),
         (125, 14),
         (0, 1),
     ]

@@ -36,7 +36,7 @@ START = dt.date(2027, 3, 1)
 # A hyperbolic taper in drops: 0.1 mg steps, so it shows the pace rather than the product.
 DROPS = ("taper", "panic-adult", "--start", START, "--from", 2, "--pace", "hyperbolic")
 DROPS += ("--product", "rivotril-drops")
-DROPS_STOP = dt.date(2027, 9, 13)  # its 0 mg day
+DROPS_STOP = dt.date(2027, 9, 20)  # its 0 mg day
 # A linear taper in the protocol's tablets: 0.25 mg every 14 days, never held longer.
 LINEAR = ("taper", "panic-adult", "--start", START, "--from", 2, "--pace", "linear")
 LINEAR_INTERVAL = 14

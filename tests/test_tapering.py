@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import textwrap
 from fractions import Fraction
 
@@ -43,10 +44,10 @@ def test_hyperbolic_taper_with_drops_takes_smaller_mg_steps_as_the_dose_falls() 
         day  99  14 days  taper          0.6 mg  0.3 mg | 0.3 mg
         day 113  14 days  taper          0.5 mg  0.2 mg | 0.3 mg
         day 127  16 days  taper          0.4 mg  0.2 mg | 0.2 mg
-        day 143  18 days  taper          0.3 mg  0.1 mg | 0.2 mg
-        day 161  22 days  taper          0.2 mg  0.1 mg | 0.1 mg
-        day 183  14 days  taper          0.1 mg  - | 0.1 mg
-        day 197   1 days  stop             0 mg  - | -
+        day 143  19 days  taper          0.3 mg  0.1 mg | 0.2 mg
+        day 162  28 days  taper          0.2 mg  0.1 mg | 0.1 mg
+        day 190  14 days  taper          0.1 mg  - | 0.1 mg
+        day 204   1 days  stop             0 mg  - | -
         """
     )
     # The last dose is a single drop, and the EC50 assumption is shown as illustrative.
@@ -262,3 +263,52 @@ def test_unsafe_custom_steps_are_refused_naming_the_check(
 def test_custom_step_the_product_cannot_make_is_refused() -> None:
     with pytest.raises(PlannerError, match="cannot be made exactly"):
         custom(("1.5", 14), ("1.1", 14), ("0.25", 14))
+
+
+def test_a_long_hold_does_not_allow_a_huge_single_cut() -> None:
+    """Holding 2 mg for 98 days does not make 2 -> 0.25 mg (87.5%) in one step safe."""
+    with pytest.raises(UnsafeScheduleError, match=r"taper_step_within_pace.*in one step is larger"):
+        custom(("2", 98), ("0.25", 14))
+
+
+def test_hyperbolic_steps_never_exceed_a_quarter_of_the_dose_whatever_the_ec50() -> None:
+    for ec50, start in (("100", "4"), ("0.01", "4"), (None, "20")):
+        schedule = taper(
+            load_protocol("seizure-adult"),
+            start=START,
+            from_mg_per_day=start,
+            pace="hyperbolic",
+            product="us-odt",
+            ec50_mg_per_day=ec50,
+        )
+        totals = [schedule.previous_mcg] + [s.total_mcg for s in schedule.steps]
+        for before, after in itertools.pairwise(totals):
+            if 0 < after < before and before - after > 125:  # more than one tablet step
+                assert Fraction(before - after, before) <= Fraction(1, 4), (ec50, before, after)
+        assert schedule.days > 180, ec50  # from 4 mg/day, never a stop within weeks
+
+
+def test_a_paces_own_rate_is_kept_when_the_product_makes_larger_steps() -> None:
+    """Below a quarter of the start the proportional pace takes 5% steps every 14 days:
+    with drops a 0.1 mg step from 0.5 mg is 20%, so 0.5 mg is held four times as long."""
+    schedule = taper(
+        PANIC, start=START, from_mg_per_day=2, pace="proportional", product="rivotril-drops"
+    )
+    held = {s.total_mcg: s.days for s in schedule.steps}
+    assert held[500] == 56
+    assert held[400] == 70  # 25%: five times 14 days
+    assert any(note.startswith("0.5 mg/day is held 56 days") for note in schedule.notes)
+
+
+@pytest.mark.parametrize("threshold", ["0.75", "0.25", "0.3"])
+def test_product_switch_at_any_threshold(threshold: str) -> None:
+    schedule = taper(
+        PANIC,
+        start=START,
+        from_mg_per_day=2,
+        pace="asam",
+        product="us-tablet",
+        switch_product={"at_or_below_mg_per_day": threshold, "product": "rivotril-drops"},
+    )
+    assert check_schedule(schedule).passed
+    assert schedule.steps[-2].product.id == "rivotril-drops"
