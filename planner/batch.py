@@ -15,6 +15,7 @@ import io
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
@@ -218,10 +219,14 @@ def _date(name: str, text: str) -> dt.date:
 
 
 def _whole(name: str, text: str) -> int:
+    """A whole number; '31.0' (how a spreadsheet or pandas may write 31) is accepted."""
     try:
-        return int(text)
-    except ValueError:
+        value = Decimal(text)
+    except ArithmeticError:
         raise InputError(f"{name}: {text!r} is not a whole number") from None
+    if not value.is_finite() or value != value.to_integral_value():
+        raise InputError(f"{name}: {text!r} is not a whole number")
+    return int(value)
 
 
 def combined_columns(schedules: Iterable[Schedule]) -> list[str]:

@@ -17,7 +17,7 @@ from planner.models import DailyAmount, PatientInputs, Protocol, TitrationReques
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Dose, DoseStep, EditName, Limits, PhaseName, Schedule
-from planner.units import format_mg, mg_to_mcg
+from planner.units import format_decimal, format_mg, mg_to_mcg
 
 
 def build_titration(protocol: Protocol, request: TitrationRequest, *, library: Library) -> Schedule:
@@ -202,8 +202,9 @@ def _maintenance_notes(protocol: Protocol, patient: PatientInputs, target: int) 
     if band[0] <= per_kg <= band[1]:
         return []
     return [
-        f"Target {format_mg(target)}/day is {per_kg.quantize(Decimal('0.001'))} mg/kg/day, "
-        f"outside the maintenance range of {band[0]} to {band[1]} mg/kg/day."
+        f"Target {format_mg(target)}/day is {format_decimal(per_kg.quantize(Decimal('0.001')))} "
+        f"mg/kg/day, outside the maintenance range of {format_decimal(band[0])} to "
+        f"{format_decimal(band[1])} mg/kg/day."
     ]
 
 

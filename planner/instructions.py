@@ -52,11 +52,20 @@ def _patient_line(schedule: Schedule, step: DoseStep) -> str:
         if dose.mcg
     ]
     taken = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    if step.phase == "maintenance":
+        # The end of a titration is the dose to go on with, never a day to stop.
+        return (
+            f"From {long_date(step.start)}: take {taken}. That is "
+            f"{format_mg(step.total_mcg)} a day. Keep taking this dose until your prescriber "
+            "reviews it; do not stop suddenly."
+        )
     return f"{_period(step)}: take {taken}. That is {format_mg(step.total_mcg)} a day."
 
 
 def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     days = f"Day {step.first_day}" if step.days == 1 else f"Days {step.first_day}-{step.last_day}"
+    if step.phase == "maintenance":
+        days = f"Day {step.first_day} on, continuing"
     if step.total_mcg == 0:
         return f"{days}: stop {schedule.protocol.drug.tall_man}."
     doses = "; ".join(

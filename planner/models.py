@@ -30,6 +30,9 @@ from pydantic import (
 from planner.errors import DoseError
 from planner.units import format_mg, mg_to_mcg
 
+# A dose time "total" would write total_mg twice in the day-by-day table.
+RESERVED_TIME_NAMES = frozenset({"total", "date", "day", "phase", "note", "dose", "id"})
+
 # Label: "should not be increased more often than once every three days"; the issue
 # makes it a floor that no protocol file may lower.
 MIN_INTERVAL_FLOOR_DAYS = 3
@@ -511,6 +514,13 @@ class DoseTime(Frozen):
     name: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$", max_length=20)]
     clock: Clock
     label: str = Field(min_length=1, description="as a patient reads it: 'in the morning'")
+
+    @field_validator("name")
+    @classmethod
+    def _not_a_table_column(cls, name: str) -> str:
+        if name in RESERVED_TIME_NAMES:
+            raise ValueError(f"{name!r} is taken by a table column; name the time otherwise")
+        return name
 
 
 class Caution(Frozen):

@@ -15,7 +15,7 @@ from decimal import Decimal
 from planner import __version__
 from planner.render import DISCLAIMER
 from planner.schedule import Schedule
-from planner.units import format_mg
+from planner.units import format_decimal, format_mg
 
 
 def fingerprint(schedule: Schedule) -> str:
@@ -62,13 +62,13 @@ def inputs_line(schedule: Schedule) -> str:
         parts.append(f"pace {schedule.pace.id}")
     patient = request.patient
     if patient.weight_kg is not None:
-        parts.append(f"weight {patient.weight_kg} kg")
+        parts.append(f"weight {format_decimal(patient.weight_kg)} kg")
     if patient.age_years is not None:
         parts.append(f"age {patient.age_years} years")
     for name in ("target_mg_per_day", "step_mg_per_day"):
         value = getattr(request, name, None)
         if value is not None:
-            parts.append(f"{name.removesuffix('_mg_per_day')} {value} mg/day")
+            parts.append(f"{name.removesuffix('_mg_per_day')} {format_decimal(value)} mg/day")
     for name in ("interval_days", "hold_days"):
         value = getattr(request, name, None)
         if value is not None:

@@ -36,7 +36,7 @@ from planner.models import (
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Schedule
-from planner.units import format_mg, mg_to_mcg
+from planner.units import format_decimal, format_mg, mg_to_mcg
 
 
 def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) -> Schedule:
@@ -133,7 +133,7 @@ def _with_ec50(pace: Pace, ec50_mg_per_day: Decimal | None) -> Pace:
     return pace.model_copy(
         update={
             "phases": phases,
-            "title": f"{pace.title}; EC50 set to {ec50_mg_per_day} mg/day",
+            "title": f"{pace.title}; EC50 set to {format_decimal(ec50_mg_per_day)} mg/day",
         }
     )
 

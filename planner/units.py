@@ -39,6 +39,14 @@ def mcg_to_mg(mcg: int) -> Decimal:
     return normalized
 
 
+def format_decimal(value: Decimal) -> str:
+    """Any exact number as people read it: leading zero, no trailing zero (0.05, 1, 12.5)."""
+    normalized = value.normalize()
+    if normalized == normalized.to_integral_value():
+        normalized = normalized.quantize(Decimal(1))
+    return format(normalized, "f")
+
+
 def format_mg_number(mcg: int) -> str:
     """The number part of a dose: leading zero, no trailing zero (ISMP): 0.5, 1, 0.125."""
     return format(mcg_to_mg(mcg), "f")

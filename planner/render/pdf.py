@@ -465,6 +465,10 @@ class MonthGrid(Flowable):
                 width,
                 day_width=stringWidth(str(date.day), BOLD, 11),
             )
+        elif cell.last and step.phase == "maintenance":
+            # A titration's last printed day is not a day to stop.
+            canvas.setFont(BOLD, SMALLEST_PT)
+            canvas.drawRightString(x + width - 4, y + height - 13, "KEEP TAKING")
         line_y = y + height - FIRST_DOSE_OFFSET
         canvas.setFont(FONT, SMALLEST_PT)
         for lines in dose_lines(self.schedule, step, width - 18):
