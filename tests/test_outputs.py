@@ -269,3 +269,17 @@ def test_a_renderer_failing_midway_leaves_every_file_as_it_was(
     assert isinstance(result.exception, RuntimeError)
     assert csv_path.read_text() == "the clinician's earlier file"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plan.csv"]  # no temporary left
+
+
+def test_outputs_are_written_all_or_nothing(tmp_path: Path) -> None:
+    """One file that cannot be written (here under /proc) leaves the others unwritten."""
+    from click.testing import CliRunner
+
+    from planner.cli import cli
+
+    csv_path = tmp_path / "taper.csv"
+    args = ["taper", "panic-adult", "--start", "2027-03-01", "--from", "2", "--csv", str(csv_path)]
+    result = CliRunner().invoke(cli, [*args, "--pdf", "/proc/no-such-place.pdf"])
+    assert result.exit_code == 2
+    assert "cannot write /proc/no-such-place.pdf" in result.stderr
+    assert list(tmp_path.iterdir()) == []

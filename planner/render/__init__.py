@@ -38,10 +38,55 @@ def write_atomic(path: Path, data: bytes) -> None:
         stream.write(data)
 
 
+def write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files all or nothing: every one to a temporary file first, then all
+    renamed into place; if any cannot be written, none is changed."""
+    staged: list[tuple[Path, Path]] = []
+    devices = [(path, data) for path, data in files if _is_device(path)]
+    target = None
+    try:
+        for target, data in files:
+            if not _is_device(target):
+                staged.append((_stage(target, data), target))
+        for temporary, target in staged:
+            temporary.replace(target)
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror}") from None
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+    for path, data in devices:
+        write_atomic(path, data)
+
+
+def _is_device(path: Path) -> bool:
+    """A path that exists but is neither a file nor a folder: /dev/stdout, a pipe."""
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """``data`` in a temporary file beside ``path``, ready to be renamed onto it."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+        temporary.chmod(0o644)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+    return temporary
+
+
 @contextlib.contextmanager
 def atomic_stream(path: Path) -> Iterator[BinaryIO]:
     """A binary stream whose bytes replace ``path`` only when the block ends without error."""
-    if path.exists() and not path.is_file() and not path.is_dir():
+    if _is_device(path):
         try:
             with path.open("wb") as stream:
                 yield stream

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 
 from planner.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import OutputError
-from planner.render import write_atomic
+from planner.render import write_all
 
 if TYPE_CHECKING:
     from planner.pharmacokinetics import ConcentrationCurve
@@ -73,8 +73,8 @@ def render_outputs(
 
 
 def write_outputs(files: list[tuple[Path, bytes]]) -> None:
-    for path, data in files:
-        write_atomic(path, data)
+    """All the files, or none of them (see ``write_all``)."""
+    write_all(files)
 
 
 def _check_paths(paths: list[Path], options: OutputOptions) -> None:
