@@ -13,6 +13,7 @@ import csv
 import datetime as dt
 import io
 import re
+import shutil
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -45,6 +46,7 @@ TAPER_FIELDS = (
 PATIENT_FIELDS = ("weight_kg", "age_years")
 COLUMNS = (*REQUIRED, *PATIENT_FIELDS, "product", *TITRATION_FIELDS, *TAPER_FIELDS)
 WHOLE_NUMBERS = frozenset({"age_years", "interval_days", "hold_days"})
+SHARED_FILES = frozenset({"all-days.csv", "summary.csv"})
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SUMMARY_COLUMNS = (
     "row",
@@ -136,6 +138,8 @@ def plan_row(
     try:
         if not SAFE_ID.match(patient):
             raise InputError("id: use letters, digits, '.', '_' or '-' (it names a folder)")
+        if patient.lower() in SHARED_FILES:
+            raise InputError(f"id: {patient!r} is the name of a file the batch writes")
         plan = validate_data(
             _plan_fields(raw), PlanFile, source=f"{source}:row {row}", error_type=InputError
         )
@@ -315,6 +319,10 @@ def run_batch(
     from planner.safety import check_schedule
 
     rows = read_rows(plans_path)
+    if "ics" in outputs:
+        from planner.render.ics import resolve_timezone
+
+        resolve_timezone(options.timezone)  # a bad zone is refused before anything is written
     if out.exists() and any(out.iterdir()) and not force:
         raise OutputError(f"{out} already holds files; give --force to write into it")
     if not out.parent.is_dir():
@@ -336,10 +344,12 @@ def run_batch(
         writer.writerow(result.summary(row))
     write_atomic(out / "summary.csv", summary.getvalue().encode("utf-8"))
     for result in report.results:
+        folder = out / result.id
+        if folder.is_dir():  # --force: an earlier run's files must not outlive this one
+            shutil.rmtree(folder)
         if result.schedule is None or not outputs:
             continue
-        folder = out / result.id
-        folder.mkdir(exist_ok=True)
+        folder.mkdir()
         files = {name: folder / OUTPUT_FILES[name] for name in outputs}
         patient = dataclasses.replace(
             options,

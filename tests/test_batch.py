@@ -209,3 +209,25 @@ def test_batch_progress_is_not_shown_when_piped(tmp_path: Path) -> None:
     result = run("batch", str(plans), "--out", str(tmp_path / "out"))
     assert "Planning" not in result.stderr
     assert result.stdout.strip() == f"Planned 1 of 1 patients into {tmp_path / 'out'}."
+
+
+def test_force_replaces_each_patients_files_and_a_bad_zone_writes_nothing(tmp_path: Path) -> None:
+    plans = write(tmp_path, HEADER + "p1,panic-adult,titration,2027-01-04,,,,,\n")
+    out = tmp_path / "out"
+    assert run("batch", str(plans), "--out", str(out), "--csv", "--pdf").exit_code == 0
+    assert sorted(p.name for p in (out / "p1").iterdir()) == ["calendar.pdf", "schedule.csv"]
+    # The same patient now fails: under --force their old files go, the summary says why.
+    write(tmp_path, HEADER + "p1,panic-adult,taper,2027-01-04,,1.3,,,\n")
+    assert run("batch", str(plans), "--out", str(out), "--csv", "--force").exit_code == 1
+    assert not (out / "p1").exists()
+    fresh = tmp_path / "fresh"
+    result = run("batch", str(plans), "--out", str(fresh), "--ics", "--tz", "Bad/Zone")
+    assert result.exit_code == 2 and "unknown time zone" in result.stderr
+    assert not fresh.exists()
+
+
+def test_an_id_that_names_a_shared_file_is_a_row_error(tmp_path: Path) -> None:
+    plans = write(tmp_path, HEADER + "Summary.CSV,panic-adult,titration,2027-01-04,,,,,\n")
+    result = run("batch", str(plans), "--out", str(tmp_path / "out"), "--csv")
+    assert result.exit_code == 1
+    assert "is the name of a file the batch writes" in result.stderr
