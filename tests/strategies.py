@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from hypothesis import event
 from hypothesis import strategies as st
 
+from planner.errors import PlannerError, UnsafeScheduleError
 from planner.models import Pace, Protocol
 from planner.protocols import load_library
+from planner.safety import check_schedule
+from planner.schedule import Schedule
 
 TIMES = [
     ("morning", dt.time(8)),
@@ -140,3 +145,21 @@ def edits(draw: st.DrawFn, start: dt.date) -> list[dict[str, Any]]:
 
 
 weights = st.decimals(Decimal(3), Decimal(120), places=1)
+
+
+def safe_or_refused(make: Callable[[], Schedule]) -> Schedule | None:
+    """A checked schedule, or None where the input is refused with a PlannerError.
+
+    Never another exception, and never a schedule that fails its safety checks: the
+    library would have raised UnsafeScheduleError, which is let through as a failure.
+    """
+    try:
+        schedule = make()
+    except UnsafeScheduleError:
+        raise
+    except PlannerError as error:
+        event(f"refused: {type(error).__name__}")
+        return None
+    event("planned")
+    assert check_schedule(schedule).passed
+    return schedule
