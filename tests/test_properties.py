@@ -7,8 +7,10 @@ mistake shared by the engine and the checker would still be caught.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import itertools
 from decimal import Decimal
+from fractions import Fraction
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -210,3 +212,65 @@ def test_pediatric_titration_for_any_child_weight(weight: Decimal, product: str,
     assert_safe_titration(schedule)
     assert schedule.steps[0].total_mcg <= weight * 50
     assert schedule.steps[-1].total_mcg <= weight * 200
+
+
+@settings(deadline=None)
+@given(
+    product=st.sampled_from(["us-odt", "rivotril-drops", "us-tablet", "rivotril-tablet"]),
+    data=st.data(),
+    points=st.integers(2, 15),
+    ec50=st.sampled_from(["0.5", "1", "2"]),
+)
+def test_hyperbolic_steps_are_equal_in_occupancy_within_rounding(
+    product: str, data: st.DataObject, points: int, ec50: str
+) -> None:
+    """Each reduction taken at the pace's interval removes the pace's occupancy step, to
+    within one product unit at that dose (unless 25% of the dose caps it); larger ones are
+    held longer in proportion."""
+    resolution = dose_maker(load_library().product(product)).resolution_mcg
+    current = data.draw(st.integers(4, 8000 // resolution)) * resolution
+    pace = Pace.model_validate(
+        {
+            "id": "generated",
+            "title": "Generated hyperbolic",
+            "sources": ["test"],
+            "phases": [
+                {
+                    "kind": "hyperbolic",
+                    "occupancy_step_points": points,
+                    "interval_days": 14,
+                    "ec50_mg_per_day": Decimal(ec50),
+                }
+            ],
+        }
+    )
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 1, 4),
+        from_mg_per_day=Decimal(current) / 1000,
+        pace="generated",
+        product=product,
+        library=library_with(pace),
+    )
+    ec50_mcg = int(Decimal(ec50) * 1000)
+
+    def occupancy(dose: int) -> Fraction:
+        return Fraction(dose, dose + ec50_mcg)
+
+    smallest = schedule.limits.smallest_dose_mcg
+    before, held = schedule.previous_mcg, 14  # the current dose counts as held one interval
+    for step_ in schedule.steps:
+        after = step_.total_mcg
+        if after == before:
+            held += step_.days
+            continue
+        if 0 < after < before:
+            step = (occupancy(before) - occupancy(after)) * 100
+            # Never faster than the pace's own rate, whatever the rounding.
+            assert step * 14 <= points * held, (before, after, held)
+            capped = (after - resolution) * 4 < before * 3  # never more than 25% of the dose
+            if held == 14 and after > smallest and not capped:
+                # Within one product unit below: rounding is to the safe side.
+                one_unit = (occupancy(after) - occupancy(after - resolution)) * 100
+                assert step >= points - one_unit, (before, after)
+        before, held = after, step_.days
