@@ -219,12 +219,9 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
     pace = schedule.pace
     assert pace is not None
     start = schedule.previous_mcg
-    product_of = {step.first_day: step.product for step in schedule.steps}
     previous_product = schedule.product
     for step, before, held in _changes(schedule):
-        one_product_step = max(
-            _resolution(previous_product), _resolution(product_of[step.first_day])
-        )
+        products = (previous_product, step.product)
         previous_product = step.product
         if step.total_mcg >= before:
             continue
@@ -243,7 +240,7 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
                 f"faster than the pace's limit of {limit.describe()}"
             )
         single = limit.allows(before, step.total_mcg, limit.per_days)
-        if not single and before - step.total_mcg > one_product_step:
+        if not single and before - step.total_mcg > max(map(_resolution, products)):
             return step.first_day, (
                 f"{format_mg(before)} to {format_mg(step.total_mcg)}/day in one step is larger "
                 f"than the pace's limit of {limit.describe()}, and larger than the product's "

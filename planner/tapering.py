@@ -337,7 +337,8 @@ def _next_dose(
     proportion, so the pace's rate is kept. After a step back, ``scale`` lengthens every
     hold and never enlarges a step.
     """
-    limit, rate = phase.limit(), phase.rate()
+    limit = phase.limit()
+    rate = limit if isinstance(phase, LinearPhase) else phase.rate()
     resolution = maker.resolution_mcg
     if isinstance(phase, LinearPhase):
         ideal = Fraction(dose - mg_to_mcg(phase.step_mg_per_day))
