@@ -39,7 +39,11 @@ def command(*args: str) -> Callable[[], object]:
 
 def six_month_pdf_and_plot() -> None:
     schedule = taper(
-        load_protocol("panic-adult"), start=dt.date(2027, 1, 4), from_mg_per_day=2, product="us-odt"
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 1, 4),
+        from_mg_per_day=2,
+        pace="hyperbolic",
+        product="rivotril-drops",
     )
     assert 150 <= schedule.days <= 230, schedule.days
     report = check_schedule(schedule)
