@@ -11,11 +11,12 @@ from __future__ import annotations
 import datetime as dt
 import math
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
 from planner.models import Product
 from planner.schedule import Schedule
-from planner.units import format_mg
+from planner.units import format_decimal, format_mg
 
 DEFAULT_SUPPLY_DAYS = 30
 Unit = tuple[Product, int]  # a product and one of its strengths, in mcg
@@ -93,4 +94,8 @@ def describe_supply(supply: StrengthSupply) -> str:
     """'190 x 0.5 mg tablets'."""
     product = supply.product
     noun = product.unit if supply.units_to_dispense == 1 else product.unit_plural
-    return f"{supply.units_to_dispense} x {format_mg(supply.strength_mcg)} {noun}"
+    text = f"{supply.units_to_dispense} x {format_mg(supply.strength_mcg)} {noun}"
+    if product.units_per_ml:
+        millilitres = Fraction(supply.units_to_dispense, product.units_per_ml)
+        text += f" ({format_decimal(Decimal(math.ceil(millilitres * 10)) / 10)} mL)"
+    return text

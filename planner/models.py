@@ -169,6 +169,9 @@ class ProductBody(Frozen):
     unit: str = Field(min_length=1, description="what a patient counts: tablet, drop")
     unit_plural: str = Field(min_length=1)
     strengths: tuple[Strength, ...] = Field(min_length=1)
+    units_per_ml: Annotated[Count, Field(ge=1, le=1000)] | None = Field(
+        None, description="for a liquid: how many units (drops) make 1 mL, for dispensing"
+    )
     note: str = ""
     sources: tuple[Identifier, ...] = ()
 

@@ -283,3 +283,19 @@ def test_outputs_are_written_all_or_nothing(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "cannot write /proc/no-such-place.pdf" in result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_drops_are_dispensed_with_their_volume() -> None:
+    from planner.dispensing import describe_supply
+
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day="0.2",
+        pace="label",
+        product="rivotril-drops",
+    )
+    total = dispensing_totals(schedule).total
+    # Day 1 is already the first reduction: one drop a day for 3 days, 0.12 mL, rounded
+    # up to the next 0.1 mL.
+    assert [describe_supply(s) for s in total] == ["3 x 0.1 mg drops (0.2 mL)"]
