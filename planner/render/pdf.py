@@ -221,10 +221,7 @@ def _steps_table(schedule: Schedule) -> Table:
                 Paragraph(step.start.isoformat(), SMALL),
                 Paragraph(step.end.isoformat(), SMALL),
                 Paragraph(str(step.days), SMALL),
-                Paragraph(
-                    f"<b>{format_mg(step.total_mcg)}</b>" if step.total_mcg else "<b>Stop</b>",
-                    SMALL,
-                ),
+                Paragraph(_total_cell(step), SMALL),
                 *(
                     Paragraph(
                         f"{format_mg(dose.mcg)}: {_escape(calendar_units(dose, step))}"
@@ -248,6 +245,14 @@ def _steps_table(schedule: Schedule) -> Table:
         )
     )
     return table
+
+
+def _total_cell(step: DoseStep) -> str:
+    """The daily total in bold, with a clinician's edit named under it."""
+    if step.total_mcg == 0:
+        return "<b>Stop</b>"
+    edit = f"<br/><i>{step.edit}</i>" if step.edit else ""
+    return f"<b>{format_mg(step.total_mcg)}</b>{edit}"
 
 
 def _report_table(report: SafetyReport) -> Table:
