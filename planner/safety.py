@@ -8,12 +8,12 @@ which it fails. A schedule with any failed check is never written or shown as a 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from planner.errors import UnsafeScheduleError
 from planner.models import Product
+from planner.products import dose_maker
 from planner.schedule import DoseStep, Schedule
 from planner.tapering import phase_at
 from planner.units import format_mg
@@ -251,9 +251,7 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
 
 def _resolution(product: Product) -> int:
     """The smallest step between two daily totals a product can give."""
-    return math.gcd(
-        *(s.mcg // parts for s in product.strengths for parts in (1, 2, 4) if s.split % parts == 0)
-    )
+    return dose_maker(product).resolution_mcg
 
 
 def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:

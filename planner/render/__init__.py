@@ -1,7 +1,8 @@
 """Renderers turn a checked schedule into bytes for one output format.
 
-Each format is one module with a function matching ``Renderer``; ``write_atomic`` puts
-the bytes in place so that an error never leaves a half-written or emptied file.
+Each format is one module with a ``render_*(schedule, report, ...) -> bytes`` function;
+``write_all`` and ``atomic_stream`` put the bytes in place so that an error never leaves
+a half-written or emptied file.
 """
 
 from __future__ import annotations
@@ -11,21 +12,11 @@ import os
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import BinaryIO
 
 from planner.errors import OutputError
 
-if TYPE_CHECKING:
-    from planner.safety import SafetyReport
-    from planner.schedule import Schedule
-
 DISCLAIMER = "For clinician review and education. Not medical advice."
-
-
-class Renderer(Protocol):
-    """A function from a schedule and its safety report to the bytes of one file."""
-
-    def __call__(self, schedule: Schedule, report: SafetyReport) -> bytes: ...
 
 
 def write_atomic(path: Path, data: bytes) -> None:
@@ -66,6 +57,14 @@ def _is_device(path: Path) -> bool:
 
 def _stage(path: Path, data: bytes) -> Path:
     """``data`` in a temporary file beside ``path``, ready to be renamed onto it."""
+    with _staged(path) as (stream, temporary):
+        stream.write(data)
+    return temporary
+
+
+@contextlib.contextmanager
+def _staged(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
+    """A stream to a temporary file beside ``path``; the file is removed if the block fails."""
     folder = path.parent
     if not folder.is_dir():
         raise OutputError(f"cannot write {path}: folder {folder} does not exist")
@@ -75,12 +74,11 @@ def _stage(path: Path, data: bytes) -> Path:
     temporary = Path(name)
     try:
         with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
+            yield stream, temporary
         temporary.chmod(0o644)
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
-    return temporary
 
 
 @contextlib.contextmanager
@@ -93,23 +91,12 @@ def atomic_stream(path: Path) -> Iterator[BinaryIO]:
         except OSError as error:
             raise OutputError(f"cannot write {path}: {error.strerror}") from None
         return
-    folder = path.parent
-    if not folder.is_dir():
-        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
-    if path.is_dir():
-        raise OutputError(f"cannot write {path}: it is a folder")
+    temporary: Path | None = None
     try:
-        handle, temporary = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
-    except OSError as error:
-        raise OutputError(f"cannot write {path}: {error.strerror}") from None
-    try:
-        with os.fdopen(handle, "wb") as stream:
+        with _staged(path) as (stream, temporary):
             yield stream
-        Path(temporary).chmod(0o644)
-        Path(temporary).replace(path)
+        temporary.replace(path)
     except OSError as error:
-        Path(temporary).unlink(missing_ok=True)
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
         raise OutputError(f"cannot write {path}: {error.strerror}") from None
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
