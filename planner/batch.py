@@ -12,19 +12,21 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import re
-import shutil
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
-from planner.errors import InputError, OutputError, PlannerError
+from planner.errors import InputError, PlannerError
+from planner.files import read_input
+from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS
+from planner.outfolder import OutputFolder, check_patient_id
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
-from planner.render.csv import csv_rows
+from planner.render.csv import csv_rows, spreadsheet_cell
 from planner.table import DATE, DAY, NOTE, PHASE, TOTAL_MG
+from planner.units import whole_from_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -46,8 +48,6 @@ TAPER_FIELDS = (
 PATIENT_FIELDS = ("weight_kg", "age_years")
 COLUMNS = (*REQUIRED, *PATIENT_FIELDS, "product", *TITRATION_FIELDS, *TAPER_FIELDS)
 WHOLE_NUMBERS = frozenset({"age_years", "interval_days", "hold_days"})
-SHARED_FILES = frozenset({"all-days.csv", "summary.csv"})
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 SUMMARY_COLUMNS = (
     "row",
     "id",
@@ -70,9 +70,10 @@ class RowResult:
     schedule: Schedule | None = None
     error: str = ""
 
-    def summary(self, raw: Mapping[str, str]) -> dict[str, object]:
+    def summary(self, raw: Mapping[str, str]) -> list[object]:
+        """The summary line; text cells cannot open as spreadsheet formulas."""
         schedule = self.schedule
-        return {
+        cells = {
             "row": self.row,
             "id": self.id,
             "status": "ok" if schedule else "error",
@@ -83,6 +84,7 @@ class RowResult:
             "warnings": " | ".join(schedule.warnings) if schedule else "",
             "error": self.error,
         }
+        return [spreadsheet_cell(cells[name]) for name in SUMMARY_COLUMNS]
 
 
 @dataclass
@@ -96,68 +98,126 @@ class BatchReport:
         return [result for result in self.results if result.schedule is None]
 
 
-def read_rows(path: Path) -> list[dict[str, str]]:
-    """The rows of a batch file, with its columns checked; errors name the file."""
+@dataclass(frozen=True)
+class BatchRow:
+    """One patient's cells, by column, and the line it stands on (the header is line 1).
+
+    ``problem`` says why the row cannot be read as a plan; the row then fails alone.
+    """
+
+    line: int
+    cells: dict[str, str]
+    problem: str = ""
+
+
+def read_rows(path: Path) -> list[BatchRow]:
+    """The rows of a batch file, with its columns checked; errors name the file.
+
+    Blank rows (a spreadsheet's trailing ``,,,``) are skipped; a cell with a line break
+    (an unterminated quote swallowing the next row) or too many cells fails its row.
+    """
+    data = read_input(path, limit=MAX_BATCH_FILE_BYTES, error_type=InputError)
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError(f"{path}: no such file") from None
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
-    except OSError as error:
-        raise InputError(f"{path}: cannot read ({error.strerror})") from None
-    reader = csv.DictReader(io.StringIO(text))
-    header = reader.fieldnames or []
-    if not header:
-        raise InputError(
-            f"{path}: the file is empty; it needs a header row: {', '.join(REQUIRED)}, ..."
-        )
-    unknown = sorted(set(header) - set(COLUMNS))
-    if unknown:
-        raise InputError(f"{path}: unknown column {unknown[0]!r}; columns are {', '.join(COLUMNS)}")
-    missing = [name for name in REQUIRED if name not in header]
-    if missing:
-        raise InputError(f"{path}: missing column {missing[0]!r}")
-    rows = [{k: (v or "").strip() for k, v in row.items() if k is not None} for row in reader]
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    try:
+        header = [name.strip() for name in next(reader, [])]
+        if not any(header):
+            raise InputError(
+                f"{path}: the file is empty; it needs a header row: {', '.join(REQUIRED)}, ..."
+            )
+        _check_header(path, header)
+        rows = [
+            _batch_row(header, cells, reader.line_num)
+            for cells in reader
+            if any(cell.strip() for cell in cells)
+        ]
+    except csv.Error as error:
+        reason = str(error)
+        if "field larger than field limit" in reason:
+            reason = f"a cell is far longer than {MAX_CELL_CHARS} characters"
+        raise InputError(f"{path}: row {reader.line_num}: {reason}") from None
     if not rows:
         raise InputError(f"{path}: no patients: the file has a header but no rows")
-    ids = [row["id"] for row in rows]
-    seen: set[str] = set()
-    for number, patient in enumerate(ids, start=2):
-        if patient in seen:
-            raise InputError(f"{path}: row {number}: id {patient!r} is used twice")
-        seen.add(patient)
+    seen: dict[str, str] = {}
+    for row in rows:
+        patient = row.cells.get("id", "")
+        if patient and patient.casefold() in seen:
+            raise InputError(
+                f"{path}: row {row.line}: id {_shown(patient)} is used twice "
+                f"(as {_shown(seen[patient.casefold()])}; ids name folders, whatever their case)"
+            )
+        seen[patient.casefold()] = patient
     return rows
 
 
-def plan_row(
-    raw: Mapping[str, str], *, row: int, source: str, folder: Path, library: Library
-) -> RowResult:
-    """Plan one row; any error a user can cause becomes the row's reason."""
-    patient = raw.get("id", "")
-    try:
-        if not SAFE_ID.match(patient):
-            raise InputError("id: use letters, digits, '.', '_' or '-' (it names a folder)")
-        if patient.lower() in SHARED_FILES:
-            raise InputError(f"id: {patient!r} is the name of a file the batch writes")
-        plan = validate_data(
-            _plan_fields(raw), PlanFile, source=f"{source}:row {row}", error_type=InputError
+def _check_header(path: Path, header: list[str]) -> None:
+    unknown = [name for name in header if name not in COLUMNS]
+    if unknown:
+        raise InputError(
+            f"{path}: unknown column {_shown(unknown[0])}; columns are {', '.join(COLUMNS)}"
         )
-        return RowResult(row, patient, schedule=run_plan(plan, folder=folder, library=library))
+    twice = [name for index, name in enumerate(header) if name in header[:index]]
+    if twice:
+        raise InputError(f"{path}: column {twice[0]!r} is given twice")
+    missing = [name for name in REQUIRED if name not in header]
+    if missing:
+        raise InputError(f"{path}: missing column {missing[0]!r}")
+
+
+def _batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
+    extra = [cell for cell in cells[len(header) :] if cell.strip()]
+    values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
+    problem = ""
+    if extra:
+        problem = f"{len(cells)} cells, but the header has {len(header)} columns"
+    for name, value in values.items():
+        if len(value) > MAX_CELL_CHARS:
+            problem = problem or f"{name}: longer than {MAX_CELL_CHARS} characters"
+        elif any(unicodedata.category(char) == "Cc" for char in value):
+            problem = problem or (
+                f"{name}: a line break or control character inside a cell "
+                "(an unterminated quote?)"
+            )
+    return BatchRow(line, values, problem)
+
+
+def _shown(text: str) -> str:
+    """A user's text quoted in a message, cut short if long."""
+    return repr(text if len(text) <= 40 else text[:40] + "...")
+
+
+def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> RowResult:
+    """Plan one row; any error a user can cause becomes the row's reason."""
+    patient = row.cells.get("id", "")
+    try:
+        if row.problem:
+            raise InputError(row.problem)
+        check_patient_id(patient)
+        plan = validate_data(
+            _plan_fields(row.cells),
+            PlanFile,
+            source=f"{source}:row {row.line}",
+            error_type=InputError,
+        )
+        schedule = run_plan(plan, folder=folder, library=library)
+        return RowResult(row.line, patient, schedule=schedule)
     except PlannerError as error:
         message = str(error)
         if not message.startswith(f"{source}:row"):
-            message = f"{source}:row {row}: {message}"
-        return RowResult(row, patient, error=message)
+            message = f"{source}:row {row.line}: {message}"
+        return RowResult(row.line, patient, error=message)
 
 
 def plan_rows(
-    rows: Iterable[Mapping[str, str]], *, source: str, folder: Path, library: Library | None = None
+    rows: Iterable[BatchRow], *, source: str, folder: Path, library: Library | None = None
 ) -> Iterator[RowResult]:
     """Each row planned in turn (row numbers count the header as row 1, as a spreadsheet)."""
     library = library or load_library()
-    for row, raw in enumerate(rows, start=2):
-        yield plan_row(raw, row=row, source=source, folder=folder, library=library)
+    for row in rows:
+        yield plan_row(row, source=source, folder=folder, library=library)
 
 
 def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
@@ -223,14 +283,10 @@ def _date(name: str, text: str) -> dt.date:
 
 
 def _whole(name: str, text: str) -> int:
-    """A whole number; '31.0' (how a spreadsheet or pandas may write 31) is accepted."""
     try:
-        value = Decimal(text)
-    except ArithmeticError:
-        raise InputError(f"{name}: {text!r} is not a whole number") from None
-    if not value.is_finite() or value != value.to_integral_value():
-        raise InputError(f"{name}: {text!r} is not a whole number")
-    return int(value)
+        return whole_from_text(text)
+    except InputError as error:
+        raise InputError(f"{name}: {error}") from None
 
 
 def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
@@ -273,8 +329,11 @@ def plan_cohort(
     from planner.table import daily_frame
 
     text = plans.astype(object).where(plans.notna(), "").astype(str)
-    records = [{str(k): v for k, v in record.items()} for record in text.to_dict("records")]
-    unknown = sorted(set(records[0]) - set(COLUMNS)) if records else []
+    records = [
+        BatchRow(line, {str(k): v.strip() for k, v in record.items()})
+        for line, record in enumerate(text.to_dict("records"), start=2)
+    ]
+    unknown = sorted(set(records[0].cells) - set(COLUMNS)) if records else []
     if unknown:
         raise InputError(f"unknown column {unknown[0]!r}; columns are {', '.join(COLUMNS)}")
     results = list(plan_rows(records, source="plans", folder=folder or Path.cwd(), library=library))
@@ -310,11 +369,12 @@ def run_batch(
 ) -> BatchReport:
     """Plan every row, then write the combined CSV, the summary and each patient's files.
 
+    Everything is staged inside OUT and swapped in at the end (see ``planner.outfolder``):
+    a failed or killed batch leaves the earlier cohort and every user file as they were.
     ``track`` wraps the stream of results (the CLI shows a progress bar with it).
     """
     import dataclasses
 
-    from planner.render import atomic_stream, write_atomic
     from planner.render.outputs import render_outputs, write_outputs
     from planner.safety import check_schedule
 
@@ -323,40 +383,31 @@ def run_batch(
         from planner.render.ics import resolve_timezone
 
         resolve_timezone(options.timezone)  # a bad zone is refused before anything is written
-    if out.exists() and any(out.iterdir()) and not force:
-        raise OutputError(f"{out} already holds files; give --force to write into it")
-    if not out.parent.is_dir():
-        raise OutputError(f"cannot write {out}: folder {out.parent} does not exist")
     report = BatchReport()
-    planned = plan_rows(rows, source=plans_path.name, folder=plans_path.parent)
-    report.results.extend(track(planned, len(rows)))
-    out.mkdir(exist_ok=True)
-    schedules = [r.schedule for r in report.results if r.schedule is not None]
-    with atomic_stream(out / "all-days.csv") as stream:
-        text = io.TextIOWrapper(stream, encoding="utf-8", newline="")
-        write_combined(report.results, combined_columns(schedules), text)
-        text.flush()
-        text.detach()
-    summary = io.StringIO()
-    writer = csv.DictWriter(summary, fieldnames=SUMMARY_COLUMNS, lineterminator="\n")
-    writer.writeheader()
-    for row, result in zip(rows, report.results, strict=True):
-        writer.writerow(result.summary(row))
-    write_atomic(out / "summary.csv", summary.getvalue().encode("utf-8"))
-    for result in report.results:
-        folder = out / result.id
-        if folder.is_dir():  # --force: an earlier run's files must not outlive this one
-            shutil.rmtree(folder)
-        if result.schedule is None or not outputs:
-            continue
-        folder.mkdir()
-        files = {name: folder / OUTPUT_FILES[name] for name in outputs}
-        patient = dataclasses.replace(
-            options,
-            csv=files.get("csv"),
-            pdf=files.get("pdf"),
-            plot=files.get("plot"),
-            ics=files.get("ics"),
-        )
-        write_outputs(render_outputs(result.schedule, check_schedule(result.schedule), patient))
+    with OutputFolder.open(out, force=force) as folder:
+        planned = plan_rows(rows, source=plans_path.name, folder=plans_path.parent)
+        report.results.extend(track(planned, len(rows)))
+        schedules = [r.schedule for r in report.results if r.schedule is not None]
+        with folder.path("all-days.csv").open("w", encoding="utf-8", newline="") as stream:
+            write_combined(report.results, combined_columns(schedules), stream)
+        with folder.path("summary.csv").open("w", encoding="utf-8", newline="") as stream:
+            writer = csv.writer(stream, lineterminator="\n")
+            writer.writerow(SUMMARY_COLUMNS)
+            for row, result in zip(rows, report.results, strict=True):
+                writer.writerow(result.summary(row.cells))
+        for result in report.results:
+            if result.schedule is None or not outputs:
+                continue
+            files = {name: folder.path(f"{result.id}/{OUTPUT_FILES[name]}") for name in outputs}
+            patient = dataclasses.replace(
+                options,
+                csv=files.get("csv"),
+                pdf=files.get("pdf"),
+                plot=files.get("plot"),
+                ics=files.get("ics"),
+            )
+            write_outputs(
+                render_outputs(result.schedule, check_schedule(result.schedule), patient)
+            )
+        folder.commit()
     return report

@@ -11,7 +11,7 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Iterator
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, NoReturn
 
@@ -37,12 +37,13 @@ class DecimalType(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, Decimal):
             return value
+        from planner.errors import InputError
+        from planner.units import number_from_text
+
         try:
-            number = Decimal(str(value).strip())
-        except InvalidOperation:
-            self.fail(f"{value!r} is not a number", param, ctx)
-        if not number.is_finite():
-            self.fail(f"{value!r} is not a finite number", param, ctx)
+            number = number_from_text(str(value))
+        except InputError as error:
+            self.fail(str(error), param, ctx)
         if self.positive and number <= 0:
             self.fail(f"{value} must be more than 0", param, ctx)
         return number
@@ -537,7 +538,12 @@ def compare(
 @click.option("--ics", "per_ics", is_flag=True, help="Write each patient's calendar file.")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
 @click.option("--tz", "timezone", help="IANA time zone of the calendar files.")
-@click.option("--force", is_flag=True, help="Write into an output folder that is not empty.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the files an earlier batch wrote in OUT (its manifest lists them); "
+    "never a file or folder the planner did not write.",
+)
 def batch(
     plans_path: Path,
     out: Path,

@@ -27,8 +27,8 @@ from pydantic import (
     model_validator,
 )
 
-from planner.errors import DoseError
-from planner.units import format_mg, mg_to_mcg
+from planner.errors import DoseError, InputError
+from planner.units import format_mg, mg_to_mcg, number_from_text
 
 # A dose time "total" would write total_mg twice in the day-by-day table.
 RESERVED_TIME_NAMES = frozenset({"total", "date", "day", "phase", "note", "dose", "id"})
@@ -51,9 +51,9 @@ def _exact_number_or_text(value: Any) -> Any:
     """Patient inputs may also come as text ('0.5'), which is exact; floats are not."""
     if isinstance(value, str):
         try:
-            return Decimal(value.strip())
-        except ArithmeticError:
-            raise ValueError(f"must be a number, not {value!r}") from None
+            return number_from_text(value)
+        except InputError as error:
+            raise ValueError(f"must be a number: {error}") from None
     return _exact_number(value)
 
 

@@ -9,12 +9,40 @@ protocol file is read and when a dose is shown to a person.
 from __future__ import annotations
 
 import functools
+import re
 from decimal import Decimal
 from fractions import Fraction
 
-from planner.errors import DoseError
+from planner.errors import DoseError, InputError
+from planner.limits import MAX_NUMBER_CHARS
 
 MICROGRAMS_PER_MG = 1000
+# A number as people type it: 2, 0.125, .5, -1, 1e3 (a short exponent; no separators).
+PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?$")
+# Whole numbers (days, years) above this are refused before they are made into integers.
+MAX_WHOLE_NUMBER = 10**9
+
+
+def number_from_text(text: str) -> Decimal:
+    """An exact Decimal from typed text, refused before any work if it is not a plain,
+    short number ('1e999999999' would otherwise cost minutes to turn into an integer)."""
+    cleaned = text.strip()
+    if len(cleaned) > MAX_NUMBER_CHARS:
+        raise InputError(f"{cleaned[:12]!r}...: a number is at most {MAX_NUMBER_CHARS} characters")
+    if not PLAIN_NUMBER.match(cleaned):
+        raise InputError(f"{cleaned!r} is not a number")
+    return Decimal(cleaned)
+
+
+def whole_from_text(text: str) -> int:
+    """A whole number from typed text; '31.0' (as a spreadsheet may write 31) is accepted."""
+    try:
+        value = number_from_text(text)
+    except InputError as error:
+        raise InputError(str(error).replace("is not a number", "is not a whole number")) from None
+    if abs(value) > MAX_WHOLE_NUMBER or value != value.to_integral_value():
+        raise InputError(f"{text.strip()!r} is not a whole number up to {MAX_WHOLE_NUMBER:,}")
+    return int(value)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -23,10 +51,14 @@ def mg_to_mcg(mg: Decimal | int | str) -> int:
 
     Remembered: protocol numbers are converted again and again while planning.
     """
-    value = Decimal(mg) * MICROGRAMS_PER_MG
-    if not value.is_finite() or value != value.to_integral_value():
+    value = Decimal(mg)
+    # Bounded first, then exact: Decimal arithmetic rounds to 28 digits, Fraction never does.
+    if not value.is_finite() or value.adjusted() > 9:
+        raise DoseError(f"dose {mg} mg is not a dose")
+    micrograms = Fraction(value) * MICROGRAMS_PER_MG
+    if micrograms.denominator != 1:
         raise DoseError(f"dose {mg} mg is not a whole number of micrograms")
-    return int(value)
+    return int(micrograms)
 
 
 def mcg_to_mg(mcg: int) -> Decimal:

@@ -46,13 +46,15 @@ def csv_rows(
     """
     date_at, day_at, note_at = columns.index(DATE), columns.index(DAY), columns.index(NOTE)
     for step in schedule.steps:
-        same = {key: csv_cell(value) for key, value in step_values(step).items()} | (fixed or {})
+        fixed_cells = {key: spreadsheet_cell(value) for key, value in (fixed or {}).items()}
+        same = {key: csv_cell(value) for key, value in step_values(step).items()} | fixed_cells
         template = [same.get(column, "") for column in columns]
+        note = spreadsheet_cell(step.note)
         for offset in range(step.days):
             row = template.copy()
             row[date_at] = (step.start + dt.timedelta(days=offset)).isoformat()
             row[day_at] = step.first_day + offset
-            row[note_at] = "" if offset else step.note
+            row[note_at] = "" if offset else note
             yield row
 
 
@@ -62,4 +64,18 @@ def csv_cell(value: object) -> object:
         return value.isoformat()
     if isinstance(value, Decimal):
         return format(value, "f")
+    return spreadsheet_cell(value)
+
+
+# OWASP, CSV injection: a cell starting with one of these opens as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, made inert with a leading quote.
+
+    Only text is changed: numbers and dates are written from typed values, never text.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
     return value

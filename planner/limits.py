@@ -1,0 +1,26 @@
+"""Every limit on the work one input may ask for, in one place (the README lists them).
+
+Limits are per input file and per patient, never per batch: a batch of a million
+patients is legal, but no single file, cell or schedule can make the planner run away.
+"""
+
+from __future__ import annotations
+
+# Input files are read only if they are regular files, and only up to these sizes.
+MAX_TOML_FILE_BYTES = 1024 * 1024  # a protocol, product, pace or plan file
+MAX_BATCH_FILE_BYTES = 512 * 1024 * 1024  # a batch CSV: about 4 million patients
+# A TOML file may nest tables and lists this deep (the planner's own files need 4).
+MAX_TOML_DEPTH = 16
+# One cell of a batch CSV, and any number typed as text (a dose, a day count).
+MAX_CELL_CHARS = 1000
+MAX_NUMBER_CHARS = 24
+# One patient's schedule: at most about ten years of days, and so many edits.
+MAX_SCHEDULE_DAYS = 3660
+MAX_EDITS = 100
+# Text that lands on a page: a patient's name or id on the PDF.
+MAX_PATIENT_CHARS = 120
+
+
+def megabytes(size: int) -> str:
+    """A byte limit as people read it: '1 MB', '512 MB'."""
+    return f"{size // (1024 * 1024)} MB"
