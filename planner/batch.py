@@ -178,8 +178,7 @@ def _batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
             problem = problem or f"{name}: longer than {MAX_CELL_CHARS} characters"
         elif any(unicodedata.category(char) == "Cc" for char in value):
             problem = problem or (
-                f"{name}: a line break or control character inside a cell "
-                "(an unterminated quote?)"
+                f"{name}: a line break or control character inside a cell (an unterminated quote?)"
             )
     return BatchRow(line, values, problem)
 
@@ -406,8 +405,6 @@ def run_batch(
                 plot=files.get("plot"),
                 ics=files.get("ics"),
             )
-            write_outputs(
-                render_outputs(result.schedule, check_schedule(result.schedule), patient)
-            )
+            write_outputs(render_outputs(result.schedule, check_schedule(result.schedule), patient))
         folder.commit()
     return report

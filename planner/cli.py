@@ -63,9 +63,22 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not a date as YYYY-MM-DD", param, ctx)
 
 
+class OutputFile(click.Path):
+    """A file to write: 'plans/' names a folder, so it is refused rather than written
+    as a file called 'plans'."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.endswith(("/", os.sep)):
+            self.fail(f"{value!r} names a folder; give a file name", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 NUMBER = DecimalType(positive=True)
 DATE = IsoDate()
-OUTPUT = click.Path(dir_okay=False, path_type=Path)
+OUTPUT = OutputFile()
 
 
 class PlannerGroup(click.Group):

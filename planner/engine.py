@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from planner.errors import DoseError, InputError
+from planner.limits import MAX_SCHEDULE_DAYS
 from planner.models import DailyAmount, PatientInputs, Protocol, TitrationRequest
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
@@ -227,6 +228,12 @@ def steps_from_levels(
 
     ``before`` is the daily dose taken before day 1 (None when starting a new drug).
     """
+    total_days = sum(level.days for level in levels)
+    if total_days > MAX_SCHEDULE_DAYS:
+        raise InputError(
+            f"schedule: it would last {total_days:,} days, more than the limit of "
+            f"{MAX_SCHEDULE_DAYS:,} (about 10 years); shorten the holds or pauses"
+        )
     steps: list[DoseStep] = []
     day = 1
     for level in levels:

@@ -17,7 +17,8 @@ MAX_NUMBER_CHARS = 24
 # One patient's schedule: at most about ten years of days, and so many edits.
 MAX_SCHEDULE_DAYS = 3660
 MAX_EDITS = 100
-# Text that lands on a page: a patient's name or id on the PDF.
+# Text that lands on a page: one line of a protocol file, a patient's name on the PDF.
+MAX_TEXT_CHARS = 2000
 MAX_PATIENT_CHARS = 120
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -28,6 +29,7 @@ from pydantic import (
 )
 
 from planner.errors import DoseError, InputError
+from planner.limits import MAX_EDITS, MAX_TEXT_CHARS
 from planner.units import format_mg, mg_to_mcg, number_from_text
 
 # A dose time "total" would write total_mg twice in the day-by-day table.
@@ -62,6 +64,17 @@ def _whole_micrograms(value: Decimal) -> Decimal:
         mg_to_mcg(value)
     except DoseError:
         raise ValueError(f"{value} mg is not a whole number of micrograms") from None
+    return value
+
+
+def _one_line(value: str) -> str:
+    """Text printed on one line of a page, a CSV cell or a calendar event: no line break
+    or control character can start a new line, cell or event there."""
+    for char in value:
+        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
+            raise ValueError(
+                f"a line break or control character (U+{ord(char):04X}) in one-line text"
+            )
     return value
 
 
@@ -104,6 +117,7 @@ Date = Annotated[dt.date, Strict()]
 StartDate = Annotated[Date, Field(ge=dt.date(1900, 1, 1), le=dt.date(2999, 12, 31))]
 Clock = Annotated[dt.time, Strict()]
 Identifier = Annotated[str, AfterValidator(_identifier)]
+Text = Annotated[str, Field(max_length=MAX_TEXT_CHARS), AfterValidator(_one_line)]
 
 InputMg = Annotated[
     Decimal,
@@ -128,8 +142,8 @@ class Source(Frozen):
     """A citation that a protocol's numbers come from."""
 
     id: Identifier
-    citation: str = Field(min_length=1)
-    url: str | None = None
+    citation: Text = Field(min_length=1)
+    url: Text | None = None
 
 
 def _cited(sources: tuple[Source, ...], cited: list[str]) -> None:
@@ -164,15 +178,15 @@ class Strength(Frozen):
 class ProductBody(Frozen):
     """A product as written in the products file, where its id is the table name."""
 
-    name: str = Field(min_length=1)
-    region: str = Field(min_length=1)
-    unit: str = Field(min_length=1, description="what a patient counts: tablet, drop")
-    unit_plural: str = Field(min_length=1)
+    name: Text = Field(min_length=1)
+    region: Text = Field(min_length=1)
+    unit: Text = Field(min_length=1, description="what a patient counts: tablet, drop")
+    unit_plural: Text = Field(min_length=1)
     strengths: tuple[Strength, ...] = Field(min_length=1)
     units_per_ml: Annotated[Count, Field(ge=1, le=1000)] | None = Field(
         None, description="for a liquid: how many units (drops) make 1 mL, for dispensing"
     )
-    note: str = ""
+    note: Text = ""
     sources: tuple[Identifier, ...] = ()
 
     @model_validator(mode="after")
@@ -193,7 +207,7 @@ class ProductCatalog(Frozen):
     """The products file: every product the protocols may name."""
 
     kind: Literal["products"]
-    version: str = Field(min_length=1)
+    version: Text = Field(min_length=1)
     products: dict[Identifier, ProductBody] = Field(min_length=1)
     sources: tuple[Source, ...] = Field(min_length=1)
 
@@ -394,10 +408,10 @@ EDIT_KINDS = frozenset({"pause", "step_back"})
 class PaceBody(Frozen):
     """A taper pace as written: phases applied in order, each down to its ``until``."""
 
-    title: str = Field(min_length=1)
+    title: Text = Field(min_length=1)
     phases: tuple[Phase, ...] = Field(min_length=1)
     sources: tuple[Identifier, ...] = Field(min_length=1)
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Text, ...] = ()
 
     @model_validator(mode="after")
     def _phases_descend(self) -> Self:
@@ -425,7 +439,7 @@ class PaceCatalog(Frozen):
     """The paces file: every taper pace, by id."""
 
     kind: Literal["paces"]
-    version: str = Field(min_length=1)
+    version: Text = Field(min_length=1)
     paces: dict[Identifier, PaceBody] = Field(min_length=1)
     sources: tuple[Source, ...] = Field(min_length=1)
 
@@ -516,7 +530,7 @@ class DoseTime(Frozen):
 
     name: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$", max_length=20)]
     clock: Clock
-    label: str = Field(min_length=1, description="as a patient reads it: 'in the morning'")
+    label: Text = Field(min_length=1, description="as a patient reads it: 'in the morning'")
 
     @field_validator("name")
     @classmethod
@@ -531,7 +545,7 @@ class Caution(Frozen):
 
     applies: Literal["always", "titration", "taper", "age_below", "age_at_least", "weight_above"]
     threshold: Annotated[Decimal, BeforeValidator(_exact_number), _number_schema()] | None = None
-    text: str = Field(min_length=1)
+    text: Text = Field(min_length=1)
 
     @model_validator(mode="after")
     def _threshold_when_needed(self) -> Self:
@@ -556,14 +570,14 @@ class Pharmacokinetics(Frozen):
     therapeutic_range_ng_per_ml: tuple[Positive, Positive]
     toxic_above_ng_per_ml: Positive
     sources: tuple[Identifier, ...] = Field(min_length=1)
-    note: str = ""
+    note: Text = ""
 
 
 class Drug(Frozen):
     """What the protocol says of the drug itself; the engine knows nothing else of it."""
 
-    name: str = Field(min_length=1)
-    tall_man: str = Field(min_length=1, description="ISMP tall-man lettering for print")
+    name: Text = Field(min_length=1)
+    tall_man: Text = Field(min_length=1, description="ISMP tall-man lettering for print")
     ceiling_mg_per_day: PositiveMg
 
 
@@ -573,16 +587,16 @@ class Protocol(Frozen):
     kind: Literal["protocol"]
     id: Identifier
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
-    title: str = Field(min_length=1)
-    indication: str = Field(min_length=1)
-    population: str = Field(min_length=1)
+    title: Text = Field(min_length=1)
+    indication: Text = Field(min_length=1)
+    population: Text = Field(min_length=1)
     reviewed: Date
     drug: Drug
     default_product: Identifier
     default_pace: Identifier
     dose_times: tuple[DoseTime, ...] = Field(min_length=1, max_length=6)
     titration: Titration
-    cautions: tuple[Caution, ...] = ()
+    cautions: tuple[Caution, ...] = Field((), max_length=100)
     pharmacokinetics: Pharmacokinetics | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
 
@@ -691,8 +705,8 @@ class TaperRequest(Frozen):
     product: Identifier | None = None
     pace: Identifier | None = None
     switch_product: ProductSwitch | None = None
-    custom_steps: tuple[CustomStep, ...] = ()
-    edits: tuple[Edit, ...] = ()
+    custom_steps: tuple[CustomStep, ...] = Field((), max_length=MAX_EDITS)
+    edits: tuple[Edit, ...] = Field((), max_length=MAX_EDITS)
     ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
     slow_down_factor: Annotated[
         Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)

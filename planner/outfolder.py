@@ -107,8 +107,11 @@ class Manifest:
 def _inside(name: str) -> bool:
     """A manifest entry names a place inside the folder: relative, no '..', no hidden part."""
     parts = PurePosixPath(name).parts
-    return bool(parts) and not PurePosixPath(name).is_absolute() and len(parts) <= 2 and all(
-        SAFE_ID.match(part) for part in parts
+    return (
+        bool(parts)
+        and not PurePosixPath(name).is_absolute()
+        and len(parts) <= 2
+        and all(SAFE_ID.match(part) for part in parts)
     )
 
 
@@ -257,4 +260,3 @@ def _unchanged(path: Path, digest: str | None) -> bool:
     return (
         digest is not None and path.is_file() and not path.is_symlink() and sha256(path) == digest
     )
-

@@ -159,7 +159,7 @@ def test_an_output_folder_with_files_needs_force(tmp_path: Path) -> None:
         ("x,panic-adult,taper,2027-03-01,,2,warp,,", "unknown pace 'warp'"),
         ("x,panic-adult,taper,2027-03-01,,2,,,2027-03-05", "pauses: '' is not a whole number"),
         ("x,seizure-pediatric,titration,2027-01-04,,,,,", "patient.weight_kg"),
-        ("x/../y,panic-adult,titration,2027-01-04,,,,,", "cannot name a folder; use 1 to 64 letters"),
+        ("x/../y,panic-adult,titration,2027-01-04,,,,,", "cannot name a folder"),
     ],
 )
 def test_a_bad_row_names_its_row_field_and_reason(tmp_path: Path, row: str, reason: str) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -75,10 +76,21 @@ def _staged(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
     try:
         with os.fdopen(handle, "wb") as stream:
             yield stream, temporary
-        temporary.chmod(0o644)
+        temporary.chmod(_new_file_mode(path))
     except BaseException:
         temporary.unlink(missing_ok=True)
         raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode a replaced file had, else what the umask allows (files hold patients'
+    names and doses: a private umask must keep them private)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
 
 
 @contextlib.contextmanager

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -28,6 +29,14 @@ if TYPE_CHECKING:
 
 DOSE_MINUTES = 15
 REMINDER_BEFORE = dt.timedelta(minutes=0)
+
+
+def one_line(text: str) -> str:
+    """Text for an event property, with every line break or control character made a
+    space: whatever a protocol file holds, it cannot add a line (or an event) to the file."""
+    return "".join(
+        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
+    )
 
 
 def local_timezone_name() -> str:
@@ -77,7 +86,7 @@ def render_ics(
     calendar.add("prodid", f"-//dose-planner {__version__}//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", f"{drug} {schedule.kind} ({schedule.protocol.id})")
+    calendar.add("x-wr-calname", one_line(f"{drug} {schedule.kind} ({schedule.protocol.id})"))
     for date, day, step in schedule.daily():
         if step.total_mcg == 0:
             calendar.add_component(_stop_event(schedule, date, day, stamp, tag))
@@ -94,17 +103,17 @@ def render_ics(
             event.add("dtstamp", stamp)
             event.add("dtstart", start)
             event.add("duration", dt.timedelta(minutes=DOSE_MINUTES))
-            event.add("summary", f"{drug} {format_mg(dose.mcg)}: {units}")
+            event.add("summary", one_line(f"{drug} {format_mg(dose.mcg)}: {units}"))
             event.add(
                 "description",
-                f"Day {day}, {dose.time.label}: {units} ({format_mg(dose.mcg)}). "
-                f"Daily total {format_mg(step.total_mcg)}. {step.note} {DISCLAIMER}".replace(
-                    "  ", " "
-                ),
+                one_line(
+                    f"Day {day}, {dose.time.label}: {units} ({format_mg(dose.mcg)}). "
+                    f"Daily total {format_mg(step.total_mcg)}. {step.note} {DISCLAIMER}"
+                ).replace("  ", " "),
             )
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", f"Take {drug} {format_mg(dose.mcg)}: {units}")
+            alarm.add("description", one_line(f"Take {drug} {format_mg(dose.mcg)}: {units}"))
             alarm.add("trigger", -REMINDER_BEFORE)
             event.add_component(alarm)
             calendar.add_component(event)
@@ -118,7 +127,7 @@ def _stop_event(schedule: Schedule, date: dt.date, day: int, stamp: dt.datetime,
     event.add("uid", f"{tag}-day{day}-stop@dose-planner")
     event.add("dtstamp", stamp)
     event.add("dtstart", date)
-    event.add("summary", f"Stop {drug}: no more doses")
+    event.add("summary", one_line(f"Stop {drug}: no more doses"))
     event.add(
         "description",
         f"The taper ends today: no more doses. Do not restart without advice. {DISCLAIMER}",

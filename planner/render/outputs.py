@@ -7,13 +7,15 @@ requested file untouched; each write is atomic (see ``write_atomic``).
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.dispensing import DEFAULT_SUPPLY_DAYS
-from planner.errors import OutputError
+from planner.errors import InputError, OutputError
+from planner.limits import MAX_PATIENT_CHARS
 from planner.render import write_all
 
 if TYPE_CHECKING:
@@ -95,6 +97,16 @@ def _check_paths(paths: list[Path], options: OutputOptions) -> None:
         raise OutputError("--concentration adds a panel to the plot: give --plot PATH too")
     if options.supply_days < 1:
         raise OutputError("supply days must be at least 1")
+    if options.patient is not None:
+        check_patient_name(options.patient)
+
+
+def check_patient_name(name: str) -> None:
+    """A name or id printed on one line of every page: short, with no control character."""
+    if len(name) > MAX_PATIENT_CHARS:
+        raise InputError(f"--patient: at most {MAX_PATIENT_CHARS} characters, not {len(name):,}")
+    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+        raise InputError("--patient: a line break or control character in the name")
 
 
 def concentration_csv(curve: ConcentrationCurve) -> bytes:
