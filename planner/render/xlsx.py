@@ -7,12 +7,15 @@ import io
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 
 from planner.products import describe_units
 from planner.provenance import provenance
 from planner.table import daily_frame
 
 if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
+
     from planner.safety import SafetyReport
     from planner.schedule import Schedule
 
@@ -63,7 +66,17 @@ def render_xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
         book.properties.created = WORKBOOK_DATE
         book.properties.modified = WORKBOOK_DATE
         for sheet in book.worksheets:
-            for column in sheet.columns:
+            _text_as_text(sheet)
+            for index, column in enumerate(sheet.columns, start=1):
                 width = max(len(str(cell.value or "")) for cell in column)
-                sheet.column_dimensions[column[0].column_letter].width = min(max(width + 2, 10), 80)
+                letter = get_column_letter(index)
+                sheet.column_dimensions[letter].width = min(max(width + 2, 10), 80)
     return buffer.getvalue()
+
+
+def _text_as_text(sheet: Worksheet) -> None:
+    """Every text cell stays text: '=HYPERLINK(...)' from a protocol file is never a formula."""
+    for row in sheet.iter_rows():
+        for cell in row:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"
