@@ -171,7 +171,8 @@ class OutputFolder:
             except OSError as error:
                 raise OutputError(f"cannot write into {out}: {error.strerror or error}") from None
             finally:
-                shutil.rmtree(folder.staging, ignore_errors=True)
+                if not (out / JOURNAL).exists():  # else the next run finishes the swap
+                    shutil.rmtree(folder.staging, ignore_errors=True)
         finally:
             os.close(lock)
             if created and not committed:  # leave no trace of a batch that wrote nothing

@@ -187,6 +187,10 @@ def _reason(problem: Any) -> str:
         return f"{words} {_plain(limits[key])}"
     if kind == "literal_error":
         return f"must be {limits['expected']}, not {problem['input']!r}"
+    if kind == "string_too_long":
+        return f"must be at most {limits['max_length']} characters"
+    if kind == "too_long":
+        return f"at most {limits['max_length']} items, not {limits['actual_length']}"
     if kind == "union_tag_invalid":
         return f"unknown kind {limits['tag']!r}; expected {limits['expected_tags']}"
     if kind in _REASONS:
