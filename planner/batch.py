@@ -129,11 +129,12 @@ def read_rows(path: Path) -> list[BatchRow]:
                 f"{path}: the file is empty; it needs a header row: {', '.join(REQUIRED)}, ..."
             )
         _check_header(path, header)
-        rows = [
-            _batch_row(header, cells, reader.line_num)
-            for cells in reader
-            if any(cell.strip() for cell in cells)
-        ]
+        rows = []
+        line = reader.line_num + 1  # where the next row starts (a quoted cell may span lines)
+        for cells in reader:
+            if any(cell.strip() for cell in cells):
+                rows.append(_batch_row(header, cells, line))
+            line = reader.line_num + 1
     except csv.Error as error:
         reason = str(error)
         if "field larger than field limit" in reason:

@@ -223,7 +223,7 @@ _REASONS = {
 def validate_file(path: Path, library: Library) -> str:
     """Validate any planner file by its ``kind`` key; return the kind, or raise ProtocolError."""
     kind = read_toml(path).get("kind")
-    if kind not in FILE_KINDS:
+    if not isinstance(kind, str) or kind not in FILE_KINDS:
         raise ProtocolError(f"{path}::kind: must be one of {', '.join(FILE_KINDS)}, not {kind!r}")
     model = parse_file(path, FILE_KINDS[kind])
     if isinstance(model, Protocol):

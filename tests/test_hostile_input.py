@@ -1,0 +1,352 @@
+"""Hostile and careless input: one line, the right exit code, bounded work, nothing lost.
+
+Batch rows that fail alone (exit 1, the other rows planned), batch files refused whole
+(exit 2, nothing written), inputs that once ran away (devices, pipes, huge numbers, a
+century of pauses), and a fuzz test over random batch files and protocol files.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from cli_helpers import PREFIX, ROOT, error_line, run
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from planner.limits import MAX_CELL_CHARS, MAX_TOML_FILE_BYTES
+
+HEADER = "id,protocol,schedule,start,age_years,from_mg_per_day,pace,pauses,weight_kg\n"
+GOOD = "ok,panic-adult,titration,2027-01-04,40,,,,\n"
+TAPER = "x,panic-adult,taper,2027-01-04,40"
+
+# name: (the bad row, text its error must contain)
+BAD_ROWS: dict[str, tuple[str, str]] = {
+    "age with a huge exponent": ("x,panic-adult,titration,2027-01-04,1e999999999,,,,", "age_years"),
+    "age 10^20": ("x,panic-adult,titration,2027-01-04,100000000000000000000,,,,", "age_years"),
+    "age a fraction": ("x,panic-adult,titration,2027-01-04,40.5,,,,", "not a whole number"),
+    "age negative": ("x,panic-adult,titration,2027-01-04,-4,,,,", "age_years"),
+    "age with a unit": ("x,panic-adult,titration,2027-01-04,40y,,,,", "not a whole number"),
+    "age infinity": ("x,panic-adult,titration,2027-01-04,inf,,,,", "not a whole number"),
+    "age NaN": ("x,panic-adult,titration,2027-01-04,NaN,,,,", "not a whole number"),
+    "pause days with a huge exponent": (f"{TAPER},2,,2027-01-10:1e999999999,", "pauses"),
+    "pause of 10^30 days": (f"{TAPER},2,,2027-01-10:{10**30},", "pauses"),
+    "a century of pauses": (
+        f"{TAPER},2,,{';'.join(f'{2027 + 10 * n}-01-10:3650' for n in range(10))},",
+        "limit of 3,660",
+    ),
+    "pause with no days": (f"{TAPER},2,,2027-01-10,", "pauses"),
+    "pause date not ISO": (f"{TAPER},2,,10/01/2027:7,", "pauses"),
+    "dose finer than a microgram": (f"{TAPER},1.0004,,,", "whole number of micrograms"),
+    "dose finer than 28 digits": (f"{TAPER},1.0000000000000000001,,,", "from_mg_per_day"),
+    "dose 1e999": (f"{TAPER},1e999,,,", "from_mg_per_day"),
+    "dose with thousands separator": (f'{TAPER},"1,000",,,', "from_mg_per_day"),
+    "dose as hex": (f"{TAPER},0x10,,,", "from_mg_per_day"),
+    "dose with a unit": (f"{TAPER},2mg,,,", "from_mg_per_day"),
+    "weight with a huge exponent": (
+        "x,seizure-pediatric,titration,2027-01-04,5,,,,1e999999",
+        "weight_kg",
+    ),
+    "unknown protocol": ("x,panic-adults,titration,2027-01-04,,,,,", "unknown protocol"),
+    "protocol is /dev/zero": ("x,/dev/zero,titration,2027-01-04,,,,,", "unknown protocol"),
+    "protocol is a formula": ("x,=cmd|' /C calc'!A0,titration,2027-01-04,,,,,", "unknown protocol"),
+    "schedule unknown": ("x,panic-adult,titrate,2027-01-04,,,,,", "schedule"),
+    "start not a date": ("x,panic-adult,titration,tomorrow,,,,,", "start"),
+    "start in year 10000": ("x,panic-adult,titration,10000-01-01,,,,,", "start"),
+    "unknown pace": (f"{TAPER},2,fast,,", "unknown pace"),
+    "unterminated quote swallowing the next row": (
+        'x,panic-adult,titration,"2027-01-04,,,,,\ny,panic-adult,titration,2027-01-04",,,,,',
+        "start: a line break or control character inside a cell (an unterminated quote?)",
+    ),
+    "NUL byte in a cell": ("x,panic-adult,titration,2027\x00-01-04,,,,,", "control"),
+    "too many cells": ("x,panic-adult,titration,2027-01-04,,,,,,surprise", "10 cells"),
+    "cell over the limit": (f"x,panic-adult,titration,2027-01-04,,,{'a' * 1001},,", "1000"),
+    "control character in a cell": ("x,panic-adult,titration,2027-01-04\x07,,,,,", "control"),
+    "absolute path id": ("/etc,panic-adult,titration,2027-01-04,,,,,", "id: '/etc'"),
+    "dot-dot id": ("..,panic-adult,titration,2027-01-04,,,,,", "id: '..'"),
+    "blank id": (",panic-adult,titration,2027-01-04,,,,,", "id: ''"),
+    "hidden id": (".x,panic-adult,titration,2027-01-04,,,,,", "id: '.x'"),
+    "id with a slash": ("a/b,panic-adult,titration,2027-01-04,,,,,", "id: 'a/b'"),
+    "id of 65 characters": (f"{'x' * 65},panic-adult,titration,2027-01-04,,,,,", "id: 'xxx"),
+    "id a device name": ("NUL,panic-adult,titration,2027-01-04,,,,,", "reserves"),
+    "id a formula": ("=HYPERLINK(1),panic-adult,titration,2027-01-04,,,,,", "id: '=HYPERLINK(1)'"),
+    "id with a space": ("a b,panic-adult,titration,2027-01-04,,,,,", "id: 'a b'"),
+    "id in another script": (
+        "пациент,panic-adult,titration,2027-01-04,,,,,",
+        "cannot name a folder",
+    ),
+}
+
+
+@pytest.mark.parametrize(("row", "reason"), BAD_ROWS.values(), ids=BAD_ROWS.keys())
+def test_a_bad_row_fails_alone_with_its_row_and_reason(
+    tmp_path: Path, row: str, reason: str
+) -> None:
+    plans = tmp_path / "plans.csv"
+    plans.write_text(HEADER + GOOD + row + "\n", encoding="utf-8")
+    out = tmp_path / "out"
+    result = run("batch", plans, "--out", out, "--csv")
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, lines
+    assert lines[0].startswith(f"{PREFIX}plans.csv:row 3:")
+    assert reason in lines[0]
+    assert (out / "ok" / "schedule.csv").is_file()
+    assert sorted(p.name for p in out.iterdir() if not p.name.startswith(".")) == [
+        "all-days.csv",
+        "ok",
+        "summary.csv",
+    ]
+
+
+# name: (the whole batch file, text the error must contain)
+BAD_FILES: dict[str, tuple[bytes, str]] = {
+    "empty": (b"", "the file is empty"),
+    "header only": (HEADER.encode(), "no patients"),
+    "blank rows only": (HEADER.encode() + b",,,,,,,,\n,,,,,,,,\n", "no patients"),
+    "not UTF-8": (HEADER.encode() + b"\xff\xfe,panic-adult\n", "not UTF-8"),
+    "UTF-16": ("id,protocol\n".encode("utf-16"), "not UTF-8"),
+    "unknown column": (
+        b"id,protocol,schedule,start,dose\nx,panic-adult,titration,2027-01-04,1\n",
+        "'dose'",
+    ),
+    "missing column": (
+        b"id,protocol,schedule\nx,panic-adult,titration\n",
+        "missing column 'start'",
+    ),
+    "column twice": (
+        b"id,protocol,schedule,start,start\nx,panic-adult,titration,2027-01-04,2027-01-05\n",
+        "column 'start' is given twice",
+    ),
+    "id twice": (HEADER.encode() + GOOD.encode() * 2, "id 'ok' is used twice"),
+    "id twice in other case": (
+        (HEADER + GOOD + GOOD.replace("ok,", "OK,")).encode(),
+        "whatever their case",
+    ),
+    "cell over the csv limit": (
+        HEADER.encode() + b"x,panic-adult,titration," + b"9" * 140_000 + b"\n",
+        f"far longer than {MAX_CELL_CHARS} characters",
+    ),
+    "quote at end of file": (HEADER.encode() + b'x,panic-adult,"titration\n', "row"),
+    "formula header": (
+        b"=cmd,protocol,schedule,start\nx,panic-adult,titration,2027-01-04\n",
+        "'=cmd'",
+    ),
+}
+
+
+@pytest.mark.parametrize(("content", "reason"), BAD_FILES.values(), ids=BAD_FILES.keys())
+def test_a_bad_batch_file_is_refused_whole_and_writes_nothing(
+    tmp_path: Path, content: bytes, reason: str
+) -> None:
+    plans = tmp_path / "plans.csv"
+    plans.write_bytes(content)
+    out = tmp_path / "out"
+    message = error_line(run("batch", plans, "--out", out, "--csv"))
+    assert message.startswith(str(plans)) or "plans.csv" in message
+    assert reason in message
+    assert not out.exists()
+
+
+def test_a_batch_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The real limit is 512 MB; the same check, with a smaller limit for the test."""
+    monkeypatch.setattr("planner.batch.MAX_BATCH_FILE_BYTES", 100)
+    plans = tmp_path / "plans.csv"
+    plans.write_text(HEADER + GOOD * 5)
+    assert "larger than the limit" in error_line(run("batch", plans, "--out", tmp_path / "o"))
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_protocol_file_over_the_size_limit(tmp_path: Path) -> None:
+    big = tmp_path / "big.toml"
+    big.write_text("# padding\n" * (MAX_TOML_FILE_BYTES // 10 + 1))
+    message = error_line(run("validate", big))
+    assert message == f"{big}: larger than the limit of 1 MB"
+
+
+def test_a_toml_file_with_a_byte_order_mark_says_so(tmp_path: Path) -> None:
+    protocol = tmp_path / "bom.toml"
+    protocol.write_bytes(b"\xef\xbb\xbf" + (ROOT / "protocols" / "panic-adult.toml").read_bytes())
+    assert "byte-order mark (BOM)" in error_line(run("validate", protocol))
+
+
+# --- Devices, pipes and folders where a file is expected -------------------------------
+
+
+def fifo(tmp_path: Path, name: str) -> Path:
+    path = tmp_path / name
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("kind", ["device", "fifo", "link to device"])
+@pytest.mark.parametrize("role", ["protocol", "plan", "batch", "validate"])
+def test_a_device_or_pipe_is_refused_without_reading_it(
+    tmp_path: Path, kind: str, role: str
+) -> None:
+    suffix = ".csv" if role == "batch" else ".toml"
+    if kind == "device":
+        path = Path("/dev/zero")
+    elif kind == "fifo":
+        path = fifo(tmp_path, f"input{suffix}")
+    else:
+        path = tmp_path / f"input{suffix}"
+        path.symlink_to("/dev/zero")
+    command = {
+        "protocol": ("titrate", path, "--start", "2027-01-04"),
+        "plan": ("plan", path),
+        "batch": ("batch", path, "--out", tmp_path / "out"),
+        "validate": ("validate", path),
+    }[role]
+    # A blocked open or an unbounded read would hang here: the guard ends the test.
+    timer = threading.Timer(60, lambda: os._exit(3))
+    timer.start()
+    try:
+        message = error_line(run(*command))
+    finally:
+        timer.cancel()
+    if role != "protocol" or path.suffix == ".toml":
+        assert "not a regular file" in message
+    assert not (tmp_path / "out").exists()
+
+
+# --- Runaway work, in a real process ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("args", "reason"),
+    [
+        (
+            (
+                "taper",
+                "panic-adult",
+                "--start",
+                "2027-01-04",
+                "--from",
+                "2",
+                *(f"--pause={2027 + 10 * n}-01-10:3650" for n in range(10)),
+            ),
+            "limit of 3,660",
+        ),
+        (("titrate", "panic-adult", "--start", "2027-01-04", "--target", "1" + "0" * 5000), "24"),
+        (("titrate", "panic-adult", "--start", "2027-01-04", "--patient", "A" * 10_000), "120"),
+    ],
+    ids=["a century of pauses", "a 5,001-digit dose", "a 10,000-character name"],
+)
+def test_runaway_input_is_refused_in_a_real_process(
+    tmp_path: Path, args: tuple[str, ...], reason: str
+) -> None:
+    pdf = tmp_path / "plan.pdf"
+    result = subprocess.run(
+        [sys.executable, "-m", "planner", *args, "--pdf", str(pdf)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=120,  # a guard against a hang, not a measure of speed
+        check=False,
+    )
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+    assert reason in result.stderr
+    assert not pdf.exists()
+
+
+# --- Fuzz: random batch files and protocol files ----------------------------------------
+
+CELLS = st.one_of(
+    st.sampled_from(
+        ["", "panic-adult", "titration", "taper", "2027-01-04", "2", "0.5", "..", "/tmp", "=1+1"]
+    ),
+    st.text(max_size=12),
+)
+COLUMNS = ["id", "protocol", "schedule", "start", "age_years", "from_mg_per_day", "pauses"]
+
+
+@st.composite
+def batch_files(draw: st.DrawFn) -> bytes:
+    """A batch file: either random bytes, or rows of random cells under a real header."""
+    if draw(st.booleans()):
+        return draw(st.binary(max_size=300))
+    header = draw(st.lists(st.sampled_from(COLUMNS), min_size=1, max_size=7))
+    rows = draw(st.lists(st.lists(CELLS, max_size=8), max_size=4))
+    lines = [",".join(header)] + [",".join(row) for row in rows]
+    return "\n".join(lines).encode("utf-8", "surrogatepass")
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=batch_files(), force=st.booleans())
+def test_fuzz_batch_files(
+    tmp_path_factory: pytest.TempPathFactory, content: bytes, force: bool
+) -> None:
+    root = tmp_path_factory.mktemp("fuzz")
+    (root / "outside").mkdir()
+    (root / "outside" / "keep.txt").write_text("keep\n")
+    plans = root / "plans.csv"
+    plans.write_bytes(content)
+    out = root / "out"
+    result = run("batch", plans, "--out", out, *(["--force"] if force else []))
+    uncaught = result.exception is not None and not isinstance(result.exception, SystemExit)
+    assert not uncaught, repr(result.exception)
+    assert result.exit_code in (0, 1, 2)
+    assert "Traceback" not in result.output
+    assert sorted(p.name for p in root.iterdir()) in (
+        ["outside", "plans.csv"],
+        ["out", "outside", "plans.csv"],
+    )
+    assert (root / "outside" / "keep.txt").read_text() == "keep\n"
+
+
+TOML_VALUES = st.recursive(
+    st.one_of(
+        st.integers(-5, 5).map(str),
+        st.sampled_from(['"text"', "0.125", "2027-01-04", "08:00:00", "true", '"a\\nb"']),
+    ),
+    lambda inner: st.lists(inner, max_size=3).map(lambda items: "[" + ", ".join(items) + "]"),
+    max_leaves=8,
+)
+KEYS = st.sampled_from(["kind", "id", "version", "title", "titration", "dose_times", "x"])
+
+
+@st.composite
+def toml_files(draw: st.DrawFn) -> bytes:
+    """A protocol file with a random key changed, or random TOML, or random bytes."""
+    choice = draw(st.integers(0, 2))
+    if choice == 0:
+        return draw(st.binary(max_size=200))
+    if choice == 1:
+        pairs = draw(st.lists(st.tuples(KEYS, TOML_VALUES), max_size=5))
+        return "\n".join(f"{key} = {value}" for key, value in pairs).encode()
+    text = (ROOT / "protocols" / "panic-adult.toml").read_text()
+    lines = text.splitlines()
+    index = draw(st.integers(0, len(lines) - 1))
+    key = lines[index].split("=", 1)[0].strip() or "x"
+    lines[index] = f"{key} = {draw(TOML_VALUES)}"
+    return "\n".join(lines).encode()
+
+
+@settings(max_examples=60, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(content=toml_files())
+def test_fuzz_protocol_files(tmp_path_factory: pytest.TempPathFactory, content: bytes) -> None:
+    root = tmp_path_factory.mktemp("fuzz")
+    protocol = root / "protocol.toml"
+    protocol.write_bytes(content)
+    out = root / "plan.ics"
+    for args in (
+        ("validate", protocol),
+        ("titrate", protocol, "--start", "2027-01-04", "--ics", out, "--tz", "UTC"),
+    ):
+        result = run(*args)
+        uncaught = result.exception is not None and not isinstance(result.exception, SystemExit)
+        assert not uncaught, repr(result.exception)
+        assert result.exit_code in (0, 2)
+        assert "Traceback" not in result.output
+    if out.exists():
+        text = out.read_text()
+        assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT")
+        assert all(":" in line or line.startswith(" ") for line in text.splitlines())
