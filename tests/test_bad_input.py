@@ -153,6 +153,32 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "interval under 3 days": ((*TITRATE, "--interval", "2"), "protocol minimum of 3 days"),
     "interval zero": ((*TITRATE, "--interval", "0"), "--interval"),
     "hold zero": ((*TITRATE, "--hold", "0"), "--hold"),
+    "dose with a huge exponent": (
+        (*TAPER, "--from", "1e999999999"),
+        "'1e999999999' is not a number",
+    ),
+    "dose of 30 digits": ((*TAPER, "--from", "1" * 30), "at most 24 characters"),
+    "dose finer than Decimal's 28 digits": (
+        (*TAPER, "--from", "1.00000000000000000001"),
+        "not a whole number of micrograms",
+    ),
+    "dose in hex": ((*TAPER, "--from", "0x2"), "'0x2' is not a number"),
+    "dose with a comma": ((*TAPER, "--from", "1,5"), "'1,5' is not a number"),
+    "weight infinite": ((*CHILD, "--weight", "Infinity"), "'Infinity' is not a number"),
+    "patient name of 10,000 characters": ((*TITRATE, "--patient", "A" * 10_000), "at most 120"),
+    "patient name with a line break": ((*TITRATE, "--patient", "Ann\nSmith"), "line break"),
+    "csv path naming a folder": ((*TITRATE, "--pdf", "newdir/"), "names a folder"),
+    "pause of a century": (
+        (*TAPER, "--from", "2", "--pause", "2027-01-10:3650", "--pause", "2037-01-10:3650"),
+        "limit of 3,660",
+    ),
+    "pause days not a number": ((*TAPER, "--from", "2", "--pause", "2027-01-10:many"), "DATE:DAYS"),
+    "hold of 11 years": ((*TITRATE, "--hold", "4000"), "--hold"),
+    "unknown time zone": ((*TITRATE, "--ics", "x.ics", "--tz", "Mars/Olympus"), "Mars/Olympus"),
+    "dose time of an unknown name": (
+        (*TITRATE, "--ics", "x.ics", "--tz", "UTC", "--dose-time", "noon=12:00"),
+        "unknown time of day 'noon'",
+    ),
 }
 
 
