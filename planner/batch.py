@@ -12,7 +12,6 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-import unicodedata
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,6 +21,7 @@ from planner.errors import InputError, PlannerError
 from planner.files import read_input
 from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS
 from planner.outfolder import OutputFolder, check_patient_id
+from planner.plaintext import control_character
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
 from planner.render.csv import csv_rows, spreadsheet_cell
@@ -177,7 +177,7 @@ def _batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
     for name, value in values.items():
         if len(value) > MAX_CELL_CHARS:
             problem = problem or f"{name}: longer than {MAX_CELL_CHARS} characters"
-        elif any(unicodedata.category(char) == "Cc" for char in value):
+        elif control_character(value) is not None:
             problem = problem or (
                 f"{name}: a line break or control character inside a cell (an unterminated quote?)"
             )

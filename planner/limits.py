@@ -19,6 +19,7 @@ MAX_SCHEDULE_DAYS = 3660
 MAX_EDITS = 100
 # Text that lands on a page: one line of a protocol file, a patient's name on the PDF.
 MAX_TEXT_CHARS = 2000
+MAX_CAUTIONS = 100  # cautions in one protocol file
 MAX_PATIENT_CHARS = 120
 
 

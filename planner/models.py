@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
@@ -29,7 +28,8 @@ from pydantic import (
 )
 
 from planner.errors import DoseError, InputError
-from planner.limits import MAX_EDITS, MAX_TEXT_CHARS
+from planner.limits import MAX_CAUTIONS, MAX_EDITS, MAX_TEXT_CHARS
+from planner.plaintext import control_character
 from planner.units import format_mg, mg_to_mcg, number_from_text
 
 # A dose time "total" would write total_mg twice in the day-by-day table.
@@ -70,11 +70,9 @@ def _whole_micrograms(value: Decimal) -> Decimal:
 def _one_line(value: str) -> str:
     """Text printed on one line of a page, a CSV cell or a calendar event: no line break
     or control character can start a new line, cell or event there."""
-    for char in value:
-        if unicodedata.category(char) in ("Cc", "Zl", "Zp"):
-            raise ValueError(
-                f"a line break or control character (U+{ord(char):04X}) in one-line text"
-            )
+    char = control_character(value)
+    if char is not None:
+        raise ValueError(f"a line break or control character (U+{ord(char):04X}) in one-line text")
     return value
 
 
@@ -596,7 +594,7 @@ class Protocol(Frozen):
     default_pace: Identifier
     dose_times: tuple[DoseTime, ...] = Field(min_length=1, max_length=6)
     titration: Titration
-    cautions: tuple[Caution, ...] = Field((), max_length=100)
+    cautions: tuple[Caution, ...] = Field((), max_length=MAX_CAUTIONS)
     pharmacokinetics: Pharmacokinetics | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import unicodedata
 from pathlib import Path
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -18,6 +17,7 @@ from icalendar import Alarm, Calendar, Event
 
 from planner import __version__
 from planner.errors import InputError
+from planner.plaintext import one_line
 from planner.provenance import fingerprint
 from planner.render import DISCLAIMER
 from planner.render.pdf import calendar_units
@@ -29,14 +29,6 @@ if TYPE_CHECKING:
 
 DOSE_MINUTES = 15
 REMINDER_BEFORE = dt.timedelta(minutes=0)
-
-
-def one_line(text: str) -> str:
-    """Text for an event property, with every line break or control character made a
-    space: whatever a protocol file holds, it cannot add a line (or an event) to the file."""
-    return "".join(
-        " " if unicodedata.category(char) in ("Cc", "Zl", "Zp") else char for char in text
-    )
 
 
 def local_timezone_name() -> str:

@@ -7,7 +7,6 @@ requested file untouched; each write is atomic (see ``write_atomic``).
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,6 +15,7 @@ from typing import TYPE_CHECKING
 from planner.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
 from planner.limits import MAX_PATIENT_CHARS
+from planner.plaintext import control_character
 from planner.render import write_all
 
 if TYPE_CHECKING:
@@ -105,7 +105,7 @@ def check_patient_name(name: str) -> None:
     """A name or id printed on one line of every page: short, with no control character."""
     if len(name) > MAX_PATIENT_CHARS:
         raise InputError(f"--patient: at most {MAX_PATIENT_CHARS} characters, not {len(name):,}")
-    if any(unicodedata.category(char) in ("Cc", "Zl", "Zp") for char in name):
+    if control_character(name) is not None:
         raise InputError("--patient: a line break or control character in the name")
 
 
