@@ -26,6 +26,8 @@ from planner.render.outputs import OutputOptions
 
 HEADER = "id,protocol,schedule,start\n"
 ROW = "{},panic-adult,titration,2027-01-04\n"
+# What a batch of one planned patient, p1, leaves in OUT.
+ONE_PATIENT_COHORT = sorted([MANIFEST, LOCK, "all-days.csv", "p1", "summary.csv"])
 HOSTILE_IDS = [
     "..",
     "../..",
@@ -120,13 +122,7 @@ def test_hostile_ids_are_row_errors_that_quote_the_id(tree: Path) -> None:
     assert result.exit_code == 1
     assert "id: '../../x' cannot name a folder" in result.stderr
     assert "id: 'a/b' cannot name a folder" in result.stderr
-    assert sorted(p.name for p in out.iterdir()) == [
-        MANIFEST,
-        LOCK,
-        "all-days.csv",
-        "p1",
-        "summary.csv",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == ONE_PATIENT_COHORT
 
 
 def test_blank_rows_as_spreadsheets_export_them_are_skipped(tmp_path: Path) -> None:
@@ -313,13 +309,7 @@ def test_stale_staging_from_a_killed_first_run_is_cleared(tmp_path: Path) -> Non
     plans = cohort(tmp_path, ["p1"], "plans.csv")
     assert run("batch", plans, "--out", out, "--csv").exit_code == 0  # no --force needed
     assert not (out / STAGING).exists()
-    assert sorted(p.name for p in out.iterdir()) == [
-        MANIFEST,
-        LOCK,
-        "all-days.csv",
-        "p1",
-        "summary.csv",
-    ]
+    assert sorted(p.name for p in out.iterdir()) == ONE_PATIENT_COHORT
 
 
 # --- Spreadsheets -----------------------------------------------------------------------
