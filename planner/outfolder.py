@@ -197,6 +197,8 @@ class OutputFolder:
         if not _inside(name):
             raise OutputError(f"cannot write {name}: not a name inside {self.out}")
         staged = self.staging / name
+        if not staged.resolve().is_relative_to(self.staging.resolve()):
+            raise OutputError(f"cannot write {name}: it leads outside {self.out}")
         if staged.parent != self.staging and not staged.parent.is_dir():
             staged.parent.mkdir()
             self.written.folders.append(str(PurePosixPath(name).parent))

@@ -7,6 +7,7 @@ century of pauses), and a fuzz test over random batch files and protocol files.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import subprocess
 import sys
@@ -347,6 +348,33 @@ def test_fuzz_protocol_files(tmp_path_factory: pytest.TempPathFactory, content: 
         assert result.exit_code in (0, 2)
         assert "Traceback" not in result.output
     if out.exists():
-        text = out.read_text()
-        assert text.count("BEGIN:VEVENT") == text.count("END:VEVENT")
-        assert all(":" in line or line.startswith(" ") for line in text.splitlines())
+        lines = out.read_text().split("\n")
+        assert lines.count("BEGIN:VEVENT\r") == lines.count("END:VEVENT\r")
+
+
+# --- Calendar files ---------------------------------------------------------------------
+
+
+def test_no_text_can_add_a_line_or_an_event_to_the_calendar_file() -> None:
+    """Protocol files refuse line breaks; the ICS writer blanks them all the same."""
+    from planner import check_schedule, load_protocol, titrate
+    from planner.render.ics import render_ics
+
+    protocol = load_protocol("panic-adult")
+    forged = "X\r\nEND:VEVENT\r\nBEGIN:VEVENT\r\nSUMMARY:forged\u2028"
+    tampered = protocol.model_copy(
+        update={
+            "drug": protocol.drug.model_copy(update={"tall_man": forged}),
+            "dose_times": tuple(
+                time.model_copy(update={"label": forged}) for time in protocol.dose_times
+            ),
+        }
+    )
+    schedule = titrate(tampered, start=dt.date(2027, 1, 4))
+    text = render_ics(schedule, check_schedule(schedule), timezone="UTC").decode()
+    doses = sum(1 for _, _, step in schedule.daily() for dose in step.doses if dose.mcg)
+    lines = text.split("\r\n")
+    assert lines.count("BEGIN:VEVENT") == lines.count("END:VEVENT") == doses
+    assert not [line for line in lines if line.startswith("SUMMARY:forged")]
+    assert "\u2028" not in text
+    assert text.count("\n") == text.count("\r\n")  # no bare line break anywhere

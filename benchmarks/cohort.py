@@ -1,0 +1,201 @@
+"""`planner batch` on a varied cohort (not a test): seconds and peak memory of the child.
+
+The README's batch figures came from a uniform cohort (one titration, repeated). This
+generates a varied one with a fixed seed: start dates over 2027; panic-adult titrations
+to 0.5..4 mg/day; seizure-pediatric titrations at 10..30 kg; tapers from 0.5..4 mg/day
+at every pace and product the planner accepts, some with a product switch, an EC50, a
+pause or a step back. It then runs `python -m planner batch` on it in a fresh process.
+
+Run: python benchmarks/cohort.py                   (sizes 1000,5000,25000; a few minutes)
+     python benchmarks/cohort.py --quick           (sizes 500,2000; under 10 seconds)
+     python benchmarks/cohort.py --sizes 1000,5000 --repeat 3 --csv-size 1000 --api 3000
+Seconds are wall time of the whole child, interpreter start-up included. It measures the
+`planner` that Python imports: set PYTHONPATH to measure another checkout.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import os
+import platform
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from planner import check_schedule, load_protocol, taper, titrate
+from planner.batch import COLUMNS
+from planner.errors import PlannerError
+
+PRODUCTS = ["", "us-tablet", "us-tablet-scored", "us-odt", "rivotril-tablet", "rivotril-drops"]
+PACES = ["asam", "hyperbolic", "label", "linear", "nardi-2010", "proportional", "two-phase"]
+SLOW_PACES = {"asam", "hyperbolic", "proportional", "two-phase"}  # 29 days or more
+
+
+def patient(rng: random.Random, number: int) -> dict[str, Any]:
+    """One row: 30% panic titrations, 15% paediatric titrations, 55% tapers."""
+    start = dt.date(2027, 1, 1) + dt.timedelta(days=rng.randrange(365))
+    row: dict[str, Any] = {"id": f"p{number:06d}", "start": start}
+    kind = rng.random()
+    if kind < 0.30:
+        row.update(protocol="panic-adult", schedule="titration", age_years=rng.randint(18, 80))
+        row.update(product=rng.choice(PRODUCTS), target_mg_per_day=rng.randint(2, 16) / 4)
+        row.update(step_mg_per_day=rng.choice(["", 0.25, 0.5]), hold_days=rng.choice(["", 7, 28]))
+        row["interval_days"] = rng.choice(["", 3, 7])
+    elif kind < 0.45:
+        row.update(protocol="seizure-pediatric", schedule="titration", age_years=rng.randint(1, 10))
+        row.update(weight_kg=rng.randint(100, 300) / 10, product=rng.choice(["", "rivotril-drops"]))
+    else:
+        pace, product = rng.choice(PACES), rng.choice(PRODUCTS)
+        row.update(protocol=rng.choice(["panic-adult", "seizure-adult"]), schedule="taper")
+        row.update(age_years=rng.randint(18, 80), pace=pace, product=product)
+        # drops give 0.1 mg steps, so their doses must be multiples of 0.5 as well as 0.25
+        dose = rng.randint(1, 8) / 2 if product == "rivotril-drops" else rng.randint(2, 16) / 4
+        row["from_mg_per_day"] = dose
+        if product not in ("", "rivotril-drops") and dose > 1 and rng.random() < 0.1:
+            row.update(switch_product="rivotril-drops", switch_at_mg_per_day=0.5)
+        if pace == "hyperbolic" and rng.random() < 0.3:
+            row["ec50_mg_per_day"] = rng.choice([0.5, 2])
+        if pace in SLOW_PACES and rng.random() < 0.1:
+            row["pauses"] = f"{start + dt.timedelta(days=20)}:{rng.choice([7, 14])}"
+        if pace in SLOW_PACES and rng.random() < 0.05:
+            row["step_backs"] = str(start + dt.timedelta(days=40))
+    return {name: value for name, value in row.items() if value != ""}
+
+
+def cohort(size: int) -> list[dict[str, Any]]:
+    rng = random.Random(2026)
+    return [patient(rng, number) for number in range(size)]
+
+
+def write_cohort(path: Path, rows: list[dict[str, Any]]) -> None:
+    with path.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def run_child(args: list[str]) -> tuple[float, float]:
+    """Wall seconds and peak MB (max RSS) of one child process, from its own rusage."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        seconds = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode not in (0, 1):  # 1: some rows failed, reported in summary.csv
+            errors.seek(0)
+            sys.exit(f"{' '.join(args)} failed:\n{errors.read().decode()}")
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, else KiB
+    return seconds, usage.ru_maxrss / scale
+
+
+def batch(folder: Path, size: int, repeat: int, per_patient: bool) -> tuple[str, list[str]]:
+    """A markdown table row for ``size`` patients (median of ``repeat`` runs), and errors."""
+    plans = folder / f"cohort-{size}.csv"
+    write_cohort(plans, cohort(size))
+    runs = []
+    for attempt in range(max(repeat, 1)):
+        out = folder / f"out-{size}-{int(per_patient)}-{attempt}"
+        command = [sys.executable, "-m", "planner", "batch", str(plans), "--out", str(out)]
+        runs.append(run_child([*command, *(["--csv"] if per_patient else [])]))
+    with (out / "summary.csv").open(newline="") as handle:
+        summary = list(csv.DictReader(handle))
+    failed = [row["error"].split(": ", 2)[-1] for row in summary if row["status"] != "ok"]
+    days = sum(int(row["days"]) for row in summary if row["days"])
+    seconds, peak = (statistics.median(run[index] for run in runs) for index in (0, 1))
+    outputs = "combined + per-patient CSV" if per_patient else "combined CSV"
+    line = f"| {size:,} | {outputs} | {len(failed)} | {days:,} | {seconds:.1f} | {peak:.0f} |"
+    return f"{line} {size / seconds:,.0f} |", failed
+
+
+def plan_in_process(row: dict[str, Any], protocols: dict[str, Any]) -> Any:
+    """The same request through the Python API, as benchmarks/run.py calls it."""
+    request = {
+        name: value if isinstance(value, int) else str(value)  # doses as text, never float
+        for name, value in row.items()
+        if name not in ("id", "protocol", "schedule", "start", "pauses", "step_backs")
+    }
+    protocol, start = protocols[row["protocol"]], row["start"]
+    if row["schedule"] == "titration":
+        return titrate(protocol, start=start, **request)
+    edits: list[dict[str, Any]] = []
+    if "pauses" in row:
+        date, days = row["pauses"].split(":")
+        edits.append({"kind": "pause", "date": dt.date.fromisoformat(date), "days": int(days)})
+    if "step_backs" in row:
+        edits.append({"kind": "step_back", "date": dt.date.fromisoformat(row["step_backs"])})
+    if "switch_product" in request:
+        product, at = request.pop("switch_product"), request.pop("switch_at_mg_per_day")
+        request["switch_product"] = {"product": product, "at_or_below_mg_per_day": at}
+    return taper(protocol, start=start, edits=edits, **request)
+
+
+def engine_rate(size: int) -> str:
+    """Schedules built and checked a second, in process, for the first ``size`` rows."""
+    rows = cohort(size)
+    protocols = {name: load_protocol(name) for name in {row["protocol"] for row in rows}}
+    failed, days, slowest = 0, 0, (0.0, "")
+    started = time.perf_counter()
+    for row in rows:
+        began = time.perf_counter()
+        try:
+            schedule = plan_in_process(row, protocols)
+            check_schedule(schedule)
+            days += schedule.days
+        except PlannerError:
+            failed += 1
+        slowest = max(slowest, (time.perf_counter() - began, row["id"]))
+    seconds = time.perf_counter() - started
+    return (
+        f"In process (Python API), {size:,} of the same requests: {(size - failed) / seconds:,.0f}"
+        f" schedules built and checked a second ({days:,} days, {failed} failed;"
+        f" slowest {slowest[0] * 1000:.1f} ms, {slowest[1]})."
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="1000,5000,25000", help="patients, comma-separated")
+    parser.add_argument("--repeat", type=int, default=1, help="runs per size (median)")
+    parser.add_argument("--csv-size", type=int, default=1000, help="also run --csv (0: no)")
+    parser.add_argument("--api", type=int, default=3000, help="requests for the in-process rate")
+    parser.add_argument("--quick", action="store_true", help="sizes 500,2000; --csv at 500")
+    options = parser.parse_args()
+    sizes = [int(size) for size in options.sizes.split(",")]
+    csv_size = options.csv_size
+    if options.quick:
+        sizes, csv_size = [500, 2000], min(csv_size, 500)
+    machine = platform.processor() or platform.machine()
+    cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    print(
+        f"{dt.date.today()}: {platform.system()} {platform.release()}, {machine}, {cpus} CPUs,"
+        f" Python {platform.python_version()}"
+    )
+    print()
+    print("| patients | outputs | failed | days planned | seconds | peak MB | patients/s |")
+    print("|---:|---|---:|---:|---:|---:|---:|")
+    errors: list[str] = []
+    with tempfile.TemporaryDirectory() as name:
+        runs = [(size, False) for size in sizes] + ([(csv_size, True)] if csv_size else [])
+        for size, per_patient in runs:
+            line, failed = batch(Path(name), size, options.repeat, per_patient)
+            print(line, flush=True)
+            if len(failed) * 20 > size:  # the cohort is meant to plan at least 95% ok
+                errors.append(f"more than 5% of {size:,} rows failed")
+            errors += [f"{count} of {size:,}: {why}" for why, count in Counter(failed).items()]
+    print()
+    print(engine_rate(options.api))
+    for error in errors:
+        print(f"- failed: {error}")
+
+
+if __name__ == "__main__":
+    main()
