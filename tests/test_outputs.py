@@ -299,3 +299,18 @@ def test_drops_are_dispensed_with_their_volume() -> None:
     # Day 1 is already the first reduction: one drop a day for 3 days, 0.12 mL, rounded
     # up to the next 0.1 mL.
     assert [describe_supply(s) for s in total] == ["3 x 0.1 mg drops (0.2 mL)"]
+
+
+def test_the_longest_patient_name_fits_the_calendar_header() -> None:
+    """The summary shows the whole name; a month's header shrinks it, then cuts it with
+    an ellipsis rather than writing over the month's name."""
+    from planner.limits import MAX_PATIENT_CHARS
+
+    name = ("Wolfeschlegelsteinhausenbergerdorff" * 4)[:MAX_PATIENT_CHARS]
+    schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
+    data, pages = pdf_pages(schedule, patient=name)
+    assert name in pages[0].replace(" ", "")
+    header = next(part for part in pages[1].split("Patient: ")[1:])
+    assert "\u2026" in header
+    assert header.split("\u2026")[0] in name
+    assert min(font_sizes(data)) >= 8

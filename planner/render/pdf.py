@@ -419,9 +419,10 @@ class MonthGrid(Flowable):
         room = self.width - stringWidth(month_name + " (continued)", BOLD, 18) - 24
         in_month = (cell for date, cell in self.cells.items() if date.month == page.month)
         used = list(dict.fromkeys(cell.step.product.name for cell in in_month))
+        who, who_size = _fit(who, FONT, 10, room)
         lines = [who, *_wrap(f"{' then '.join(used)}. Tick each dose when taken.", FONT, 9, room)]
         for number, line in enumerate(lines[:3]):
-            canvas.setFont(FONT, 10 if number == 0 else 9)
+            canvas.setFont(FONT, who_size if number == 0 else 9)
             canvas.drawRightString(self.width, top - 9 - 11 * number, line)
         column = self.width / 7
         canvas.setFont(BOLD, 9)
@@ -518,6 +519,18 @@ def _draw_change_label(
     label = fitting[0] if fitting else labels[-1]
     canvas.setFont(BOLD, SMALLEST_PT)
     canvas.drawRightString(x + width - 4, baseline, label)
+
+
+def _fit(text: str, font: str, size: float, width: float) -> tuple[str, float]:
+    """One line within ``width``: smaller type down to 8 pt, then cut short with an
+    ellipsis (the summary page shows the whole text)."""
+    while size > 8 and stringWidth(text, font, size) > width:
+        size -= 1
+    if stringWidth(text, font, size) <= width:
+        return text, size
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…", size
 
 
 def _wrap(text: str, font: str, size: float, width: float) -> list[str]:
