@@ -234,11 +234,12 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
                 )
             continue
         limit = phase.limit()
-        if not limit.allows(before, step.total_mcg, held):
-            return step.first_day, (
-                f"{format_mg(before)} to {format_mg(step.total_mcg)}/day after {held} days is "
-                f"faster than the pace's limit of {limit.describe()}"
-            )
+        for bound, name in ((limit, "limit"), (phase.rate(), "rate")):
+            if not bound.allows(before, step.total_mcg, held):
+                return step.first_day, (
+                    f"{format_mg(before)} to {format_mg(step.total_mcg)}/day after {held} days "
+                    f"is faster than the pace's {name} of {bound.describe()}"
+                )
         single = limit.allows(before, step.total_mcg, limit.per_days)
         if not single and before - step.total_mcg > max(map(_resolution, products)):
             return step.first_day, (

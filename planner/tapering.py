@@ -209,10 +209,11 @@ class _TaperPlanner:
             maker = self.products.for_level(self.current)
             return [Level(self.current, first.hold, maker), *levels]
         # The patient has been on the current dose for a long time: it counts as held one
-        # interval before day 1. Only the pace's limit can ask for more.
-        if first.needed > prior:
-            why = _why(self.current, levels[0].total, first.needed, self.products.main)
-            return [Level(self.current, first.needed - prior, self.products.main, why=why), *levels]
+        # interval of the pace before day 1. A first cut larger than the pace's own step
+        # waits longer on the current dose, in proportion, as every later cut does.
+        if first.hold > prior:
+            why = _why(self.current, levels[0].total, first.hold, self.products.main)
+            return [Level(self.current, first.hold - prior, self.products.main, why=why), *levels]
         return levels
 
     def custom(self, request: TaperRequest) -> list[Level]:

@@ -322,11 +322,13 @@ def test_taper_at_the_default_pace_never_rises_and_ends_at_zero(tmp_path: Path) 
     table = read_csv(out)
     assert_daily_csv(table, times=["morning", "bedtime"], start=dt.date(2027, 3, 1))
     doses = totals(table)
-    assert doses[0] < 2
     assert all(b <= a for a, b in pairwise(doses))
     assert doses[-1] == 0
-    # ASAM: 10% every 14 days, so the first reduction is held two weeks.
-    assert doses[:14] == [doses[0]] * 14
+    # ASAM: 10% every 14 days. Half tablets make 1.75 mg (12.5% less), not 1.8 mg: the
+    # first cut waits 18 days (12.5 / 10 x 14), 14 of them already spent on 2 mg before
+    # day 1; then 1.75 mg is held 20 days (14.3% / 10 x 14).
+    assert doses[:5] == [2, 2, 2, 2, Decimal("1.75")]
+    assert doses[4:25] == [Decimal("1.75")] * 20 + [Decimal("1.5")]
     assert_table_matches_csv(table_rows(stdout), table)
     assert_safety_report_passes(stdout, checks=6)
 

@@ -144,23 +144,27 @@ def test_asam_taper_keeps_its_rate_where_tablets_cannot_make_small_steps() -> No
     """ASAM 2025: 10% every 2 weeks, never over 25% per 2 weeks. With 0.25 mg as the
     smallest step, each step is larger than 10%, so each dose is held longer in
     proportion (12.5% for 20 days, 25% for 35); 0.75 -> 0.5 (33%) and 0.5 -> 0.25 (50%)
-    are single product steps, taken after 47 and 70 days."""
+    are single product steps, taken after 47 and 70 days. The first cut keeps the rate
+    too (clinical rules 6): 2 -> 1.75 mg (12.5%) waits 18 days, of which the 14 days
+    before day 1 count as one interval already held."""
     schedule = taper(load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2)
     assert step_table(schedule) == expect(
         """
-        day   1  20 days  taper         1.75 mg  0.75 mg | 1 mg
-        day  21  24 days  taper          1.5 mg  0.75 mg | 0.75 mg
-        day  45  28 days  taper         1.25 mg  0.5 mg | 0.75 mg
-        day  73  35 days  taper            1 mg  0.5 mg | 0.5 mg
-        day 108  47 days  taper         0.75 mg  0.25 mg | 0.5 mg
-        day 155  70 days  taper          0.5 mg  0.25 mg | 0.25 mg
-        day 225  14 days  taper         0.25 mg  - | 0.25 mg
-        day 239   1 days  stop             0 mg  - | -
+        day   1   4 days  taper            2 mg  1 mg | 1 mg
+        day   5  20 days  taper         1.75 mg  0.75 mg | 1 mg
+        day  25  24 days  taper          1.5 mg  0.75 mg | 0.75 mg
+        day  49  28 days  taper         1.25 mg  0.5 mg | 0.75 mg
+        day  77  35 days  taper            1 mg  0.5 mg | 0.5 mg
+        day 112  47 days  taper         0.75 mg  0.25 mg | 0.5 mg
+        day 159  70 days  taper          0.5 mg  0.25 mg | 0.25 mg
+        day 229  14 days  taper         0.25 mg  - | 0.25 mg
+        day 243   1 days  stop             0 mg  - | -
         """
     )
-    assert len(schedule.notes) == 7
-    assert schedule.notes[5].startswith("0.5 mg/day is held 70 days before 0.25 mg/day")
-    assert "--product us-odt" in schedule.notes[6]  # finer steps, sold in the same region
+    assert len(schedule.notes) == 8
+    assert schedule.notes[0].startswith("2 mg/day is held 18 days before 1.75 mg/day")
+    assert schedule.notes[6].startswith("0.5 mg/day is held 70 days before 0.25 mg/day")
+    assert "--product us-odt" in schedule.notes[7]  # finer steps, sold in the same region
 
 
 def test_asam_taper_with_drops_ends_with_one_drop_at_bedtime() -> None:
@@ -206,16 +210,18 @@ def test_two_phase_switches_to_smaller_steps_near_the_end() -> None:
 
 
 def test_taper_that_must_wait_holds_the_current_dose_first() -> None:
-    """0.5 -> 0.25 mg/day is a 50% step: at 25% per 14 days the current dose is kept
-    14 more days before the first reduction (it counts as held 14 days already)."""
+    """0.5 -> 0.25 mg/day is a 50% step: at ASAM's 10% per 14 days it waits 70 days,
+    so the current dose is kept 56 more days before the first reduction (it counts as
+    held one interval, 14 days, already). Clinical rules 6: the first cut keeps the
+    pace's rate like every other."""
     schedule = taper(
         load_protocol("seizure-adult"), start=dt.date(2027, 3, 1), from_mg_per_day="0.5"
     )
     assert step_table(schedule) == expect(
         """
-        day   1  14 days  taper          0.5 mg  0.25 mg | - | 0.25 mg
-        day  15  14 days  taper         0.25 mg  - | - | 0.25 mg
-        day  29   1 days  stop             0 mg  - | - | -
+        day   1  56 days  taper          0.5 mg  0.25 mg | - | 0.25 mg
+        day  57  14 days  taper         0.25 mg  - | - | 0.25 mg
+        day  71   1 days  stop             0 mg  - | - | -
         """
     )
     assert schedule.steps[0].note == "Keep 0.5 mg/day."

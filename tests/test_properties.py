@@ -274,3 +274,38 @@ def test_hyperbolic_steps_are_equal_in_occupancy_within_rounding(
                 one_unit = (occupancy(after) - occupancy(after - resolution)) * 100
                 assert step >= points - one_unit, (before, after)
         before, held = after, step_.days
+
+
+@settings(deadline=None)
+@given(
+    pace=st.sampled_from(["asam", "proportional"]),
+    product=st.sampled_from(PRODUCTS),
+    data=st.data(),
+    start=dates,
+)
+def test_every_cut_keeps_the_pace_rate_first_included(
+    pace: str, product: str, data: st.DataObject, start: dt.date
+) -> None:
+    """Clinical rules 6 (ASAM 2025): a cut of fraction f waits n days with
+    f <= 10% x n / 14; before day 1 the patient has held the dose one interval (14 days).
+    Here over every dose from 0.25 to 4 mg/day that the product makes."""
+    resolution = dose_maker(load_library().product(product)).resolution_mcg
+    lowest = -(-250 // resolution)
+    current = data.draw(st.integers(lowest, 4000 // resolution)) * resolution
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=start,
+        from_mg_per_day=Decimal(current) / 1000,
+        pace=pace,
+        product=product,
+    )
+    before, held = current, 14
+    for step in schedule.steps:
+        if step.total_mcg == before:
+            held += step.days
+            continue
+        if step.total_mcg:
+            cut = Fraction(before - step.total_mcg, before)
+            assert cut <= Fraction(10, 100) * held / 14, (before, step.total_mcg, held)
+            assert cut <= Fraction(25, 100) * max(held, 14) / 14
+        before, held = step.total_mcg, step.days
