@@ -592,6 +592,9 @@ class Protocol(Frozen):
     drug: Drug
     default_product: Identifier
     default_pace: Identifier
+    paces: tuple[Identifier, ...] = Field(
+        min_length=1, description="the taper paces this protocol offers; the default among them"
+    )
     dose_times: tuple[DoseTime, ...] = Field(min_length=1, max_length=6)
     titration: Titration
     cautions: tuple[Caution, ...] = Field((), max_length=MAX_CAUTIONS)
@@ -600,6 +603,8 @@ class Protocol(Frozen):
 
     @model_validator(mode="after")
     def _consistent(self) -> Self:
+        if self.default_pace not in self.paces:
+            raise ValueError(f"default_pace: {self.default_pace!r} is not one of its paces")
         names = [t.name for t in self.dose_times]
         if len(set(names)) != len(names):
             raise ValueError("dose_times: a name is listed twice")

@@ -95,8 +95,9 @@ class Library:
             raise ProtocolError(
                 f"{path}::default_product: unknown product {protocol.default_product!r}"
             )
-        if protocol.default_pace not in self.paces.paces:
-            raise ProtocolError(f"{path}::default_pace: unknown pace {protocol.default_pace!r}")
+        for index, pace in enumerate(protocol.paces):
+            if pace not in self.paces.paces:
+                raise ProtocolError(f"{path}::paces[{index}]: unknown pace {pace!r}")
         maker = dose_maker(self.product(protocol.default_product))
         start_mg = protocol.titration.start.mg_per_day
         if start_mg is not None:

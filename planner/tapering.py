@@ -103,7 +103,13 @@ def phase_end_mcg(phase: TaperPhase, start_mcg: int) -> Fraction:
 
 def _pace(protocol: Protocol, request: TaperRequest, library: Library) -> Pace:
     if not request.custom_steps:
-        pace = library.pace(request.pace or protocol.default_pace)
+        pace_id = request.pace or protocol.default_pace
+        if pace_id not in protocol.paces and pace_id in library.paces.paces:
+            raise InputError(
+                f"pace: {pace_id!r} is not offered for {protocol.id}; its paces are "
+                f"{', '.join(protocol.paces)}"
+            )
+        pace = library.pace(pace_id)
         return _with_ec50(pace, request.ec50_mg_per_day)
     phase = CustomPhase(kind="custom")
     return Pace(

@@ -80,6 +80,7 @@ def protocols(draw: st.DrawFn) -> Protocol:
             "drug": {"name": "testazepam", "tall_man": "testazePAM", "ceiling_mg_per_day": 20},
             "default_product": draw(st.sampled_from(PRODUCTS)),
             "default_pace": draw(st.sampled_from(PACES)),
+            "paces": PACES,
             "dose_times": [{"name": n, "clock": c, "label": n} for n, c in times],
             "titration": titration,
             "sources": [{"id": "test", "citation": "generated"}],

@@ -20,15 +20,23 @@ SPLITS = {1: "", 2: " (halves)", 4: " (quarters)"}
 
 def render_library(folder: Path) -> str:
     protocol_rows = [["id", "version", "indication", "start", "step", "max", "every"]]
+    offered: dict[str, list[str]] = {}
     for protocol_id, path in protocol_files(folder).items():
-        protocol_rows.append(_listed(path, _protocol_row, protocol_id, read_toml(path)))
+        data = read_toml(path)
+        protocol_rows.append(_listed(path, _protocol_row, protocol_id, data))
+        for pace_id in data.get("paces", []):
+            offered.setdefault(str(pace_id), []).append(protocol_id)
     products = read_toml(folder / PRODUCTS_FILE)
     product_rows = [["product", "strengths", "name"]]
     for product_id in sorted(products.get("products", {})):
         product_rows.append(_listed(folder / PRODUCTS_FILE, _product_row, product_id, products))
     paces = read_toml(folder / PACES_FILE).get("paces", {})
-    pace_rows = [["pace", "title"]]
-    pace_rows += [[pace_id, str(paces[pace_id].get("title", ""))] for pace_id in sorted(paces)]
+    pace_rows = [["pace", "offered for", "title"]]
+    everyone = len(protocol_rows) - 1
+    for pace_id in sorted(paces):
+        protocols = offered.get(pace_id, [])
+        where = "every protocol" if len(protocols) == everyone else ", ".join(protocols) or "-"
+        pace_rows.append([pace_id, where, str(paces[pace_id].get("title", ""))])
     return "\n\n".join(_columns(rows) for rows in (protocol_rows, product_rows, pace_rows))
 
 
