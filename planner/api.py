@@ -41,6 +41,7 @@ def titrate(
     step_mg_per_day: Amount | None = None,
     interval_days: int | None = None,
     hold_days: int | None = None,
+    off_label_reason: str | None = None,
     library: Library | None = None,
 ) -> Schedule:
     """A checked titration schedule: start low, raise every interval, hold at the target.
@@ -56,6 +57,7 @@ def titrate(
         step_mg_per_day=step_mg_per_day,
         interval_days=interval_days,
         hold_days=hold_days,
+        off_label_reason=off_label_reason,
     )
     schedule = build_titration(protocol, request, library=library or load_library())
     ensure_safe(schedule)
@@ -76,6 +78,7 @@ def taper(
     edits: Sequence[Mapping[str, Any]] = (),
     ec50_mg_per_day: Amount | None = None,
     slow_down_factor: Amount | None = None,
+    off_label_reason: str | None = None,
     library: Library | None = None,
 ) -> Schedule:
     """A checked taper schedule from the current daily dose to zero at a named pace.
@@ -90,6 +93,7 @@ def taper(
         "switch_product": switch_product,
         "ec50_mg_per_day": ec50_mg_per_day,
         "slow_down_factor": slow_down_factor,
+        "off_label_reason": off_label_reason,
     }
     request = _validated(
         TaperRequest,

@@ -46,7 +46,8 @@ TAPER_FIELDS = (
     "step_backs",
 )
 PATIENT_FIELDS = ("weight_kg", "age_years")
-COLUMNS = (*REQUIRED, *PATIENT_FIELDS, "product", *TITRATION_FIELDS, *TAPER_FIELDS)
+SHARED_FIELDS = ("product", "off_label_reason")
+COLUMNS = (*REQUIRED, *PATIENT_FIELDS, *SHARED_FIELDS, *TITRATION_FIELDS, *TAPER_FIELDS)
 WHOLE_NUMBERS = frozenset({"age_years", "interval_days", "hold_days"})
 SUMMARY_COLUMNS = (
     "row",
@@ -227,8 +228,7 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
         raise InputError(f"schedule: must be titration or taper, not {kind!r}")
     values = {name: value for name, value in raw.items() if value}
     request: dict[str, Any] = {"start": _date("start", values.get("start", ""))}
-    if "product" in values:
-        request["product"] = values["product"]
+    request |= {name: values[name] for name in SHARED_FIELDS if name in values}
     patient = {
         name: _whole(name, values[name]) if name in WHOLE_NUMBERS else values[name]
         for name in PATIENT_FIELDS

@@ -118,6 +118,7 @@ OPTION_FOR_FIELD = {
     "start": "--start",
     "product": "--product",
     "pace": "--pace",
+    "off_label_reason": "--off-label",
 }
 
 
@@ -245,6 +246,13 @@ _PATIENT_OPTIONS = [
     click.option(
         "--save-plan", type=OUTPUT, help="Also save a plan file that re-makes this schedule."
     ),
+    click.option(
+        "--off-label",
+        "off_label_reason",
+        metavar="REASON",
+        help="Plan for a patient outside the protocol's population; the reason is printed "
+        "on every output.",
+    ),
 ]
 
 _OUTPUT_OPTIONS = [
@@ -336,6 +344,7 @@ def titrate(
     age: int | None,
     product: str | None,
     save_plan: Path | None,
+    off_label_reason: str | None,
     **outputs: Any,
 ) -> None:
     """Plan a titration: start low, raise no sooner than every interval, hold at the target.
@@ -361,6 +370,7 @@ def titrate(
         step_mg_per_day=step,
         interval_days=interval,
         hold_days=hold,
+        off_label_reason=off_label_reason,
     )
     _emit(schedule, plan=_plan_file(schedule, protocol, save_plan), **outputs)
 
@@ -408,6 +418,7 @@ def taper(
     age: int | None,
     product: str | None,
     save_plan: Path | None,
+    off_label_reason: str | None,
     **outputs: Any,
 ) -> None:
     """Plan a taper from the current daily dose to zero, never stopping abruptly.
@@ -443,6 +454,7 @@ def taper(
         edits=edits,
         ec50_mg_per_day=ec50,
         slow_down_factor=slow_down,
+        off_label_reason=off_label_reason,
     )
     _emit(schedule, plan=_plan_file(schedule, protocol, save_plan), **outputs)
 

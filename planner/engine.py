@@ -15,6 +15,7 @@ from decimal import ROUND_FLOOR, Decimal
 from planner.errors import DoseError, InputError
 from planner.limits import MAX_SCHEDULE_DAYS
 from planner.models import DailyAmount, PatientInputs, Protocol, TitrationRequest
+from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Dose, DoseStep, EditName, Limits, PhaseName, Schedule
@@ -28,6 +29,7 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     patient = request.patient
     if protocol.by_weight and patient.weight_kg is None:
         raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
+    gate = population_warnings(protocol, patient, request.off_label_reason)
     limits = resolve_limits(protocol, patient, maker)
     titration = protocol.titration
     notes: list[str] = []
@@ -89,7 +91,8 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         limits=limits,
         steps=steps_from_levels(request.start, plan, protocol, before=None),
         previous_mcg=0,
-        warnings=cautions_for(protocol, patient, "titration"),
+        warnings=(*gate, *cautions_for(protocol, patient, "titration")),
+        off_label=off_label_note(tuple(gate)),
         notes=tuple(notes),
     )
 

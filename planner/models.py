@@ -30,7 +30,7 @@ from pydantic import (
 from planner.errors import DoseError, InputError
 from planner.limits import MAX_CAUTIONS, MAX_EDITS, MAX_TEXT_CHARS
 from planner.plaintext import control_character
-from planner.units import format_mg, mg_to_mcg, number_from_text
+from planner.units import format_decimal, format_mg, mg_to_mcg, number_from_text
 
 # A dose time "total" would write total_mg twice in the day-by-day table.
 RESERVED_TIME_NAMES = frozenset({"total", "date", "day", "phase", "note", "dose", "id"})
@@ -571,6 +571,48 @@ class Pharmacokinetics(Frozen):
     note: Text = ""
 
 
+class Bound(Frozen):
+    """One bound of a population on age or weight: ``at_most`` (<=) or ``above`` (>)."""
+
+    at_most: Positive | None = None
+    above: Positive | None = None
+
+    @model_validator(mode="after")
+    def _one_given(self) -> Self:
+        if (self.at_most is None) == (self.above is None):
+            raise ValueError("give at_most or above")
+        return self
+
+    def holds(self, value: Decimal | int) -> bool:
+        return value <= self.at_most if self.at_most is not None else value > (self.above or 0)
+
+    def describe(self, unit: str) -> str:
+        if self.at_most is not None:
+            return f"up to {format_decimal(self.at_most)} {unit}"
+        return f"over {format_decimal(self.above or Decimal(0))} {unit}"
+
+
+class Population(Frozen):
+    """Who the protocol is for, as the label bounds it. A patient outside it is refused
+    (naming ``otherwise``, the protocol that fits), unless a clinician records a reason."""
+
+    description: Text = Field(min_length=1)
+    age_years: Bound | None = None
+    weight_kg: Bound | None = None
+    combine: Literal["all", "any"] = Field(
+        "all", description="all: every bound must hold; any: one is enough"
+    )
+    otherwise: Identifier | None = Field(None, description="the protocol for everyone else")
+    source: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _source_for_bounds(self) -> Self:
+        bounded = self.age_years is not None or self.weight_kg is not None
+        if bounded and self.source is None:
+            raise ValueError("source: bounds on age or weight need the source they come from")
+        return self
+
+
 class Drug(Frozen):
     """What the protocol says of the drug itself; the engine knows nothing else of it."""
 
@@ -587,7 +629,7 @@ class Protocol(Frozen):
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
     title: Text = Field(min_length=1)
     indication: Text = Field(min_length=1)
-    population: Text = Field(min_length=1)
+    population: Population
     reviewed: Date
     drug: Drug
     default_product: Identifier
@@ -617,6 +659,11 @@ class Protocol(Frozen):
             missing = sorted(set(self.pharmacokinetics.sources) - self.source_ids)
             if missing:
                 raise ValueError(f"pharmacokinetics.sources: unknown source {', '.join(missing)}")
+        source = self.population.source
+        if source is not None and source not in self.source_ids:
+            raise ValueError(f"population.source: unknown source {source}")
+        if self.population.otherwise == self.id:
+            raise ValueError("population.otherwise: must name another protocol")
         return self
 
     @property
@@ -648,6 +695,16 @@ def _above(amount: DailyAmount, limit: DailyAmount) -> bool:
 # --- Patient inputs ----------------------------------------------------------------
 
 
+OffLabelReason = Annotated[
+    Text,
+    Field(
+        min_length=3,
+        max_length=500,
+        description="why a patient outside the protocol's population is planned for (printed)",
+    ),
+]
+
+
 class PatientInputs(Frozen):
     """What is known of the patient; weight is required only by weight-based protocols."""
 
@@ -665,6 +722,7 @@ class TitrationRequest(Frozen):
     step_mg_per_day: InputMg | None = Field(None, gt=0)
     interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
     hold_days: Annotated[Count, Field(ge=0, le=3650)] | None = None
+    off_label_reason: OffLabelReason | None = None
 
 
 class Pause(Frozen):
@@ -711,6 +769,7 @@ class TaperRequest(Frozen):
     custom_steps: tuple[CustomStep, ...] = Field((), max_length=MAX_EDITS)
     edits: tuple[Edit, ...] = Field((), max_length=MAX_EDITS)
     ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
+    off_label_reason: OffLabelReason | None = None
     slow_down_factor: Annotated[
         Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
     ] = Decimal("1.5")

@@ -80,6 +80,7 @@ class Schedule:
     pace: Pace | None = None
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    off_label: str = ""  # why a patient outside the protocol's population was planned for
 
     @property
     def products(self) -> tuple[Product, ...]:

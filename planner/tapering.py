@@ -33,6 +33,7 @@ from planner.models import (
     TaperPhase,
     TaperRequest,
 )
+from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Schedule
@@ -47,7 +48,11 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
     patient = request.patient
     limits = resolve_limits(protocol, patient, products.for_level(0))
     current = mg_to_mcg(request.from_mg_per_day)
-    warnings = [*cautions_for(protocol, patient, "taper"), *pace.warnings]
+    warnings = [
+        *population_warnings(protocol, patient, request.off_label_reason),
+        *cautions_for(protocol, patient, "taper"),
+        *pace.warnings,
+    ]
     if current > limits.ceiling_mcg:
         raise InputError(
             f"from_mg_per_day: {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
@@ -80,6 +85,7 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
         previous_mcg=current,
         pace=pace,
         warnings=tuple(warnings),
+        off_label=off_label_note(tuple(warnings)),
         notes=tuple(lengthened + planner.notes + products.suggestions(bool(lengthened))),
     )
 

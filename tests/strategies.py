@@ -75,7 +75,7 @@ def protocols(draw: st.DrawFn) -> Protocol:
             "version": "0.0.1",
             "title": "Generated",
             "indication": "test",
-            "population": "test",
+            "population": {"description": "test"},
             "reviewed": dt.date(2026, 1, 1),
             "drug": {"name": "testazepam", "tall_man": "testazePAM", "ceiling_mg_per_day": 20},
             "default_product": draw(st.sampled_from(PRODUCTS)),

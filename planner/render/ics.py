@@ -100,8 +100,11 @@ def render_ics(
                 "description",
                 one_line(
                     f"Day {day}, {dose.time.label}: {units} ({format_mg(dose.mcg)}). "
-                    f"Daily total {format_mg(step.total_mcg)}. {step.note} {DISCLAIMER}"
-                ).replace("  ", " "),
+                    f"Daily total {format_mg(step.total_mcg)}. {step.note} {DISCLAIMER} "
+                    f"{schedule.off_label}"
+                )
+                .replace("  ", " ")
+                .strip(),
             )
             alarm = Alarm()
             alarm.add("action", "DISPLAY")

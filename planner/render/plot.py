@@ -90,7 +90,13 @@ def schedule_figure(
     figure.text(
         0.01,
         bottom / 3,
-        f"{DISCLAIMER} {protocol.id} {protocol.version}, fingerprint {fingerprint(schedule)}",
+        f"{DISCLAIMER} {protocol.id} {protocol.version}, fingerprint {fingerprint(schedule)}"
+        # One line under the plot; the calendar, CSV and workbook carry the whole reason.
+        + (
+            f"\n{textwrap.shorten(schedule.off_label, 190, placeholder='...')}"
+            if schedule.off_label
+            else ""
+        ),
         fontsize=8,
         color="#555555",
     )
