@@ -25,7 +25,7 @@ from planner.plaintext import control_character
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
 from planner.render.csv import csv_rows, spreadsheet_cell
-from planner.table import DATE, DAY, NOTE, PHASE, TOTAL_MG
+from planner.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, TOTAL_MG
 from planner.units import whole_from_text
 
 if TYPE_CHECKING:
@@ -292,7 +292,9 @@ def _whole(name: str, text: str) -> int:
 def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
     """``id`` and the daily columns; dose times of every protocol, in order of first use."""
     times: dict[str, None] = {}
+    by_weight = False
     for schedule in schedules:
+        by_weight = by_weight or schedule.weight_kg is not None
         for time in schedule.protocol.dose_times:
             times.setdefault(time.name)
     return [
@@ -301,6 +303,7 @@ def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
         DAY,
         PHASE,
         TOTAL_MG,
+        *([MG_PER_KG] if by_weight else []),
         *(f"{name}_mg" for name in times),
         *(f"{name}_units" for name in times),
         NOTE,

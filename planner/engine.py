@@ -19,6 +19,7 @@ from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Dose, DoseStep, EditName, Limits, PhaseName, Schedule
+from planner.titration_doses import choose_start, choose_target, step_mcg
 from planner.units import format_decimal, format_mg, mg_to_mcg
 
 
@@ -32,36 +33,20 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     gate = population_warnings(protocol, patient, request.off_label_reason)
     limits = resolve_limits(protocol, patient, maker)
     titration = protocol.titration
-    notes: list[str] = []
 
     wanted = min(_for_patient(titration.start, patient), limits.start_limit_mcg)
-    start = maker.round_down(wanted)
-    if start == 0 and maker.smallest_dose_mcg <= limits.start_limit_mcg:
-        start = maker.smallest_dose_mcg
-        notes.append(
-            f"The start dose of {format_mg(wanted)}/day is below the smallest dose "
-            f"{product.name} gives; starting at {format_mg(start)}/day, within the start "
-            f"limit of {format_mg(limits.start_limit_mcg)}/day."
-        )
-    if start == 0:
-        raise DoseError(
-            f"product: the start dose of {format_mg(wanted)}/day is below the smallest dose "
-            f"{product.name} can give ({format_mg(maker.smallest_dose_mcg)}); choose a "
-            "product with smaller units"
-        )
+    start, notes = choose_start(protocol, patient, maker, limits, wanted, library)
     target = _target_mcg(protocol, request, patient, limits)
     if target < start:
         raise InputError(
             f"target_mg_per_day: {format_mg(target)}/day is below the start dose "
             f"{format_mg(start)}/day"
         )
-    made_target = maker.round_down(target)
-    if made_target != target:
-        notes.append(
-            f"Target {format_mg(target)}/day rounded down to {format_mg(made_target)}/day, "
-            f"the nearest {product.name} can make."
-        )
-    step = _titration_step(protocol, request)
+    made_target, rounded = choose_target(
+        protocol, patient, maker, limits, target, by_default=request.target_mg_per_day is None
+    )
+    notes += rounded
+    step = step_mcg(protocol, request.step_mg_per_day)
     interval = request.interval_days or titration.min_interval_days
     if interval < titration.min_interval_days:
         raise InputError(
@@ -184,17 +169,6 @@ def _target_mcg(
             f"{format_mg(limits.maximum_mcg)}/day for this protocol and patient"
         )
     return target
-
-
-def _titration_step(protocol: Protocol, request: TitrationRequest) -> int:
-    steps = protocol.titration.step_mg_per_day
-    step = request.step_mg_per_day if request.step_mg_per_day is not None else steps.default
-    if not steps.min <= step <= steps.max:
-        raise InputError(
-            f"step_mg_per_day: {step} mg/day is outside the protocol's range of "
-            f"{steps.min} to {steps.max} mg/day"
-        )
-    return mg_to_mcg(step)
 
 
 def _maintenance_notes(protocol: Protocol, patient: PatientInputs, target: int) -> list[str]:

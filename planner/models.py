@@ -479,12 +479,14 @@ class StepRange(Frozen):
     """The size of one titration increase in mg/day: the default used and its bounds."""
 
     default: PositiveMg
-    min: PositiveMg
+    min: PositiveMg | None = Field(
+        None, description="the smallest step; none: any step the product makes, up to max"
+    )
     max: PositiveMg
 
     @model_validator(mode="after")
     def _ordered(self) -> Self:
-        if not self.min <= self.default <= self.max:
+        if not (self.min or 0) <= self.default <= self.max:
             raise ValueError("the step must satisfy min <= default <= max")
         return self
 
@@ -496,10 +498,19 @@ class Titration(Frozen):
     start_limit: DailyAmount
     step_mg_per_day: StepRange
     min_interval_days: Annotated[Count, Field(ge=MIN_INTERVAL_FLOOR_DAYS, le=365)]
+    start_range_mg_per_kg_per_day: tuple[MgPerKg, MgPerKg] | None = Field(
+        None, description="where a weight-based start dose should lie (never above start_limit)"
+    )
     target: DailyAmount | None = None
-    maintenance_range_mg_per_kg_per_day: tuple[MgPerKg, MgPerKg] | None = None
+    maintenance_range_mg_per_kg_per_day: tuple[MgPerKg, MgPerKg] | None = Field(
+        None,
+        description="where a weight-based held dose lies: the default target is rounded into it",
+    )
     maximum: DailyAmount
     hold_days: Annotated[Count, Field(ge=0, le=3650)] = 14
+    min_doses_per_day: Annotated[Count, Field(ge=1, le=6)] = Field(
+        1, description="every titration day is divided into at least this many doses"
+    )
 
     @model_validator(mode="after")
     def _within_maximum(self) -> Self:
@@ -517,9 +528,10 @@ class Titration(Frozen):
             and self.step_mg_per_day.max > self.maximum.mg_per_day
         ):
             raise ValueError("step_mg_per_day.max: is above maximum")
-        low_high = self.maintenance_range_mg_per_kg_per_day
-        if low_high is not None and low_high[0] > low_high[1]:
-            raise ValueError("maintenance_range_mg_per_kg_per_day: must be [low, high]")
+        for name in ("start_range_mg_per_kg_per_day", "maintenance_range_mg_per_kg_per_day"):
+            low_high = getattr(self, name)
+            if low_high is not None and low_high[0] > low_high[1]:
+                raise ValueError(f"{name}: must be [low, high]")
         return self
 
 

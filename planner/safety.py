@@ -10,13 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 
 from planner.errors import UnsafeScheduleError
 from planner.models import Product
 from planner.products import dose_maker
 from planner.schedule import DoseStep, Schedule
 from planner.tapering import phase_at
-from planner.units import format_mg
+from planner.units import format_decimal, format_mg, format_per_kg
 
 Failure = tuple[int, str] | None
 
@@ -50,6 +51,10 @@ class SafetyReport:
 def check_schedule(schedule: Schedule) -> SafetyReport:
     """Run every check that applies to this kind of schedule."""
     checks = _COMMON + (_TITRATION if schedule.kind == "titration" else _TAPER)
+    if schedule.kind == "titration" and schedule.protocol.titration.min_doses_per_day > 1:
+        checks += (_divided_check(schedule),)
+    if schedule.weight_kg is not None:
+        checks += (_per_kg_check(schedule),)
     results = []
     for name, description, check in checks:
         failure = check(schedule)
@@ -270,6 +275,61 @@ def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:
 
 
 Check = tuple[str, str, Callable[[Schedule], Failure]]
+
+
+def _divided_check(schedule: Schedule) -> Check:
+    """Label (pediatric): every day in 2 or 3 doses, the largest at bedtime."""
+    need = schedule.protocol.titration.min_doses_per_day
+
+    def divided(schedule: Schedule) -> Failure:
+        for step in schedule.steps:
+            given = [dose.mcg for dose in step.doses if dose.mcg]
+            if len(given) < need:
+                return step.first_day, f"{len(given)} doses a day; the protocol asks for {need}"
+            if step.doses[-1].mcg != max(given):
+                return step.first_day, "the largest dose is not the last of the day"
+        return None
+
+    description = f"every day in at least {need} doses, the largest at bedtime"
+    return ("divided_doses", description, divided)
+
+
+def _per_kg_check(schedule: Schedule) -> Check:
+    """mg/kg/day shown and checked against the protocol's per-kg numbers, read afresh."""
+    weight = schedule.weight_kg
+    assert weight is not None
+    titration = schedule.protocol.titration
+    first = schedule.steps[0].total_mcg
+    highest = max(step.total_mcg for step in schedule.steps)
+
+    def within(schedule: Schedule) -> Failure:
+        if schedule.kind != "titration":  # a taper comes down from the patient's dose
+            return None
+        for amount, total, what in (
+            (titration.start_limit.mg_per_kg_per_day, first, "the start"),
+            (titration.maximum.mg_per_kg_per_day, highest, "the highest dose"),
+        ):
+            if amount is not None and Decimal(total) > amount * weight * 1000:
+                day = next(s.first_day for s in schedule.steps if s.total_mcg == total)
+                return day, f"{what} is {format_per_kg(total, weight)} mg/kg/day, above {amount}"
+        return None
+
+    description = (
+        f"mg/kg/day for {format_decimal(weight)} kg: starts at {format_per_kg(first, weight)}, "
+        f"highest {format_per_kg(highest, weight)}"
+    )
+    limits = [
+        f"{what} {format_decimal(amount)}"
+        for what, amount in (
+            ("start limit", titration.start_limit.mg_per_kg_per_day),
+            ("maximum", titration.maximum.mg_per_kg_per_day),
+        )
+        if amount is not None and schedule.kind == "titration"
+    ]
+    if limits:
+        description += f" ({', '.join(limits)})"
+    return ("per_kg_within_limits", description, within)
+
 
 _COMMON: tuple[Check, ...] = (
     ("contiguous", "dates run day by day from day 1 with no gap", _contiguous),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 from planner.models import DoseTime, Pace, Product, Protocol, TaperRequest, TitrationRequest
@@ -90,6 +91,11 @@ class Schedule:
             if step.total_mcg and step.product not in seen:
                 seen.append(step.product)
         return tuple(seen) or (self.product,)
+
+    @property
+    def weight_kg(self) -> Decimal | None:
+        """The weight a weight-based schedule was dosed for (None otherwise)."""
+        return self.request.patient.weight_kg if self.protocol.by_weight else None
 
     @property
     def start(self) -> dt.date:

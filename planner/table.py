@@ -8,10 +8,11 @@ floats at this edge only. Column names live here and nowhere else.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from planner.products import describe_units
-from planner.units import mcg_to_mg
+from planner.units import mcg_to_mg, per_kg
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -22,6 +23,7 @@ DATE = "date"
 DAY = "day"
 PHASE = "phase"
 TOTAL_MG = "total_mg"
+MG_PER_KG = "mg_per_kg_per_day"  # weight-based schedules only
 TIME = "time"
 CLOCK = "clock"
 DOSE_MG = "dose_mg"
@@ -44,18 +46,22 @@ def daily_columns(schedule: Schedule) -> list[str]:
         DAY,
         PHASE,
         TOTAL_MG,
+        *([MG_PER_KG] if schedule.weight_kg is not None else []),
         *(dose_column(n) for n in names),
         *(units_column(n) for n in names),
         NOTE,
     ]
 
 
-def step_values(step: DoseStep) -> dict[str, object]:
-    """What every day of a step shares: phase, total, and each dose with its units.
+def step_values(step: DoseStep, weight_kg: Decimal | None = None) -> dict[str, object]:
+    """What every day of a step shares: phase, total (and mg/kg/day for a weight-based
+    schedule), and each dose with its units.
 
     Worked out once a step, not once a day: long schedules have hundreds of days.
     """
     values: dict[str, object] = {PHASE: step.phase, TOTAL_MG: mcg_to_mg(step.total_mcg)}
+    if weight_kg is not None:
+        values[MG_PER_KG] = per_kg(step.total_mcg, weight_kg)
     for dose in step.doses:
         values[dose_column(dose.time.name)] = mcg_to_mg(dose.mcg)
         values[units_column(dose.time.name)] = describe_units(dose.units, step.product)
@@ -70,7 +76,7 @@ def daily_rows(schedule: Schedule) -> list[dict[str, object]]:
     """
     rows = []
     for step in schedule.steps:
-        same = step_values(step)
+        same = step_values(step, schedule.weight_kg)
         for offset in range(step.days):
             rows.append(
                 {
@@ -91,7 +97,7 @@ def daily_frame(schedule: Schedule) -> pd.DataFrame:
     frame = pd.DataFrame(daily_rows(schedule), columns=columns)
     frame[DATE] = pd.to_datetime(frame[DATE])
     for column in columns:
-        if column.endswith("_mg"):
+        if column.endswith("_mg") or column == MG_PER_KG:
             frame[column] = frame[column].map(float)
     return frame
 

@@ -89,6 +89,16 @@ def format_mg(mcg: int) -> str:
     return f"{format_mg_number(mcg)} mg"
 
 
+def per_kg(mcg: int, weight_kg: Decimal) -> Decimal:
+    """A daily dose per kg of body weight, in mg/kg/day to three decimals (0.025)."""
+    return (Decimal(mcg) / MICROGRAMS_PER_MG / weight_kg).quantize(Decimal("0.001")).normalize()
+
+
+def format_per_kg(mcg: int, weight_kg: Decimal) -> str:
+    """mg/kg/day as the label writes it: 0.025, 0.1 (no trailing zero)."""
+    return format_decimal(per_kg(mcg, weight_kg))
+
+
 def format_count(count: Fraction) -> str:
     """A count of tablets in plain numbers: 1, 2, 1/2, 1 1/2, 3/4."""
     whole, part = divmod(count.numerator, count.denominator)

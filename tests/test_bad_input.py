@@ -156,7 +156,7 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "weight not a number": ((*CHILD, "--weight", "twenty"), "'twenty' is not a number"),
     "weight too small for the product": (
         (*CHILD, "--weight", "0.5"),
-        "below the smallest dose",
+        "cannot divide a start dose of 0.01 to 0.03 mg/kg/day",
     ),
     "age 200": ((*TITRATE, "--age", "200"), "--age"),
     "target above maximum": ((*TITRATE, "--target", "5"), "above the maximum of 4 mg/day"),

@@ -70,21 +70,25 @@ def read_csv(path: Path) -> CsvFile:
     return CsvFile(comments, header, [dict(zip(header, record, strict=True)) for record in body])
 
 
-def expected_header(times: list[str]) -> list[str]:
+def expected_header(times: list[str], *, per_kg: bool = False) -> list[str]:
     return [
         "date",
         "day",
         "phase",
         "total_mg",
+        *(["mg_per_kg_per_day"] if per_kg else []),
         *(f"{t}_mg" for t in times),
         *(f"{t}_units" for t in times),
         "note",
     ]
 
 
-def assert_daily_csv(table: CsvFile, *, times: list[str], start: dt.date) -> None:
-    """The CSV contract: the header, ISO dates day by day, exact mg that add up, no index."""
-    assert table.header == expected_header(times)
+def assert_daily_csv(
+    table: CsvFile, *, times: list[str], start: dt.date, weight_kg: Decimal | None = None
+) -> None:
+    """The CSV contract: the header, ISO dates day by day, exact mg that add up, no index;
+    for a weight-based schedule, mg/kg/day beside the daily total."""
+    assert table.header == expected_header(times, per_kg=weight_kg is not None)
     assert table.rows, "no rows"
     for number, row in enumerate(table.rows, start=1):
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row["date"]), row["date"]
@@ -93,6 +97,9 @@ def assert_daily_csv(table: CsvFile, *, times: list[str], start: dt.date) -> Non
         for column in ["total_mg", *(f"{t}_mg" for t in times)]:
             assert EXACT_MG.match(row[column]), f"{column} = {row[column]!r}"
         assert Decimal(row["total_mg"]) == sum(Decimal(row[f"{t}_mg"]) for t in times)
+        if weight_kg is not None:
+            per_kg = Decimal(row["total_mg"]) / weight_kg
+            assert Decimal(row["mg_per_kg_per_day"]) == per_kg.quantize(Decimal("0.001"))
         for t in times:
             # Units are given exactly when a dose is taken at that time.
             assert (row[f"{t}_units"] != "") == (Decimal(row[f"{t}_mg"]) > 0), row
@@ -246,16 +253,20 @@ def test_titrate_by_weight(tmp_path: Path) -> None:
         "titrate", "seizure-pediatric", "--start", "2027-01-04", "--weight", "20", "--csv", out
     )
     table = read_csv(out)
-    assert_daily_csv(table, times=["morning", "midday", "bedtime"], start=dt.date(2027, 1, 4))
+    times = ["morning", "midday", "bedtime"]
+    assert_daily_csv(table, times=times, start=dt.date(2027, 1, 4), weight_kg=Decimal(20))
     doses = totals(table)
     # 0.02 mg/kg/day x 20 kg = 0.4 mg/day at most to start; target 0.1 mg/kg/day = 2 mg/day.
     assert Decimal(0) < doses[0] <= Decimal("0.4")
     assert doses[-1] == Decimal(2)
+    assert table.rows[0]["mg_per_kg_per_day"] == "0.019"  # 0.375 mg/day
+    assert table.rows[-1]["mg_per_kg_per_day"] == "0.1"
     # Never more than the protocol's 0.25 mg/day step, never sooner than every 3 days.
     assert all(0 <= b - a <= Decimal("0.25") for a, b in pairwise(doses))
     assert doses[:3] == [doses[0]] * 3
     assert "20 kg" in stdout
-    assert_safety_report_passes(stdout, checks=7)
+    assert "mg/kg/day" in stdout.splitlines()[4]  # the step table's header
+    assert_safety_report_passes(stdout, checks=9)
 
 
 def test_titrate_a_protocol_file_given_by_path(tmp_path: Path) -> None:

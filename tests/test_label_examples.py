@@ -13,6 +13,7 @@ import pytest
 from tables import step_table, units_table
 
 from planner import load_protocol, taper, titrate
+from planner.errors import DoseError, InputError
 
 START = dt.date(2027, 1, 4)
 
@@ -247,3 +248,55 @@ def test_panic_age_cautions(age: int | None, expected: str, absent: str | None) 
 def test_adult_age_gives_no_age_caution() -> None:
     schedule = titrate(load_protocol("panic-adult"), start=START, age_years=40)
     assert not any("years" in warning for warning in schedule.warnings)
+
+
+# --- Children (label: Seizure Disorders, Pediatric Patients; clinical rules 1 and 6) ----
+
+
+def test_a_10_kg_child_starts_on_two_divided_doses_not_one() -> None:
+    """0.01 to 0.03 mg/kg/day in divided doses: ODT 0.125 mg twice a day (0.025 mg/kg),
+    never 0.125 mg once a day at bedtime."""
+    schedule = titrate(load_protocol("seizure-pediatric"), start=START, weight_kg=10)
+    assert step_table(schedule).splitlines()[0] == (
+        "day   1   3 days  titration     0.25 mg  0.125 mg | - | 0.125 mg"
+    )
+
+
+def test_with_drops_a_10_kg_child_gets_three_equal_doses() -> None:
+    """'Divided into three equal doses' where the product can: 1 drop three times a day."""
+    schedule = titrate(
+        load_protocol("seizure-pediatric"), start=START, weight_kg=10, product="rivotril-drops"
+    )
+    assert step_table(schedule).splitlines()[0] == (
+        "day   1   3 days  titration      0.3 mg  0.1 mg | 0.1 mg | 0.1 mg"
+    )
+
+
+def test_the_pediatric_step_is_a_ceiling() -> None:
+    """'Increased by no more than 0.25 to 0.5 mg every third day': 0.125 mg is allowed."""
+    schedule = titrate(
+        load_protocol("seizure-pediatric"), start=START, weight_kg=10, step_mg_per_day="0.125"
+    )
+    totals = [step.total_mcg for step in schedule.steps]
+    assert totals == [250, 375, 500, 625, 750, 875, 1000]
+    with pytest.raises(InputError, match=r"largest step of 0\.5 mg/day"):
+        titrate(
+            load_protocol("seizure-pediatric"), start=START, weight_kg=10, step_mg_per_day="0.75"
+        )
+
+
+def test_the_held_dose_is_rounded_into_the_maintenance_range_never_below() -> None:
+    """12.5 kg x 0.1 mg/kg/day = 1.25 mg/day; drops make 1.2 (0.096, below the range)
+    or 1.3 (0.104): 1.3 mg/day."""
+    schedule = titrate(
+        load_protocol("seizure-pediatric"), start=START, weight_kg="12.5", product="rivotril-drops"
+    )
+    assert schedule.steps[-1].total_mcg == 1300
+    assert "rounded to 1.3 mg/day (0.104 mg/kg/day)" in schedule.notes[-1]
+
+
+def test_a_product_that_cannot_divide_a_childs_dose_names_one_that_can() -> None:
+    """US tablets give 0.25 mg at the least: two doses are 0.5 mg/day, above 0.05 mg/kg/day
+    for 8 kg. ODT can (0.125 mg twice a day)."""
+    with pytest.raises(DoseError, match=r"--product us-odt"):
+        titrate(load_protocol("seizure-pediatric"), start=START, weight_kg=8, product="us-tablet")

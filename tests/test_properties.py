@@ -210,14 +210,23 @@ def test_clinician_edits_and_switches_keep_every_taper_safe(
     start=dates,
 )
 def test_pediatric_titration_for_any_child_weight(weight: Decimal, product: str, start) -> None:
-    """No error: a child of 5 to 30 kg gets a schedule within 0.05 mg/kg to start and
-    0.2 mg/kg/day at most, with products whose units are small enough."""
+    """Label (clinical rules 1 and 6): for a child of 5 to 30 kg with ODT or drops, every
+    day in 2 or 3 doses with the largest at bedtime; start at most 0.05 mg/kg/day (within
+    0.01 to 0.03 wherever the product can divide one); held within 0.1 to 0.2 mg/kg/day;
+    steps of at most 0.5 mg/day."""
     schedule = titrate(
         load_protocol("seizure-pediatric"), start=start, weight_kg=weight, product=product
     )
     assert_safe_titration(schedule)
-    assert schedule.steps[0].total_mcg <= weight * 50
-    assert schedule.steps[-1].total_mcg <= weight * 200
+    for step in schedule.steps:
+        given = [dose.mcg for dose in step.doses if dose.mcg]
+        assert len(given) >= 2
+        assert step.doses[-1].mcg == max(given)
+    first, held = schedule.steps[0].total_mcg, schedule.steps[-1].total_mcg
+    assert weight * 10 <= first <= weight * 50
+    if first > weight * 30:  # only where two doses of the smallest unit are above 0.03
+        assert first == 2 * dose_maker(schedule.product).smallest_dose_mcg
+    assert weight * 100 <= held <= weight * 200
 
 
 @settings(deadline=None)

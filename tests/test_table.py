@@ -67,15 +67,18 @@ def test_csv_is_exact_iso_and_has_no_index() -> None:
     assert "# Inputs: start 2027-01-04, weight 20 kg" in comments
     assert "# Review: For clinician review and education. Not medical advice." in comments
     header, first, *_ = text.splitlines()[len(comments) :]
-    assert header.startswith("date,day,phase,total_mg,morning_mg,midday_mg,bedtime_mg,")
+    assert header.startswith(
+        "date,day,phase,total_mg,mg_per_kg_per_day,morning_mg,midday_mg,bedtime_mg,"
+    )
     assert first == (
-        "2027-01-04,1,titration,0.375,0.125,0.125,0.125,1 x 0.125 mg tablet,"
+        "2027-01-04,1,titration,0.375,0.019,0.125,0.125,0.125,1 x 0.125 mg tablet,"
         "1 x 0.125 mg tablet,1 x 0.125 mg tablet,Start at 0.375 mg/day."
     )
     assert ",2," in text  # whole mg written as 2, never 2.0
     assert ".0," not in text
     read_back = pd.read_csv(io.StringIO(text), comment="#")
     assert read_back["total_mg"].iloc[-1] == 2
+    assert read_back["mg_per_kg_per_day"].iloc[-1] == 0.1
 
 
 def test_library_example_runs(capsys) -> None:  # type: ignore[no-untyped-def]

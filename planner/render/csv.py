@@ -47,7 +47,8 @@ def csv_rows(
     date_at, day_at, note_at = columns.index(DATE), columns.index(DAY), columns.index(NOTE)
     for step in schedule.steps:
         fixed_cells = {key: spreadsheet_cell(value) for key, value in (fixed or {}).items()}
-        same = {key: csv_cell(value) for key, value in step_values(step).items()} | fixed_cells
+        values = step_values(step, schedule.weight_kg)
+        same = {key: csv_cell(value) for key, value in values.items()} | fixed_cells
         template = [same.get(column, "") for column in columns]
         note = spreadsheet_cell(step.note)
         for offset in range(step.days):

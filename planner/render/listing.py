@@ -58,7 +58,11 @@ def _protocol_row(protocol_id: str, data: dict[str, Any]) -> list[str]:
         str(data["version"]),
         str(data["title"]),
         _amount(titration["start"]),
-        f"{format_mg(mg_to_mcg(step['min']))} to {format_mg(mg_to_mcg(step['max']))}/day",
+        (
+            f"{format_mg(mg_to_mcg(step['min']))} to {format_mg(mg_to_mcg(step['max']))}/day"
+            if "min" in step
+            else f"up to {format_mg(mg_to_mcg(step['max']))}/day"
+        ),
         _amount(titration["maximum"]),
         f"{titration['min_interval_days']} days",
     ]

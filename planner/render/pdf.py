@@ -17,6 +17,7 @@ import calendar
 import datetime as dt
 import io
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any, Literal
 
 from reportlab.lib import colors
@@ -44,7 +45,7 @@ from planner.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_
 from planner.instructions import instructions, long_date
 from planner.products import describe_units_in_words
 from planner.provenance import fingerprint, inputs_line, products_line
-from planner.units import format_count, format_mg
+from planner.units import format_count, format_mg, format_per_kg
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport
@@ -221,7 +222,7 @@ def _steps_table(schedule: Schedule) -> Table:
                 Paragraph(step.start.isoformat(), SMALL),
                 Paragraph(step.end.isoformat(), SMALL),
                 Paragraph(str(step.days), SMALL),
-                Paragraph(_total_cell(step), SMALL),
+                Paragraph(_total_cell(step, schedule.weight_kg), SMALL),
                 *(
                     Paragraph(
                         f"{format_mg(dose.mcg)}: {_escape(calendar_units(dose, step))}"
@@ -233,7 +234,8 @@ def _steps_table(schedule: Schedule) -> Table:
                 ),
             ]
         )
-    fixed = [0.8 * inch, 0.8 * inch, 0.45 * inch, 0.75 * inch]
+    total_width = 1.05 * inch if schedule.weight_kg else 0.75 * inch  # room for mg/kg/day
+    fixed = [0.8 * inch, 0.8 * inch, 0.45 * inch, total_width]
     table = Table(rows, colWidths=[*fixed, *([None] * len(times))], repeatRows=1)
     table.setStyle(
         TableStyle(
@@ -247,12 +249,13 @@ def _steps_table(schedule: Schedule) -> Table:
     return table
 
 
-def _total_cell(step: DoseStep) -> str:
-    """The daily total in bold, with a clinician's edit named under it."""
+def _total_cell(step: DoseStep, weight_kg: Decimal | None) -> str:
+    """The daily total in bold; under it mg/kg/day (weight-based) and any clinician's edit."""
     if step.total_mcg == 0:
         return "<b>Stop</b>"
+    per_kg = f"<br/>{format_per_kg(step.total_mcg, weight_kg)} mg/kg/day" if weight_kg else ""
     edit = f"<br/><i>{step.edit}</i>" if step.edit else ""
-    return f"<b>{format_mg(step.total_mcg)}</b>{edit}"
+    return f"<b>{format_mg(step.total_mcg)}</b>{per_kg}{edit}"
 
 
 def _report_table(report: SafetyReport) -> Table:

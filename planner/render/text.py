@@ -14,7 +14,7 @@ from planner.dispensing import (
 from planner.instructions import instructions as step_instructions
 from planner.provenance import fingerprint, products_line
 from planner.render import DISCLAIMER
-from planner.units import format_count, format_mg
+from planner.units import format_count, format_mg, format_per_kg
 
 if TYPE_CHECKING:
     from planner.products import UnitCount
@@ -87,7 +87,17 @@ def _header(schedule: Schedule) -> list[str]:
 
 def _table(schedule: Schedule) -> list[str]:
     times = schedule.protocol.dose_times
-    header = ["From", "To", "Days", "Phase", "Daily", *(t.name.capitalize() for t in times)]
+    weight = schedule.weight_kg
+    per_kg = ["mg/kg/day"] if weight is not None else []
+    header = [
+        "From",
+        "To",
+        "Days",
+        "Phase",
+        "Daily",
+        *per_kg,
+        *(t.name.capitalize() for t in times),
+    ]
     rows = [
         [
             step.start.isoformat(),
@@ -95,12 +105,13 @@ def _table(schedule: Schedule) -> list[str]:
             str(step.days),
             f"{step.phase} ({step.edit})" if step.edit else step.phase,
             format_mg(step.total_mcg),
+            *([format_per_kg(step.total_mcg, weight)] if weight is not None else []),
             *(_dose_cell(dose) for dose in step.doses),
         ]
         for step in schedule.steps
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    right = {2, 4}
+    right = {2, 4, 5} if weight is not None else {2, 4}
 
     def line(cells: list[str]) -> str:
         padded = (
