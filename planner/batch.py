@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any, TextIO
 from planner.errors import InputError, PlannerError
 from planner.files import read_input
 from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS
-from planner.outfolder import OutputFolder, check_patient_id
+from planner.outfolder import SHARED_FILES, OutputFolder, check_patient_id
 from planner.plaintext import control_character
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
@@ -93,6 +93,7 @@ class BatchReport:
     """What a batch did, for the summary file and the exit code."""
 
     results: list[RowResult] = field(default_factory=list)
+    kept_earlier: bool = False  # no row planned: the earlier batch in OUT was left whole
 
     @property
     def failed(self) -> list[RowResult]:
@@ -388,6 +389,7 @@ def run_batch(
         resolve_timezone(options.timezone)  # a bad zone is refused before anything is written
     report = BatchReport()
     with OutputFolder.open(out, force=force) as folder:
+        folder.check_names(*_names_written(rows, outputs))  # a user's file in the way: stop now
         planned = plan_rows(rows, source=plans_path.name, folder=plans_path.parent)
         report.results.extend(track(planned, len(rows)))
         schedules = [r.schedule for r in report.results if r.schedule is not None]
@@ -410,5 +412,23 @@ def run_batch(
                 ics=files.get("ics"),
             )
             write_outputs(render_outputs(result.schedule, check_schedule(result.schedule), patient))
-        folder.commit()
+        if any(result.schedule for result in report.results) or not folder.earlier().files:
+            folder.commit()
+        else:
+            report.kept_earlier = True  # a batch of typos must not wipe the earlier cohort
     return report
+
+
+def _names_written(rows: list[BatchRow], outputs: list[str]) -> tuple[list[str], list[str]]:
+    """The folders and files a batch may write: every id that could name a folder."""
+    folders, files = [], sorted(SHARED_FILES)
+    for row in rows:
+        patient = row.cells.get("id", "")
+        try:
+            check_patient_id(patient)
+        except InputError:
+            continue
+        if outputs:
+            folders.append(patient)
+            files += [f"{patient}/{OUTPUT_FILES[name]}" for name in outputs]
+    return folders, files

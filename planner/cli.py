@@ -618,7 +618,10 @@ def batch(
     for result in report.failed:
         click.echo(f"planner: error: {result.error}", err=True)
     planned = len(report.results) - len(report.failed)
-    click.echo(f"Planned {planned} of {len(report.results)} patients into {out}.")
+    if report.kept_earlier:
+        click.echo(f"Planned no patient; the earlier batch in {out} is left as it was.")
+    else:
+        click.echo(f"Planned {planned} of {len(report.results)} patients into {out}.")
     if report.failed:
         sys.exit(1)
 

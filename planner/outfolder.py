@@ -5,12 +5,12 @@ manifest (``.planner-manifest.json``) that it writes and reads back. A batch is 
 in a hidden folder inside OUT and swapped in at the end, under a lock:
 
 - a run killed while planning or staging leaves the old cohort whole (the next run
-  removes the stale staging folder);
+  removes the stale staging folder, which it knows by the mark it left in it);
 - the swap itself is recorded first in a journal, so a run killed during it is finished
   by the next batch into the same folder: never a mix of two cohorts;
 - ``--force`` replaces and removes only files the manifest lists, unchanged since the
-  planner wrote them; a user's file or folder in the way stops the batch before
-  anything is changed.
+  planner wrote them, and never through a link; a user's file, folder or link in the
+  way stops the batch before anything is changed.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ import json
 import os
 import re
 import shutil
-from collections.abc import Iterator
+import stat
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
@@ -36,7 +37,10 @@ LOCK = ".planner.lock"
 MANIFEST = ".planner-manifest.json"
 JOURNAL = ".planner-journal.json"
 STAGING = ".planner-staging"
-PLANNER_FILES = frozenset({LOCK, MANIFEST, JOURNAL, STAGING})
+STAGING_MARK = ".dose-planner-staging"  # inside STAGING: the folder is the planner's
+# What an atomic write of the manifest or journal leaves if killed: '..planner-*.json.X.tmp'.
+LEFTOVER = re.compile(r"^\.\.planner-(?:manifest|journal)\.json\.[A-Za-z0-9_]+\.tmp$")
+BOOKKEEPING = frozenset({LOCK, MANIFEST, JOURNAL, STAGING})
 SHARED_FILES = frozenset({"all-days.csv", "summary.csv"})
 MANIFEST_KIND = "dose-planner batch output"
 
@@ -73,34 +77,17 @@ class Manifest:
         return json.dumps(body, indent=1, sort_keys=True).encode("utf-8")
 
     @classmethod
-    def read(cls, folder: Path) -> Manifest:
-        """The folder's manifest; none (or one that is not the planner's) lists nothing."""
-        path = folder / MANIFEST
-        if not path.is_file() or path.is_symlink():
-            return cls()
-        try:
-            body = json.loads(read_input(path, limit=MAX_BATCH_FILE_BYTES, error_type=OutputError))
-        except (OutputError, ValueError):
-            return cls()
-        if not isinstance(body, dict) or body.get("kind") != MANIFEST_KIND:
-            return cls()
-        return cls.from_body(body)
-
-    @classmethod
-    def from_body(cls, body: dict[str, Any]) -> Manifest:
+    def from_body(cls, body: Any) -> Manifest:
         """Only entries that name places inside the folder are kept: a hand-made manifest
         cannot point the planner at anything outside it."""
-        files = body.get("files", {})
-        folders = body.get("folders", [])
+        if not isinstance(body, dict):
+            return cls()
+        files, folders = body.get("files", {}), body.get("folders", [])
         if not isinstance(files, dict) or not isinstance(folders, list):
             return cls()
         return cls(
-            files={
-                name: digest
-                for name, digest in files.items()
-                if _inside(name) and isinstance(digest, str)
-            },
-            folders=[name for name in folders if isinstance(name, str) and _inside(name)],
+            files={n: d for n, d in files.items() if _inside(n) and isinstance(d, str)},
+            folders=[n for n in folders if isinstance(n, str) and _inside(n)],
         )
 
 
@@ -115,6 +102,14 @@ def _inside(name: str) -> bool:
     )
 
 
+def _read_json(path: Path) -> Any:
+    """A bookkeeping file's JSON, or None when it is not the planner's (or is damaged)."""
+    try:
+        return json.loads(read_input(path, limit=MAX_BATCH_FILE_BYTES, error_type=OutputError))
+    except (OutputError, ValueError, RecursionError):
+        return None
+
+
 def sha256(path: Path) -> str:
     digest = hashlib.sha256()
     with path.open("rb") as stream:
@@ -124,8 +119,12 @@ def sha256(path: Path) -> str:
 
 
 def is_empty(folder: Path) -> bool:
-    """Nothing in it but the planner's own hidden bookkeeping."""
-    return all(entry.name in PLANNER_FILES for entry in folder.iterdir())
+    """Nothing in it but the planner's own bookkeeping (and what a killed run left)."""
+    return all(_bookkeeping(entry.name) for entry in folder.iterdir())
+
+
+def _bookkeeping(name: str) -> bool:
+    return name in BOOKKEEPING or bool(LEFTOVER.match(name))
 
 
 class OutputFolder:
@@ -135,13 +134,14 @@ class OutputFolder:
         self.out = out
         self.staging = out / STAGING
         self.written = Manifest()
+        self.committed = False
 
     @classmethod
     @contextlib.contextmanager
     def open(cls, out: Path, *, force: bool) -> Iterator[OutputFolder]:
         """Lock OUT (made if missing), finish or clear a killed run, and check --force."""
         if out.is_symlink() or (out.exists() and not out.is_dir()):
-            raise OutputError(f"cannot write into {out}: it is not a folder")
+            raise OutputError(f"cannot write into {out}: it is a link or a file, not a folder")
         if not out.parent.is_dir():
             raise OutputError(f"cannot write {out}: folder {out.parent} does not exist")
         if out.is_dir() and not is_empty(out) and not force:
@@ -150,9 +150,13 @@ class OutputFolder:
                 "batch wrote there"
             )
         created = not out.exists()
+        lock_path = out / LOCK
         try:
             out.mkdir(exist_ok=True)
-            lock = os.open(out / LOCK, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
+            if os.path.lexists(lock_path) and not stat.S_ISREG(lock_path.lstat().st_mode):
+                raise OutputError(f"{lock_path} is not the planner's lock file; move it away")
+            new_lock = not lock_path.exists()
+            lock = os.open(lock_path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o666)
         except OSError as error:
             raise OutputError(f"cannot write into {out}: {error.strerror or error}") from None
         committed = False
@@ -167,38 +171,66 @@ class OutputFolder:
             try:
                 folder.recover()
                 yield folder
-                committed = True
+                committed = folder.committed
             except OSError as error:
                 raise OutputError(f"cannot write into {out}: {error.strerror or error}") from None
             finally:
                 if not (out / JOURNAL).exists():  # else the next run finishes the swap
-                    shutil.rmtree(folder.staging, ignore_errors=True)
+                    folder.clear_staging()
         finally:
             os.close(lock)
-            if created and not committed:  # leave no trace of a batch that wrote nothing
-                (out / LOCK).unlink(missing_ok=True)
-                with contextlib.suppress(OSError):
-                    out.rmdir()
+            if new_lock and not committed:  # leave no trace of a batch that wrote nothing
+                lock_path.unlink(missing_ok=True)
+                if created:
+                    with contextlib.suppress(OSError):
+                        out.rmdir()
 
     def recover(self) -> None:
-        """Finish a swap that a killed run started, or clear what it staged."""
+        """Finish a swap that a killed run started, clear what it staged, then stage anew."""
         journal = self.out / JOURNAL
-        if journal.is_file() and not journal.is_symlink():
-            try:
-                body = json.loads(journal.read_bytes())
-                self._swap(Manifest.from_body(body["old"]), Manifest.from_body(body["new"]))
-            except (ValueError, KeyError, TypeError, AttributeError):
-                journal.unlink()
-        shutil.rmtree(self.staging, ignore_errors=True)
+        if os.path.lexists(journal):
+            body = _read_json(journal) if _regular(journal) else None
+            if not isinstance(body, dict) or "old" not in body or "new" not in body:
+                raise OutputError(f"{journal} is not the planner's journal; move it away")
+            old, new = Manifest.from_body(body["old"]), Manifest.from_body(body["new"])
+            pending = [n for n in new.files if (self.staging / n).is_file()]
+            self._refuse_conflicts(old, new.folders, pending, done=new)
+            self._swap(old, new)
+        self.clear_staging()
+        for entry in self.out.iterdir():
+            if LEFTOVER.match(entry.name) and _regular(entry):
+                entry.unlink()
         self.staging.mkdir()
+        (self.staging / STAGING_MARK).write_bytes(b"")
+
+    def clear_staging(self) -> None:
+        """Remove the staging folder, which must be the planner's own."""
+        if not os.path.lexists(self.staging):
+            return
+        if self.staging.is_symlink() or not (self.staging / STAGING_MARK).is_file():
+            raise OutputError(f"{self.staging} is not the planner's; move it away")
+        shutil.rmtree(self.staging)
+
+    def earlier(self) -> Manifest:
+        """What an earlier batch wrote here (nothing, without a manifest of the planner's)."""
+        path = self.out / MANIFEST
+        if not os.path.lexists(path):
+            return Manifest()
+        body = _read_json(path) if _regular(path) else None
+        if not isinstance(body, dict) or body.get("kind") != MANIFEST_KIND:
+            raise OutputError(f"{path} is not the planner's manifest; move it away")
+        return Manifest.from_body(body)
+
+    def check_names(self, folders: Iterable[str], files: Iterable[str]) -> None:
+        """Before any work: refuse if a user's file, folder or link stands where the batch
+        would write (the same check the swap makes)."""
+        self._refuse_conflicts(self.earlier(), list(folders), list(files))
 
     def path(self, name: str) -> Path:
         """Where to stage the file ``name`` (``all-days.csv`` or ``ID/plot.png``)."""
         if not _inside(name):
             raise OutputError(f"cannot write {name}: not a name inside {self.out}")
         staged = self.staging / name
-        if not staged.resolve().is_relative_to(self.staging.resolve()):
-            raise OutputError(f"cannot write {name}: it leads outside {self.out}")
         if staged.parent != self.staging and not staged.parent.is_dir():
             staged.parent.mkdir()
             self.written.folders.append(str(PurePosixPath(name).parent))
@@ -209,57 +241,92 @@ class OutputFolder:
         self.written.files = {
             str(path.relative_to(self.staging)): sha256(path)
             for path in sorted(self.staging.rglob("*"))
-            if path.is_file()
+            if path.is_file() and path.name != STAGING_MARK
         }
-        old = Manifest.read(self.out)
-        self._refuse_conflicts(old)
+        old = self.earlier()
+        self._refuse_conflicts(old, self.written.folders, list(self.written.files))
         record = {"old": vars(old), "new": vars(self.written)}
         write_atomic(self.out / JOURNAL, json.dumps(record).encode("utf-8"))
         self._swap(old, self.written)
+        self.committed = True
 
-    def _refuse_conflicts(self, old: Manifest) -> None:
-        """Stop before any change if a file or folder the batch would write is not ours."""
-        for name in sorted(self.written.folders):
+    def _real(self, name: str) -> bool:
+        """No link on the way from OUT to ``name``: nothing written or removed through one."""
+        parts = PurePosixPath(name).parts
+        return not any((self.out.joinpath(*parts[: i + 1])).is_symlink() for i in range(len(parts)))
+
+    def _refuse_conflicts(
+        self,
+        old: Manifest,
+        folders: list[str],
+        files: list[str],
+        *,
+        done: Manifest | None = None,
+    ) -> None:
+        """Stop before any change if a place the batch would write is not the planner's.
+
+        ``done`` (when finishing a killed swap) is what that swap may already have made.
+        """
+        made = set(old.folders) | set(done.folders if done else [])
+        for name in sorted(set(folders)):
             target = self.out / name
             if os.path.lexists(target) and (
-                name not in old.folders or target.is_symlink() or not target.is_dir()
+                name not in made or target.is_symlink() or not target.is_dir()
             ):
                 raise OutputError(
                     f"{target} was not made by the planner; move it away or choose another --out"
                 )
-        for name in sorted(self.written.files):
+        for name in sorted(set(files)):
             target = self.out / name
-            if os.path.lexists(target) and not _unchanged(target, old.files.get(name)):
+            if not os.path.lexists(target):
+                continue
+            digests = {old.files.get(name), done.files.get(name) if done else None} - {None}
+            if not any(self._ours(name, digest) for digest in digests if digest):
                 raise OutputError(
                     f"{target} was not written by the planner, or was changed since; "
                     "move it away or choose another --out"
                 )
 
+    def _ours(self, name: str, digest: str | None) -> bool:
+        """A regular file the planner wrote, reached through no link, with those bytes."""
+        path = self.out / name
+        return digest is not None and self._real(name) and _regular(path) and sha256(path) == digest
+
     def _swap(self, old: Manifest, new: Manifest) -> None:
         """Idempotent, so a journal can replay it: drop old files, move new ones in."""
         for name, digest in old.files.items():
+            if name not in new.files and self._ours(name, digest):
+                (self.out / name).unlink()
+        for name in sorted(set(old.folders) - set(new.folders)):
             target = self.out / name
-            if name not in new.files and _unchanged(target, digest):
-                target.unlink()
-        for name in sorted(old.folders):
-            target = self.out / name
-            if name not in new.folders and target.is_dir() and not target.is_symlink():
+            if self._real(name) and target.is_dir():
                 with contextlib.suppress(OSError):  # it still holds a user's file
                     target.rmdir()
         for name in sorted(new.folders):
-            (self.out / name).mkdir(exist_ok=True)
+            target = self.out / name
+            if not os.path.lexists(target):
+                target.mkdir()
+            elif not self._real(name) or not target.is_dir():
+                raise OutputError(f"{target} was not made by the planner; move it away")
         for name in sorted(new.files):
             staged, target = self.staging / name, self.out / name
-            if staged.is_file():
-                if target.is_file():
-                    staged.chmod(target.stat().st_mode & 0o777)
-                staged.replace(target)
-        write_atomic(self.out / MANIFEST, new.to_json())
+            if not staged.is_file():
+                continue
+            parent = str(PurePosixPath(name).parent)
+            if parent != "." and not self._real(parent):
+                raise OutputError(f"{target.parent} was not made by the planner; move it away")
+            if os.path.lexists(target):
+                if not _regular(target):
+                    raise OutputError(f"{target} was not written by the planner; move it away")
+                staged.chmod(stat.S_IMODE(target.stat().st_mode))
+            staged.replace(target)
+        manifest = self.out / MANIFEST
+        if os.path.lexists(manifest) and not _regular(manifest):
+            raise OutputError(f"{manifest} is not the planner's manifest; move it away")
+        write_atomic(manifest, new.to_json())
         (self.out / JOURNAL).unlink(missing_ok=True)
 
 
-def _unchanged(path: Path, digest: str | None) -> bool:
-    """The file is a regular file the planner wrote, with the bytes it wrote."""
-    return (
-        digest is not None and path.is_file() and not path.is_symlink() and sha256(path) == digest
-    )
+def _regular(path: Path) -> bool:
+    """A regular file, not a link to one."""
+    return os.path.lexists(path) and stat.S_ISREG(path.lstat().st_mode)

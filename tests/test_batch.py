@@ -217,9 +217,21 @@ def test_force_replaces_each_patients_files_and_a_bad_zone_writes_nothing(tmp_pa
     assert run("batch", str(plans), "--out", str(out), "--csv", "--pdf").exit_code == 0
     assert sorted(p.name for p in (out / "p1").iterdir()) == ["calendar.pdf", "schedule.csv"]
     # The same patient now fails: under --force their old files go, the summary says why.
-    write(tmp_path, HEADER + "p1,panic-adult,taper,2027-01-04,,1.3,,,\n")
+    write(
+        tmp_path,
+        HEADER
+        + "p1,panic-adult,taper,2027-01-04,,1.3,,,\np2,panic-adult,titration,2027-01-04,,,,,\n",
+    )
     assert run("batch", str(plans), "--out", str(out), "--csv", "--force").exit_code == 1
     assert not (out / "p1").exists()
+    assert "p1,error" in (out / "summary.csv").read_text()
+    # A batch in which no row plans (a file of typos) leaves the earlier batch whole.
+    before = {p: p.read_bytes() for p in out.rglob("*") if p.is_file()}
+    write(tmp_path, HEADER + "p2,panic-adlut,titration,2027-01-04,,,,,\n")
+    result = run("batch", str(plans), "--out", str(out), "--csv", "--force")
+    assert result.exit_code == 1
+    assert "earlier batch" in result.stdout
+    assert {p: p.read_bytes() for p in out.rglob("*") if p.is_file()} == before
     fresh = tmp_path / "fresh"
     result = run("batch", str(plans), "--out", str(fresh), "--ics", "--tz", "Bad/Zone")
     assert result.exit_code == 2 and "unknown time zone" in result.stderr

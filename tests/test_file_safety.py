@@ -11,6 +11,7 @@ import csv
 import fcntl
 import io
 import os
+import shutil
 import stat
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +21,8 @@ import pytest
 from cli_helpers import error_line, ok, run
 
 from planner.batch import run_batch
-from planner.outfolder import JOURNAL, LOCK, MANIFEST, STAGING, OutputFolder
+from planner.errors import OutputError
+from planner.outfolder import JOURNAL, LOCK, MANIFEST, STAGING, STAGING_MARK, OutputFolder
 from planner.render.csv import FORMULA_STARTS
 from planner.render.outputs import OutputOptions
 
@@ -172,9 +174,7 @@ def test_a_user_file_in_the_way_stops_the_batch_before_any_change(
     plans.write_text(HEADER + ROW.format("p1"))
     before = snapshot(tmp_path)
     assert reason in error_line(run("batch", plans, "--out", out, "--csv", "--force"))
-    after = snapshot(tmp_path)
-    assert after.pop(f"out/{LOCK}")[0] == b""  # the planner's own lock, empty
-    assert after == before
+    assert snapshot(tmp_path) == before  # not even the planner's lock file is left
 
 
 def test_a_file_changed_since_the_planner_wrote_it_is_not_replaced(tmp_path: Path) -> None:
@@ -302,10 +302,41 @@ def test_a_run_killed_during_the_swap_is_finished_by_the_next(
     assert snapshot(out) == cohort_b
 
 
+def test_finishing_a_killed_swap_never_writes_through_a_link(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    out = tmp_path / "out"
+    batch(cohort(tmp_path, ["a1"], "a.csv"), out)
+    real = Path.replace
+
+    def killed(self: Path, target: str | os.PathLike[str]) -> Path:
+        if STAGING in str(self) and STAGING not in str(target):
+            raise KeyboardInterrupt
+        return real(self, target)
+
+    monkeypatch.setattr(Path, "replace", killed)
+    with pytest.raises(KeyboardInterrupt):
+        batch(cohort(tmp_path, ["b1"], "b.csv"), out)
+    monkeypatch.undo()
+    victim = tmp_path / "victim"
+    victim.mkdir()
+    (victim / "schedule.csv").write_text("a user's data\n")
+    shutil.rmtree(out / "b1", ignore_errors=True)
+    (out / "b1").symlink_to(victim)
+    with (
+        pytest.raises(OutputError, match="was not made by the planner"),
+        OutputFolder.open(out, force=True),
+    ):
+        pass
+    assert (victim / "schedule.csv").read_text() == "a user's data\n"
+
+
 def test_stale_staging_from_a_killed_first_run_is_cleared(tmp_path: Path) -> None:
     out = tmp_path / "out"
     (out / STAGING / "p1").mkdir(parents=True)
+    (out / STAGING / STAGING_MARK).write_bytes(b"")
     (out / STAGING / "p1" / ".schedule.csv.x1y2.tmp").write_text("half")
+    (out / "..planner-journal.json.k3j4_x.tmp").write_text("{half")
     plans = cohort(tmp_path, ["p1"], "plans.csv")
     assert run("batch", plans, "--out", out, "--csv").exit_code == 0  # no --force needed
     assert not (out / STAGING).exists()
@@ -398,3 +429,52 @@ def test_a_replaced_file_keeps_its_mode(tmp_path: Path) -> None:
         ok("titrate", "panic-adult", "--start", "2027-01-04", "--csv", plan_csv)
     assert mode(plan_csv) == 0o600
     assert plan_csv.read_text().startswith("# clonazePAM")
+
+
+@pytest.mark.parametrize(
+    ("name", "make"),
+    [
+        (STAGING, lambda path: (path.mkdir(), (path / "thesis.txt").write_text("mine"))),
+        (MANIFEST, lambda path: path.symlink_to("/etc/hostname")),
+        (MANIFEST, lambda path: path.write_text("my notes, not JSON")),
+        (JOURNAL, lambda path: path.write_text("my notes, not JSON")),
+        (JOURNAL, lambda path: path.write_text("[" * 100_000 + "]" * 100_000)),
+        (LOCK, lambda path: path.mkdir()),
+    ],
+    ids=["staging folder", "manifest link", "manifest text", "journal text", "deep", "lock"],
+)
+def test_a_users_file_with_a_bookkeeping_name_is_refused_not_removed(
+    tmp_path: Path, name: str, make: object
+) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "user.txt").write_text("mine")
+    assert callable(make)
+    make(out / name)
+    before = snapshot(tmp_path)
+    plans = cohort(tmp_path, ["p1"], "plans.csv")
+    message = error_line(run("batch", plans, "--out", out, "--csv", "--force"))
+    assert str(out / name) in message
+    assert snapshot(tmp_path) == before | {"plans.csv": snapshot(tmp_path)["plans.csv"]}
+
+
+def test_force_never_removes_or_writes_through_a_link_in_out(tmp_path: Path) -> None:
+    """A patient folder of an earlier batch, moved away and linked back: neither the
+    files behind the link nor the link may be touched."""
+    out = tmp_path / "out"
+    batch(cohort(tmp_path, ["p1", "p2"], "a.csv"), out)
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    (out / "p1").rename(archive / "p1")
+    (out / "p1").symlink_to(archive / "p1")
+    kept = snapshot(archive)
+    result = run("batch", cohort(tmp_path, ["p3"], "b.csv"), "--out", out, "--csv", "--force")
+    assert result.exit_code == 0, result.output
+    assert snapshot(archive) == kept
+    assert (out / "p1").is_symlink()
+    # A batch that would write into the linked folder is refused before any change.
+    message = error_line(
+        run("batch", cohort(tmp_path, ["p1"], "c.csv"), "--out", out, "--csv", "--force")
+    )
+    assert "was not made by the planner" in message
+    assert snapshot(archive) == kept
