@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,14 +20,14 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from planner.errors import InputError, PlannerError
 from planner.files import read_input
-from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS
+from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
 from planner.outfolder import SHARED_FILES, OutputFolder, check_patient_id
 from planner.plaintext import control_character
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
 from planner.render.csv import csv_rows, spreadsheet_cell
 from planner.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, TOTAL_MG
-from planner.units import whole_from_text
+from planner.units import date_from_text, whole_from_text
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -123,9 +124,15 @@ def read_rows(path: Path) -> list[BatchRow]:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
         raise InputError(f"{path}: not UTF-8 text") from None
+    too_long = re.search(f"[^\n]{{{MAX_ROW_CHARS + 1}}}", text)
+    if too_long:
+        line = text.count("\n", 0, too_long.start()) + 1
+        raise InputError(f"{path}: row {line}: longer than {MAX_ROW_CHARS:,} characters")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     try:
         header = [name.strip() for name in next(reader, [])]
+        while header and not header[-1]:  # a spreadsheet's trailing empty columns
+            header.pop()
         if not any(header):
             raise InputError(
                 f"{path}: the file is empty; it needs a header row: {', '.join(REQUIRED)}, ..."
@@ -157,14 +164,18 @@ def read_rows(path: Path) -> list[BatchRow]:
 
 
 def _check_header(path: Path, header: list[str]) -> None:
+    if len(header) > MAX_COLUMNS:
+        raise InputError(f"{path}: {len(header):,} columns; a batch file has at most {MAX_COLUMNS}")
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         raise InputError(
             f"{path}: unknown column {_shown(unknown[0])}; columns are {', '.join(COLUMNS)}"
         )
-    twice = [name for index, name in enumerate(header) if name in header[:index]]
-    if twice:
-        raise InputError(f"{path}: column {twice[0]!r} is given twice")
+    seen: set[str] = set()
+    for name in header:
+        if name in seen:
+            raise InputError(f"{path}: column {name!r} is given twice")
+        seen.add(name)
     missing = [name for name in REQUIRED if name not in header]
     if missing:
         raise InputError(f"{path}: missing column {missing[0]!r}")
@@ -208,9 +219,33 @@ def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> R
         return RowResult(row.line, patient, schedule=schedule)
     except PlannerError as error:
         message = str(error)
-        if not message.startswith(f"{source}:row"):
-            message = f"{source}:row {row.line}: {message}"
+        prefix = f"{source}:row {row.line}"
+        if message.startswith(f"{prefix}::"):  # a plan field, named as the batch column
+            location, _, reason = message.removeprefix(f"{prefix}::").partition(": ")
+            message = f"{prefix}: {_column(location)}: {reason}"
+        elif not message.startswith(prefix):
+            message = f"{prefix}: {_column_in(message)}"
         return RowResult(row.line, patient, error=message)
+
+
+def _column(location: str) -> str:
+    """A plan file's field path as the batch column a user typed it in."""
+    field = location.split(".", 1)[1] if location.startswith(("titration.", "taper.")) else location
+    if field.startswith("patient."):
+        return field.removeprefix("patient.")
+    if field.startswith("switch_product."):
+        return "switch_at_mg_per_day" if "at_or_below" in field else "switch_product"
+    if field.startswith("edits"):
+        return "pauses/step_backs"
+    return field
+
+
+def _column_in(message: str) -> str:
+    """A message that starts with a field path ('patient.weight_kg: ...'), by column."""
+    location, colon, reason = message.partition(": ")
+    if colon and re.fullmatch(r"[a-z_]+(?:\.[a-z_]+|\[\d+\])*", location):
+        return f"{_column(location)}: {reason}"
+    return message
 
 
 def plan_rows(
@@ -278,9 +313,9 @@ def _items(cell: str) -> list[str]:
 
 def _date(name: str, text: str) -> dt.date:
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise InputError(f"{name}: {text!r} is not a date as YYYY-MM-DD") from None
+        return date_from_text(text)
+    except InputError as error:
+        raise InputError(f"{name}: {error}") from None
 
 
 def _whole(name: str, text: str) -> int:

@@ -57,10 +57,13 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, dt.date):
             return value
+        from planner.errors import InputError
+        from planner.units import date_from_text
+
         try:
-            return dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.fail(f"{value!r} is not a date as YYYY-MM-DD", param, ctx)
+            return date_from_text(str(value))
+        except InputError as error:
+            self.fail(str(error), param, ctx)
 
 
 class OutputFile(click.Path):
@@ -99,6 +102,8 @@ class PlannerGroup(click.Group):
             _fail(error.format_message(), error.exit_code)
         except click.exceptions.Abort:
             _fail("aborted", 1)
+        except MemoryError:
+            _fail("out of memory: split the batch file, or plan fewer patients at once", 1)
         sys.exit(code if isinstance(code, int) else 0)
 
 
@@ -134,7 +139,9 @@ def _with_option_names(error: Exception) -> Exception:
 
 
 def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
-    click.echo(f"planner: error: {message}", err=True)
+    from planner.plaintext import one_line
+
+    click.echo(f"planner: error: {one_line(message)}", err=True)  # a path may hold a newline
     sys.exit(code)
 
 
@@ -230,10 +237,13 @@ class PauseSetting(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, dict):
             return value
+        from planner.errors import InputError
+        from planner.units import date_from_text, whole_from_text
+
         date, _, days = str(value).partition(":")
         try:
-            return {"kind": "pause", "date": dt.date.fromisoformat(date), "days": int(days)}
-        except ValueError:
+            return {"kind": "pause", "date": date_from_text(date), "days": whole_from_text(days)}
+        except InputError:
             self.fail(f"{value!r} is not DATE:DAYS, for example 2027-05-03:14", param, ctx)
 
 
@@ -372,7 +382,9 @@ def titrate(
         hold_days=hold,
         off_label_reason=off_label_reason,
     )
-    _emit(schedule, plan=_plan_file(schedule, protocol, save_plan), **outputs)
+    _emit(
+        schedule, plan=_plan_file(schedule, protocol, save_plan), inputs=[Path(protocol)], **outputs
+    )
 
 
 @cli.command()
@@ -456,7 +468,9 @@ def taper(
         slow_down_factor=slow_down,
         off_label_reason=off_label_reason,
     )
-    _emit(schedule, plan=_plan_file(schedule, protocol, save_plan), **outputs)
+    _emit(
+        schedule, plan=_plan_file(schedule, protocol, save_plan), inputs=[Path(protocol)], **outputs
+    )
 
 
 @cli.command()
@@ -479,7 +493,8 @@ def plan(plan_path: Path, **outputs: Any) -> None:
         schedule = run_plan(plan_file, folder=plan_path.parent)
     except PlannerError as error:
         raise PlannerError(f"{plan_path}: {error}") from None
-    _emit(schedule, plan=None, **outputs)
+    inputs = [plan_path, plan_path.parent / plan_file.protocol]
+    _emit(schedule, plan=None, inputs=inputs, **outputs)
 
 
 @cli.command()
@@ -649,6 +664,7 @@ def _emit(
     schedule: Schedule,
     *,
     plan: tuple[Path, bytes] | None,
+    inputs: list[Path],
     csv_path: Path | None,
     pdf_path: Path | None,
     plot_path: Path | None,
@@ -683,7 +699,7 @@ def _emit(
         concentration=concentration,
         concentration_csv=concentration_csv,
     )
-    files = render_outputs(schedule, report, options, extra=[plan] if plan else [])
+    files = render_outputs(schedule, report, options, extra=[plan] if plan else [], inputs=inputs)
     write_outputs(files)
     click.echo(render_text(schedule, report, supply_days=supply_days, instructions=instructions))
     for path, _ in files:

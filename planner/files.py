@@ -80,6 +80,8 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ProtocolError(f"Failed to parse {path}: {error}") from None
     except RecursionError:
         parsed = None
+    except ValueError:  # an integer of more digits than Python converts
+        raise ProtocolError(f"Failed to parse {path}: a number has too many digits") from None
     if parsed is None or _depth(parsed) > MAX_TOML_DEPTH:
         raise ProtocolError(
             f"Failed to parse {path}: tables and lists nested more than {MAX_TOML_DEPTH} deep"

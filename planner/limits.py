@@ -8,11 +8,13 @@ from __future__ import annotations
 
 # Input files are read only if they are regular files, and only up to these sizes.
 MAX_TOML_FILE_BYTES = 1024 * 1024  # a protocol, product, pace or plan file
-MAX_BATCH_FILE_BYTES = 512 * 1024 * 1024  # a batch CSV: about 4 million patients
+MAX_BATCH_FILE_BYTES = 128 * 1024 * 1024  # a batch CSV: over a million patients
 # A TOML file may nest tables and lists this deep (the planner's own files need 4).
 MAX_TOML_DEPTH = 16
 # One cell of a batch CSV, and any number typed as text (a dose, a day count).
 MAX_CELL_CHARS = 1000
+MAX_COLUMNS = 40  # columns of a batch CSV (it has 21)
+MAX_ROW_CHARS = 64 * 1024  # one line of a batch CSV
 MAX_NUMBER_CHARS = 24
 # One patient's schedule: at most about ten years of days, and so many edits.
 MAX_SCHEDULE_DAYS = 3660

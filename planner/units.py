@@ -8,6 +8,7 @@ protocol file is read and when a dose is shown to a person.
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import re
 from decimal import Decimal
@@ -32,6 +33,20 @@ def number_from_text(text: str) -> Decimal:
     if not PLAIN_NUMBER.match(cleaned):
         raise InputError(f"{cleaned!r} is not a number")
     return Decimal(cleaned)
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def date_from_text(text: str) -> dt.date:
+    """A calendar date typed as YYYY-MM-DD, and only so (not 20270104 or 2027-W01-1)."""
+    cleaned = text.strip()
+    try:
+        if ISO_DATE.match(cleaned):
+            return dt.date.fromisoformat(cleaned)
+    except ValueError:
+        pass
+    raise InputError(f"{cleaned[:40]!r} is not a date as YYYY-MM-DD")
 
 
 def whole_from_text(text: str) -> int:

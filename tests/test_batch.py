@@ -158,7 +158,7 @@ def test_an_output_folder_with_files_needs_force(tmp_path: Path) -> None:
         ("x,panic-child,taper,2027-03-01,,2,,,", "unknown protocol 'panic-child'"),
         ("x,panic-adult,taper,2027-03-01,,2,warp,,", "unknown pace 'warp'"),
         ("x,panic-adult,taper,2027-03-01,,2,,,2027-03-05", "pauses: '' is not a whole number"),
-        ("x,seizure-pediatric,titration,2027-01-04,,,,,", "patient.weight_kg"),
+        ("x,seizure-pediatric,titration,2027-01-04,,,,,", "row 3: weight_kg: "),
         ("x/../y,panic-adult,titration,2027-01-04,,,,,", "cannot name a folder"),
     ],
 )

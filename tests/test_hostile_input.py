@@ -129,10 +129,17 @@ BAD_FILES: dict[str, tuple[bytes, str]] = {
         (HEADER + GOOD + GOOD.replace("ok,", "OK,")).encode(),
         "whatever their case",
     ),
-    "cell over the csv limit": (
+    "row over the row limit": (
         HEADER.encode() + b"x,panic-adult,titration," + b"9" * 140_000 + b"\n",
+        "row 2: longer than 65,536 characters",
+    ),
+    "a quoted cell over the csv limit": (
+        HEADER.encode() + b'x,panic-adult,"' + b"9\n" * 70_000 + b'"\n',
         f"far longer than {MAX_CELL_CHARS} characters",
     ),
+    "200,000 columns": (",".join(["id"] * 200_000).encode(), "row 1: longer than"),
+    "41 columns": ((",".join(f"c{n}" for n in range(41)) + "\n").encode(), "41 columns"),
+    "a column with no name": (b"id,,protocol,schedule,start\n", "unknown column ''"),
     "quote at end of file": (HEADER.encode() + b'x,panic-adult,"titration\n', "row"),
     "formula header": (
         b"=cmd,protocol,schedule,start\nx,panic-adult,titration,2027-01-04\n",
@@ -378,3 +385,95 @@ def test_no_text_can_add_a_line_or_an_event_to_the_calendar_file() -> None:
     assert not [line for line in lines if line.startswith("SUMMARY:forged")]
     assert "\u2028" not in text
     assert text.count("\n") == text.count("\r\n")  # no bare line break anywhere
+
+
+# --- After a hostile review: inputs never overwritten, strict dates, plain messages ------
+
+
+def test_an_output_path_may_not_be_the_protocol_or_plan_it_is_read_from(tmp_path: Path) -> None:
+    protocol = tmp_path / "mine.toml"
+    protocol.write_bytes((ROOT / "protocols" / "panic-adult.toml").read_bytes())
+    before = protocol.read_bytes()
+    for option in ("--csv", "--save-plan", "--pdf"):
+        message = error_line(run("titrate", protocol, "--start", "2027-01-04", option, protocol))
+        assert "is the file the schedule is read from" in message
+    assert protocol.read_bytes() == before
+    plan = tmp_path / "plan.toml"
+    run("titrate", "panic-adult", "--start", "2027-01-04", "--save-plan", plan)
+    saved = plan.read_bytes()
+    assert "read from" in error_line(run("plan", plan, "--csv", tmp_path / "." / "plan.toml"))
+    assert plan.read_bytes() == saved
+
+
+def test_an_output_that_is_a_link_is_written_through(tmp_path: Path) -> None:
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    result = run("titrate", "panic-adult", "--start", "2027-01-04", "--csv", link)
+    assert result.exit_code == 0
+    assert link.is_symlink()
+    assert target.read_text().startswith("# clonazePAM")
+
+
+def test_a_toml_integer_of_5000_digits_is_one_line(tmp_path: Path) -> None:
+    source = (ROOT / "protocols" / "panic-adult.toml").read_text()
+    protocol = tmp_path / "big.toml"
+    protocol.write_text(
+        source.replace("ceiling_mg_per_day = 20", "ceiling_mg_per_day = 2" + "0" * 5000)
+    )
+    assert error_line(run("validate", protocol)) == (
+        f"Failed to parse {protocol}: a number has too many digits"
+    )
+
+
+@pytest.mark.parametrize("typed", ["20270104", "2027-W01-1", "2027-1-4", " 2027-01-04x"])
+def test_dates_are_yyyy_mm_dd_and_nothing_else(typed: str, tmp_path: Path) -> None:
+    assert "is not a date as YYYY-MM-DD" in error_line(
+        run("titrate", "panic-adult", "--start", typed)
+    )
+    plans = tmp_path / "plans.csv"
+    plans.write_text(f"id,protocol,schedule,start\np1,panic-adult,titration,{typed}\n")
+    result = run("batch", plans, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert "row 2: start: " in result.stderr
+
+
+def test_trailing_empty_columns_from_a_spreadsheet_are_accepted(tmp_path: Path) -> None:
+    plans = tmp_path / "plans.csv"
+    plans.write_text("id,protocol,schedule,start,,\np1,panic-adult,titration,2027-01-04,,\n")
+    assert run("batch", plans, "--out", tmp_path / "out").exit_code == 0
+
+
+def test_batch_errors_name_the_column_not_the_plan_field(tmp_path: Path) -> None:
+    plans = tmp_path / "plans.csv"
+    plans.write_text(
+        "id,protocol,schedule,start,weight_kg,switch_product,switch_at_mg_per_day,from_mg_per_day\n"
+        "p1,seizure-pediatric,titration,2027-01-04,-3,,,\n"
+        "p2,panic-adult,taper,2027-01-04,,us-odt,0.0001,2\n"
+    )
+    stderr = run("batch", plans, "--out", tmp_path / "out").stderr
+    assert "plans.csv:row 2: weight_kg: " in stderr
+    assert "plans.csv:row 3: switch_at_mg_per_day: " in stderr
+    assert "::" not in stderr
+
+
+def test_a_path_with_a_line_break_is_one_line(tmp_path: Path) -> None:
+    out = tmp_path / "two\nlines" / "plan.csv"
+    error_line(run("titrate", "panic-adult", "--start", "2027-01-04", "--csv", out))
+
+
+def test_running_out_of_memory_is_one_line_not_a_traceback(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def exhausted(*args: object, **kwargs: object) -> None:
+        raise MemoryError
+
+    monkeypatch.setattr("planner.batch.run_batch", exhausted)
+    plans = tmp_path / "plans.csv"
+    plans.write_text("id,protocol,schedule,start\np1,panic-adult,titration,2027-01-04\n")
+    result = run("batch", plans, "--out", tmp_path / "out")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "planner: error: out of memory: split the batch file, or plan fewer patients at once\n"
+    )

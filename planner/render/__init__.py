@@ -34,6 +34,7 @@ def write_all(files: list[tuple[Path, bytes]]) -> None:
     """Write several files all or nothing: every one to a temporary file first, then all
     renamed into place; if any cannot be written, none is changed."""
     staged: list[tuple[Path, Path]] = []
+    files = [(_followed(path), data) for path, data in files]
     devices = [(path, data) for path, data in files if _is_device(path)]
     target = None
     try:
@@ -49,6 +50,12 @@ def write_all(files: list[tuple[Path, bytes]]) -> None:
             temporary.unlink(missing_ok=True)
     for path, data in devices:
         write_atomic(path, data)
+
+
+def _followed(path: Path) -> Path:
+    """A link is written through, to the file it names, as an editor would: replacing
+    the link itself with a file would surprise its owner."""
+    return path.resolve() if path.is_symlink() else path
 
 
 def _is_device(path: Path) -> bool:
@@ -96,6 +103,7 @@ def _new_file_mode(path: Path) -> int:
 @contextlib.contextmanager
 def atomic_stream(path: Path) -> Iterator[BinaryIO]:
     """A binary stream whose bytes replace ``path`` only when the block ends without error."""
+    path = _followed(path)
     if _is_device(path):
         try:
             with path.open("wb") as stream:

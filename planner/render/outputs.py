@@ -55,13 +55,15 @@ def render_outputs(
     options: OutputOptions,
     *,
     extra: list[tuple[Path, bytes]] | None = None,
+    inputs: list[Path] | None = None,
 ) -> list[tuple[Path, bytes]]:
     """The bytes of every requested file, in memory; nothing is written here.
 
-    ``extra`` files (a saved plan) are checked with the others and written with them.
+    ``extra`` files (a saved plan) are checked with the others and written with them;
+    no output may be one of the ``inputs`` (the protocol or plan file it was made from).
     """
     extra = extra or []
-    _check_paths(options.paths() + [path for path, _ in extra], options)
+    _check_paths(options.paths() + [path for path, _ in extra], options, inputs or [])
     renderers: list[tuple[Path | None, Callable[[], bytes]]] = [
         (options.csv, lambda: _csv(schedule, report)),
         (options.pdf, lambda: _pdf(schedule, report, options)),
@@ -79,13 +81,17 @@ def write_outputs(files: list[tuple[Path, bytes]]) -> None:
     write_all(files)
 
 
-def _check_paths(paths: list[Path], options: OutputOptions) -> None:
-    """Refuse before any work: a missing folder, a path given twice, a bad plot suffix."""
+def _check_paths(paths: list[Path], options: OutputOptions, inputs: list[Path]) -> None:
+    """Refuse before any work: a missing folder, a path given twice or naming an input
+    file, a bad plot suffix."""
+    read = {path.resolve() for path in inputs}
     seen: set[Path] = set()
     for path in paths:
         resolved = path.resolve()
         if resolved in seen:
             raise OutputError(f"{path} is asked for twice")
+        if resolved in read:
+            raise OutputError(f"{path} is the file the schedule is read from; write elsewhere")
         seen.add(resolved)
         if not path.parent.is_dir():
             raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
