@@ -221,20 +221,55 @@ class ProductCatalog(Frozen):
 # --- Taper paces --------------------------------------------------------------------
 
 
+# ASAM 2025: a graded taper typically should not exceed 25% every 2 weeks.
+ASAM_LIMIT_PERCENT, ASAM_LIMIT_DAYS = Decimal(25), 14
+
+
 class LinearPhase(Frozen):
-    """A fixed reduction in mg/day every ``interval_days`` (the label example is one)."""
+    """A fixed reduction in mg/day every ``interval_days`` (the label example is one).
+
+    ``limit_percent`` per ``limit_days`` also caps each cut as a share of the dose, so
+    equal mg steps slow down near the end (a graded pace needs it).
+    """
 
     kind: Literal["linear"]
     step_mg_per_day: PositiveMg
     interval_days: Days
+    limit_percent: Percent | None = None
+    limit_days: Days | None = None
     until_mg_per_day: Mg = Decimal(0)
 
-    def limit(self) -> StepLimit:
-        return StepLimit(Fraction(mg_to_mcg(self.step_mg_per_day)), self.interval_days, "mcg")
+    def limit(self, start_mcg: int) -> StepLimit:
+        cap = None
+        if self.limit_percent is not None:
+            per_days = self.limit_days or self.interval_days
+            cap = StepLimit(Fraction(self.limit_percent), per_days, "percent")
+        step = Fraction(mg_to_mcg(self.step_mg_per_day))
+        return StepLimit(step, self.interval_days, "mcg", cap=cap)
 
-    def rate(self) -> StepLimit:
+    def rate(self, start_mcg: int) -> StepLimit:
         """The pace's own step per interval (its limit too, for a linear pace)."""
-        return self.limit()
+        return self.limit(start_mcg)
+
+
+class PercentOfStartPhase(Frozen):
+    """A share of the dose the taper started from, every ``interval_days``: equal mg
+    steps fixed at the start (Deprescribing.org: 25%, then 12.5% near the end)."""
+
+    kind: Literal["percent_of_start"]
+    step_percent: Percent
+    interval_days: Days
+    until_mg_per_day: Mg = Decimal(0)
+    until_percent_of_start: Percent | None = None
+
+    def step_mcg(self, start_mcg: int) -> Fraction:
+        return Fraction(self.step_percent) * start_mcg / 100
+
+    def limit(self, start_mcg: int) -> StepLimit:
+        return StepLimit(self.step_mcg(start_mcg), self.interval_days, "mcg")
+
+    def rate(self, start_mcg: int) -> StepLimit:
+        return self.limit(start_mcg)
 
 
 class ProportionalPhase(Frozen):
@@ -250,12 +285,12 @@ class ProportionalPhase(Frozen):
     until_mg_per_day: Mg = Decimal(0)
     until_percent_of_start: Percent | None = None
 
-    def limit(self) -> StepLimit:
+    def limit(self, start_mcg: int = 0) -> StepLimit:
         percent = self.limit_percent if self.limit_percent is not None else self.step_percent
         per_days = self.limit_days if self.limit_days is not None else self.interval_days
         return StepLimit(Fraction(percent), per_days, "percent")
 
-    def rate(self) -> StepLimit:
+    def rate(self, start_mcg: int = 0) -> StepLimit:
         """The pace's own step per interval: steps larger than it are held longer."""
         return StepLimit(Fraction(self.step_percent), self.interval_days, "percent")
 
@@ -359,7 +394,7 @@ class HyperbolicPhase(Frozen):
     )
     until_mg_per_day: Mg = Decimal(0)
 
-    def limit(self) -> StepLimit:
+    def limit(self, start_mcg: int = 0) -> StepLimit:
         points = self.limit_points if self.limit_points is not None else self.occupancy_step_points
         per_days = self.limit_days or self.interval_days
         return StepLimit(
@@ -370,7 +405,7 @@ class HyperbolicPhase(Frozen):
             cap=StepLimit(Fraction(self.limit_percent), per_days, "percent"),
         )
 
-    def rate(self) -> StepLimit:
+    def rate(self, start_mcg: int = 0) -> StepLimit:
         return StepLimit(
             Fraction(self.occupancy_step_points),
             self.interval_days,
@@ -380,26 +415,28 @@ class HyperbolicPhase(Frozen):
 
 
 class CustomPhase(Frozen):
-    """A clinician's own steps: checked against a rate limit (ASAM 2025's by default)."""
+    """A clinician's own steps: the clinician sets the speed. ASAM 2025's 25% per 14 days
+    is the yardstick for the warnings, not a limit."""
 
     kind: Literal["custom"]
-    limit_percent: Percent = Decimal(25)
-    limit_days: Days = 14
-    interval_days: Days = Field(14, description="the shortest hold, also before stopping")
+    limit_percent: Percent = ASAM_LIMIT_PERCENT
+    limit_days: Days = ASAM_LIMIT_DAYS
+    interval_days: Days = Field(1, description="the shortest hold, also before stopping")
     until_mg_per_day: Mg = Decimal(0)
 
-    def limit(self) -> StepLimit:
+    def limit(self, start_mcg: int = 0) -> StepLimit:
         return StepLimit(Fraction(self.limit_percent), self.limit_days, "percent")
 
-    def rate(self) -> StepLimit:
+    def rate(self, start_mcg: int = 0) -> StepLimit:
         return self.limit()
 
 
 Phase = Annotated[
-    LinearPhase | ProportionalPhase | HyperbolicPhase | CustomPhase, Field(discriminator="kind")
+    LinearPhase | PercentOfStartPhase | ProportionalPhase | HyperbolicPhase | CustomPhase,
+    Field(discriminator="kind"),
 ]
-TaperPhase = LinearPhase | ProportionalPhase | HyperbolicPhase | CustomPhase
-PHASE_KINDS = frozenset({"linear", "proportional", "hyperbolic", "custom"})
+TaperPhase = LinearPhase | PercentOfStartPhase | ProportionalPhase | HyperbolicPhase | CustomPhase
+PHASE_KINDS = frozenset({"linear", "percent_of_start", "proportional", "hyperbolic", "custom"})
 EDIT_KINDS = frozenset({"pause", "step_back"})
 
 
@@ -410,6 +447,26 @@ class PaceBody(Frozen):
     phases: tuple[Phase, ...] = Field(min_length=1)
     sources: tuple[Identifier, ...] = Field(min_length=1)
     warnings: tuple[Text, ...] = ()
+    published: bool = Field(
+        False,
+        description="reproduces a published schedule at its own speed; otherwise every phase "
+        "keeps within ASAM 2025's 25% per 14 days",
+    )
+
+    @model_validator(mode="after")
+    def _graded_within_asam(self) -> Self:
+        """A graded pace never outruns ASAM 2025's 25% per 2 weeks; only a published
+        schedule may (and says so)."""
+        if self.published:
+            return self
+        for index, phase in enumerate(self.phases):
+            cap = _percent_cap(phase)
+            if cap is None or cap[0] / cap[1] > ASAM_LIMIT_PERCENT / ASAM_LIMIT_DAYS:
+                raise ValueError(
+                    f"phases[{index}]: a graded pace must cap each cut at 25% per 14 days "
+                    "(ASAM 2025): give limit_percent and limit_days, or mark it published"
+                )
+        return self
 
     @model_validator(mode="after")
     def _phases_descend(self) -> Self:
@@ -424,13 +481,46 @@ class PaceBody(Frozen):
 
 
 def _has_percent_end(phase: TaperPhase) -> bool:
-    return isinstance(phase, ProportionalPhase) and phase.until_percent_of_start is not None
+    return (
+        isinstance(phase, ProportionalPhase | PercentOfStartPhase)
+        and phase.until_percent_of_start is not None
+    )
+
+
+def _percent_cap(phase: TaperPhase) -> tuple[Decimal, int] | None:
+    """The most a phase cuts, as a % of the current dose per so many days, if bounded."""
+    if isinstance(phase, ProportionalPhase):
+        percent = phase.limit_percent if phase.limit_percent is not None else phase.step_percent
+        return percent, phase.limit_days or phase.interval_days
+    if isinstance(phase, HyperbolicPhase):
+        return phase.limit_percent, phase.limit_days or phase.interval_days
+    if isinstance(phase, LinearPhase) and phase.limit_percent is not None:
+        return phase.limit_percent, phase.limit_days or phase.interval_days
+    return None
+
+
+def phase_end_mcg(phase: TaperPhase, start_mcg: int) -> Fraction:
+    """The daily dose at which ``phase`` hands over to the next one."""
+    if _has_percent_end(phase):
+        assert isinstance(phase, ProportionalPhase | PercentOfStartPhase)
+        assert phase.until_percent_of_start is not None
+        return Fraction(phase.until_percent_of_start) * start_mcg / 100
+    return Fraction(mg_to_mcg(phase.until_mg_per_day))
 
 
 class Pace(PaceBody):
     """A named taper pace, as chosen with ``--pace``."""
 
     id: Identifier
+
+    def phase_at(self, dose_mcg: int, start_mcg: int) -> TaperPhase:
+        """The phase that reduces ``dose_mcg``: the first whose end is below it."""
+        if len(self.phases) == 1:
+            return self.phases[0]
+        for phase in self.phases:
+            if dose_mcg > phase_end_mcg(phase, start_mcg):
+                return phase
+        return self.phases[-1]
 
 
 class PaceCatalog(Frozen):

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from planner.errors import UnsafeScheduleError
-from planner.models import Product
+from planner.models import CustomPhase, Product
 from planner.products import dose_maker
 from planner.schedule import DoseStep, Schedule
-from planner.tapering import phase_at
 from planner.units import format_decimal, format_mg, format_per_kg
 
 Failure = tuple[int, str] | None
@@ -99,7 +98,7 @@ def _changes(schedule: Schedule) -> list[tuple[DoseStep, int, int]]:
 def _assumed_prior_days(schedule: Schedule) -> int:
     if schedule.pace is None:
         return schedule.limits.min_interval_days
-    return phase_at(schedule.pace, schedule.previous_mcg, schedule.previous_mcg).interval_days
+    return schedule.pace.phase_at(schedule.previous_mcg, schedule.previous_mcg).interval_days
 
 
 def _contiguous(schedule: Schedule) -> Failure:
@@ -230,7 +229,7 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
         previous_product = step.product
         if step.total_mcg >= before:
             continue
-        phase = phase_at(pace, before, start)
+        phase = pace.phase_at(before, start)
         if step.total_mcg == 0:
             if held < phase.interval_days:
                 return (
@@ -238,8 +237,10 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
                     f"stopped after {held} days; the pace holds {phase.interval_days}",
                 )
             continue
-        limit = phase.limit()
-        for bound, name in ((limit, "limit"), (phase.rate(), "rate")):
+        if isinstance(phase, CustomPhase):  # the clinician sets the speed (warned)
+            continue
+        limit = phase.limit(start)
+        for bound, name in ((limit, "limit"), (phase.rate(start), "rate")):
             if not bound.allows(before, step.total_mcg, held):
                 return step.first_day, (
                     f"{format_mg(before)} to {format_mg(step.total_mcg)}/day after {held} days "

@@ -22,21 +22,25 @@ from fractions import Fraction
 from planner.engine import Level, cautions_for, resolve_limits, steps_from_levels
 from planner.errors import DoseError, InputError
 from planner.models import (
+    ASAM_LIMIT_DAYS,
     CustomPhase,
     HyperbolicPhase,
     LinearPhase,
     Pace,
     Pause,
+    PercentOfStartPhase,
     Product,
     ProportionalPhase,
     Protocol,
     TaperPhase,
     TaperRequest,
+    phase_end_mcg,
 )
 from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
-from planner.schedule import Schedule
+from planner.schedule import EditName, Schedule
+from planner.speed import custom_speed_warnings, cuts, published_speed_warning
 from planner.units import format_decimal, format_mg, mg_to_mcg
 
 
@@ -75,36 +79,25 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
     levels = planner.apply_edits(levels, request)
     lengthened = [level.why for level in levels if level.why]
     final = levels[-2].maker if len(levels) > 1 else products.main
+    steps = steps_from_levels(request.start, levels, protocol, before=current)
+    if request.custom_steps:
+        warnings += custom_speed_warnings(cuts(steps, current, ASAM_LIMIT_DAYS))
+    elif pace.published:
+        prior = pace.phase_at(current, current).interval_days
+        warnings += published_speed_warning(cuts(steps, current, prior), pace.title)
     return Schedule(
         kind="taper",
         protocol=protocol,
         product=product,
         request=request,
         limits=replace(limits, smallest_dose_mcg=final.smallest_dose_mcg),
-        steps=steps_from_levels(request.start, levels, protocol, before=current),
+        steps=steps,
         previous_mcg=current,
         pace=pace,
         warnings=tuple(warnings),
         off_label=off_label_note(tuple(warnings)),
         notes=tuple(lengthened + planner.notes + products.suggestions(bool(lengthened))),
     )
-
-
-def phase_at(pace: Pace, dose_mcg: int, start_mcg: int) -> TaperPhase:
-    """The phase of ``pace`` that reduces ``dose_mcg``: the first whose end is below it."""
-    if len(pace.phases) == 1:
-        return pace.phases[0]
-    for phase in pace.phases:
-        if dose_mcg > phase_end_mcg(phase, start_mcg):
-            return phase
-    return pace.phases[-1]
-
-
-def phase_end_mcg(phase: TaperPhase, start_mcg: int) -> Fraction:
-    """The daily dose at which ``phase`` hands over to the next one."""
-    if isinstance(phase, ProportionalPhase) and phase.until_percent_of_start is not None:
-        return Fraction(phase.until_percent_of_start) * start_mcg / 100
-    return Fraction(mg_to_mcg(phase.until_mg_per_day))
 
 
 def _pace(protocol: Protocol, request: TaperRequest, library: Library) -> Pace:
@@ -120,9 +113,10 @@ def _pace(protocol: Protocol, request: TaperRequest, library: Library) -> Pace:
     phase = CustomPhase(kind="custom")
     return Pace(
         id="custom",
+        published=True,  # the clinician's own schedule runs at its own speed
         title=(
-            f"Custom steps, checked against at most {phase.limit_percent}% of the dose "
-            f"per {phase.limit_days} days"
+            f"Custom steps: the clinician's own, each compared with "
+            f"{phase.limit_percent}% of the dose per {phase.limit_days} days (ASAM 2025)"
         ),
         phases=(phase,),
         sources=("clinician",),
@@ -216,7 +210,7 @@ class _TaperPlanner:
     def from_current(self) -> list[Level]:
         first = self.reductions(self.current)
         levels = first.levels
-        prior = self.interval(phase_at(self.pace, self.current, self.current))
+        prior = self.interval(self.pace.phase_at(self.current, self.current))
         if len(levels) == 1:  # already at the smallest dose: hold it, then stop
             maker = self.products.for_level(self.current)
             return [Level(self.current, first.hold, maker), *levels]
@@ -229,17 +223,44 @@ class _TaperPlanner:
         return levels
 
     def custom(self, request: TaperRequest) -> list[Level]:
-        levels = []
-        for step in request.custom_steps:
-            dose = mg_to_mcg(step.mg_per_day)
+        """A clinician's own steps, held to the hard rules: no rise but a step back to an
+        earlier dose, never above where the taper began, only doses the product makes,
+        and a stop only from the smallest dose it gives at one time of day."""
+        levels: list[Level] = []
+        taken = [self.current]
+        for index, step in enumerate(request.custom_steps):
+            dose, where = mg_to_mcg(step.mg_per_day), f"custom_steps[{index}]"
             maker = self.products.for_level(dose)
             if not maker.can_make_daily(dose):
                 raise DoseError(
-                    f"custom_steps: {format_mg(dose)}/day cannot be made exactly with "
+                    f"{where}: {format_mg(dose)}/day cannot be made exactly with "
                     f"{maker.product.name}"
                 )
-            levels.append(Level(dose, step.days, maker))
-        return [*levels, Level(0, 1, levels[-1].maker, phase="stop")]
+            if dose > self.current:
+                raise InputError(
+                    f"{where}: {format_mg(dose)}/day is above {format_mg(self.current)}/day, "
+                    "where the taper begins"
+                )
+            edit: EditName = ""
+            if dose > taken[-1]:
+                if dose not in taken:
+                    raise InputError(
+                        f"{where}: {format_mg(dose)}/day is a rise from "
+                        f"{format_mg(taken[-1])}/day to a dose not taken before; a taper "
+                        "rises only to step back to an earlier dose"
+                    )
+                edit = "step back"
+            levels.append(Level(dose, step.days, maker, edit=edit))
+            taken.append(dose)
+        last = levels[-1]
+        if last.total > last.maker.smallest_dose_mcg:
+            raise InputError(
+                f"custom_steps[{len(levels) - 1}]: the taper stops after "
+                f"{format_mg(last.total)}/day; the last step must be the smallest dose "
+                f"{last.maker.product.name} gives at one time of day "
+                f"({format_mg(last.maker.smallest_dose_mcg)})"
+            )
+        return [*levels, Level(0, 1, last.maker, phase="stop")]
 
     def reductions(self, dose: int) -> _Reductions:
         """The levels after ``dose`` down to the stop, and how long ``dose`` is held first."""
@@ -247,7 +268,7 @@ class _TaperPlanner:
         first = _Reductions(hold=0, needed=0, levels=levels)
         while dose > self.products.for_reducing(dose).smallest_dose_mcg:
             maker = self.products.for_reducing(dose)
-            phase = phase_at(self.pace, dose, self.current)
+            phase = self.pace.phase_at(dose, self.current)
             reduced, held, needed = _next_dose(phase, dose, self.current, maker, self.scale)
             why = _why(dose, reduced, held, maker) if held > self.interval(phase) else ""
             if levels:
@@ -256,7 +277,7 @@ class _TaperPlanner:
                 first.hold, first.needed = held, needed
             levels.append(Level(reduced, 0, self.products.for_level(reduced)))
             dose = reduced
-        final_hold = self.interval(phase_at(self.pace, dose, self.current))
+        final_hold = self.interval(self.pace.phase_at(dose, self.current))
         if levels:
             levels[-1].days = final_hold
         else:
@@ -287,7 +308,7 @@ class _TaperPlanner:
             previous = _dose_before(levels, index, self.current)
             self.scale *= Fraction(request.slow_down_factor)
             rest = self.reductions(previous)
-            hold = max(rest.hold, self.interval(phase_at(self.pace, previous, self.current)))
+            hold = max(rest.hold, self.interval(self.pace.phase_at(previous, self.current)))
             back = Level(previous, hold, self.products.for_level(previous), edit="step back")
             levels = [*levels[:index], *head, back, *rest.levels]
             self.notes.append(
@@ -350,11 +371,13 @@ def _next_dose(
     proportion, so the pace's rate is kept. After a step back, ``scale`` lengthens every
     hold and never enlarges a step.
     """
-    limit = phase.limit()
-    rate = limit if isinstance(phase, LinearPhase) else phase.rate()
+    limit = phase.limit(start)
+    rate = phase.rate(start)
     resolution = maker.resolution_mcg
     if isinstance(phase, LinearPhase):
         ideal = Fraction(dose - mg_to_mcg(phase.step_mg_per_day))
+    elif isinstance(phase, PercentOfStartPhase):
+        ideal = dose - phase.step_mcg(start)
     elif isinstance(phase, ProportionalPhase):
         ideal = dose * (1 - Fraction(phase.step_percent) / 100)
     elif isinstance(phase, HyperbolicPhase):

@@ -126,7 +126,13 @@ def paces(draw: st.DrawFn) -> Pace:
     if draw(st.booleans()):
         phases.insert(0, phase(mg(draw(mcg_amounts(250, 5000, 250)))))
     return Pace.model_validate(
-        {"id": "generated", "title": "Generated", "phases": phases, "sources": ["test"]}
+        {
+            "id": "generated",
+            "title": "Generated",
+            "phases": phases,
+            "sources": ["test"],
+            "published": True,  # any speed: the engine must still keep each pace's rate
+        }
     )
 
 

@@ -183,8 +183,11 @@ def test_asam_taper_with_drops_ends_with_one_drop_at_bedtime() -> None:
     assert units_table(schedule).splitlines()[-2] == "- | 1 x 0.1 mg"
 
 
-def test_two_phase_switches_to_smaller_steps_near_the_end() -> None:
-    """25% every 2 weeks until a quarter of the starting dose, then 12.5% steps."""
+def test_two_phase_reproduces_deprescribing_org_in_shares_of_the_starting_dose() -> None:
+    """Deprescribing.org (Pottie 2018): 25% every 2 weeks, 12.5% near the end, as shares
+    of the starting dose (clinical rules 6). From 2 mg/day: 1.5, 1, 0.5 (a quarter of
+    the start), then 0.25 mg/day, two weeks each: eight weeks, as the source's arithmetic
+    gives. With ODT the last dose before stopping is one 0.125 mg tablet, two weeks more."""
     schedule = taper(
         load_protocol("panic-adult"),
         start=dt.date(2027, 3, 1),
@@ -193,21 +196,12 @@ def test_two_phase_switches_to_smaller_steps_near_the_end() -> None:
         product="us-odt",
     )
     held = [(step.total_mcg, step.days) for step in schedule.steps]
-    # 25% steps rounded to 0.125 mg without exceeding 25% (875 -> 656 is made as 750);
-    # from 0.5 mg/day (a quarter of 2 mg/day) 12.5% steps: a 0.125 mg step is 25% of
-    # 0.5 mg, so 0.5 mg is held twice as long (28 days), and so on down to one tablet.
-    assert held == [
-        (1500, 14),
-        (1125, 14),
-        (875, 14),
-        (750, 14),
-        (625, 14),
-        (500, 28),
-        (375, 38),
-        (250, 56),
-        (125, 14),
-        (0, 1),
-    ]
+    assert held == [(1500, 14), (1000, 14), (500, 14), (250, 14), (125, 14), (0, 1)]
+    tablets = taper(
+        load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2, pace="two-phase"
+    )
+    assert [(s.total_mcg, s.days) for s in tablets.steps] == [*held[:4], (0, 1)]
+    assert tablets.days == 8 * 7 + 1
 
 
 def test_taper_that_must_wait_holds_the_current_dose_first() -> None:

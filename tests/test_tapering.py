@@ -11,7 +11,7 @@ import pytest
 from tables import step_table
 
 from planner import load_protocol, taper
-from planner.errors import InputError, PlannerError, UnsafeScheduleError
+from planner.errors import InputError
 from planner.models import HyperbolicPhase
 from planner.safety import check_schedule
 from planner.schedule import Schedule
@@ -246,29 +246,42 @@ def test_custom_steps_are_used_as_written_and_checked() -> None:
 
 
 @pytest.mark.parametrize(
-    ("steps", "check"),
+    ("steps", "reason"),
     [
-        ((("1.5", 14), ("1.75", 14), ("0.25", 90)), "never_up"),
-        ((("1.5", 14), ("0.5", 14), ("0.25", 14)), "taper_step_within_pace"),
-        ((("1.5", 14), ("1.25", 14), ("1", 14)), "ends_at_zero_from_smallest"),
+        ((("1.5", 14), ("1.75", 14), ("0.25", 90)), r"custom_steps\[1\]: 1.75 mg/day is a rise"),
+        ((("1.5", 14), ("2.5", 14), ("0.25", 90)), r"custom_steps\[1\]: 2.5 mg/day is above 2"),
+        ((("1.5", 14), ("1.25", 14), ("1", 14)), r"custom_steps\[2\]: the taper stops after 1 mg"),
     ],
+    ids=["a rise that is no step back", "above the starting dose", "a stop from 1 mg/day"],
 )
-def test_unsafe_custom_steps_are_refused_naming_the_check(
-    steps: tuple[tuple[str, int], ...], check: str
-) -> None:
-    with pytest.raises(UnsafeScheduleError, match=check):
+def test_custom_steps_keep_the_hard_rules(steps: tuple[tuple[str, int], ...], reason: str) -> None:
+    """Clinical rules 6: a clinician's own steps are refused only for what is never safe."""
+    with pytest.raises(InputError, match=reason):
         custom(*steps)
 
 
-def test_custom_step_the_product_cannot_make_is_refused() -> None:
-    with pytest.raises(PlannerError, match="cannot be made exactly"):
-        custom(("1.5", 14), ("1.1", 14), ("0.25", 14))
+def test_a_custom_step_back_to_an_earlier_dose_is_allowed() -> None:
+    schedule = custom(("1.5", 14), ("1", 14), ("1.5", 14), ("1", 21), ("0.25", 14))
+    assert [s.edit for s in schedule.steps][:3] == ["", "", "step back"]
 
 
-def test_a_long_hold_does_not_allow_a_huge_single_cut() -> None:
-    """Holding 2 mg for 98 days does not make 2 -> 0.25 mg (87.5%) in one step safe."""
-    with pytest.raises(UnsafeScheduleError, match=r"taper_step_within_pace.*in one step is larger"):
-        custom(("2", 98), ("0.25", 14))
+def test_custom_speed_is_the_clinicians_and_each_fast_step_is_warned_with_its_date() -> None:
+    """Nardi 2010-like steps of 0.5 mg a week from 2 mg: fast, but the clinician's call."""
+    schedule = custom(("1.5", 14), ("0.5", 14), ("0.25", 14))
+    fast = [w for w in schedule.warnings if w.startswith("Faster than ASAM 2025")]
+    assert fast == [
+        "Faster than ASAM 2025's 25% per 2 weeks: "
+        "2027-03-15: 1.5 to 0.5 mg/day, 67% after 14 days.",
+        "Faster than ASAM 2025's 25% per 2 weeks: "
+        "2027-03-29: 0.5 to 0.25 mg/day, 50% after 14 days.",
+    ]
+    assert check_schedule(schedule).passed
+
+
+def test_a_long_hold_before_a_huge_custom_cut_is_still_warned() -> None:
+    """Holding 2 mg for 98 days, then 2 -> 0.25 mg (87.5%): warned, with its date."""
+    schedule = custom(("2", 98), ("0.25", 14))
+    assert "2027-06-07: 2 to 0.25 mg/day, 88% after 112 days." in " ".join(schedule.warnings)
 
 
 def test_hyperbolic_steps_never_exceed_a_quarter_of_the_dose_whatever_the_ec50() -> None:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
+from fractions import Fraction
 
 from planner import load_protocol, taper, titrate
 from planner.pharmacokinetics import EDUCATION_NOTE, concentration_curve
 from planner.render.plot import schedule_figure
 from planner.render.teaching import comparison_figure, comparison_text, summarize
+from planner.schedule import Schedule
 
 PANIC = load_protocol("panic-adult")
 
@@ -21,9 +24,24 @@ def tapers(*paces: str):  # type: ignore[no-untyped-def]
     ]
 
 
-def test_linear_steps_hit_harder_in_occupancy_than_hyperbolic_ones() -> None:
-    linear, hyperbolic = (summarize(s, 1000) for s in tapers("linear", "hyperbolic"))
-    assert linear.largest_occupancy_step_points > hyperbolic.largest_occupancy_step_points + 3
+def occupancy_steps(schedule: Schedule) -> list[Fraction]:
+    totals = [schedule.previous_mcg] + [step.total_mcg for step in schedule.steps]
+    return [
+        Fraction(b, b + 1000) - Fraction(a, a + 1000)
+        for b, a in itertools.pairwise(totals)
+        if 0 < a < b
+    ]
+
+
+def test_linear_steps_grow_in_occupancy_while_hyperbolic_ones_stay_even() -> None:
+    """Equal mg steps remove more receptor occupancy as the dose falls (Maudsley); equal
+    occupancy steps do not. Over the first four reductions from 2 mg/day (EC50 1 mg)."""
+    linear, hyperbolic = (occupancy_steps(s)[:4] for s in tapers("linear", "hyperbolic"))
+    assert linear == sorted(linear)  # each larger than the one before
+    assert max(linear) / min(linear) > Fraction(3, 2)
+    assert max(hyperbolic) / min(hyperbolic) < max(linear) / min(linear)
+    assert max(hyperbolic) / min(hyperbolic) < Fraction(13, 10)  # even, within the drops
+    assert all(summarize(s, 1000).stops_from == "0.1 mg/day" for s in tapers("linear"))
 
 
 def test_comparison_text_and_figure() -> None:
