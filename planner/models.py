@@ -872,6 +872,9 @@ class TaperRequest(Frozen):
     edits: tuple[Edit, ...] = Field((), max_length=MAX_EDITS)
     ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
     off_label_reason: OffLabelReason | None = None
+    source: Annotated[Text, Field(min_length=3, max_length=500)] | None = Field(
+        None, description="where custom steps come from (a citation); printed on every output"
+    )
     slow_down_factor: Annotated[
         Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
     ] = Decimal("1.5")

@@ -91,10 +91,12 @@ def products_line(schedule: Schedule, *, with_ids: bool = False) -> str:
 def provenance(schedule: Schedule) -> list[tuple[str, str]]:
     """Label and value pairs for an output's header."""
     protocol = schedule.protocol
+    source = getattr(schedule.request, "source", None)
     return [
         ("Protocol", f"{protocol.id} {protocol.version}: {protocol.title}"),
         ("Product", products_line(schedule, with_ids=True)),
         ("Inputs", inputs_line(schedule)),
+        *([("Steps from", source)] if source else []),
         ("Program", f"dose-planner {__version__}"),
         ("Fingerprint", fingerprint(schedule)),
         ("Review", DISCLAIMER),

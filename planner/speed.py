@@ -43,7 +43,7 @@ class Cut:
     def describe(self) -> str:
         return (
             f"{self.date}: {format_mg_number(self.before_mcg)} to "
-            f"{format_mg(self.after_mcg)}/day, {float(self.percent):.0f}% after "
+            f"{format_mg(self.after_mcg)}/day, {round(float(self.percent), 1):g}% after "
             f"{self.held_days} days"
         )
 

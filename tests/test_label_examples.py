@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import datetime as dt
 import textwrap
+from pathlib import Path
 
 import pytest
 from tables import step_table, units_table
 
 from planner import load_protocol, taper, titrate
 from planner.errors import DoseError, InputError
+from planner.models import TaperRequest
+from planner.schedule import Schedule
 
 START = dt.date(2027, 1, 4)
 
@@ -294,3 +297,74 @@ def test_a_product_that_cannot_divide_a_childs_dose_names_one_that_can() -> None
     for 8 kg. ODT can (0.125 mg twice a day)."""
     with pytest.raises(DoseError, match=r"--product us-odt"):
         titrate(load_protocol("seizure-pediatric"), start=START, weight_kg=8, product="us-tablet")
+
+
+# --- Published schedules as plan files (examples/), reproduced to the day and mg ------
+
+
+def plan_steps(name: str) -> tuple[list[tuple[int, int]], Schedule]:
+    from cli_helpers import ROOT
+
+    from planner.plans import load_plan, run_plan
+
+    path = ROOT / "examples" / name
+    schedule = run_plan(load_plan(path), folder=path.parent)
+    return [(step.total_mcg, step.days) for step in schedule.steps], schedule
+
+
+@pytest.mark.parametrize(
+    ("name", "pace", "from_mg", "expected"),
+    [
+        (
+            "label-example.plan.toml",
+            "label",
+            1,
+            [(750, 3), (500, 3), (250, 3), (0, 1)],  # 0.25 mg/day less every 3 days
+        ),
+        (
+            "nardi-2010.plan.toml",
+            "nardi-2010",
+            2,
+            [(1500, 14), (1000, 7), (750, 7), (500, 7), (250, 7), (0, 1)],
+        ),
+    ],
+)
+def test_a_published_schedule_runs_as_a_plan_file_and_as_its_pace(
+    name: str, pace: str, from_mg: int, expected: list[tuple[int, int]]
+) -> None:
+    """Label: 0.125 mg twice daily (0.25 mg/day) every 3 days; Nardi 2010: 0.5 mg every
+    2 weeks to 1 mg/day, then 0.25 mg a week. The plan file (custom steps, citing its
+    source) and the built-in pace give the same days and doses."""
+    steps, schedule = plan_steps(name)
+    assert steps == expected
+    assert isinstance(schedule.request, TaperRequest) and schedule.request.source
+    built_in = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day=from_mg,
+        pace=pace,
+        product="us-tablet",
+    )
+    assert [(step.total_mcg, step.days) for step in built_in.steps] == expected
+    assert any("faster than ASAM 2025" in w for w in built_in.warnings)
+    assert any(w.startswith("Faster than ASAM 2025") for w in schedule.warnings)
+
+
+def test_a_plan_files_source_is_printed_on_every_output(tmp_path: Path) -> None:
+    from cli_helpers import ROOT, ok
+    from pypdf import PdfReader
+
+    csv_path, pdf_path = tmp_path / "nardi.csv", tmp_path / "nardi.pdf"
+    xlsx_path = tmp_path / "nardi.xlsx"
+    plan = ROOT / "examples" / "nardi-2010.plan.toml"
+    stdout = ok("plan", plan, "--csv", csv_path, "--pdf", pdf_path, "--xlsx", xlsx_path)
+    cited = "Nardi AE et al. Clonazepam discontinuation"
+    assert cited in stdout
+    assert f"# Steps from: {cited}" in csv_path.read_text()
+    assert cited in " ".join(PdfReader(pdf_path).pages[0].extract_text().split())
+    import openpyxl
+
+    about = [
+        str(c.value) for r in openpyxl.load_workbook(xlsx_path)["About"].iter_rows() for c in r
+    ]
+    assert any(cited in value for value in about)

@@ -271,7 +271,7 @@ def test_custom_speed_is_the_clinicians_and_each_fast_step_is_warned_with_its_da
     fast = [w for w in schedule.warnings if w.startswith("Faster than ASAM 2025")]
     assert fast == [
         "Faster than ASAM 2025's 25% per 2 weeks: "
-        "2027-03-15: 1.5 to 0.5 mg/day, 67% after 14 days.",
+        "2027-03-15: 1.5 to 0.5 mg/day, 66.7% after 14 days.",
         "Faster than ASAM 2025's 25% per 2 weeks: "
         "2027-03-29: 0.5 to 0.25 mg/day, 50% after 14 days.",
     ]
@@ -281,7 +281,7 @@ def test_custom_speed_is_the_clinicians_and_each_fast_step_is_warned_with_its_da
 def test_a_long_hold_before_a_huge_custom_cut_is_still_warned() -> None:
     """Holding 2 mg for 98 days, then 2 -> 0.25 mg (87.5%): warned, with its date."""
     schedule = custom(("2", 98), ("0.25", 14))
-    assert "2027-06-07: 2 to 0.25 mg/day, 88% after 112 days." in " ".join(schedule.warnings)
+    assert "2027-06-07: 2 to 0.25 mg/day, 87.5% after 112 days." in " ".join(schedule.warnings)
 
 
 def test_hyperbolic_steps_never_exceed_a_quarter_of_the_dose_whatever_the_ec50() -> None:

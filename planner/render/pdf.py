@@ -202,6 +202,9 @@ def _facts_table(schedule: Schedule, patient: str | None) -> Table:
     ]
     if schedule.pace is not None:
         rows.append(("Taper pace", f"{schedule.pace.id}: {_escape(schedule.pace.title)}"))
+    source = getattr(schedule.request, "source", None)
+    if source:
+        rows.append(("Steps from", _escape(source)))
     table = Table(
         [[Paragraph(f"<b>{label}</b>", BODY), Paragraph(value, BODY)] for label, value in rows],
         colWidths=[1.1 * inch, None],

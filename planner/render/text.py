@@ -82,6 +82,7 @@ def _header(schedule: Schedule) -> list[str]:
         f"({protocol.id} {protocol.version})",
         f"Product: {products_line(schedule)}",
         "; ".join([f"{schedule.days} days, {schedule.start} to {schedule.end}", *facts]),
+        *([f"Steps from: {source}"] if (source := getattr(request, "source", None)) else []),
     ]
 
 
