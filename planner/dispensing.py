@@ -90,12 +90,13 @@ def _supplies(days: list[dict[Unit, Fraction]]) -> tuple[StrengthSupply, ...]:
     )
 
 
-def describe_supply(supply: StrengthSupply) -> str:
-    """'190 x 0.5 mg tablets'."""
+def describe_supply(supply: StrengthSupply, *, named: bool = False) -> str:
+    """'190 x 0.5 mg tablets'; ``named`` (a schedule of more than one product) adds which
+    product: '110 x 0.1 mg drops (4.4 mL) of Rivotril drops'."""
     product = supply.product
     noun = product.unit if supply.units_to_dispense == 1 else product.unit_plural
     text = f"{supply.units_to_dispense} x {format_mg(supply.strength_mcg)} {noun}"
     if product.units_per_ml:
         millilitres = Fraction(supply.units_to_dispense, product.units_per_ml)
         text += f" ({format_decimal(Decimal(math.ceil(millilitres * 10)) / 10)} mL)"
-    return text
+    return f"{text} of {product.label}" if named else text

@@ -52,14 +52,16 @@ def _patient_line(schedule: Schedule, step: DoseStep) -> str:
         if dose.mcg
     ]
     taken = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    # After a switch every line names its product: "..., clonazePAM oral drops: take".
+    which = f", {step.product.name}" if len(schedule.products) > 1 else ""
     if step.phase == "maintenance":
         # The end of a titration is the dose to go on with, never a day to stop.
         return (
-            f"From {long_date(step.start)}: take {taken}. That is "
+            f"From {long_date(step.start)}{which}: take {taken}. That is "
             f"{format_mg(step.total_mcg)} a day. Keep taking this dose until your prescriber "
             "reviews it; do not stop suddenly."
         )
-    return f"{_period(step)}: take {taken}. That is {format_mg(step.total_mcg)} a day."
+    return f"{_period(step)}{which}: take {taken}. That is {format_mg(step.total_mcg)} a day."
 
 
 def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
@@ -73,4 +75,7 @@ def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
         for dose in step.doses
         if dose.mcg
     )
-    return f"{days}: {schedule.protocol.drug.tall_man} {doses} ({format_mg(step.total_mcg)}/day)."
+    drug = schedule.protocol.drug.tall_man
+    if len(schedule.products) > 1:
+        return f"{days}: {step.product.name}: {doses} ({format_mg(step.total_mcg)}/day)."
+    return f"{days}: {drug} {doses} ({format_mg(step.total_mcg)}/day)."

@@ -177,6 +177,9 @@ class ProductBody(Frozen):
     """A product as written in the products file, where its id is the table name."""
 
     name: Text = Field(min_length=1)
+    short_name: Annotated[Text, Field(min_length=1, max_length=24)] | None = Field(
+        None, description="for a calendar cell where products change: 'Rivotril drops'"
+    )
     region: Text = Field(min_length=1)
     unit: Text = Field(min_length=1, description="what a patient counts: tablet, drop")
     unit_plural: Text = Field(min_length=1)
@@ -186,6 +189,11 @@ class ProductBody(Frozen):
     )
     note: Text = ""
     sources: tuple[Identifier, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """The short name where space is tight, else the name."""
+        return self.short_name or self.name
 
     @model_validator(mode="after")
     def _strengths_unique(self) -> Self:

@@ -314,3 +314,30 @@ def test_the_longest_patient_name_fits_the_calendar_header() -> None:
     assert "\u2026" in header
     assert header.split("\u2026")[0] in name
     assert min(font_sizes(data)) >= 8
+
+
+def test_after_a_product_switch_every_line_and_calendar_day_names_its_product() -> None:
+    """Issue: a switch from tablets to drops partway; instructions, pharmacy directions,
+    dispensing lines and each day of the calendar say which product."""
+    from planner.dispensing import describe_supply, dispensing_totals
+    from planner.instructions import instructions
+
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day=2,
+        switch_product={"at_or_below_mg_per_day": "0.5", "product": "rivotril-drops"},
+    )
+    assert len(schedule.products) == 2
+    for line in instructions(schedule)[:-1]:  # the last is the stop
+        assert line.step.product.name in line.patient
+        assert line.step.product.name in line.pharmacy
+    supply = dispensing_totals(schedule, supply_days=30)
+    for period in supply.periods:
+        for strength in period.strengths:
+            assert describe_supply(strength, named=True).endswith(f"of {strength.product.label}")
+    _, pages = pdf_pages(schedule)
+    months = [page for page in pages if "Tick each dose" in page]
+    labels = sum(page.count("Klonopin tablets") + page.count("Rivotril drops") for page in months)
+    dosing_days = sum(1 for _, _, step in schedule.daily() if step.total_mcg)
+    assert labels == dosing_days

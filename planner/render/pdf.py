@@ -64,6 +64,7 @@ GRID = colors.HexColor("#555555")
 LEADING = 9.5  # between lines of 8 pt text in a day cell
 DOSE_GAP = 1.5  # between two doses in a day cell
 FIRST_DOSE_OFFSET = 26  # from the top of a day cell to the first dose line
+PRODUCT_LINE = 10  # the product's name at the foot of a cell, in a schedule of two products
 MIN_ROW_HEIGHT = 56.0  # a week's row: room for the day number and the Stop note
 HEADER_HEIGHT = 48  # month name, patient line and weekday names above the grid
 MUTED = colors.HexColor("#666666")
@@ -288,10 +289,13 @@ def _dispensing_table(schedule: Schedule, supply_days: int) -> Table:
         [Paragraph(f"<b>{c}</b>", SMALL) for c in ("Period", "Days", "To dispense")]
     ]
 
+    named = len(schedule.products) > 1
+
     def amounts(strengths: tuple[Any, ...]) -> str:
         return (
             "; ".join(
-                f"{describe_supply(s)} (taken: {format_count(s.units_taken)})" for s in strengths
+                f"{describe_supply(s, named=named)} (taken: {format_count(s.units_taken)})"
+                for s in strengths
             )
             or "none"
         )
@@ -394,7 +398,9 @@ def _row_need(
         if cell is None or date.month != month or cell.step.total_mcg == 0:
             continue
         lines = dose_lines(schedule, cell.step, column - 18)
-        need = max(need, FIRST_DOSE_OFFSET + sum(len(d) * LEADING + DOSE_GAP for d in lines) + 2)
+        label = PRODUCT_LINE if len(schedule.products) > 1 else 0
+        doses = sum(len(d) * LEADING + DOSE_GAP for d in lines)
+        need = max(need, FIRST_DOSE_OFFSET + doses + 2 + label)
     return need
 
 
@@ -483,6 +489,12 @@ class MonthGrid(Flowable):
             canvas.drawRightString(x + width - 4, y + height - 13, "KEEP TAKING")
         line_y = y + height - FIRST_DOSE_OFFSET
         canvas.setFont(FONT, SMALLEST_PT)
+        if len(self.schedule.products) > 1:  # after a switch, every day names its product
+            canvas.setFillColor(MUTED)
+            canvas.drawString(
+                x + 4, y + 4, _fit(step.product.label, FONT, SMALLEST_PT, width - 8)[0]
+            )
+            canvas.setFillColor(colors.black)
         for lines in dose_lines(self.schedule, step, width - 18):
             canvas.setStrokeColor(colors.black)
             canvas.setFillColor(colors.black)

@@ -53,7 +53,8 @@ def _dispensing_lines(schedule: Schedule, supply_days: int) -> list[str]:
     supply = dispensing_totals(schedule, supply_days=supply_days)
 
     def amounts(strengths: tuple[StrengthSupply, ...]) -> str:
-        return ", ".join(describe_supply(s) for s in strengths) or "none"
+        named = len(schedule.products) > 1
+        return ", ".join(describe_supply(s, named=named) for s in strengths) or "none"
 
     lines = ["", f"Dispensing ({supply_days}-day supply periods):"]
     lines += [
