@@ -3,16 +3,19 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 out=$(mktemp -d)
-planner titrate seizure-adult --start 2027-01-04 --target 4 --patient "Example patient" \
-    --pdf "$out/titration.pdf" --plot titration-plot.png --csv titration.csv > /dev/null
+planner titrate seizure-adult --start 2027-01-04 --target 4 --age 40 --weight 70 \
+    --patient "Example patient" --pdf "$out/titration.pdf" --plot titration-plot.png --csv titration.csv > /dev/null
 planner taper panic-adult --start 2027-12-06 --from 2 --product us-odt \
     --pdf "$out/taper.pdf" --plot taper-plot.png > /dev/null
 pdftoppm -r 70 -png -f 1 -l 1 -singlefile "$out/titration.pdf" titration-summary
 pdftoppm -r 70 -png -f 2 -l 2 -singlefile "$out/titration.pdf" titration-calendar
 pdftoppm -r 70 -png -f 4 -l 4 -singlefile "$out/taper.pdf" taper-calendar-december
+planner titrate seizure-pediatric --start 2027-01-04 --weight 12.5 --age 3 \
+    --product rivotril-drops --patient "Example child" --pdf "$out/child.pdf" > /dev/null
+pdftoppm -r 70 -png -f 1 -l 1 -singlefile "$out/child.pdf" child-summary
 cp "$out/titration.pdf" titration.pdf
 rm -r "$out"
 planner compare --from 2 --product rivotril-drops --start 2027-03-01 --plot compare-paces.png > /dev/null
-planner titrate seizure-adult --start 2027-01-04 --target 6 --plot titration-concentration.png \
-    --concentration > /dev/null
+planner titrate seizure-adult --start 2027-01-04 --target 6 --age 40 --weight 70 \
+    --plot titration-concentration.png --concentration > /dev/null
 planner plan hyperbolic-drops.plan.toml --plot hyperbolic-drops-plot.png > /dev/null

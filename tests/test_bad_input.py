@@ -193,6 +193,48 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "pause days not a number": ((*TAPER, "--from", "2", "--pause", "2027-01-10:many"), "DATE:DAYS"),
     "hold of 11 years": ((*TITRATE, "--hold", "4000"), "--hold"),
+    "a 2-year-old of 10 kg on the adult seizure protocol": (
+        (
+            "titrate",
+            "seizure-adult",
+            "--start",
+            "2027-01-04",
+            "--target",
+            "1.5",
+            "--weight",
+            "10",
+            "--age",
+            "2",
+        ),
+        "--age (patient.age_years): a patient of 2 years, 10 kg is outside seizure-adult",
+    ),
+    "a 12-year-old of 40 kg on the pediatric protocol": (
+        (*CHILD, "--weight", "40", "--age", "12"),
+        "outside seizure-pediatric (up to 10 years or up to 30 kg; label): use seizure-adult",
+    ),
+    "a pediatric step above 0.5 mg/day": (
+        (*CHILD, "--weight", "20", "--step", "0.75"),
+        "largest step of 0.5 mg/day",
+    ),
+    "tablets that cannot divide an 8 kg child's start": (
+        (*CHILD, "--weight", "8", "--product", "us-tablet"),
+        "--product us-odt",
+    ),
+    "an off-label reason too short to mean anything": (
+        (
+            "titrate",
+            "seizure-adult",
+            "--start",
+            "2027-01-04",
+            "--target",
+            "1.5",
+            "--age",
+            "2",
+            "--off-label",
+            "x",
+        ),
+        "--off-label (off_label_reason)",
+    ),
     "unknown time zone": ((*TITRATE, "--ics", "x.ics", "--tz", "Mars/Olympus"), "Mars/Olympus"),
     "dose time of an unknown name": (
         (*TITRATE, "--ics", "x.ics", "--tz", "UTC", "--dose-time", "noon=12:00"),

@@ -134,7 +134,7 @@ def test_protocols_lists_every_bundled_protocol_product_and_pace() -> None:
     for name in BUNDLED_PROTOCOLS + BUNDLED_PRODUCTS + BUNDLED_PACES:
         assert name in first_words, f"{name} is not listed"
     panic = next(line for line in stdout.splitlines() if line.startswith("panic-adult "))
-    assert "1.0.0" in panic
+    assert "1.1.0" in panic
     assert "0.5 mg/day" in panic  # its start dose
     assert "4 mg/day" in panic  # its maximum
 
@@ -193,7 +193,7 @@ def test_schema_describes_a_protocol_file() -> None:
 def test_titrate_prints_the_label_schedule_and_its_safety_report() -> None:
     stdout = ok("titrate", "panic-adult", "--start", "2027-01-04")
     assert "clonazePAM titration" in stdout
-    assert "panic-adult 1.0.0" in stdout
+    assert "panic-adult 1.1.0" in stdout
     # Label: 0.25 mg twice daily, 1 mg/day after 3 days; then the protocol's 14-day hold.
     assert table_rows(stdout) == [
         TableRow(dt.date(2027, 1, 4), dt.date(2027, 1, 6), 3, "titration", Decimal("0.5")),
@@ -217,7 +217,7 @@ def test_titrate_csv_has_the_daily_columns_iso_dates_and_no_index(tmp_path: Path
     assert all(line.startswith("# ") for line in table.comments)
     provenance = "\n".join(table.comments)
     assert "panic-adult" in provenance
-    assert "1.0.0" in provenance
+    assert "1.1.0" in provenance
     assert "clinician review" in provenance
     # The whole folder holds the one file: no temporary file is left behind.
     assert [p.name for p in tmp_path.iterdir()] == ["panic.csv"]

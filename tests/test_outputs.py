@@ -68,7 +68,7 @@ def test_pdf_summary_page_has_what_a_clinician_reviews(two_weeks: Schedule) -> N
     for expected in [
         "clonazePAM titration schedule: clinician summary",
         "J. Doe, MRN 12345",
-        "Panic disorder, adults (panic-adult, version 1.0.0)",
+        "Panic disorder, adults (panic-adult, version 1.1.0)",
         "Klonopin (clonazepam) US prescribing information",
         "clonazePAM tablets (US, Klonopin)",
         "Monday 4 January 2027",
@@ -100,7 +100,7 @@ def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
     tag = fingerprint(long_taper)
     for text in pages:
         assert "For clinician review. Not medical advice." in text
-        assert "seizure-adult 1.0.0" in text
+        assert "seizure-adult 1.1.0" in text
         assert "dose-planner 0.1.0" in text
         assert tag in text
 
