@@ -145,6 +145,11 @@ class OutputFolder:
         if not out.parent.is_dir():
             raise OutputError(f"cannot write {out}: folder {out.parent} does not exist")
         if out.is_dir() and not is_empty(out) and not force:
+            if os.path.lexists(out / JOURNAL):
+                raise OutputError(
+                    f"{out} holds a batch that was interrupted while being written; give "
+                    "--force to finish it and replace it"
+                )
             raise OutputError(
                 f"{out} already holds files; give --force to replace the files an earlier "
                 "batch wrote there"
