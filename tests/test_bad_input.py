@@ -93,6 +93,7 @@ def test_validate_a_path_that_is_not_a_toml_file(path: str, expected: str) -> No
 TITRATE = ("titrate", "panic-adult", "--start", "2027-01-04")
 CHILD = ("titrate", "seizure-pediatric", "--start", "2027-01-04")
 TAPER = ("taper", "panic-adult", "--start", "2027-01-04")
+SEIZURE_ADULT = ("titrate", "seizure-adult", "--start", "2027-01-04", "--target", "1.5")
 
 # id: (arguments, text the error line must contain)
 CASES: dict[str, tuple[tuple[str, ...], str]] = {
@@ -194,18 +195,7 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "pause days not a number": ((*TAPER, "--from", "2", "--pause", "2027-01-10:many"), "DATE:DAYS"),
     "hold of 11 years": ((*TITRATE, "--hold", "4000"), "--hold"),
     "a 2-year-old of 10 kg on the adult seizure protocol": (
-        (
-            "titrate",
-            "seizure-adult",
-            "--start",
-            "2027-01-04",
-            "--target",
-            "1.5",
-            "--weight",
-            "10",
-            "--age",
-            "2",
-        ),
+        (*SEIZURE_ADULT, "--weight", "10", "--age", "2"),
         "--age (patient.age_years): a patient of 2 years, 10 kg is outside seizure-adult",
     ),
     "a 12-year-old of 40 kg on the pediatric protocol": (
@@ -221,18 +211,7 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
         "--product us-odt",
     ),
     "an off-label reason too short to mean anything": (
-        (
-            "titrate",
-            "seizure-adult",
-            "--start",
-            "2027-01-04",
-            "--target",
-            "1.5",
-            "--age",
-            "2",
-            "--off-label",
-            "x",
-        ),
+        (*SEIZURE_ADULT, "--age", "2", "--off-label", "x"),
         "--off-label (off_label_reason)",
     ),
     "unknown time zone": ((*TITRATE, "--ics", "x.ics", "--tz", "Mars/Olympus"), "Mars/Olympus"),
