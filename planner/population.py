@@ -38,7 +38,7 @@ def population_warnings(
     if population.weight_kg is not None:
         bounds.append(("weight", population.weight_kg, patient.weight_kg, "kg"))
     if not bounds:
-        return []
+        return _recorded(off_label_reason, f"{protocol.id} sets no bounds on age or weight")
     results = [None if value is None else bound.holds(value) for _, bound, value, _ in bounds]
     joiner = " and " if population.combine == "all" else " or "
     rule = joiner.join(bound.describe(unit) for _, bound, _, unit in bounds)
@@ -67,5 +67,15 @@ def population_warnings(
         ]
     if fits is None:
         missing = [what for what, _, value, _ in bounds if value is None]
-        return [f"Population not checked: {' and '.join(missing)} not given; {who}."]
-    return []
+        return [
+            f"Population not checked: {' and '.join(missing)} not given; {who}.",
+            *_recorded(off_label_reason, "the population could not be checked"),
+        ]
+    return _recorded(off_label_reason, f"the patient is within {protocol.id}'s population")
+
+
+def _recorded(off_label_reason: str | None, why: str) -> list[str]:
+    """A reason given is never dropped silently, even where no gate needed it."""
+    if off_label_reason is None:
+        return []
+    return [f"Off-label reason recorded ({why}): {off_label_reason}"]

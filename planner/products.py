@@ -171,7 +171,8 @@ def dose_maker(product: Product) -> DoseMaker:
 def describe_units(units: tuple[UnitCount, ...], product: Product) -> str:
     """Units as a pharmacy line: '1 x 1 mg tablet + 1/2 x 0.5 mg tablet'; '' for none."""
     return " + ".join(
-        f"{format_count(unit.count)} x {format_mg(unit.strength_mcg)} {product.unit}"
+        f"{format_count(unit.count)} x {format_mg(unit.strength_mcg)} "
+        f"{product.unit if unit.count <= 1 else product.unit_plural}"
         for unit in units
     )
 

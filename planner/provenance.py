@@ -64,7 +64,7 @@ def inputs_line(schedule: Schedule) -> str:
     if patient.weight_kg is not None:
         parts.append(f"weight {format_decimal(patient.weight_kg)} kg")
     if patient.age_years is not None:
-        parts.append(f"age {patient.age_years} years")
+        parts.append(f"age {patient.age_years} year{'' if patient.age_years == 1 else 's'}")
     for name in ("target_mg_per_day", "step_mg_per_day"):
         value = getattr(request, name, None)
         if value is not None:

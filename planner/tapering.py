@@ -154,10 +154,15 @@ class _Products:
         switch = request.switch_product
         self.switch: tuple[int, DoseMaker] | None = None
         if switch is not None:
-            self.switch = (
-                mg_to_mcg(switch.at_or_below_mg_per_day),
-                dose_maker(library.product(switch.product)),
-            )
+            finer = dose_maker(library.product(switch.product))
+            if finer.smallest_dose_mcg > self.main.smallest_dose_mcg:
+                raise InputError(
+                    f"switch_product: {finer.product.name} gives "
+                    f"{format_mg(finer.smallest_dose_mcg)} at the least, more than "
+                    f"{main.name} ({format_mg(self.main.smallest_dose_mcg)}); a switch is to a "
+                    "product with smaller steps for the end of the taper"
+                )
+            self.switch = (mg_to_mcg(switch.at_or_below_mg_per_day), finer)
 
     def for_reducing(self, dose: int) -> DoseMaker:
         """The product whose units set the next, lower dose."""
@@ -218,7 +223,7 @@ class _TaperPlanner:
         # interval of the pace before day 1. A first cut larger than the pace's own step
         # waits longer on the current dose, in proportion, as every later cut does.
         if first.hold > prior:
-            why = _why(self.current, levels[0].total, first.hold, self.products.main)
+            why = _why(self.current, levels[0].total, first.hold, self.products.main, prior)
             return [Level(self.current, first.hold - prior, self.products.main, why=why), *levels]
         return levels
 
@@ -250,6 +255,12 @@ class _TaperPlanner:
                         "rises only to step back to an earlier dose"
                     )
                 edit = "step back"
+            if levels and levels[-1].maker is not maker and maker is self.products.main:
+                self.notes.append(
+                    f"{where}: {format_mg(dose)}/day is given with {maker.product.name} "
+                    f"again: {levels[-1].maker.product.name} cannot make it. Check that the "
+                    "patient has both products, or choose a dose the second product makes."
+                )
             levels.append(Level(dose, step.days, maker, edit=edit))
             taken.append(dose)
         last = levels[-1]
@@ -328,9 +339,16 @@ class _Reductions:
     levels: list[Level]
 
 
-def _why(dose: int, reduced: int, held: int, maker: DoseMaker) -> str:
+def _why(dose: int, reduced: int, held: int, maker: DoseMaker, before_day_1: int = 0) -> str:
+    """Why a dose waits longer than its pace's interval; ``before_day_1`` days of the hold
+    (the current dose, taken before the taper starts) are not in the table."""
+    kept = (
+        f"is kept {held - before_day_1} more days ({held} counting the {before_day_1} before day 1)"
+        if before_day_1
+        else f"is held {held} days"
+    )
     return (
-        f"{format_mg(dose)}/day is held {held} days before {format_mg(reduced)}/day: "
+        f"{format_mg(dose)}/day {kept} before {format_mg(reduced)}/day: "
         f"{maker.product.name} cannot make the pace's step here, and the nearest dose it "
         "makes is a larger step, so it is taken less often to keep the pace's rate."
     )

@@ -79,14 +79,20 @@ def choose_start(
                 f"{format_decimal(band[0])} to {format_decimal(band[1])} mg/kg/day "
                 f"(never above {_limit_per_kg(limits, weight)} mg/kg/day) into {need} doses a "
                 f"day for {format_decimal(weight)} kg"
-                f"{_finer(library, protocol, weight, need, limits.start_limit_mcg)}"
+                f"; {_who_can(library, protocol, maker, weight, need, limits.start_limit_mcg)}"
             )
         start = above[0]
+        other = _finer(library, protocol, maker, weight, need, high)
+        to_start_inside = (
+            f"; {other.product.name} can start inside the usual range (--product {other.product.id})"
+            if other
+            else ""
+        )
         notes.append(
             f"Start {format_mg(start)}/day ({per_kg(start, weight)} mg/kg/day) is above the "
             f"usual {format_decimal(band[0])} to {format_decimal(band[1])} mg/kg/day: it is "
             f"the smallest dose {maker.product.name} divides into {need} doses a day, within "
-            f"the start limit of {_limit_per_kg(limits, weight)} mg/kg/day."
+            f"the start limit of {_limit_per_kg(limits, weight)} mg/kg/day{to_start_inside}."
         )
     return start, notes
 
@@ -122,24 +128,47 @@ def _plain_start(
     return start, notes
 
 
-def _finer(library: Library, protocol: Protocol, weight: Decimal, need: int, limit_mcg: int) -> str:
-    """'; X can (--product id)' for a product that can start this child, if any can."""
+def _who_can(
+    library: Library,
+    protocol: Protocol,
+    chosen: DoseMaker,
+    weight: Decimal,
+    need: int,
+    limit_mcg: int,
+) -> str:
+    """Which product can start this child, as the end of a refusal."""
+    other = _finer(library, protocol, chosen, weight, need, limit_mcg)
+    if other is None:
+        return "no bundled product can"
+    return f"{other.product.name} can (--product {other.product.id})"
+
+
+def _finer(
+    library: Library,
+    protocol: Protocol,
+    chosen: DoseMaker,
+    weight: Decimal,
+    need: int,
+    limit_mcg: int,
+) -> DoseMaker | None:
+    """Another product that can start this child, divided, at or below ``limit_mcg``."""
     times = len(protocol.dose_times)
     band = protocol.titration.start_range_mg_per_kg_per_day
     assert band is not None
     low, _ = _mcg_range(band, weight)
-    region = library.product(protocol.default_product).region
+    region = chosen.product.region
     makers = [dose_maker(library.product(p)) for p in sorted(library.products.products)]
-    # Products of the protocol's region first (US ODT before drops sold elsewhere).
+    # Products sold where the chosen one is come first (US ODT before drops sold elsewhere).
     for maker in sorted(makers, key=lambda m: m.product.region != region):
-        product_id = maker.product.id
+        if maker is chosen:
+            continue
         first = math.ceil(low / maker.resolution_mcg) * maker.resolution_mcg
         if any(
             dose_count(maker, total, times) >= need
             for total in range(first, limit_mcg + 1, maker.resolution_mcg)
         ):
-            return f"; {maker.product.name} can (--product {product_id})"
-    return ""
+            return maker
+    return None
 
 
 def choose_target(

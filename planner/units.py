@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import re
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
 from planner.errors import DoseError, InputError
@@ -106,7 +106,8 @@ def format_mg(mcg: int) -> str:
 
 def per_kg(mcg: int, weight_kg: Decimal) -> Decimal:
     """A daily dose per kg of body weight, in mg/kg/day to three decimals (0.025)."""
-    return (Decimal(mcg) / MICROGRAMS_PER_MG / weight_kg).quantize(Decimal("0.001")).normalize()
+    exact = Decimal(mcg) / MICROGRAMS_PER_MG / weight_kg
+    return exact.quantize(Decimal("0.001"), rounding=ROUND_HALF_UP).normalize()
 
 
 def format_per_kg(mcg: int, weight_kg: Decimal) -> str:

@@ -166,7 +166,9 @@ def test_asam_taper_keeps_its_rate_where_tablets_cannot_make_small_steps() -> No
         """
     )
     assert len(schedule.notes) == 8
-    assert schedule.notes[0].startswith("2 mg/day is held 18 days before 1.75 mg/day")
+    assert schedule.notes[0].startswith(
+        "2 mg/day is kept 4 more days (18 counting the 14 before day 1) before 1.75 mg/day"
+    )
     assert schedule.notes[6].startswith("0.5 mg/day is held 70 days before 0.25 mg/day")
     assert "--product us-odt" in schedule.notes[7]  # finer steps, sold in the same region
 
