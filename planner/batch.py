@@ -26,7 +26,7 @@ from planner.plaintext import control_character
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
 from planner.render.csv import csv_rows, spreadsheet_cell
-from planner.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, TOTAL_MG
+from planner.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, PRODUCT, TOTAL_MG
 from planner.units import date_from_text, whole_from_text
 
 if TYPE_CHECKING:
@@ -326,13 +326,15 @@ def _whole(name: str, text: str) -> int:
 
 
 def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
-    """``id`` and the daily columns; dose times of every protocol, in order of first use."""
-    times: dict[str, None] = {}
-    by_weight = False
+    """``id`` and the daily columns; the dose times of every protocol, in day order."""
+    clocks: dict[str, dt.time] = {}
+    by_weight = switched = False
     for schedule in schedules:
         by_weight = by_weight or schedule.weight_kg is not None
+        switched = switched or len(schedule.products) > 1
         for time in schedule.protocol.dose_times:
-            times.setdefault(time.name)
+            clocks[time.name] = min(time.clock, clocks.get(time.name, time.clock))
+    times = sorted(clocks, key=lambda name: (clocks[name], name))  # in the order of the day
     return [
         "id",
         DATE,
@@ -341,6 +343,7 @@ def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
         TOTAL_MG,
         *([MG_PER_KG] if by_weight else []),
         *(f"{name}_mg" for name in times),
+        *([PRODUCT] if switched else []),
         *(f"{name}_units" for name in times),
         NOTE,
     ]

@@ -153,9 +153,11 @@ def concentration_curve(
     return ConcentrationCurve(start, tuple(curve), parameters, pk)
 
 
-def concentration_csv(curve: ConcentrationCurve) -> bytes:
-    """Hour by hour: ``time`` (ISO, local) and ``ng_per_ml``, under a # header."""
+def concentration_csv(curve: ConcentrationCurve, about: tuple[str, ...] = ()) -> bytes:
+    """Hour by hour: ``time`` (ISO, local) and ``ng_per_ml``, under a # header that
+    starts with ``about`` (the schedule's provenance)."""
     header = [
+        *(f"# {line}" for line in about),
         f"# {EDUCATION_NOTE}",
         f"# {curve.assumptions()}",
     ]

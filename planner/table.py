@@ -24,6 +24,7 @@ DAY = "day"
 PHASE = "phase"
 TOTAL_MG = "total_mg"
 MG_PER_KG = "mg_per_kg_per_day"  # weight-based schedules only
+PRODUCT = "product"  # schedules of more than one product only
 TIME = "time"
 CLOCK = "clock"
 DOSE_MG = "dose_mg"
@@ -48,6 +49,7 @@ def daily_columns(schedule: Schedule) -> list[str]:
         TOTAL_MG,
         *([MG_PER_KG] if schedule.weight_kg is not None else []),
         *(dose_column(n) for n in names),
+        *([PRODUCT] if len(schedule.products) > 1 else []),
         *(units_column(n) for n in names),
         NOTE,
     ]
@@ -62,6 +64,7 @@ def step_values(step: DoseStep, weight_kg: Decimal | None = None) -> dict[str, o
     values: dict[str, object] = {PHASE: step.phase, TOTAL_MG: mcg_to_mg(step.total_mcg)}
     if weight_kg is not None:
         values[MG_PER_KG] = per_kg(step.total_mcg, weight_kg)
+    values[PRODUCT] = step.product.name if step.total_mcg else ""
     for dose in step.doses:
         values[dose_column(dose.time.name)] = mcg_to_mg(dose.mcg)
         values[units_column(dose.time.name)] = describe_units(dose.units, step.product)

@@ -84,7 +84,8 @@ def choose_start(
         start = above[0]
         other = _finer(library, protocol, maker, weight, need, high)
         to_start_inside = (
-            f"; {other.product.name} can start inside the usual range (--product {other.product.id})"
+            f"; {other.product.name} can start inside the usual range "
+            f"(--product {other.product.id})"
             if other
             else ""
         )

@@ -243,3 +243,17 @@ def test_an_id_that_names_a_shared_file_is_a_row_error(tmp_path: Path) -> None:
     result = run("batch", str(plans), "--out", str(tmp_path / "out"), "--csv")
     assert result.exit_code == 1
     assert "is a name the batch or the system reserves" in result.stderr
+
+
+def test_the_combined_csv_lists_times_of_day_in_day_order(tmp_path: Path) -> None:
+    plans = write(
+        tmp_path,
+        HEADER
+        + "a,panic-adult,titration,2027-01-04,,,,,\n"
+        + "b,seizure-pediatric,titration,2027-01-04,20,,,,\n",
+    )
+    out = tmp_path / "out"
+    assert run("batch", str(plans), "--out", str(out)).exit_code == 0
+    header = (out / "all-days.csv").read_text().splitlines()[0].split(",")
+    doses = [name for name in header if name.endswith("_mg") and name != "total_mg"]
+    assert doses == ["morning_mg", "midday_mg", "bedtime_mg"]

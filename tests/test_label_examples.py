@@ -370,3 +370,21 @@ def test_a_plan_files_source_is_printed_on_every_output(tmp_path: Path) -> None:
         str(c.value) for r in openpyxl.load_workbook(xlsx_path)["About"].iter_rows() for c in r
     ]
     assert any(cited in value for value in about)
+
+
+def test_a_heavy_child_under_10_never_starts_above_the_adult_start() -> None:
+    """0.01-0.03 mg/kg/day for 100 kg would be 1 to 3 mg/day; the adult start limit is
+    1.5 mg/day (label), and a child does not start higher (our choice, in the file)."""
+    schedule = titrate(load_protocol("seizure-pediatric"), start=START, weight_kg=100, age_years=9)
+    assert schedule.steps[0].total_mcg <= 1500
+
+
+def test_a_switch_is_only_to_a_product_with_smaller_steps() -> None:
+    with pytest.raises(InputError, match=r"switch_product: .* a switch is to a product"):
+        taper(
+            load_protocol("panic-adult"),
+            start=dt.date(2027, 3, 1),
+            from_mg_per_day=1,
+            product="rivotril-drops",
+            switch_product={"at_or_below_mg_per_day": "0.25", "product": "us-tablet"},
+        )

@@ -5,6 +5,7 @@ Each output is read back and checked for content, not only for existing.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import io
 import re
@@ -341,3 +342,67 @@ def test_after_a_product_switch_every_line_and_calendar_day_names_its_product() 
     labels = sum(page.count("Klonopin tablets") + page.count("Rivotril drops") for page in months)
     dosing_days = sum(1 for _, _, step in schedule.daily() if step.total_mcg)
     assert labels == dosing_days
+
+
+def test_after_a_switch_the_calendar_file_and_csv_name_each_days_product() -> None:
+    from planner.render.csv import render_csv
+    from planner.render.ics import render_ics
+
+    schedule = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day="1.5",
+        switch_product={"at_or_below_mg_per_day": "1", "product": "us-odt"},
+    )
+    report = check_schedule(schedule)
+    summaries = [
+        line
+        for line in render_ics(schedule, report, timezone="UTC").decode().split("\r\n")
+        if line.startswith("SUMMARY:clonazePAM ") and "mg:" in line
+    ]
+    assert summaries and all("Klonopin tablets" in s or "ODT" in s for s in summaries)
+    rows = [
+        line
+        for line in render_csv(schedule, report).decode().splitlines()
+        if not line.startswith("#")
+    ]
+    header = next(csv.reader([rows[0]]))
+    assert "product" in header
+    named = {row[header.index("product")] for row in csv.reader(rows[1:]) if row[3] != "0"}
+    assert named == {p.name for p in schedule.products}
+
+
+def test_drops_in_the_calendar_file_give_the_dose_once() -> None:
+    from planner.render.ics import render_ics
+
+    schedule = taper(
+        load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=1,
+        product="rivotril-drops",
+    )  # fmt: skip
+    text = render_ics(schedule, check_schedule(schedule), timezone="UTC").decode()
+    unfolded = text.replace("\r\n ", "")
+    assert "4 drops (0.4 mg). Daily total" in unfolded
+    assert "(0.4 mg) (0.4 mg)" not in unfolded
+
+
+def test_the_concentration_csv_carries_provenance_and_the_review_line(tmp_path: Path) -> None:
+    from cli_helpers import ok
+
+    out = tmp_path / "conc.csv"
+    ok(
+        "titrate", "seizure-adult", "--start", "2027-01-04", "--target", "1.5", "--age", "2",
+        "--weight", "10", "--off-label", "A neurologist's reason", "--concentration-csv", out,
+    )  # fmt: skip
+    header = [line for line in out.read_text().splitlines() if line.startswith("#")]
+    assert "# Review: For clinician review and education. Not medical advice." in header
+    assert any("A neurologist's reason" in line for line in header)
+    assert any(line.startswith("# Protocol: seizure-adult") for line in header)
+
+
+def test_a_plan_files_source_is_under_the_plot() -> None:
+    from planner.plans import load_plan, run_plan
+    from planner.render.plot import schedule_figure
+
+    plan = Path(__file__).resolve().parents[1] / "examples" / "nardi-2010.plan.toml"
+    figure = schedule_figure(run_plan(load_plan(plan), folder=plan.parent))
+    assert any("Steps from: Nardi AE" in text.get_text() for text in figure.texts)

@@ -179,3 +179,21 @@ def test_the_off_label_warning_reaches_the_plot_footer() -> None:
     assert isinstance(figure, Figure)
     texts = " ".join(text.get_text() for text in figure.texts)
     assert "Off-label" in texts and REASON in texts
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "why"),
+    [
+        ({"age_years": 40, "weight_kg": 70}, "the patient is within seizure-adult's population"),
+        ({"age_years": 12}, "the population could not be checked"),
+    ],
+)
+def test_an_off_label_reason_is_never_dropped(kwargs: dict[str, int], why: str) -> None:
+    schedule = titrate(
+        load_protocol("seizure-adult"),
+        start=dt.date(2027, 1, 4),
+        target_mg_per_day=3,
+        off_label_reason=REASON,
+        **kwargs,  # type: ignore[arg-type]
+    )
+    assert f"Off-label reason recorded ({why}): {REASON}" in schedule.warnings

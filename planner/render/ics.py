@@ -71,6 +71,8 @@ def render_ics(
         known = ", ".join(t.name for t in schedule.protocol.dose_times)
         raise InputError(f"unknown time of day {unknown[0]!r}; this protocol has {known}")
     drug = schedule.protocol.drug.tall_man
+    cited = getattr(schedule.request, "source", None)
+    source = f"Steps from: {cited}" if cited else ""
     stamp = dt.datetime.combine(schedule.start, dt.time(0), tzinfo=dt.UTC)
     tag = fingerprint(schedule)
 
@@ -90,6 +92,9 @@ def render_ics(
                 date, clocks.get(dose.time.name, dose.time.clock), tzinfo=zone
             )
             units = calendar_units(dose, step)
+            if len(schedule.products) > 1:  # after a switch, every event names its product
+                units = f"{units}, {step.product.label}"
+            amount = f" ({format_mg(dose.mcg)})" if format_mg(dose.mcg) not in units else ""
             event = Event()
             event.add("uid", f"{tag}-day{day}-{dose.time.name}@dose-planner")
             event.add("dtstamp", stamp)
@@ -99,9 +104,9 @@ def render_ics(
             event.add(
                 "description",
                 one_line(
-                    f"Day {day}, {dose.time.label}: {units} ({format_mg(dose.mcg)}). "
+                    f"Day {day}, {dose.time.label}: {units}{amount}. "
                     f"Daily total {format_mg(step.total_mcg)}. {step.note} {DISCLAIMER} "
-                    f"{schedule.off_label}"
+                    f"{schedule.off_label} {source}"
                 )
                 .replace("  ", " ")
                 .strip(),

@@ -70,7 +70,10 @@ def render_outputs(
         (options.plot, lambda: _plot(schedule, report, options)),
         (options.ics, lambda: _ics(schedule, report, options)),
         (options.xlsx, lambda: _xlsx(schedule, report)),
-        (options.concentration_csv, lambda: concentration_csv(_curve(schedule, options))),
+        (
+            options.concentration_csv,
+            lambda: concentration_csv(_curve(schedule, options), about(schedule)),
+        ),
     ]
     rendered = [(path, render()) for path, render in renderers if path is not None]
     return rendered + extra
@@ -115,10 +118,18 @@ def check_patient_name(name: str) -> None:
         raise InputError("--patient: a line break or control character in the name")
 
 
-def concentration_csv(curve: ConcentrationCurve) -> bytes:
+def concentration_csv(curve: ConcentrationCurve, lines: tuple[str, ...] = ()) -> bytes:
     from planner.pharmacokinetics import concentration_csv as render
 
-    return render(curve)
+    return render(curve, lines)
+
+
+def about(schedule: Schedule) -> tuple[str, ...]:
+    """Provenance and any off-label reason, for a file that is not the schedule itself."""
+    from planner.provenance import provenance
+
+    lines = [f"{label}: {value}" for label, value in provenance(schedule)]
+    return (*lines, *([schedule.off_label] if schedule.off_label else []))
 
 
 def _csv(schedule: Schedule, report: SafetyReport) -> bytes:

@@ -90,17 +90,27 @@ def schedule_figure(
     figure.text(
         0.01,
         bottom / 3,
-        f"{DISCLAIMER} {protocol.id} {protocol.version}, fingerprint {fingerprint(schedule)}"
-        # One line under the plot; the calendar, CSV and workbook carry the whole reason.
-        + (
-            f"\n{textwrap.shorten(schedule.off_label, 190, placeholder='...')}"
-            if schedule.off_label
-            else ""
+        "\n".join(
+            [
+                f"{DISCLAIMER} {protocol.id} {protocol.version}, "
+                f"fingerprint {fingerprint(schedule)}",
+                # One line each under the plot; the calendar, CSV and workbook have them whole.
+                *(
+                    textwrap.shorten(text, 190, placeholder="...")
+                    for text in (schedule.off_label, _source(schedule))
+                    if text
+                ),
+            ]
         ),
         fontsize=8,
         color="#555555",
     )
     return figure
+
+
+def _source(schedule: Schedule) -> str:
+    cited = getattr(schedule.request, "source", None)
+    return f"Steps from: {cited}" if cited else ""
 
 
 def _concentration_panel(axes: Any, curve: ConcentrationCurve) -> None:
