@@ -478,3 +478,47 @@ def test_force_never_removes_or_writes_through_a_link_in_out(tmp_path: Path) -> 
     )
     assert "was not made by the planner" in message
     assert snapshot(archive) == kept
+
+
+def test_out_dot_with_force_keeps_every_file_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Once, `--out . --force` emptied the current folder."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "notes.txt").write_text("mine\n")
+    (tmp_path / "letters").mkdir()
+    (tmp_path / "letters" / "a.txt").write_text("mine\n")
+    cohort(tmp_path, ["p1", "..", ""], "plans.csv")
+    before = snapshot(tmp_path)
+    result = run("batch", "plans.csv", "--out", ".", "--csv", "--force")
+    assert result.exit_code == 1
+    after = snapshot(tmp_path)
+    assert {k: v for k, v in after.items() if k in before} == before
+    assert set(after) - set(before) == {
+        MANIFEST,
+        LOCK,
+        "all-days.csv",
+        "summary.csv",
+        "p1",
+        "p1/schedule.csv",
+    }
+
+
+def test_protocol_text_starting_with_a_formula_is_inert_in_the_batch_summary(
+    tmp_path: Path,
+) -> None:
+    with protocol_with_caution(tmp_path, "=HYPERLINK(1)") as protocol:
+        first_caution = protocol.read_text().index("[[cautions]]")
+        body = protocol.read_text()
+        # Put the formula caution first, so it starts the summary's warnings cell.
+        formula = '[[cautions]]\napplies = "always"\ntext = "=HYPERLINK(1)"\n'
+        body = body.replace(formula, "")
+        protocol.write_text(body[:first_caution] + formula + "\n" + body[first_caution:])
+        plans = tmp_path / "plans.csv"
+        plans.write_text(
+            f"id,protocol,schedule,start,age_years\np1,{protocol},titration,2027-01-04,40\n"
+        )
+        assert run("batch", plans, "--out", tmp_path / "out").exit_code == 0
+    summary = list(csv.reader(io.StringIO((tmp_path / "out" / "summary.csv").read_text())))
+    warnings = summary[1][summary[0].index("warnings")]
+    assert warnings.startswith("'=HYPERLINK(1)")

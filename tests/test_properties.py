@@ -291,6 +291,46 @@ def test_hyperbolic_steps_are_equal_in_occupancy_within_rounding(
         before, held = after, step_.days
 
 
+GRADED = sorted(pace for pace, body in load_library().paces.paces.items() if not body.published)
+
+
+@settings(deadline=None)
+@given(
+    protocol=st.sampled_from(BUNDLED),
+    pace=st.sampled_from(GRADED),
+    product=st.sampled_from(PRODUCTS),
+    data=st.data(),
+    start=dates,
+)
+def test_no_graded_taper_outruns_asam_first_cut_included(
+    protocol: str, pace: str, product: str, data: st.DataObject, start: dt.date
+) -> None:
+    """ASAM 2025 (clinical rules 6): a graded pace never cuts more than 25% per 2 weeks on
+    average, first cut included (14 days on the current dose before day 1), nor more than
+    25% at once beyond one product step. Every dose from 0.25 to 4 mg/day."""
+    resolution = dose_maker(load_library().product(product)).resolution_mcg
+    current = data.draw(st.integers(-(-250 // resolution), 4000 // resolution)) * resolution
+    schedule = taper(
+        load_protocol(protocol),
+        start=start,
+        from_mg_per_day=Decimal(current) / 1000,
+        pace=pace,
+        product=product,
+    )
+    assert check_schedule(schedule).passed  # the pace's own rate, checked independently
+    before, held = current, 14
+    for step in schedule.steps:
+        if step.total_mcg == before:
+            held += step.days
+            continue
+        if step.total_mcg:
+            cut = Fraction(before - step.total_mcg, before)
+            assert cut <= Fraction(25, 100) * held / 14, (before, step.total_mcg, held)
+            one_step = before - step.total_mcg <= dose_maker(step.product).resolution_mcg
+            assert cut <= Fraction(25, 100) or one_step
+        before, held = step.total_mcg, step.days
+
+
 @settings(deadline=None)
 @given(
     pace=st.sampled_from(["asam", "proportional"]),
