@@ -74,12 +74,13 @@ def choose_start(
         beyond = range(past_high, limits.start_limit_mcg + 1, resolution)
         above = [total for total in beyond if dose_count(maker, total, times) >= need]
         if not above:
+            other = _finer(library, protocol, maker, weight, need, limits.start_limit_mcg)
             raise DoseError(
                 f"product: {maker.product.name} cannot divide a start dose of "
                 f"{format_decimal(band[0])} to {format_decimal(band[1])} mg/kg/day "
                 f"(never above {_limit_per_kg(limits, weight)} mg/kg/day) into {need} doses a "
                 f"day for {format_decimal(weight)} kg"
-                f"; {_who_can(library, protocol, maker, weight, need, limits.start_limit_mcg)}"
+                f"; {_who_can(other)}"
             )
         start = above[0]
         other = _finer(library, protocol, maker, weight, need, high)
@@ -129,16 +130,8 @@ def _plain_start(
     return start, notes
 
 
-def _who_can(
-    library: Library,
-    protocol: Protocol,
-    chosen: DoseMaker,
-    weight: Decimal,
-    need: int,
-    limit_mcg: int,
-) -> str:
+def _who_can(other: DoseMaker | None) -> str:
     """Which product can start this child, as the end of a refusal."""
-    other = _finer(library, protocol, chosen, weight, need, limit_mcg)
     if other is None:
         return "no bundled product can"
     return f"{other.product.name} can (--product {other.product.id})"

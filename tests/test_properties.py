@@ -291,6 +291,22 @@ def test_hyperbolic_steps_are_equal_in_occupancy_within_rounding(
         before, held = after, step_.days
 
 
+def cuts_held(schedule: Schedule) -> list[tuple[int, int, int, int]]:
+    """Each cut short of the stop: doses before and after, the days the dose before was
+    held (14 before day 1: one interval of the pace), the product's smallest step."""
+    found = []
+    before, held = schedule.previous_mcg, 14
+    for step in schedule.steps:
+        if step.total_mcg == before:
+            held += step.days
+            continue
+        if step.total_mcg:
+            step_mcg = dose_maker(step.product).resolution_mcg
+            found.append((before, step.total_mcg, held, step_mcg))
+        before, held = step.total_mcg, step.days
+    return found
+
+
 GRADED = sorted(pace for pace, body in load_library().paces.paces.items() if not body.published)
 
 
@@ -318,17 +334,10 @@ def test_no_graded_taper_outruns_asam_first_cut_included(
         product=product,
     )
     assert check_schedule(schedule).passed  # the pace's own rate, checked independently
-    before, held = current, 14
-    for step in schedule.steps:
-        if step.total_mcg == before:
-            held += step.days
-            continue
-        if step.total_mcg:
-            cut = Fraction(before - step.total_mcg, before)
-            assert cut <= Fraction(25, 100) * held / 14, (before, step.total_mcg, held)
-            one_step = before - step.total_mcg <= dose_maker(step.product).resolution_mcg
-            assert cut <= Fraction(25, 100) or one_step
-        before, held = step.total_mcg, step.days
+    for before, after, held, product_step in cuts_held(schedule):
+        cut = Fraction(before - after, before)
+        assert cut <= Fraction(25, 100) * held / 14, (before, after, held)
+        assert cut <= Fraction(25, 100) or before - after <= product_step
 
 
 @settings(deadline=None)
@@ -354,13 +363,6 @@ def test_every_cut_keeps_the_pace_rate_first_included(
         pace=pace,
         product=product,
     )
-    before, held = current, 14
-    for step in schedule.steps:
-        if step.total_mcg == before:
-            held += step.days
-            continue
-        if step.total_mcg:
-            cut = Fraction(before - step.total_mcg, before)
-            assert cut <= Fraction(10, 100) * held / 14, (before, step.total_mcg, held)
-            assert cut <= Fraction(25, 100) * max(held, 14) / 14
-        before, held = step.total_mcg, step.days
+    for before, after, held, _ in cuts_held(schedule):
+        cut = Fraction(before - after, before)
+        assert cut <= Fraction(10, 100) * held / 14, (before, after, held)
