@@ -33,6 +33,7 @@ from planner.protocols import Library, load_library, parse_file
 from planner.safety import ensure_safe
 from planner.schedule import Schedule
 from planner.tapering import build_taper
+from planner.wording import DISCLAIMER
 
 
 class PlanFile(Frozen):
@@ -93,7 +94,7 @@ def plan_toml(plan: PlanFile) -> str:
     request = body.pop(section)
     lines = [
         "# dose-planner plan file: re-run with  planner plan THIS_FILE",
-        "# For clinician review and education. Not medical advice.",
+        f"# {DISCLAIMER}",
         f"kind = {_value('plan')}",
         f"protocol = {_value(plan.protocol)}",
         "",

@@ -13,9 +13,9 @@ import json
 from decimal import Decimal
 
 from planner import __version__
-from planner.render import DISCLAIMER
 from planner.schedule import Schedule
 from planner.units import format_decimal, format_mg
+from planner.wording import DISCLAIMER
 
 
 def fingerprint(schedule: Schedule) -> str:
@@ -86,6 +86,15 @@ def products_line(schedule: Schedule, *, with_ids: bool = False) -> str:
             name = f"from {first.isoformat()} {name}"
         parts.append(name)
     return "; ".join(parts)
+
+
+def footer(schedule: Schedule) -> str:
+    """The line at the foot of every page, plot and printout."""
+    protocol = schedule.protocol
+    return (
+        f"{DISCLAIMER} Protocol {protocol.id} {protocol.version}, dose-planner {__version__}, "
+        f"fingerprint {fingerprint(schedule)}."
+    )
 
 
 def provenance(schedule: Schedule) -> list[tuple[str, str]]:

@@ -100,7 +100,7 @@ def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
     _, pages = pdf_pages(long_taper)
     tag = fingerprint(long_taper)
     for text in pages:
-        assert "For clinician review. Not medical advice." in text
+        assert "For clinician review and education. Not medical advice." in text
         assert "seizure-adult 1.1.0" in text
         assert "dose-planner 0.1.0" in text
         assert tag in text

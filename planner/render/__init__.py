@@ -17,8 +17,6 @@ from typing import BinaryIO
 
 from planner.errors import OutputError
 
-DISCLAIMER = "For clinician review and education. Not medical advice."
-
 
 def write_atomic(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.

@@ -19,9 +19,9 @@ from planner import __version__
 from planner.errors import InputError
 from planner.plaintext import one_line
 from planner.provenance import fingerprint
-from planner.render import DISCLAIMER
 from planner.render.pdf import calendar_units
 from planner.units import format_mg
+from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport

@@ -44,8 +44,9 @@ from planner import __version__
 from planner.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_totals
 from planner.instructions import instructions, long_date
 from planner.products import describe_units_in_words
-from planner.provenance import fingerprint, inputs_line, products_line
+from planner.provenance import footer, inputs_line, products_line
 from planner.units import format_count, format_mg, format_per_kg
+from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport
@@ -53,7 +54,6 @@ if TYPE_CHECKING:
 
 Paper = Literal["letter", "a4"]
 PAPER_SIZES = {"letter": LETTER, "a4": A4}
-FOOTER_NOTE = "For clinician review. Not medical advice."
 MARGIN = 0.5 * inch
 FONT = "Helvetica"
 BOLD = "Helvetica-Bold"
@@ -89,7 +89,7 @@ def render_pdf(
     """The summary pages and one calendar page per month, as PDF bytes."""
     size = PAPER_SIZES[paper]
     buffer = io.BytesIO()
-    footer = _footer_text(schedule)
+    footer_line = footer(schedule)
     portrait_frame = Frame(
         MARGIN, MARGIN + 16, size[0] - 2 * MARGIN, size[1] - 2 * MARGIN - 16, id="summary"
     )
@@ -104,13 +104,16 @@ def render_pdf(
         title=f"{schedule.protocol.drug.tall_man} {schedule.kind} schedule",
         author="dose-planner",
         creator=f"dose-planner {__version__}",
-        subject=FOOTER_NOTE,
+        subject=DISCLAIMER,
         pageTemplates=[
             PageTemplate(
-                "summary", [portrait_frame], pagesize=size, onPage=_draw_footer(footer, size[0])
+                "summary",
+                [portrait_frame],
+                pagesize=size,
+                onPage=_draw_footer(footer_line, size[0]),
             ),
             PageTemplate(
-                "month", [month_frame], pagesize=wide, onPage=_draw_footer(footer, wide[0])
+                "month", [month_frame], pagesize=wide, onPage=_draw_footer(footer_line, wide[0])
             ),
         ],
     )
@@ -124,14 +127,6 @@ def render_pdf(
             story.append(MonthGrid(schedule, page, patient))
     document.build(story)
     return buffer.getvalue()
-
-
-def _footer_text(schedule: Schedule) -> str:
-    protocol = schedule.protocol
-    return (
-        f"{FOOTER_NOTE}   Protocol {protocol.id} {protocol.version}   "
-        f"dose-planner {__version__}   Fingerprint {fingerprint(schedule)}"
-    )
 
 
 def _draw_footer(text: str, width: float) -> Any:
@@ -166,7 +161,7 @@ def _summary(
     protocol = schedule.protocol
     story: list[Flowable] = [
         Paragraph(f"{protocol.drug.tall_man} {schedule.kind} schedule: clinician summary", TITLE),
-        Paragraph(f"<b>{FOOTER_NOTE}</b> Review every dose before it is given to a patient.", BODY),
+        Paragraph(f"<b>{DISCLAIMER}</b> Review every dose before it is given to a patient.", BODY),
         Spacer(1, 6),
         _facts_table(schedule, patient),
         Paragraph("Dose steps", HEADING),

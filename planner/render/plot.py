@@ -18,8 +18,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from planner.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
-from planner.provenance import fingerprint, products_line
-from planner.render import DISCLAIMER
+from planner.provenance import fingerprint, footer, products_line
 from planner.units import format_mg, format_mg_number
 
 if TYPE_CHECKING:
@@ -92,8 +91,7 @@ def schedule_figure(
         bottom / 3,
         "\n".join(
             [
-                f"{DISCLAIMER} {protocol.id} {protocol.version}, "
-                f"fingerprint {fingerprint(schedule)}",
+                footer(schedule),
                 # One line each under the plot; the calendar, CSV and workbook have them whole.
                 *(
                     textwrap.shorten(text, 190, placeholder="...")

@@ -18,8 +18,8 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from planner.pharmacokinetics import EDUCATION_NOTE
-from planner.render import DISCLAIMER
 from planner.units import format_mg
+from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
     from planner.schedule import Schedule

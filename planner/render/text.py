@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner import __version__
 from planner.dispensing import (
     DEFAULT_SUPPLY_DAYS,
     StrengthSupply,
@@ -12,8 +11,7 @@ from planner.dispensing import (
     dispensing_totals,
 )
 from planner.instructions import instructions as step_instructions
-from planner.provenance import fingerprint, products_line
-from planner.render import DISCLAIMER
+from planner.provenance import footer, products_line
 from planner.units import format_count, format_mg, format_per_kg
 
 if TYPE_CHECKING:
@@ -45,7 +43,7 @@ def render_text(
         steps = step_instructions(schedule)
         lines += _listed("Instructions for the patient", tuple(s.patient for s in steps), "-")
         lines += _listed("Pharmacy directions", tuple(s.pharmacy for s in steps), "-")
-    lines += ["", f"{DISCLAIMER} dose-planner {__version__}, fingerprint {fingerprint(schedule)}."]
+    lines += ["", footer(schedule)]
     return "\n".join(lines)
 
 
