@@ -530,8 +530,8 @@ def compare(
     from planner.api import load_protocol
     from planner.api import taper as plan_taper
     from planner.errors import InputError
+    from planner.files import write_atomic
     from planner.protocols import load_library
-    from planner.render import write_atomic
     from planner.render.outputs import PLOT_FORMATS
     from planner.render.teaching import comparison_text, render_comparison
     from planner.units import mg_to_mcg

@@ -1,18 +1,24 @@
-"""Where the bundled files are, and reading TOML exactly. Light: no pydantic, no pandas.
+"""All file I/O in one place: the bundled files, reading input files (bounded, exact
+TOML), and writing outputs atomically. Light: no pydantic, no pandas.
 
 Kept apart from ``planner.protocols`` so that quick commands (``planner protocols``)
-start without importing the validation machinery.
+start without importing the validation machinery. An error never leaves a half-written
+or emptied file: every output goes to a temporary file beside it, then is renamed.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
 import stat
+import tempfile
 import tomllib
+from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
-from planner.errors import PlannerError, ProtocolError
+from planner.errors import OutputError, PlannerError, ProtocolError
 from planner.limits import MAX_TOML_DEPTH, MAX_TOML_FILE_BYTES, megabytes
 
 PRODUCTS_FILE = "products.toml"
@@ -100,3 +106,105 @@ def _depth(value: object) -> int:
         elif isinstance(item, list):
             pending.extend((child, depth + 1) for child in item)
     return deepest
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` via a temporary file in the same folder, then rename.
+
+    A path that exists and is not a regular file (``/dev/stdout``, a pipe) is written
+    to directly: renaming over it would replace the device itself.
+    """
+    with atomic_stream(path) as stream:
+        stream.write(data)
+
+
+def write_all(files: list[tuple[Path, bytes]]) -> None:
+    """Write several files all or nothing: every one to a temporary file first, then all
+    renamed into place; if any cannot be written, none is changed."""
+    staged: list[tuple[Path, Path]] = []
+    files = [(_followed(path), data) for path, data in files]
+    devices = [(path, data) for path, data in files if _is_device(path)]
+    target = None
+    try:
+        for target, data in files:
+            if not _is_device(target):
+                staged.append((_stage(target, data), target))
+        for temporary, target in staged:
+            temporary.replace(target)
+    except OSError as error:
+        raise OutputError(f"cannot write {target}: {error.strerror}") from None
+    finally:
+        for temporary, _ in staged:
+            temporary.unlink(missing_ok=True)
+    for path, data in devices:
+        write_atomic(path, data)
+
+
+def _followed(path: Path) -> Path:
+    """A link is written through, to the file it names, as an editor would: replacing
+    the link itself with a file would surprise its owner."""
+    return path.resolve() if path.is_symlink() else path
+
+
+def _is_device(path: Path) -> bool:
+    """A path that exists but is neither a file nor a folder: /dev/stdout, a pipe."""
+    return path.exists() and not path.is_file() and not path.is_dir()
+
+
+def _stage(path: Path, data: bytes) -> Path:
+    """``data`` in a temporary file beside ``path``, ready to be renamed onto it."""
+    with _staged(path) as (stream, temporary):
+        stream.write(data)
+    return temporary
+
+
+@contextlib.contextmanager
+def _staged(path: Path) -> Iterator[tuple[BinaryIO, Path]]:
+    """A stream to a temporary file beside ``path``; the file is removed if the block fails."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise OutputError(f"cannot write {path}: folder {folder} does not exist")
+    if path.is_dir():
+        raise OutputError(f"cannot write {path}: it is a folder")
+    handle, name = tempfile.mkstemp(dir=folder, prefix=f".{path.name}.", suffix=".tmp")
+    temporary = Path(name)
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            yield stream, temporary
+        temporary.chmod(_new_file_mode(path))
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
+def _new_file_mode(path: Path) -> int:
+    """The mode a replaced file had, else what the umask allows (files hold patients'
+    names and doses: a private umask must keep them private)."""
+    try:
+        return stat.S_IMODE(path.stat().st_mode)
+    except OSError:
+        umask = os.umask(0)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+@contextlib.contextmanager
+def atomic_stream(path: Path) -> Iterator[BinaryIO]:
+    """A binary stream whose bytes replace ``path`` only when the block ends without error."""
+    path = _followed(path)
+    if _is_device(path):
+        try:
+            with path.open("wb") as stream:
+                yield stream
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror}") from None
+        return
+    temporary: Path | None = None
+    try:
+        with _staged(path) as (stream, temporary):
+            yield stream
+        temporary.replace(path)
+    except OSError as error:
+        if temporary is not None:
+            temporary.unlink(missing_ok=True)
+        raise OutputError(f"cannot write {path}: {error.strerror}") from None

@@ -29,9 +29,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from planner.errors import InputError, OutputError
-from planner.files import read_input
+from planner.files import read_input, write_atomic
 from planner.limits import MAX_BATCH_FILE_BYTES
-from planner.render import write_atomic
 
 LOCK = ".planner.lock"
 MANIFEST = ".planner-manifest.json"

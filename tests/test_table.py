@@ -91,7 +91,7 @@ def test_writing_to_a_pipe_keeps_the_pipe(tmp_path: Path) -> None:
     import os
     import threading
 
-    from planner.render import write_atomic
+    from planner.files import write_atomic
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

@@ -14,9 +14,9 @@ from typing import TYPE_CHECKING
 
 from planner.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
+from planner.files import write_all
 from planner.limits import MAX_PATIENT_CHARS
 from planner.plaintext import control_character
-from planner.render import write_all
 
 if TYPE_CHECKING:
     from planner.pharmacokinetics import ConcentrationCurve
