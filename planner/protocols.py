@@ -48,19 +48,34 @@ class Library:
     protocols: dict[str, Path]
     products: ProductCatalog
     paces: PaceCatalog
-    _loaded: dict[str, Protocol] = field(default_factory=dict, compare=False, repr=False)
+    _loaded: dict[str, Protocol] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    # Each product and pace is validated once: a batch asks for them thousands of times.
+    _products: dict[str, Product] = field(
+        default_factory=dict, init=False, compare=False, repr=False
+    )
+    _paces: dict[str, Pace] = field(default_factory=dict, init=False, compare=False, repr=False)
 
     def product(self, product_id: str) -> Product:
+        known = self._products.get(product_id)
+        if known is not None:
+            return known
         if product_id not in self.products.products:
-            known = ", ".join(sorted(self.products.products))
-            raise ProtocolError(f"unknown product {product_id!r}; known products: {known}")
-        return self.products.get(product_id)
+            listed = ", ".join(sorted(self.products.products))
+            raise ProtocolError(f"unknown product {product_id!r}; known products: {listed}")
+        product = self._products[product_id] = self.products.get(product_id)
+        return product
 
     def pace(self, pace_id: str) -> Pace:
+        known = self._paces.get(pace_id)
+        if known is not None:
+            return known
         if pace_id not in self.paces.paces:
-            known = ", ".join(sorted(self.paces.paces))
-            raise ProtocolError(f"unknown pace {pace_id!r}; known paces: {known}")
-        return self.paces.get(pace_id)
+            listed = ", ".join(sorted(self.paces.paces))
+            raise ProtocolError(f"unknown pace {pace_id!r}; known paces: {listed}")
+        pace = self._paces[pace_id] = self.paces.get(pace_id)
+        return pace
 
     def protocol(self, id_or_path: str | Path) -> Protocol:
         """A bundled protocol by id, or a protocol file by path, checked against the library.
