@@ -36,6 +36,7 @@ from planner.errors import PlannerError
 
 PRODUCTS = ["", "us-tablet", "us-tablet-scored", "us-odt", "rivotril-tablet", "rivotril-drops"]
 PACES = ["asam", "hyperbolic", "label", "linear", "nardi-2010", "proportional", "two-phase"]
+SEIZURE_PACES = [pace for pace in PACES if pace not in ("label", "nardi-2010")]  # panic only
 SLOW_PACES = {"asam", "hyperbolic", "proportional", "two-phase"}  # 29 days or more
 
 
@@ -53,9 +54,11 @@ def patient(rng: random.Random, number: int) -> dict[str, Any]:
         row.update(protocol="seizure-pediatric", schedule="titration", age_years=rng.randint(1, 10))
         row.update(weight_kg=rng.randint(100, 300) / 10, product=rng.choice(["", "rivotril-drops"]))
     else:
-        pace, product = rng.choice(PACES), rng.choice(PRODUCTS)
-        row.update(protocol=rng.choice(["panic-adult", "seizure-adult"]), schedule="taper")
-        row.update(age_years=rng.randint(18, 80), pace=pace, product=product)
+        protocol = rng.choice(["panic-adult", "seizure-adult"])
+        offered = PACES if protocol == "panic-adult" else SEIZURE_PACES
+        pace, product = rng.choice(offered), rng.choice(PRODUCTS)
+        row.update(protocol=protocol, schedule="taper", pace=pace, product=product)
+        row.update(age_years=rng.randint(18, 80), weight_kg=rng.randint(45, 110))
         # drops give 0.1 mg steps, so their doses must be multiples of 0.5 as well as 0.25
         dose = rng.randint(1, 8) / 2 if product == "rivotril-drops" else rng.randint(2, 16) / 4
         row["from_mg_per_day"] = dose

@@ -25,7 +25,7 @@ from planner.outfolder import SHARED_FILES, OutputFolder, check_patient_id
 from planner.plaintext import control_character
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
-from planner.render.csv import csv_rows, spreadsheet_cell
+from planner.render.csv import csv_lines, encode_row, spreadsheet_cell
 from planner.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, PRODUCT, TOTAL_MG
 from planner.units import date_from_text, whole_from_text
 
@@ -351,11 +351,10 @@ def combined_columns(schedules: Iterable[Schedule]) -> list[str]:
 
 def write_combined(results: Iterable[RowResult], columns: list[str], stream: TextIO) -> None:
     """The day-by-day rows of every planned patient, with an ``id`` column first."""
-    writer = csv.writer(stream, lineterminator="\n")
-    writer.writerow(columns)
+    stream.write(encode_row(columns) + "\n")
     for result in results:
         if result.schedule is not None:
-            writer.writerows(csv_rows(result.schedule, columns, {"id": result.id}))
+            stream.writelines(csv_lines(result.schedule, columns, {"id": result.id}))
 
 
 def plan_cohort(

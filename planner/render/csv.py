@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -29,34 +29,41 @@ def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
     header.append(f"# Safety checks: {passed} of {len(report.results)} passed")
     header += [f"# Warning: {text}" for text in schedule.warnings]
     header += [f"# Note: {text}" for text in schedule.notes]
-    buffer = io.StringIO()
     columns = daily_columns(schedule)
-    writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(columns)
-    writer.writerows(csv_rows(schedule, columns))
-    return ("\n".join(header) + "\n" + buffer.getvalue()).encode("utf-8")
+    body = "".join(csv_lines(schedule, columns))
+    return ("\n".join(header) + "\n" + encode_row(columns) + "\n" + body).encode("utf-8")
 
 
-def csv_rows(
+def encode_row(cells: Sequence[object]) -> str:
+    """Cells as one CSV line (without its line ending), quoted as the csv module quotes."""
+    buffer = io.StringIO()
+    csv.writer(buffer, lineterminator="\n").writerow(cells)
+    return buffer.getvalue()[:-1]
+
+
+def csv_lines(
     schedule: Schedule, columns: list[str], fixed: dict[str, str] | None = None
-) -> Iterator[list[object]]:
-    """Each day's cells in ``columns`` order, with ``fixed`` cells (a patient id) added.
+) -> Iterator[str]:
+    """Each day as a CSV line in ``columns`` order, with ``fixed`` cells (a patient id).
 
-    A step's shared cells are formatted once and copied for each of its days.
+    A step's shared cells are encoded once; a day adds only its date, number and (on a
+    step's first day) the note. ``columns`` has ``date`` and ``day`` side by side and
+    ``note`` last, as every day-by-day table here does.
     """
     date_at, day_at, note_at = columns.index(DATE), columns.index(DAY), columns.index(NOTE)
+    assert day_at == date_at + 1 and note_at == len(columns) - 1
+    fixed_cells = {key: spreadsheet_cell(value) for key, value in (fixed or {}).items()}
     for step in schedule.steps:
-        fixed_cells = {key: spreadsheet_cell(value) for key, value in (fixed or {}).items()}
         values = step_values(step, schedule.weight_kg)
         same = {key: csv_cell(value) for key, value in values.items()} | fixed_cells
-        template = [same.get(column, "") for column in columns]
-        note = spreadsheet_cell(step.note)
+        cells = [same.get(column, "") for column in columns]
+        head = encode_row(cells[:date_at]) + "," if date_at else ""
+        middle = encode_row(cells[day_at + 1 : note_at])
+        note = encode_row([spreadsheet_cell(step.note)]) if step.note else ""
+        ordinal = step.start.toordinal()
         for offset in range(step.days):
-            row = template.copy()
-            row[date_at] = (step.start + dt.timedelta(days=offset)).isoformat()
-            row[day_at] = step.first_day + offset
-            row[note_at] = "" if offset else note
-            yield row
+            date = dt.date.fromordinal(ordinal + offset).isoformat()
+            yield f"{head}{date},{step.first_day + offset},{middle},{'' if offset else note}\n"
 
 
 def csv_cell(value: object) -> object:
