@@ -579,6 +579,12 @@ def compare(
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
 @click.option("--tz", "timezone", help="IANA time zone of the calendar files.")
 @click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes planning in parallel (default: this machine's cores); the files are "
+    "the same bytes whatever the number.",
+)
+@click.option(
     "--force",
     is_flag=True,
     help="Replace the files an earlier batch wrote in OUT (its manifest lists them); "
@@ -593,6 +599,7 @@ def batch(
     per_ics: bool,
     paper: Literal["letter", "a4"],
     timezone: str | None,
+    workers: int | None,
     force: bool,
 ) -> None:
     """Plan many patients from a CSV: one row each, the fields of a plan file.
@@ -628,15 +635,15 @@ def batch(
         outputs=[name for name, asked in wanted.items() if asked],
         options=options,
         force=force,
+        workers=workers or os.cpu_count() or 1,
         track=track,
     )
     for result in report.failed:
         click.echo(f"planner: error: {result.error}", err=True)
-    planned = len(report.results) - len(report.failed)
     if report.kept_earlier:
         click.echo(f"Planned no patient; the earlier batch in {out} is left as it was.")
     else:
-        click.echo(f"Planned {planned} of {len(report.results)} patients into {out}.")
+        click.echo(f"Planned {report.planned} of {report.total} patients into {out}.")
     if report.failed:
         sys.exit(1)
 

@@ -43,20 +43,28 @@ def protocol_files(folder: Path) -> dict[str, Path]:
     }
 
 
-def read_input(path: Path, *, limit: int, error_type: type[PlannerError]) -> bytes:
-    """The bytes of a regular file no larger than ``limit``; anything else is refused.
-
-    A FIFO, a device (``/dev/zero``) or a huge file would block or exhaust memory, so
-    the file's kind and size are checked before it is read, and the read is bounded.
-    """
+def check_input(path: Path, *, limit: int, error_type: type[PlannerError]) -> None:
+    """Refuse what is not a regular file no larger than ``limit``, before it is opened:
+    a FIFO, a device (``/dev/zero``) or a huge file would block or exhaust memory."""
     try:
         info = path.stat()
-        if stat.S_ISDIR(info.st_mode):
-            raise error_type(f"{path}: is a folder, not a file")
-        if not stat.S_ISREG(info.st_mode):
-            raise error_type(f"{path}: not a regular file (a device, pipe or socket)")
-        if info.st_size > limit:
-            raise error_type(f"{path}: larger than the limit of {megabytes(limit)}")
+    except FileNotFoundError:
+        raise error_type(f"{path}: no such file") from None
+    except OSError as error:
+        raise error_type(f"{path}: cannot read ({error.strerror or error})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise error_type(f"{path}: is a folder, not a file")
+    if not stat.S_ISREG(info.st_mode):
+        raise error_type(f"{path}: not a regular file (a device, pipe or socket)")
+    if info.st_size > limit:
+        raise error_type(f"{path}: larger than the limit of {megabytes(limit)}")
+
+
+def read_input(path: Path, *, limit: int, error_type: type[PlannerError]) -> bytes:
+    """The bytes of a regular file no larger than ``limit`` (see ``check_input``); the
+    read itself is bounded too, should the file grow meanwhile."""
+    check_input(path, limit=limit, error_type=error_type)
+    try:
         with path.open("rb") as handle:
             data = handle.read(limit + 1)
     except FileNotFoundError:

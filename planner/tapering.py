@@ -14,6 +14,7 @@ and may switch product partway (tablets, then drops for the last steps).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 from dataclasses import dataclass, replace
 from decimal import Decimal
@@ -377,6 +378,7 @@ def _dose_before(levels: list[Level], index: int, current: int) -> int:
     raise InputError(f"edits: nothing to step back to: {format_mg(dose)}/day is the first dose")
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _next_dose(
     phase: TaperPhase, dose: int, start: int, maker: DoseMaker, scale: Fraction
 ) -> tuple[int, int, int]:
@@ -387,7 +389,7 @@ def _next_dose(
     step stays within the limit for one window; where even the product's smallest step
     is larger, take that one step. Any step larger than the pace's own is held longer in
     proportion, so the pace's rate is kept. After a step back, ``scale`` lengthens every
-    hold and never enlarges a step.
+    hold and never enlarges a step. Remembered: a clinic's patients share their steps.
     """
     limit = phase.limit(start)
     rate = phase.rate(start)

@@ -20,7 +20,8 @@ import openpyxl
 import pytest
 from cli_helpers import error_line, ok, run
 
-from planner.batch import run_batch
+from planner.batch import Outcome, run_batch
+from planner.batch_rows import BatchRow
 from planner.errors import OutputError
 from planner.outfolder import JOURNAL, LOCK, MANIFEST, STAGING, STAGING_MARK, OutputFolder
 from planner.render.csv import FORMULA_STARTS
@@ -255,20 +256,20 @@ def test_a_run_killed_while_planning_leaves_the_old_cohort_whole(
     out = tmp_path / "out"
     batch(cohort(tmp_path, ["a1", "a2", "a3"], "a.csv"), out)
     before = snapshot(out)
-    written = 0
+    planned = 0
 
-    from planner.render import outputs
+    from planner import batch as batch_module
 
-    real = outputs.write_all
+    real = batch_module.plan_one
 
-    def killed(files: list[tuple[Path, bytes]]) -> None:
-        nonlocal written
-        written += 1
-        if written == 2:
+    def killed(row: BatchRow) -> Outcome:
+        nonlocal planned
+        planned += 1
+        if planned == 2:
             raise KeyboardInterrupt
-        real(files)
+        return real(row)
 
-    monkeypatch.setattr(outputs, "write_all", killed)
+    monkeypatch.setattr(batch_module, "plan_one", killed)
     with pytest.raises(KeyboardInterrupt):
         batch(cohort(tmp_path, ["b1", "b2", "b3"], "b.csv"), out)
     assert snapshot(out) == before

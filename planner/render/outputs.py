@@ -79,6 +79,23 @@ def render_outputs(
     return rendered + extra
 
 
+def render_kind(
+    kind: str, schedule: Schedule, report: SafetyReport, options: OutputOptions
+) -> bytes:
+    """One output by kind, with no path: 'csv', 'pdf', 'plot' (PNG) or 'ics' (a batch's
+    workers render a patient's files; the batch writes them)."""
+    if kind == "plot":
+        from planner.render.plot import render_plot
+
+        return render_plot(schedule, report, image_format="png")
+    renderers: dict[str, Callable[[], bytes]] = {
+        "csv": lambda: _csv(schedule, report),
+        "pdf": lambda: _pdf(schedule, report, options),
+        "ics": lambda: _ics(schedule, report, options),
+    }
+    return renderers[kind]()
+
+
 def write_outputs(files: list[tuple[Path, bytes]]) -> None:
     """All the files, or none of them (see ``write_all``)."""
     write_all(files)
