@@ -176,7 +176,7 @@ def run_batch(
     a failed or killed batch leaves the earlier cohort and every user file as they were.
     ``track`` wraps the stream of outcomes (the CLI shows a progress bar with it).
     """
-    scan = BatchScan.of(plans_path)
+    scan = BatchScan.of(plans_path, keep_ids=bool(outputs))
     if "ics" in outputs:
         from planner.render.ics import resolve_timezone
 

@@ -141,7 +141,8 @@ def _bounded_lines(path: Path, stream: TextIO) -> Iterator[str]:
 @dataclass
 class BatchScan:
     """A first pass over a batch file: it is sound (or an InputError said why), and what
-    the second pass needs to know before it writes anything."""
+    the second pass needs to know before it writes anything. It keeps a number per row
+    to find an id used twice, and the ids themselves only when they will name folders."""
 
     rows: int = 0
     ids: list[str] = field(default_factory=list)
@@ -149,18 +150,21 @@ class BatchScan:
     switches: bool = False
 
     @classmethod
-    def of(cls, path: Path) -> BatchScan:
-        scan, seen = cls(), dict[str, str]()
+    def of(cls, path: Path, *, keep_ids: bool = False) -> BatchScan:
+        scan, first_seen = cls(), dict[int, int]()
         for row in read_rows(path):
             scan.rows += 1
             patient = row.cells.get("id", "")
-            if patient and patient.casefold() in seen:
-                raise InputError(
-                    f"{path}: row {row.line}: id {_shown(patient)} is used twice (as "
-                    f"{_shown(seen[patient.casefold()])}; ids name folders, whatever their case)"
-                )
-            seen[patient.casefold()] = patient
-            scan.ids.append(patient)
+            if patient:
+                key = hash(patient.casefold())
+                if key in first_seen:
+                    raise InputError(
+                        f"{path}: row {row.line}: id {_shown(patient)} is used twice (first on "
+                        f"row {first_seen[key]}; ids name folders, whatever their case)"
+                    )
+                first_seen[key] = row.line
+            if keep_ids:
+                scan.ids.append(patient)
             scan.protocols.add(row.cells.get("protocol", ""))
             scan.switches = scan.switches or bool(row.cells.get("switch_product"))
         if not scan.rows:
