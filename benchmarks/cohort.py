@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import check_schedule, load_protocol, taper, titrate
-from planner.batch import COLUMNS
+from planner.batch_rows import COLUMNS
 from planner.errors import PlannerError
 
 PRODUCTS = ["", "us-tablet", "us-tablet-scored", "us-odt", "rivotril-tablet", "rivotril-drops"]
@@ -121,7 +121,7 @@ def batch(folder: Path, size: int, repeat: int, per_patient: bool) -> tuple[str,
 
 def plan_in_process(row: dict[str, Any], protocols: dict[str, Any]) -> Any:
     """The same request through the Python API, as benchmarks/run.py calls it."""
-    request = {
+    request: dict[str, Any] = {
         name: value if isinstance(value, int) else str(value)  # doses as text, never float
         for name, value in row.items()
         if name not in ("id", "protocol", "schedule", "start", "pauses", "step_backs")

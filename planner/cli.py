@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 EXIT_INPUT_ERROR = 2
 
 
-class DecimalType(click.ParamType):  # type: ignore[type-arg]
+class DecimalType(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
     """An exact decimal number of mg or kg: '0.5' stays 0.5, never a binary float."""
 
     name = "number"
@@ -49,7 +49,7 @@ class DecimalType(click.ParamType):  # type: ignore[type-arg]
         return number
 
 
-class IsoDate(click.ParamType):  # type: ignore[type-arg]
+class IsoDate(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
     """A calendar date as YYYY-MM-DD."""
 
     name = "YYYY-MM-DD"
@@ -214,7 +214,7 @@ def schema() -> None:
     click.echo(protocol_schema_json(), nl=False)
 
 
-class ClockSetting(click.ParamType):  # type: ignore[type-arg]
+class ClockSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
     """A time of day for the calendar file, as NAME=HH:MM (morning=07:30)."""
 
     name = "NAME=HH:MM"
@@ -229,7 +229,7 @@ class ClockSetting(click.ParamType):  # type: ignore[type-arg]
             self.fail(f"{value!r} is not NAME=HH:MM, for example morning=07:30", param, ctx)
 
 
-class PauseSetting(click.ParamType):  # type: ignore[type-arg]
+class PauseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
     """A pause as DATE:DAYS (2027-05-03:14): hold that day's dose for DAYS more days."""
 
     name = "YYYY-MM-DD:DAYS"

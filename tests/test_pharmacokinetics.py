@@ -47,6 +47,7 @@ def test_trough_at_2_mg_three_times_daily_is_about_55_ng_per_ml() -> None:
 
 
 def test_concentration_is_proportional_to_dose_and_inverse_to_weight() -> None:
+    assert PK is not None
     light = ModelParameters.for_patient(PK, Decimal(35))
     one = simulate_doses([(0.0, 1.0)], ADULT, 48)
     two = simulate_doses([(0.0, 2.0)], ADULT, 48)

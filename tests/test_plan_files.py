@@ -34,8 +34,8 @@ EXAMPLE = Path("examples/hyperbolic-drops.plan.toml")
 
 START = dt.date(2027, 3, 1)
 # A hyperbolic taper in drops: 0.1 mg steps, so it shows the pace rather than the product.
-DROPS = ("taper", "panic-adult", "--start", START, "--from", 2, "--pace", "hyperbolic")
-DROPS += ("--product", "rivotril-drops")
+DROPS: tuple[object, ...] = ("taper", "panic-adult", "--start", START, "--from", 2)
+DROPS += ("--pace", "hyperbolic", "--product", "rivotril-drops")
 DROPS_STOP = dt.date(2027, 9, 20)  # its 0 mg day
 # A linear taper in the protocol's tablets: 0.25 mg every 14 days, never held longer.
 LINEAR = ("taper", "panic-adult", "--start", START, "--from", 2, "--pace", "linear")
@@ -507,7 +507,7 @@ def test_the_bad_pause_on_the_stop_day_is_on_the_stop_day() -> None:
     plan = tomllib.loads((ROOT / PLANS / "bad" / "pause-on-stop-day.plan.toml").read_text())
     assert plan["taper"]["edits"][0]["date"] == DROPS_STOP
     rows = table(ok(*DROPS))
-    assert (rows[-1].phase, rows[-1].first, rows[-1].daily_mg) == ("stop", DROPS_STOP, 0)
+    assert (rows[-1].phase, rows[-1].first, rows[-1].daily_mg) == ("stop", DROPS_STOP, Decimal(0))
 
 
 @pytest.mark.parametrize(
@@ -544,8 +544,8 @@ def test_a_bad_edit_option_is_one_clear_line_and_writes_nothing(
 
 def test_a_step_back_with_nothing_to_return_to_is_refused(tmp_path: Path) -> None:
     """From 1 mg/day in scored tablets, day 1 still takes 1 mg/day: no higher dose."""
-    options = ("taper", "panic-adult", "--start", START, "--from", 1, "--pace", "hyperbolic")
-    options += ("--product", "us-tablet-scored")
+    options: tuple[object, ...] = ("taper", "panic-adult", "--start", START, "--from", 1)
+    options += ("--pace", "hyperbolic", "--product", "us-tablet-scored")
     assert table(ok(*options))[0].daily_mg == 1
     result = run(*options, "--step-back", START, "--csv", tmp_path / "taper.csv")
     assert "nothing to step back to" in error_line(result)

@@ -182,18 +182,19 @@ def test_the_off_label_warning_reaches_the_plot_footer() -> None:
 
 
 @pytest.mark.parametrize(
-    ("kwargs", "why"),
+    ("age", "weight", "why"),
     [
-        ({"age_years": 40, "weight_kg": 70}, "the patient is within seizure-adult's population"),
-        ({"age_years": 12}, "the population could not be checked"),
+        (40, 70, "the patient is within seizure-adult's population"),
+        (12, None, "the population could not be checked"),
     ],
 )
-def test_an_off_label_reason_is_never_dropped(kwargs: dict[str, int], why: str) -> None:
+def test_an_off_label_reason_is_never_dropped(age: int, weight: int | None, why: str) -> None:
     schedule = titrate(
         load_protocol("seizure-adult"),
         start=dt.date(2027, 1, 4),
         target_mg_per_day=3,
         off_label_reason=REASON,
-        **kwargs,  # type: ignore[arg-type]
+        age_years=age,
+        weight_kg=weight,
     )
     assert f"Off-label reason recorded ({why}): {REASON}" in schedule.warnings

@@ -5,11 +5,11 @@ from fractions import Fraction
 import pytest
 
 from planner.errors import DoseError
-from planner.products import describe_units, describe_units_in_words, dose_maker
+from planner.products import DoseMaker, describe_units, describe_units_in_words, dose_maker
 from planner.protocols import load_library
 
 
-def maker(product_id: str):  # type: ignore[no-untyped-def]
+def maker(product_id: str) -> DoseMaker:
     return dose_maker(load_library().product(product_id))
 
 

@@ -82,7 +82,12 @@ def library_with(pace: Pace) -> Library:
     use_target=st.booleans(),
 )
 def test_any_titration_is_safe_or_a_clear_error(
-    protocol: Protocol, product: str, weight: Decimal, start, target_share, use_target: bool
+    protocol: Protocol,
+    product: str,
+    weight: Decimal,
+    start: dt.date,
+    target_share: Fraction,
+    use_target: bool,
 ) -> None:
     target = None
     if use_target:
@@ -115,7 +120,7 @@ def test_any_titration_is_safe_or_a_clear_error(
     start=dates,
 )
 def test_any_taper_is_safe_or_a_clear_error(
-    pace: Pace, protocol: str, product: str, quanta: int, start
+    pace: Pace, protocol: str, product: str, quanta: int, start: dt.date
 ) -> None:
     """Doses the product makes, up to a little above the 20 mg/day ceiling."""
     current = quanta * dose_maker(load_library().product(product)).resolution_mcg
@@ -142,7 +147,7 @@ def test_any_taper_is_safe_or_a_clear_error(
     start=dates,
 )
 def test_bundled_paces_taper_any_dose_the_product_makes(
-    protocol: str, product: str, data: st.DataObject, start
+    protocol: str, product: str, data: st.DataObject, start: dt.date
 ) -> None:
     """No error at all: every dose a product makes, up to 20 mg/day, can be tapered at
     every pace the protocol offers."""
@@ -168,7 +173,7 @@ def test_bundled_paces_taper_any_dose_the_product_makes(
     start=dates,
 )
 def test_clinician_edits_and_switches_keep_every_taper_safe(
-    pace: str, product: str, switch: str | None, data: st.DataObject, start
+    pace: str, product: str, switch: str | None, data: st.DataObject, start: dt.date
 ) -> None:
     """Pauses, step backs and a product switch: a safe schedule or a clear error, where
     the only rises are the step backs asked for."""
@@ -209,7 +214,9 @@ def test_clinician_edits_and_switches_keep_every_taper_safe(
     product=st.sampled_from(["us-odt", "rivotril-drops"]),
     start=dates,
 )
-def test_pediatric_titration_for_any_child_weight(weight: Decimal, product: str, start) -> None:
+def test_pediatric_titration_for_any_child_weight(
+    weight: Decimal, product: str, start: dt.date
+) -> None:
     """Label (clinical rules 1 and 6): for a child of 5 to 30 kg with ODT or drops, every
     day in 2 or 3 doses with the largest at bedtime; start at most 0.05 mg/kg/day (within
     0.01 to 0.03 wherever the product can divide one); held within 0.1 to 0.2 mg/kg/day;

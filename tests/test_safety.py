@@ -27,7 +27,7 @@ def panic_taper() -> Schedule:
 
 def with_step(schedule: Schedule, index: int, **changes: object) -> Schedule:
     steps = list(schedule.steps)
-    steps[index] = dataclasses.replace(steps[index], **changes)  # type: ignore[arg-type]
+    steps[index] = dataclasses.replace(steps[index], **changes)  # type: ignore[arg-type]  # any field, to break a check
     return dataclasses.replace(schedule, steps=tuple(steps))
 
 

@@ -6,15 +6,17 @@ import runpy
 from pathlib import Path
 
 import pandas as pd
+import pytest
 
 from planner import daily_frame, load_protocol, taper, titrate, to_frame
 from planner.render.csv import render_csv
 from planner.safety import check_schedule
+from planner.schedule import Schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def seizure_titration():  # type: ignore[no-untyped-def]
+def seizure_titration() -> Schedule:
     return titrate(load_protocol("seizure-adult"), start=dt.date(2027, 12, 30), target_mg_per_day=2)
 
 
@@ -81,7 +83,7 @@ def test_csv_is_exact_iso_and_has_no_index() -> None:
     assert read_back["mg_per_kg_per_day"].iloc[-1] == 0.1
 
 
-def test_library_example_runs(capsys) -> None:  # type: ignore[no-untyped-def]
+def test_library_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     runpy.run_path(str(ROOT / "examples" / "plan_from_python.py"), run_name="__main__")
     assert "safety checks passed: True" in capsys.readouterr().out
 

@@ -15,7 +15,7 @@ from planner.schedule import Schedule
 PANIC = load_protocol("panic-adult")
 
 
-def tapers(*paces: str):  # type: ignore[no-untyped-def]
+def tapers(*paces: str) -> list[Schedule]:
     return [
         taper(
             PANIC, start=dt.date(2027, 3, 1), from_mg_per_day=2, pace=pace, product="rivotril-drops"
@@ -55,7 +55,9 @@ def test_comparison_text_and_figure() -> None:
     assert EDUCATION_NOTE in text and "illustrative" in text
     figure = comparison_figure(schedules, ec50_mcg=1000)
     dose_axes, occupancy_axes = figure.axes
-    assert [t.get_text() for t in dose_axes.get_legend().get_texts()] == [
+    legend = dose_axes.get_legend()
+    assert legend is not None
+    assert [t.get_text() for t in legend.get_texts()] == [
         "linear",
         "proportional",
         "hyperbolic",

@@ -22,6 +22,8 @@ from planner.provenance import fingerprint, footer, products_line
 from planner.units import format_mg, format_mg_number
 
 if TYPE_CHECKING:
+    from matplotlib.axes import Axes
+
     from planner.safety import SafetyReport
     from planner.schedule import Schedule
 
@@ -65,9 +67,9 @@ def schedule_figure(
     axes.set_ylim(0, top * 1.2)
     last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
     axes.set_xlim(float(_x(edges[:1])[0]), float(_x([last])[0]))
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]  # untyped in matplotlib
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]
+    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]  # ditto
     axes.set_ylabel("total daily dose (mg/day)")
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
@@ -133,12 +135,17 @@ def _concentration_panel(axes: Any, curve: ConcentrationCurve) -> None:
     axes.set_title(f"{EDUCATION_NOTE}\n{curve.assumptions()}", fontsize=8.5, loc="left")
 
 
+def _day(date: dt.date) -> float:
+    """One date as matplotlib's date number."""
+    return float(_x([date])[0])
+
+
 def _x(dates: list[dt.date] | list[dt.datetime]) -> Any:
     """Dates as matplotlib's date numbers."""
-    return mdates.date2num(dates)  # type: ignore[no-untyped-call]
+    return mdates.date2num(dates)  # type: ignore[no-untyped-call]  # untyped in matplotlib
 
 
-def _draw_maximum(axes, schedule: Schedule, highest: float) -> float:  # type: ignore[no-untyped-def]
+def _draw_maximum(axes: Axes, schedule: Schedule, highest: float) -> float:
     """Draw the protocol maximum; when it is far above the doses, say so instead of
     squashing the doses at the bottom of the chart. Returns the top of the data."""
     if schedule.kind != "titration":
@@ -172,7 +179,7 @@ def _draw_maximum(axes, schedule: Schedule, highest: float) -> float:  # type: i
     return max(highest, maximum)
 
 
-def _shade_phases(axes, schedule: Schedule, edges: list[dt.date]) -> None:  # type: ignore[no-untyped-def]
+def _shade_phases(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> None:
     """One shaded band per run of steps in the same phase, named at its top."""
     runs: list[tuple[str, dt.date, dt.date]] = []
     for step, end in zip(schedule.steps, edges[1:], strict=True):
@@ -181,10 +188,10 @@ def _shade_phases(axes, schedule: Schedule, edges: list[dt.date]) -> None:  # ty
         else:
             runs.append((step.phase, step.start, end))
     for phase, start, end in runs:
-        axes.axvspan(start, end, color=PHASE_COLOURS[phase], zorder=0, linewidth=0)
+        axes.axvspan(_day(start), _day(end), color=PHASE_COLOURS[phase], zorder=0, linewidth=0)
         if phase != "stop":
             axes.text(
-                start + (end - start) / 2,
+                _day(start + (end - start) / 2),
                 1,
                 phase,
                 transform=axes.get_xaxis_transform(),
@@ -195,7 +202,7 @@ def _shade_phases(axes, schedule: Schedule, edges: list[dt.date]) -> None:  # ty
             )
 
 
-def _label_changes(axes, schedule: Schedule) -> None:  # type: ignore[no-untyped-def]
+def _label_changes(axes: Axes, schedule: Schedule) -> None:
     """Mark each change with a dot and its new total; thin the labels when there are many."""
     every = 1 if len(schedule.steps) <= MOST_LABELS else 2
     previous = schedule.previous_mcg if schedule.kind == "taper" else None
@@ -215,7 +222,9 @@ def _label_changes(axes, schedule: Schedule) -> None:  # type: ignore[no-untyped
         if step.total_mcg == previous:
             continue
         previous = step.total_mcg
-        axes.plot(step.start, step.total_mcg / 1000, "o", color=LINE_COLOUR, markersize=4, zorder=4)
+        axes.plot(
+            _day(step.start), step.total_mcg / 1000, "o", color=LINE_COLOUR, markersize=4, zorder=4
+        )
         last = index == len(schedule.steps) - 1
         if index % every == 0 or last:
             text = "stop" if step.total_mcg == 0 else format_mg_number(step.total_mcg)
