@@ -6,7 +6,7 @@ to 0.5..4 mg/day; seizure-pediatric titrations at 10..30 kg; tapers from 0.5..4 
 at every pace and product the planner accepts, some with a product switch, an EC50, a
 pause or a step back. It then runs `python -m planner batch` on it in a fresh process.
 
-Run: python benchmarks/cohort.py                   (sizes 1000,5000,25000; a few minutes)
+Run: python benchmarks/cohort.py                   (sizes 1000,5000,25000 with 1 and 2 workers)
      python benchmarks/cohort.py --quick           (sizes 500,2000; under 10 seconds)
      python benchmarks/cohort.py --sizes 1000,5000 --repeat 3 --csv-size 1000 --api 3000
 Seconds are wall time of the whole child, interpreter start-up included. It measures the
@@ -100,7 +100,9 @@ def run_child(args: list[str]) -> tuple[float, float]:
     return seconds, usage.ru_maxrss / scale
 
 
-def batch(folder: Path, size: int, repeat: int, per_patient: bool) -> tuple[str, list[str]]:
+def batch(
+    folder: Path, size: int, repeat: int, per_patient: bool, workers: int
+) -> tuple[str, list[str]]:
     """A markdown table row for ``size`` patients (median of ``repeat`` runs), and errors."""
     plans = folder / f"cohort-{size}.csv"
     write_cohort(plans, cohort(size))
@@ -108,6 +110,7 @@ def batch(folder: Path, size: int, repeat: int, per_patient: bool) -> tuple[str,
     for attempt in range(max(repeat, 1)):
         out = folder / f"out-{size}-{int(per_patient)}-{attempt}"
         command = [sys.executable, "-m", "planner", "batch", str(plans), "--out", str(out)]
+        command += ["--workers", str(workers)]
         runs.append(run_child([*command, *(["--csv"] if per_patient else [])]))
     with (out / "summary.csv").open(newline="") as handle:
         summary = list(csv.DictReader(handle))
@@ -115,7 +118,10 @@ def batch(folder: Path, size: int, repeat: int, per_patient: bool) -> tuple[str,
     days = sum(int(row["days"]) for row in summary if row["days"])
     seconds, peak = (statistics.median(run[index] for run in runs) for index in (0, 1))
     outputs = "combined + per-patient CSV" if per_patient else "combined CSV"
-    line = f"| {size:,} | {outputs} | {len(failed)} | {days:,} | {seconds:.1f} | {peak:.0f} |"
+    line = (
+        f"| {size:,} | {outputs} | {workers} | {len(failed)} | {days:,} | {seconds:.1f} "
+        f"| {peak:.0f} |"
+    )
     return f"{line} {size / seconds:,.0f} |", failed
 
 
@@ -171,6 +177,9 @@ def main() -> None:
     parser.add_argument("--csv-size", type=int, default=1000, help="also run --csv (0: no)")
     parser.add_argument("--api", type=int, default=3000, help="requests for the in-process rate")
     parser.add_argument("--quick", action="store_true", help="sizes 500,2000; --csv at 500")
+    parser.add_argument(
+        "--workers", default="1,2", help="batch --workers values to measure, comma-separated"
+    )
     options = parser.parse_args()
     sizes = [int(size) for size in options.sizes.split(",")]
     csv_size = options.csv_size
@@ -183,13 +192,17 @@ def main() -> None:
         f" Python {platform.python_version()}"
     )
     print()
-    print("| patients | outputs | failed | days planned | seconds | peak MB | patients/s |")
-    print("|---:|---|---:|---:|---:|---:|---:|")
+    print(
+        "| patients | outputs | workers | failed | days planned | seconds | peak MB | patients/s |"
+    )
+    print("|---:|---|---:|---:|---:|---:|---:|---:|")
     errors: list[str] = []
     with tempfile.TemporaryDirectory() as name:
-        runs = [(size, False) for size in sizes] + ([(csv_size, True)] if csv_size else [])
-        for size, per_patient in runs:
-            line, failed = batch(Path(name), size, options.repeat, per_patient)
+        counts = [int(workers) for workers in options.workers.split(",")]
+        runs = [(size, False, workers) for size in sizes for workers in counts]
+        runs += [(csv_size, True, max(counts))] if csv_size else []
+        for size, per_patient, workers in runs:
+            line, failed = batch(Path(name), size, options.repeat, per_patient, workers)
             print(line, flush=True)
             if len(failed) * 20 > size:  # the cohort is meant to plan at least 95% ok
                 errors.append(f"more than 5% of {size:,} rows failed")
