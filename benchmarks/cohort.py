@@ -108,7 +108,7 @@ def batch(
     write_cohort(plans, cohort(size))
     runs = []
     for attempt in range(max(repeat, 1)):
-        out = folder / f"out-{size}-{int(per_patient)}-{attempt}"
+        out = folder / f"out-{size}-{int(per_patient)}-{workers}-{attempt}"
         command = [sys.executable, "-m", "planner", "batch", str(plans), "--out", str(out)]
         command += ["--workers", str(workers)]
         runs.append(run_child([*command, *(["--csv"] if per_patient else [])]))
