@@ -1,0 +1,273 @@
+"""A protocol file: population, drug, dose times, titration, cautions and sources."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from planner.limits import MAX_CAUTIONS
+from planner.models.base import (
+    MIN_INTERVAL_FLOOR_DAYS,
+    RESERVED_TIME_NAMES,
+    Clock,
+    Count,
+    Date,
+    Frozen,
+    Identifier,
+    MgPerKg,
+    Positive,
+    PositiveMg,
+    Source,
+    Text,
+    _exact_number,
+    _number_schema,
+)
+from planner.units import format_decimal
+
+
+class DailyAmount(Frozen):
+    """A daily dose given in mg/day, in mg/kg/day, or both (then the lower applies)."""
+
+    mg_per_day: PositiveMg | None = None
+    mg_per_kg_per_day: MgPerKg | None = None
+
+    @model_validator(mode="after")
+    def _one_given(self) -> Self:
+        if self.mg_per_day is None and self.mg_per_kg_per_day is None:
+            raise ValueError("give mg_per_day, mg_per_kg_per_day, or both")
+        return self
+
+    @property
+    def by_weight(self) -> bool:
+        return self.mg_per_kg_per_day is not None
+
+
+class StepRange(Frozen):
+    """The size of one titration increase in mg/day: the default used and its bounds."""
+
+    default: PositiveMg
+    min: PositiveMg | None = Field(
+        None, description="the smallest step; none: any step the product makes, up to max"
+    )
+    max: PositiveMg
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Self:
+        if not (self.min or 0) <= self.default <= self.max:
+            raise ValueError("the step must satisfy min <= default <= max")
+        return self
+
+
+class Titration(Frozen):
+    """How a protocol starts and raises the dose (label, section 1 of the clinical rules)."""
+
+    start: DailyAmount
+    start_limit: DailyAmount
+    step_mg_per_day: StepRange
+    min_interval_days: Annotated[Count, Field(ge=MIN_INTERVAL_FLOOR_DAYS, le=365)]
+    start_range_mg_per_kg_per_day: tuple[MgPerKg, MgPerKg] | None = Field(
+        None, description="where a weight-based start dose should lie (never above start_limit)"
+    )
+    target: DailyAmount | None = None
+    maintenance_range_mg_per_kg_per_day: tuple[MgPerKg, MgPerKg] | None = Field(
+        None,
+        description="where a weight-based held dose lies: the default target is rounded into it",
+    )
+    maximum: DailyAmount
+    hold_days: Annotated[Count, Field(ge=0, le=3650)] = 14
+    min_doses_per_day: Annotated[Count, Field(ge=1, le=6)] = Field(
+        1, description="every titration day is divided into at least this many doses"
+    )
+
+    @model_validator(mode="after")
+    def _within_maximum(self) -> Self:
+        for field, amount in (
+            ("start", self.start),
+            ("start_limit", self.start_limit),
+            ("target", self.target),
+        ):
+            if amount is not None and _above(amount, self.maximum):
+                raise ValueError(f"{field}: is above maximum")
+        if _above(self.start, self.start_limit):
+            raise ValueError("start: is above start_limit")
+        if (
+            self.maximum.mg_per_day is not None
+            and self.step_mg_per_day.max > self.maximum.mg_per_day
+        ):
+            raise ValueError("step_mg_per_day.max: is above maximum")
+        for name in ("start_range_mg_per_kg_per_day", "maintenance_range_mg_per_kg_per_day"):
+            low_high = getattr(self, name)
+            if low_high is not None and low_high[0] > low_high[1]:
+                raise ValueError(f"{name}: must be [low, high]")
+        return self
+
+
+class DoseTime(Frozen):
+    """A time of day a dose is taken; its name becomes the ``<name>_mg`` CSV column."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z][a-z_]*$", max_length=20)]
+    clock: Clock
+    label: Text = Field(min_length=1, description="as a patient reads it: 'in the morning'")
+
+    @field_validator("name")
+    @classmethod
+    def _not_a_table_column(cls, name: str) -> str:
+        if name in RESERVED_TIME_NAMES:
+            raise ValueError(f"{name!r} is taken by a table column; name the time otherwise")
+        return name
+
+
+class Caution(Frozen):
+    """A warning printed with every matching schedule and kept in its outputs."""
+
+    applies: Literal["always", "titration", "taper", "age_below", "age_at_least", "weight_above"]
+    threshold: Annotated[Decimal, BeforeValidator(_exact_number), _number_schema()] | None = None
+    text: Text = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _threshold_when_needed(self) -> Self:
+        needs = self.applies in ("age_below", "age_at_least", "weight_above")
+        if needs != (self.threshold is not None):
+            raise ValueError(f"'{self.applies}' {'needs' if needs else 'takes no'} threshold")
+        return self
+
+
+class Pharmacokinetics(Frozen):
+    """One-compartment model parameters, for the educational concentration view only."""
+
+    bioavailability: Annotated[Positive, Field(le=1)]
+    absorption_half_life_minutes: Positive
+    volume_l_per_kg: Positive
+    elimination_half_life_hours: Positive
+    therapeutic_range_ng_per_ml: tuple[Positive, Positive]
+    toxic_above_ng_per_ml: Positive
+    sources: tuple[Identifier, ...] = Field(min_length=1)
+    note: Text = ""
+
+
+class Bound(Frozen):
+    """One bound of a population on age or weight: ``at_most`` (<=) or ``above`` (>)."""
+
+    at_most: Positive | None = None
+    above: Positive | None = None
+
+    @model_validator(mode="after")
+    def _one_given(self) -> Self:
+        if (self.at_most is None) == (self.above is None):
+            raise ValueError("give at_most or above")
+        return self
+
+    def holds(self, value: Decimal | int) -> bool:
+        return value <= self.at_most if self.at_most is not None else value > (self.above or 0)
+
+    def describe(self, unit: str) -> str:
+        if self.at_most is not None:
+            return f"up to {format_decimal(self.at_most)} {unit}"
+        return f"over {format_decimal(self.above or Decimal(0))} {unit}"
+
+
+class Population(Frozen):
+    """Who the protocol is for, as the label bounds it. A patient outside it is refused
+    (naming ``otherwise``, the protocol that fits), unless a clinician records a reason."""
+
+    description: Text = Field(min_length=1)
+    age_years: Bound | None = None
+    weight_kg: Bound | None = None
+    combine: Literal["all", "any"] = Field(
+        "all", description="all: every bound must hold; any: one is enough"
+    )
+    otherwise: Identifier | None = Field(None, description="the protocol for everyone else")
+    source: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _source_for_bounds(self) -> Self:
+        bounded = self.age_years is not None or self.weight_kg is not None
+        if bounded and self.source is None:
+            raise ValueError("source: bounds on age or weight need the source they come from")
+        return self
+
+
+class Drug(Frozen):
+    """What the protocol says of the drug itself; the engine knows nothing else of it."""
+
+    name: Text = Field(min_length=1)
+    tall_man: Text = Field(min_length=1, description="ISMP tall-man lettering for print")
+    ceiling_mg_per_day: PositiveMg
+
+
+class Protocol(Frozen):
+    """One indication and population: how to start, raise, hold and taper the drug."""
+
+    kind: Literal["protocol"]
+    id: Identifier
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
+    title: Text = Field(min_length=1)
+    indication: Text = Field(min_length=1)
+    population: Population
+    reviewed: Date
+    drug: Drug
+    default_product: Identifier
+    default_pace: Identifier
+    paces: tuple[Identifier, ...] = Field(
+        min_length=1, description="the taper paces this protocol offers; the default among them"
+    )
+    dose_times: tuple[DoseTime, ...] = Field(min_length=1, max_length=6)
+    titration: Titration
+    cautions: tuple[Caution, ...] = Field((), max_length=MAX_CAUTIONS)
+    pharmacokinetics: Pharmacokinetics | None = None
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        if self.default_pace not in self.paces:
+            raise ValueError(f"default_pace: {self.default_pace!r} is not one of its paces")
+        names = [t.name for t in self.dose_times]
+        if len(set(names)) != len(names):
+            raise ValueError("dose_times: a name is listed twice")
+        clocks = [t.clock for t in self.dose_times]
+        if clocks != sorted(clocks):
+            raise ValueError("dose_times: list them in the order of the day")
+        if (self.titration.maximum.mg_per_day or 0) > self.drug.ceiling_mg_per_day:
+            raise ValueError("titration.maximum: is above drug.ceiling_mg_per_day")
+        if self.pharmacokinetics is not None:
+            missing = sorted(set(self.pharmacokinetics.sources) - self.source_ids)
+            if missing:
+                raise ValueError(f"pharmacokinetics.sources: unknown source {', '.join(missing)}")
+        source = self.population.source
+        if source is not None and source not in self.source_ids:
+            raise ValueError(f"population.source: unknown source {source}")
+        if self.population.otherwise == self.id:
+            raise ValueError("population.otherwise: must name another protocol")
+        return self
+
+    @property
+    def by_weight(self) -> bool:
+        """Whether a patient's weight is needed to turn this protocol into doses."""
+        t = self.titration
+        return any(a.by_weight for a in (t.start, t.start_limit, t.maximum, t.target) if a)
+
+    @property
+    def source_ids(self) -> set[str]:
+        return {s.id for s in self.sources}
+
+
+def _above(amount: DailyAmount, limit: DailyAmount) -> bool:
+    """Whether ``amount`` exceeds ``limit`` in a unit they share."""
+    per_day = (
+        amount.mg_per_day is not None
+        and limit.mg_per_day is not None
+        and amount.mg_per_day > limit.mg_per_day
+    )
+    per_kg = (
+        amount.mg_per_kg_per_day is not None
+        and limit.mg_per_kg_per_day is not None
+        and amount.mg_per_kg_per_day > limit.mg_per_kg_per_day
+    )
+    return per_day or per_kg

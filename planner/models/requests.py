@@ -1,0 +1,128 @@
+"""Patient inputs and requests: a titration or a taper, with a clinician's edits."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BeforeValidator,
+    Field,
+    field_validator,
+    model_validator,
+)
+
+from planner.limits import MAX_EDITS
+from planner.models.base import (
+    Count,
+    Date,
+    Days,
+    Frozen,
+    Identifier,
+    InputMg,
+    StartDate,
+    Text,
+    WeightKg,
+    _exact_number_or_text,
+)
+
+OffLabelReason = Annotated[
+    Text,
+    Field(
+        min_length=3,
+        max_length=500,
+        description="why a patient outside the protocol's population is planned for (printed)",
+    ),
+]
+
+
+class PatientInputs(Frozen):
+    """What is known of the patient; weight is required only by weight-based protocols."""
+
+    weight_kg: WeightKg | None = Field(None, le=Decimal(300))
+    age_years: Annotated[Count, Field(ge=0, le=120)] | None = None
+
+
+class TitrationRequest(Frozen):
+    """Ask for a titration: start date, patient, and optional overrides of the protocol."""
+
+    start: StartDate
+    patient: PatientInputs = PatientInputs()
+    product: Identifier | None = None
+    target_mg_per_day: InputMg | None = Field(None, gt=0)
+    step_mg_per_day: InputMg | None = Field(None, gt=0)
+    interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
+    hold_days: Annotated[Count, Field(ge=0, le=3650)] | None = None
+    off_label_reason: OffLabelReason | None = None
+
+
+class Pause(Frozen):
+    """Hold the dose taken on ``date`` for ``days`` more days; every later step moves."""
+
+    kind: Literal["pause"]
+    date: Date
+    days: Days
+
+
+class StepBack(Frozen):
+    """From ``date``, return to the previous (higher) dose, then reduce more slowly."""
+
+    kind: Literal["step_back"]
+    date: Date
+
+
+Edit = Annotated[Pause | StepBack, Field(discriminator="kind")]
+EDIT_KINDS = frozenset({"pause", "step_back"})
+
+
+class ProductSwitch(Frozen):
+    """Change product partway, once the daily dose is at or below a threshold."""
+
+    at_or_below_mg_per_day: Annotated[InputMg, Field(gt=0)]
+    product: Identifier
+
+
+class CustomStep(Frozen):
+    """One step of a clinician's own taper: a daily dose held for some days."""
+
+    mg_per_day: Annotated[InputMg, Field(gt=0)]
+    days: Days
+
+
+class TaperRequest(Frozen):
+    """Ask for a taper from the current daily dose to zero at a named pace."""
+
+    start: StartDate
+    from_mg_per_day: InputMg = Field(gt=0)
+    patient: PatientInputs = PatientInputs()
+    product: Identifier | None = None
+    pace: Identifier | None = None
+    switch_product: ProductSwitch | None = None
+    custom_steps: tuple[CustomStep, ...] = Field((), max_length=MAX_EDITS)
+    edits: tuple[Edit, ...] = Field((), max_length=MAX_EDITS)
+    ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
+    off_label_reason: OffLabelReason | None = None
+    source: Annotated[Text, Field(min_length=3, max_length=500)] | None = Field(
+        None, description="where custom steps come from (a citation); printed on every output"
+    )
+    slow_down_factor: Annotated[
+        Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
+    ] = Decimal("1.5")
+
+    @model_validator(mode="after")
+    def _custom_or_pace(self) -> Self:
+        if self.custom_steps and self.pace not in (None, "custom"):
+            raise ValueError("pace: give a pace or custom_steps, not both")
+        if self.pace == "custom" and not self.custom_steps:
+            raise ValueError("custom_steps: the custom pace needs its steps")
+        dates = [edit.date for edit in self.edits]
+        twice = sorted({date for date in dates if dates.count(date) > 1})
+        if twice:
+            raise ValueError(f"edits: two edits on the same date, {twice[0]}; give one a day")
+        return self
+
+    @field_validator("edits")
+    @classmethod
+    def _edits_in_date_order(cls, edits: tuple[Edit, ...]) -> tuple[Edit, ...]:
+        """Edits apply in date order, whatever order they were given in."""
+        return tuple(sorted(edits, key=lambda edit: edit.date))
