@@ -1,0 +1,103 @@
+"""The ``planner`` command: a thin click shell over the library.
+
+Each command parses its options, calls the library, prints, and writes outputs. Every
+``PlannerError`` and usage error becomes one line on stderr and exit code 2. The library
+is imported inside the commands, so ``planner --help`` loads neither pydantic nor pandas.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any, NoReturn
+
+import click
+
+from planner import __version__
+from planner.cli.batch import batch
+from planner.cli.library import compare, protocols, schema, validate
+from planner.cli.schedules import plan, taper, titrate
+from planner.cli.types import EXIT_INPUT_ERROR
+
+
+class PlannerGroup(click.Group):
+    """Reports every error as one line on stderr, with exit code 2 for bad input."""
+
+    def main(self, *args: Any, **kwargs: Any) -> Any:
+        from planner.errors import PlannerError
+
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except PlannerError as error:
+            _fail(str(_with_option_names(error)))
+        except click.exceptions.NoArgsIsHelpError as error:
+            click.echo(error.ctx.get_help() if error.ctx else error.format_message())
+            sys.exit(0)
+        except click.ClickException as error:
+            _fail(error.format_message(), error.exit_code)
+        except click.exceptions.Abort:
+            _fail("aborted", 1)
+        except MemoryError:
+            _fail("out of memory: split the batch file, or plan fewer patients at once", 1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+# The library names inputs by field; the command line by option.
+OPTION_FOR_FIELD = {
+    "edits": "--pause/--step-back",
+    "slow_down_factor": "--slow-down",
+    "ec50_mg_per_day": "--ec50",
+    "switch_product": "--switch-product/--switch-at",
+    "patient.weight_kg": "--weight",
+    "patient.age_years": "--age",
+    "from_mg_per_day": "--from",
+    "target_mg_per_day": "--target",
+    "step_mg_per_day": "--step",
+    "interval_days": "--interval",
+    "hold_days": "--hold",
+    "start": "--start",
+    "product": "--product",
+    "pace": "--pace",
+    "off_label_reason": "--off-label",
+}
+
+
+def _with_option_names(error: Exception) -> Exception:
+    """'edits[0].days: must be at least 1' as '--pause/--step-back (edits[0].days): ...'."""
+    from planner.errors import PlannerError
+
+    location, colon, reason = str(error).partition(": ")
+    for field, option in OPTION_FOR_FIELD.items():
+        if colon and (location == field or location.startswith((f"{field}.", f"{field}["))):
+            return PlannerError(f"{option} ({location}): {reason}")
+    return error
+
+
+def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
+    from planner.plaintext import one_line
+
+    click.echo(f"planner: error: {one_line(message)}", err=True)  # a path may hold a newline
+    sys.exit(code)
+
+
+@click.group(cls=PlannerGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="planner")
+def cli() -> None:
+    """Day-by-day clonazePAM titration and taper schedules from reviewed protocol files.
+
+    Every schedule is checked against the protocol's safety rules before it is shown or
+    written. For clinician review and education; not medical advice.
+
+    \b
+    Example:
+        planner titrate panic-adult --start 2027-01-04 --csv panic.csv
+    """
+
+
+for command in (protocols, validate, schema, titrate, taper, plan, compare, batch):
+    cli.add_command(command)
+
+
+def main() -> None:
+    """Console entry point."""
+    cli()

@@ -1,0 +1,95 @@
+"""The batch command: a clinic's worth of plans from one CSV."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import click
+
+if TYPE_CHECKING:
+    pass
+
+
+@click.command()
+@click.argument("plans_path", metavar="PLANS.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder."
+)
+@click.option("--csv", "per_csv", is_flag=True, help="Write each patient's day-by-day CSV.")
+@click.option("--pdf", "per_pdf", is_flag=True, help="Write each patient's PDF calendar.")
+@click.option("--plot", "per_plot", is_flag=True, help="Write each patient's plot (PNG).")
+@click.option("--ics", "per_ics", is_flag=True, help="Write each patient's calendar file.")
+@click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
+@click.option("--tz", "timezone", help="IANA time zone of the calendar files.")
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    help="Processes planning in parallel (default: this machine's cores); the files are "
+    "the same bytes whatever the number.",
+)
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Replace the files an earlier batch wrote in OUT (its manifest lists them); "
+    "never a file or folder the planner did not write.",
+)
+def batch(
+    plans_path: Path,
+    out: Path,
+    per_csv: bool,
+    per_pdf: bool,
+    per_plot: bool,
+    per_ics: bool,
+    paper: Literal["letter", "a4"],
+    timezone: str | None,
+    workers: int | None,
+    force: bool,
+) -> None:
+    """Plan many patients from a CSV: one row each, the fields of a plan file.
+
+    Columns: id, protocol, schedule (titration or taper), start, and as needed weight_kg,
+    age_years, product, target_mg_per_day, step_mg_per_day, interval_days, hold_days,
+    from_mg_per_day, pace, switch_product, switch_at_mg_per_day, ec50_mg_per_day, pauses
+    (DATE:DAYS;...), step_backs (DATE;...). Writes OUT/all-days.csv (every patient's days),
+    OUT/summary.csv (one line a patient) and, as asked, OUT/<id>/ files. A bad row is
+    reported and skipped; the exit code is 1 when any row failed, 2 for a bad batch file.
+
+    \b
+    Example:
+        planner batch examples/batch-patients.csv --out cohort --csv
+    """
+    from planner.batch import run_batch
+    from planner.render.outputs import OutputOptions
+
+    options = OutputOptions(paper=paper, timezone=timezone)
+    wanted = {"csv": per_csv, "pdf": per_pdf, "plot": per_plot, "ics": per_ics}
+    show_progress = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def track(results: Iterator[Any], total: int) -> Iterator[Any]:
+        if not show_progress:
+            yield from results
+            return
+        with click.progressbar(results, length=total, label="Planning", file=sys.stderr) as bar:
+            yield from bar
+
+    report = run_batch(
+        plans_path,
+        out,
+        outputs=[name for name, asked in wanted.items() if asked],
+        options=options,
+        force=force,
+        workers=workers or os.cpu_count() or 1,
+        track=track,
+    )
+    for result in report.failed:
+        click.echo(f"planner: error: {result.error}", err=True)
+    if report.kept_earlier:
+        click.echo(f"Planned no patient; the earlier batch in {out} is left as it was.")
+    else:
+        click.echo(f"Planned {report.planned} of {report.total} patients into {out}.")
+    if report.failed:
+        sys.exit(1)

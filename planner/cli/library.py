@@ -1,0 +1,151 @@
+"""Commands about the bundled files: list, validate, schema; and the paces compared."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    pass
+
+from planner.cli.types import DATE, EXIT_INPUT_ERROR, NUMBER, OUTPUT
+
+
+@click.command()
+def protocols() -> None:
+    """List the bundled protocols, products and taper paces.
+
+    \b
+    Example:
+        planner protocols
+    """
+    from planner.files import bundled_dir
+    from planner.render.listing import render_library
+
+    click.echo(render_library(bundled_dir()))
+
+
+@click.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+def validate(files: tuple[Path, ...]) -> None:
+    """Validate protocol, product and pace files; exit 2 if any is invalid.
+
+    Errors are reported as FILE::dotted.path: reason, one line each.
+
+    \b
+    Example:
+        planner validate protocols/*.toml
+    """
+    from planner.errors import PlannerError
+    from planner.protocols import load_library, validate_file
+
+    library = load_library()
+    failed = False
+    for path in files:
+        try:
+            kind = validate_file(path, library)
+        except PlannerError as error:
+            click.echo(f"planner: error: {error}", err=True)
+            failed = True
+        else:
+            click.echo(f"ok  {path} ({kind})")
+    if failed:
+        sys.exit(EXIT_INPUT_ERROR)
+
+
+@click.command()
+def schema() -> None:
+    """Print the JSON Schema of a protocol file.
+
+    \b
+    Example:
+        planner schema > protocols/protocol.schema.json
+    """
+    from planner.protocols import protocol_schema_json
+
+    click.echo(protocol_schema_json(), nl=False)
+
+
+@click.command()
+@click.argument("protocol", default="panic-adult")
+@click.option("--from", "from_mg", required=True, type=NUMBER, help="Current daily dose in mg/day.")
+@click.option(
+    "--paces",
+    default="linear,proportional,hyperbolic",
+    show_default=True,
+    help="Comma-separated pace ids to compare.",
+)
+@click.option("--product", help="Product id; default: the protocol's.")
+@click.option("--start", type=DATE, help="First day (default: today).")
+@click.option("--ec50", type=NUMBER, help="Illustrative EC50 in mg/day (default: the pace's).")
+@click.option("--plot", "plot_path", type=OUTPUT, help="Write the figure (.png, .svg or .pdf).")
+def compare(
+    protocol: str,
+    from_mg: Decimal,
+    paces: str,
+    product: str | None,
+    start: dt.date | None,
+    ec50: Decimal | None,
+    plot_path: Path | None,
+) -> None:
+    """Compare taper paces in mg and in estimated receptor occupancy (for teaching).
+
+    PROTOCOL is a bundled protocol id or a .toml path (default: panic-adult).
+
+    \b
+    Example:
+        planner compare --from 2 --paces linear,proportional,hyperbolic --plot compare.png
+    """
+    from planner.api import load_protocol
+    from planner.api import taper as plan_taper
+    from planner.errors import InputError
+    from planner.files import write_atomic
+    from planner.protocols import load_library
+    from planner.render.outputs import PLOT_FORMATS
+    from planner.render.teaching import comparison_text, render_comparison
+    from planner.units import mg_to_mcg
+
+    names = [name.strip() for name in paces.split(",") if name.strip()]
+    if not names:
+        raise InputError("--paces: name at least one pace")
+    if plot_path is not None and plot_path.suffix.lower() not in PLOT_FORMATS:
+        raise InputError(f"cannot write plot {plot_path}: use a .png, .svg or .pdf file name")
+    library = load_library()
+    chosen = load_protocol(protocol, library=library)
+    schedules = []
+    for name in names:
+        hyperbolic = any(p.kind == "hyperbolic" for p in library.pace(name).phases)
+        schedules.append(
+            plan_taper(
+                chosen,
+                start=start or dt.date.today(),
+                from_mg_per_day=from_mg,
+                pace=name,
+                product=product,
+                ec50_mg_per_day=ec50 if hyperbolic else None,
+                library=library,
+            )
+        )
+    ec50_mcg = mg_to_mcg(ec50) if ec50 is not None else _ec50_mcg(library)
+    click.echo(comparison_text(schedules, ec50_mcg))
+    if plot_path is not None:
+        image_format = PLOT_FORMATS[plot_path.suffix.lower()]
+        write_atomic(
+            plot_path, render_comparison(schedules, ec50_mcg=ec50_mcg, image_format=image_format)
+        )
+        click.echo(f"Wrote {plot_path}")
+
+
+def _ec50_mcg(library: Any) -> int:
+    """The illustrative EC50 of the bundled hyperbolic pace."""
+    from planner.models import HyperbolicPhase
+    from planner.units import mg_to_mcg
+
+    phase = library.pace("hyperbolic").phases[0]
+    assert isinstance(phase, HyperbolicPhase)
+    return mg_to_mcg(phase.ec50_mg_per_day)

@@ -1,0 +1,146 @@
+"""The options every schedule command shares, and writing what they ask for."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import click
+
+if TYPE_CHECKING:
+    from planner.safety import SafetyReport
+    from planner.schedule import Schedule
+
+from planner.cli.types import NUMBER, OUTPUT, ClockSetting
+
+_PATIENT_OPTIONS = [
+    click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
+    click.option("--age", type=click.IntRange(0, 120), help="Patient age in years (age cautions)."),
+    click.option(
+        "--product", help="Product id (see `planner protocols`); default: the protocol's."
+    ),
+    click.option(
+        "--save-plan", type=OUTPUT, help="Also save a plan file that re-makes this schedule."
+    ),
+    click.option(
+        "--off-label",
+        "off_label_reason",
+        metavar="REASON",
+        help="Plan for a patient outside the protocol's population; the reason is printed "
+        "on every output.",
+    ),
+]
+
+_OUTPUT_OPTIONS = [
+    click.option("--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."),
+    click.option("--pdf", "pdf_path", type=OUTPUT, help="Write the printable calendar (PDF)."),
+    click.option("--plot", "plot_path", type=OUTPUT, help="Write a plot (.png, .svg or .pdf)."),
+    click.option("--ics", "ics_path", type=OUTPUT, help="Write an iCalendar file of every dose."),
+    click.option("--xlsx", "xlsx_path", type=OUTPUT, help="Write a workbook (daily and steps)."),
+    click.option(
+        "--paper",
+        type=click.Choice(["letter", "a4"]),
+        default="letter",
+        show_default=True,
+        help="Paper size of the PDF.",
+    ),
+    click.option("--patient", help="Patient name or id, printed on the PDF."),
+    click.option(
+        "--supply-days",
+        type=click.IntRange(1, 365),
+        default=30,
+        show_default=True,
+        help="Days per prescription for the dispensing totals.",
+    ),
+    click.option(
+        "--tz", "timezone", help="IANA time zone of the calendar file (default: this machine's)."
+    ),
+    click.option(
+        "--dose-time",
+        "dose_times",
+        type=ClockSetting(),
+        multiple=True,
+        help="Override a dose's time of day in the calendar file: morning=07:30 (repeatable).",
+    ),
+    click.option(
+        "--concentration",
+        is_flag=True,
+        help="Add the estimated plasma concentration (a model, for education) to --plot.",
+    ),
+    click.option(
+        "--concentration-csv",
+        type=OUTPUT,
+        help="Write the estimated concentration hour by hour (time, ng_per_ml).",
+    ),
+    click.option(
+        "--instructions",
+        is_flag=True,
+        help="Also print the patient instructions and pharmacy directions.",
+    ),
+]
+
+
+def _options(options: list[Any]) -> Callable[[Any], Any]:
+    def apply(command: Any) -> Any:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return apply
+
+
+def _plan_file(schedule: Schedule, protocol: str, path: Path | None) -> tuple[Path, bytes] | None:
+    if path is None:
+        return None
+    from planner.plans import plan_for, plan_toml
+
+    text = plan_toml(plan_for(schedule, protocol=protocol, saved_to=path))
+    return path, text.encode("utf-8")
+
+
+def _emit(
+    schedule: Schedule,
+    *,
+    plan: tuple[Path, bytes] | None,
+    inputs: list[Path],
+    csv_path: Path | None,
+    pdf_path: Path | None,
+    plot_path: Path | None,
+    ics_path: Path | None,
+    xlsx_path: Path | None,
+    paper: Literal["letter", "a4"],
+    patient: str | None,
+    supply_days: int,
+    timezone: str | None,
+    dose_times: tuple[tuple[str, dt.time], ...],
+    concentration: bool,
+    concentration_csv: Path | None,
+    instructions: bool,
+) -> None:
+    """Render every requested output in memory, then write them all, then print the report."""
+    from planner.render.outputs import OutputOptions, render_outputs, write_outputs
+    from planner.render.text import render_text
+    from planner.safety import check_schedule
+
+    report: SafetyReport = check_schedule(schedule)
+    options = OutputOptions(
+        csv=csv_path,
+        pdf=pdf_path,
+        plot=plot_path,
+        ics=ics_path,
+        xlsx=xlsx_path,
+        paper=paper,
+        patient=patient,
+        supply_days=supply_days,
+        timezone=timezone,
+        clocks=dict(dose_times),
+        concentration=concentration,
+        concentration_csv=concentration_csv,
+    )
+    files = render_outputs(schedule, report, options, extra=[plan] if plan else [], inputs=inputs)
+    write_outputs(files)
+    click.echo(render_text(schedule, report, supply_days=supply_days, instructions=instructions))
+    for path, _ in files:
+        click.echo(f"Wrote {path}")

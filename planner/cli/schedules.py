@@ -1,0 +1,190 @@
+"""Commands that plan one schedule: titrate, taper, and re-running a plan file."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    pass
+
+from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
+from planner.cli.types import DATE, NUMBER, PauseSetting
+
+
+@click.command()
+@click.argument("protocol")
+@click.option("--start", required=True, type=DATE, help="First day of the schedule.")
+@click.option(
+    "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
+)
+@click.option(
+    "--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's range)."
+)
+@click.option(
+    "--interval",
+    type=click.IntRange(1, 365),
+    help="Days between increases (at least the protocol minimum).",
+)
+@click.option(
+    "--hold",
+    type=click.IntRange(1, 3650),
+    help="Days of maintenance at the target (default: the protocol's).",
+)
+@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+def titrate(
+    protocol: str,
+    start: dt.date,
+    target: Decimal | None,
+    step: Decimal | None,
+    interval: int | None,
+    hold: int | None,
+    weight: Decimal | None,
+    age: int | None,
+    product: str | None,
+    save_plan: Path | None,
+    off_label_reason: str | None,
+    **outputs: Any,
+) -> None:
+    """Plan a titration: start low, raise no sooner than every interval, hold at the target.
+
+    PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
+
+    \b
+    Examples:
+        planner titrate panic-adult --start 2027-01-04 --csv panic.csv
+        planner titrate seizure-adult --start 2027-01-04 --target 4 --pdf seizure.pdf
+        planner titrate seizure-pediatric --start 2027-01-04 --weight 20 --plot child.png
+    """
+    from planner.api import load_protocol
+    from planner.api import titrate as plan_titration
+
+    schedule = plan_titration(
+        load_protocol(protocol),
+        start=start,
+        weight_kg=weight,
+        age_years=age,
+        product=product,
+        target_mg_per_day=target,
+        step_mg_per_day=step,
+        interval_days=interval,
+        hold_days=hold,
+        off_label_reason=off_label_reason,
+    )
+    _emit(
+        schedule, plan=_plan_file(schedule, protocol, save_plan), inputs=[Path(protocol)], **outputs
+    )
+
+
+@click.command()
+@click.argument("protocol")
+@click.option("--start", required=True, type=DATE, help="Day of the first reduction.")
+@click.option("--from", "from_mg", required=True, type=NUMBER, help="Current daily dose in mg/day.")
+@click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
+@click.option(
+    "--pause",
+    "pauses",
+    type=PauseSetting(),
+    multiple=True,
+    help="Hold the dose of DATE for DAYS more days; later steps move (repeatable).",
+)
+@click.option(
+    "--step-back",
+    "step_backs",
+    type=DATE,
+    multiple=True,
+    help="From DATE, return to the previous dose, then reduce more slowly (repeatable).",
+)
+@click.option(
+    "--slow-down",
+    type=NUMBER,
+    help="After a step back, intervals are this many times as long (default 1.5).",
+)
+@click.option("--ec50", type=NUMBER, help="Illustrative EC50 of a hyperbolic pace, in mg/day.")
+@click.option("--switch-product", help="Switch to this product for the last steps.")
+@click.option("--switch-at", type=NUMBER, help="... at or below this daily dose in mg/day.")
+@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+def taper(
+    protocol: str,
+    start: dt.date,
+    from_mg: Decimal,
+    pace: str | None,
+    pauses: tuple[dict[str, Any], ...],
+    step_backs: tuple[dt.date, ...],
+    slow_down: Decimal | None,
+    ec50: Decimal | None,
+    switch_product: str | None,
+    switch_at: Decimal | None,
+    weight: Decimal | None,
+    age: int | None,
+    product: str | None,
+    save_plan: Path | None,
+    off_label_reason: str | None,
+    **outputs: Any,
+) -> None:
+    """Plan a taper from the current daily dose to zero, never stopping abruptly.
+
+    PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
+
+    \b
+    Examples:
+        planner taper panic-adult --start 2027-03-01 --from 2 --csv taper.csv
+        planner taper panic-adult --start 2027-03-01 --from 2 --pace label --pdf label.pdf
+        planner taper panic-adult --start 2027-03-01 --from 2 --ics taper.ics --tz Europe/Berlin
+        planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic --pause 2027-04-05:7
+    """
+    from planner.api import load_protocol
+    from planner.api import taper as plan_taper
+    from planner.errors import InputError
+
+    if (switch_product is None) != (switch_at is None):
+        raise InputError("give --switch-product and --switch-at together")
+    edits = [*pauses, *({"kind": "step_back", "date": date} for date in step_backs)]
+    switch = None
+    if switch_product is not None:
+        switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
+    schedule = plan_taper(
+        load_protocol(protocol),
+        start=start,
+        from_mg_per_day=from_mg,
+        pace=pace,
+        weight_kg=weight,
+        age_years=age,
+        product=product,
+        switch_product=switch,
+        edits=edits,
+        ec50_mg_per_day=ec50,
+        slow_down_factor=slow_down,
+        off_label_reason=off_label_reason,
+    )
+    _emit(
+        schedule, plan=_plan_file(schedule, protocol, save_plan), inputs=[Path(protocol)], **outputs
+    )
+
+
+@click.command()
+@click.argument("plan_path", metavar="PLAN", type=click.Path(path_type=Path))
+@_options(_OUTPUT_OPTIONS)
+def plan(plan_path: Path, **outputs: Any) -> None:
+    """Re-run a saved plan file (protocol, patient, pace, product, edits).
+
+    The same plan always gives the same schedule and the same output files.
+
+    \b
+    Example:
+        planner plan examples/hyperbolic-drops.plan.toml --pdf taper.pdf
+    """
+    from planner.errors import PlannerError
+    from planner.plans import load_plan, run_plan
+
+    plan_file = load_plan(plan_path)
+    try:
+        schedule = run_plan(plan_file, folder=plan_path.parent)
+    except PlannerError as error:
+        raise PlannerError(f"{plan_path}: {error}") from None
+    inputs = [plan_path, plan_path.parent / plan_file.protocol]
+    _emit(schedule, plan=None, inputs=inputs, **outputs)

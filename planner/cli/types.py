@@ -1,0 +1,108 @@
+"""Option types: exact numbers, strict dates, file names, times of day and pauses."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from decimal import Decimal
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import click
+
+if TYPE_CHECKING:
+    pass
+
+
+EXIT_INPUT_ERROR = 2
+
+
+class DecimalType(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
+    """An exact decimal number of mg or kg: '0.5' stays 0.5, never a binary float."""
+
+    name = "number"
+
+    def __init__(self, *, positive: bool = False) -> None:
+        self.positive = positive
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, Decimal):
+            return value
+        from planner.errors import InputError
+        from planner.units import number_from_text
+
+        try:
+            number = number_from_text(str(value))
+        except InputError as error:
+            self.fail(str(error), param, ctx)
+        if self.positive and number <= 0:
+            self.fail(f"{value} must be more than 0", param, ctx)
+        return number
+
+
+class IsoDate(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
+    """A calendar date as YYYY-MM-DD."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dt.date):
+            return value
+        from planner.errors import InputError
+        from planner.units import date_from_text
+
+        try:
+            return date_from_text(str(value))
+        except InputError as error:
+            self.fail(str(error), param, ctx)
+
+
+class OutputFile(click.Path):
+    """A file to write: 'plans/' names a folder, so it is refused rather than written
+    as a file called 'plans'."""
+
+    def __init__(self) -> None:
+        super().__init__(dir_okay=False, path_type=Path)
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str) and value.endswith(("/", os.sep)):
+            self.fail(f"{value!r} names a folder; give a file name", param, ctx)
+        return super().convert(value, param, ctx)
+
+
+NUMBER = DecimalType(positive=True)
+DATE = IsoDate()
+OUTPUT = OutputFile()
+
+
+class ClockSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
+    """A time of day for the calendar file, as NAME=HH:MM (morning=07:30)."""
+
+    name = "NAME=HH:MM"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        name, _, clock = str(value).partition("=")
+        try:
+            return name.strip(), dt.time.fromisoformat(clock.strip())
+        except ValueError:
+            self.fail(f"{value!r} is not NAME=HH:MM, for example morning=07:30", param, ctx)
+
+
+class PauseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
+    """A pause as DATE:DAYS (2027-05-03:14): hold that day's dose for DAYS more days."""
+
+    name = "YYYY-MM-DD:DAYS"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, dict):
+            return value
+        from planner.errors import InputError
+        from planner.units import date_from_text, whole_from_text
+
+        date, _, days = str(value).partition(":")
+        try:
+            return {"kind": "pause", "date": date_from_text(date), "days": whole_from_text(days)}
+        except InputError:
+            self.fail(f"{value!r} is not DATE:DAYS, for example 2027-05-03:14", param, ctx)
