@@ -10,7 +10,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from planner.products import describe_units, describe_units_in_words
-from planner.schedule import DoseStep, Schedule
+from planner.schedule import Dose, DoseStep, Schedule
 from planner.units import format_mg
 
 
@@ -79,3 +79,8 @@ def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     if len(schedule.products) > 1:
         return f"{days}: {step.product.name}: {doses} ({format_mg(step.total_mcg)}/day)."
     return f"{days}: {drug} {doses} ({format_mg(step.total_mcg)}/day)."
+
+
+def calendar_units(dose: Dose, step: DoseStep) -> str:
+    """A dose's units as short words for a calendar day or event: '1 1/2 tablets 0.5 mg'."""
+    return describe_units_in_words(dose.units, step.product, brief=True)

@@ -17,9 +17,9 @@ from icalendar import Alarm, Calendar, Event
 
 from planner import __version__
 from planner.errors import InputError
+from planner.instructions import calendar_units
 from planner.plaintext import one_line
 from planner.provenance import fingerprint
-from planner.render.pdf import calendar_units
 from planner.units import format_mg
 from planner.wording import DISCLAIMER
 

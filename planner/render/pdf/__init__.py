@@ -1,0 +1,129 @@
+"""The printable calendar: a clinician summary, then one month grid per page.
+
+Page 1 (and following, for long schedules) is the summary a clinician reviews: patient,
+protocol and sources, product, the step table, the safety report, warnings, dispensing
+totals, and the instructions for the patient and the pharmacy. Then each calendar month
+is a landscape page the patient follows: each day shows its doses by time of day in plain
+words with a tick box, and the days the dose changes are marked. Every page carries the
+disclaimer, protocol version, program version and the inputs' fingerprint.
+
+Text is never smaller than 8 pt. The PDF is byte-identical for the same inputs
+(reportlab's invariant mode: no creation date, fixed document id).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+from typing import TYPE_CHECKING, Any
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import landscape
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    NextPageTemplate,
+    PageBreak,
+    PageTemplate,
+)
+
+from planner import __version__
+from planner.dispensing import DEFAULT_SUPPLY_DAYS
+from planner.provenance import footer
+from planner.render.pdf.calendar import MonthGrid, month_pages
+from planner.render.pdf.style import (
+    FONT,
+    HEADER_HEIGHT,
+    MARGIN,
+    MUTED,
+    PAPER_SIZES,
+    SMALLEST_PT,
+    Paper,
+)
+from planner.render.pdf.summary import summary_story
+from planner.wording import DISCLAIMER
+
+if TYPE_CHECKING:
+    from planner.safety import SafetyReport
+    from planner.schedule import Schedule
+
+__all__ = ["Paper", "render_pdf"]
+
+
+def render_pdf(
+    schedule: Schedule,
+    report: SafetyReport,
+    *,
+    paper: Paper = "letter",
+    patient: str | None = None,
+    supply_days: int = DEFAULT_SUPPLY_DAYS,
+) -> bytes:
+    """The summary pages and one calendar page per month, as PDF bytes."""
+    size = PAPER_SIZES[paper]
+    buffer = io.BytesIO()
+    footer_line = footer(schedule)
+    portrait_frame = Frame(
+        MARGIN, MARGIN + 16, size[0] - 2 * MARGIN, size[1] - 2 * MARGIN - 16, id="summary"
+    )
+    wide = landscape(size)
+    month_frame = Frame(
+        MARGIN, MARGIN + 16, wide[0] - 2 * MARGIN, wide[1] - 2 * MARGIN - 16, id="month"
+    )
+    document = BaseDocTemplate(
+        buffer,
+        pagesize=size,
+        invariant=1,
+        title=f"{schedule.protocol.drug.tall_man} {schedule.kind} schedule",
+        author="dose-planner",
+        creator=f"dose-planner {__version__}",
+        subject=DISCLAIMER,
+        pageTemplates=[
+            PageTemplate(
+                "summary",
+                [portrait_frame],
+                pagesize=size,
+                onPage=_draw_footer(footer_line, size[0]),
+            ),
+            PageTemplate(
+                "month", [month_frame], pagesize=wide, onPage=_draw_footer(footer_line, wide[0])
+            ),
+        ],
+    )
+    story: list[Flowable] = summary_story(schedule, report, patient, supply_days)
+    story.append(NextPageTemplate("month"))
+    grid_width = month_frame.width - month_frame.leftPadding - month_frame.rightPadding
+    grid_height = month_frame.height - month_frame.topPadding - month_frame.bottomPadding
+    for year, month in _months(schedule.start, schedule.end):
+        for page in month_pages(schedule, year, month, grid_width, grid_height - HEADER_HEIGHT):
+            story.append(PageBreak())
+            story.append(MonthGrid(schedule, page, patient))
+    document.build(story)
+    return buffer.getvalue()
+
+
+def _draw_footer(text: str, width: float) -> Any:
+    def draw(canvas: Canvas, document: BaseDocTemplate) -> None:
+        canvas.saveState()
+        canvas.setStrokeColor(MUTED)
+        canvas.line(MARGIN, MARGIN + 10, width - MARGIN, MARGIN + 10)
+        canvas.setFont(FONT, SMALLEST_PT)
+        canvas.setFillColor(colors.black)
+        canvas.drawString(MARGIN, MARGIN, text)
+        canvas.drawRightString(width - MARGIN, MARGIN, f"Page {document.page}")
+        canvas.restoreState()
+
+    return draw
+
+
+def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
+    months = []
+    year, month = start.year, start.month
+    while (year, month) <= (end.year, end.month):
+        months.append((year, month))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months
+
+
+# --- The summary ------------------------------------------------------------------------

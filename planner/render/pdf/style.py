@@ -1,0 +1,70 @@
+"""Page sizes, fonts, colours and text fitting shared by the summary and the calendar."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Literal
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_LEFT
+from reportlab.lib.pagesizes import A4, LETTER
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import inch
+from reportlab.pdfbase.pdfmetrics import stringWidth
+
+if TYPE_CHECKING:
+    pass
+
+
+Paper = Literal["letter", "a4"]
+PAPER_SIZES = {"letter": LETTER, "a4": A4}
+MARGIN = 0.5 * inch
+FONT = "Helvetica"
+BOLD = "Helvetica-Bold"
+SMALLEST_PT = 8
+CHANGE_FILL = colors.HexColor("#fff4c2")
+STOP_FILL = colors.HexColor("#f6d5d5")
+GRID = colors.HexColor("#555555")
+LEADING = 9.5  # between lines of 8 pt text in a day cell
+DOSE_GAP = 1.5  # between two doses in a day cell
+FIRST_DOSE_OFFSET = 26  # from the top of a day cell to the first dose line
+PRODUCT_LINE = 10  # the product's name at the foot of a cell, in a schedule of two products
+MIN_ROW_HEIGHT = 56.0  # a week's row: room for the day number and the Stop note
+HEADER_HEIGHT = 48  # month name, patient line and weekday names above the grid
+MUTED = colors.HexColor("#666666")
+
+BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, alignment=TA_LEFT)
+SMALL = ParagraphStyle("small", parent=BODY, fontSize=SMALLEST_PT, leading=10)
+HEADING = ParagraphStyle(
+    "heading", parent=BODY, fontName=BOLD, fontSize=11.5, leading=14, spaceBefore=8, spaceAfter=3
+)
+TITLE = ParagraphStyle("title", parent=BODY, fontName=BOLD, fontSize=17, leading=21)
+WARNING = ParagraphStyle("warning", parent=BODY, textColor=colors.HexColor("#8a1c1c"))
+
+
+def escape_markup(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, float]:
+    """One line within ``width``: smaller type down to 8 pt, then cut short with an
+    ellipsis (the summary page shows the whole text)."""
+    while size > 8 and stringWidth(text, font, size) > width:
+        size -= 1
+    if stringWidth(text, font, size) <= width:
+        return text, size
+    while text and stringWidth(text + "…", font, size) > width:
+        text = text[:-1]
+    return text + "…", size
+
+
+def wrap_words(text: str, font: str, size: float, width: float) -> list[str]:
+    """Greedy word wrap that never separates a number from its unit ('0.5 mg')."""
+    words = text.replace(" mg", "\x00mg").split(" ")
+    lines: list[str] = []
+    for word in words:
+        candidate = f"{lines[-1]} {word}" if lines else word
+        if lines and stringWidth(candidate.replace("\x00", " "), font, size) <= width:
+            lines[-1] = candidate
+        else:
+            lines.append(word)
+    return [line.replace("\x00", " ") for line in lines]

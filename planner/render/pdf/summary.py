@@ -1,0 +1,201 @@
+"""The clinician summary: patient, protocol, steps, safety checks, warnings, supplies."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from reportlab.lib import colors
+from reportlab.lib.units import inch
+from reportlab.platypus import (
+    Flowable,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
+
+from planner.dispensing import describe_supply, dispensing_totals
+from planner.instructions import calendar_units, instructions, long_date
+from planner.provenance import inputs_line, products_line
+from planner.units import format_count, format_mg, format_per_kg
+from planner.wording import DISCLAIMER
+
+if TYPE_CHECKING:
+    from planner.safety import SafetyReport
+    from planner.schedule import DoseStep, Schedule
+
+from planner.render.pdf.style import (
+    BODY,
+    GRID,
+    HEADING,
+    SMALL,
+    TITLE,
+    WARNING,
+    escape_markup,
+)
+
+
+def summary_story(
+    schedule: Schedule, report: SafetyReport, patient: str | None, supply_days: int
+) -> list[Flowable]:
+    protocol = schedule.protocol
+    story: list[Flowable] = [
+        Paragraph(f"{protocol.drug.tall_man} {schedule.kind} schedule: clinician summary", TITLE),
+        Paragraph(f"<b>{DISCLAIMER}</b> Review every dose before it is given to a patient.", BODY),
+        Spacer(1, 6),
+        _facts_table(schedule, patient),
+        Paragraph("Dose steps", HEADING),
+        _steps_table(schedule),
+        Paragraph("Safety checks", HEADING),
+        _report_table(report),
+    ]
+    if schedule.warnings:
+        story.append(Paragraph("Warnings", HEADING))
+        story += [Paragraph(f"&bull; {escape_markup(text)}", WARNING) for text in schedule.warnings]
+    if schedule.notes:
+        story.append(Paragraph("Notes", HEADING))
+        story += [Paragraph(f"&bull; {escape_markup(text)}", BODY) for text in schedule.notes]
+    story.append(Paragraph(f"Dispensing totals (supply periods of {supply_days} days)", HEADING))
+    story.append(_dispensing_table(schedule, supply_days))
+    story.append(Paragraph("Instructions for the patient", HEADING))
+    story += [Paragraph(escape_markup(line.patient), BODY) for line in instructions(schedule)]
+    story.append(Paragraph("Pharmacy directions", HEADING))
+    story += [Paragraph(escape_markup(line.pharmacy), BODY) for line in instructions(schedule)]
+    return story
+
+
+def _facts_table(schedule: Schedule, patient: str | None) -> Table:
+    protocol = schedule.protocol
+    sources = "<br/>".join(escape_markup(source.citation) for source in protocol.sources)
+    rows = [
+        ("Patient", escape_markup(patient) if patient else "_" * 40),
+        (
+            "Protocol",
+            f"{escape_markup(protocol.title)} ({protocol.id}, version {protocol.version})",
+        ),
+        ("Sources", sources),
+        ("Product", escape_markup(products_line(schedule))),
+        ("Start date", long_date(schedule.start)),
+        ("Last day", long_date(schedule.end)),
+        ("Inputs", escape_markup(inputs_line(schedule))),
+    ]
+    if schedule.pace is not None:
+        rows.append(("Taper pace", f"{schedule.pace.id}: {escape_markup(schedule.pace.title)}"))
+    source = getattr(schedule.request, "source", None)
+    if source:
+        rows.append(("Steps from", escape_markup(source)))
+    table = Table(
+        [[Paragraph(f"<b>{label}</b>", BODY), Paragraph(value, BODY)] for label, value in rows],
+        colWidths=[1.1 * inch, None],
+    )
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
+    )
+    return table
+
+
+def _steps_table(schedule: Schedule) -> Table:
+    times = schedule.protocol.dose_times
+    header = ["From", "To", "Days", "Daily total", *(t.name.capitalize() for t in times)]
+    rows: list[list[Any]] = [[Paragraph(f"<b>{cell}</b>", SMALL) for cell in header]]
+    for step in schedule.steps:
+        rows.append(
+            [
+                Paragraph(step.start.isoformat(), SMALL),
+                Paragraph(step.end.isoformat(), SMALL),
+                Paragraph(str(step.days), SMALL),
+                Paragraph(_total_cell(step, schedule.weight_kg), SMALL),
+                *(
+                    Paragraph(
+                        f"{format_mg(dose.mcg)}: {escape_markup(calendar_units(dose, step))}"
+                        if dose.mcg
+                        else "-",
+                        SMALL,
+                    )
+                    for dose in step.doses
+                ),
+            ]
+        )
+    total_width = 1.05 * inch if schedule.weight_kg else 0.75 * inch  # room for mg/kg/day
+    fixed = [0.8 * inch, 0.8 * inch, 0.45 * inch, total_width]
+    table = Table(rows, colWidths=[*fixed, *([None] * len(times))], repeatRows=1)
+    table.setStyle(
+        TableStyle(
+            [
+                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+            ]
+        )
+    )
+    return table
+
+
+def _total_cell(step: DoseStep, weight_kg: Decimal | None) -> str:
+    """The daily total in bold; under it mg/kg/day (weight-based) and any clinician's edit."""
+    if step.total_mcg == 0:
+        return "<b>Stop</b>"
+    per_kg = f"<br/>{format_per_kg(step.total_mcg, weight_kg)} mg/kg/day" if weight_kg else ""
+    edit = f"<br/><i>{step.edit}</i>" if step.edit else ""
+    return f"<b>{format_mg(step.total_mcg)}</b>{per_kg}{edit}"
+
+
+def _report_table(report: SafetyReport) -> Table:
+    rows = [
+        [
+            Paragraph("<b>pass</b>" if result.passed else "<b>FAIL</b>", SMALL),
+            Paragraph(
+                escape_markup(
+                    result.description
+                    + ("" if result.passed else f" (day {result.day}: {result.detail})")
+                ),
+                SMALL,
+            ),
+        ]
+        for result in report.results
+    ]
+    table = Table(rows, colWidths=[0.5 * inch, None])
+    table.setStyle(
+        TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    )
+    return table
+
+
+def _dispensing_table(schedule: Schedule, supply_days: int) -> Table:
+    supply = dispensing_totals(schedule, supply_days=supply_days)
+    rows: list[list[Any]] = [
+        [Paragraph(f"<b>{c}</b>", SMALL) for c in ("Period", "Days", "To dispense")]
+    ]
+
+    named = len(schedule.products) > 1
+
+    def amounts(strengths: tuple[Any, ...]) -> str:
+        return (
+            "; ".join(
+                f"{describe_supply(s, named=named)} (taken: {format_count(s.units_taken)})"
+                for s in strengths
+            )
+            or "none"
+        )
+
+    for period in supply.periods:
+        rows.append(
+            [
+                Paragraph(f"{period.start.isoformat()} to {period.end.isoformat()}", SMALL),
+                Paragraph(f"{period.first_day}-{period.last_day}", SMALL),
+                Paragraph(amounts(period.strengths), SMALL),
+            ]
+        )
+    rows.append(
+        [
+            Paragraph("<b>Whole schedule</b>", SMALL),
+            Paragraph(f"1-{schedule.days}", SMALL),
+            Paragraph(f"<b>{amounts(supply.total)}</b>", SMALL),
+        ]
+    )
+    table = Table(rows, colWidths=[1.9 * inch, 0.7 * inch, None], repeatRows=1)
+    table.setStyle(
+        TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    )
+    return table
