@@ -26,3 +26,12 @@ def test_every_limit_is_in_the_readme_with_its_value() -> None:
             assert shown == limits.megabytes(value), name
         else:
             assert shown.split()[0].replace(",", "") == str(value), name
+
+
+def test_no_module_holds_more_than_400_lines() -> None:
+    """Split a module when it passes about 400 lines or holds two ideas (the style guide)."""
+    sizes = {
+        str(path.relative_to(ROOT)): len(path.read_text(encoding="utf-8").splitlines())
+        for path in (ROOT / "planner").rglob("*.py")
+    }
+    assert {name: lines for name, lines in sizes.items() if lines > 400} == {}
