@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -232,8 +231,10 @@ def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> R
         if message.startswith(f"{prefix}::"):  # a plan field, named as the batch column
             location, _, reason = message.removeprefix(f"{prefix}::").partition(": ")
             message = f"{prefix}: {_column(location)}: {reason}"
+        elif error.field is not None:
+            message = f"{prefix}: {_column(error.field)}: {error.reason}"
         elif not message.startswith(prefix):
-            message = f"{prefix}: {_column_in(message)}"
+            message = f"{prefix}: {message}"
         return RowResult(row.line, patient, error=message)
 
 
@@ -247,14 +248,6 @@ def _column(location: str) -> str:
     if field.startswith("edits"):
         return "pauses/step_backs"
     return field
-
-
-def _column_in(message: str) -> str:
-    """A message that starts with a field path ('patient.weight_kg: ...'), by column."""
-    location, colon, reason = message.partition(": ")
-    if colon and re.fullmatch(r"[a-z_]+(?:\.[a-z_]+|\[\d+\])*", location):
-        return f"{_column(location)}: {reason}"
-    return message
 
 
 def plan_rows(

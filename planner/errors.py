@@ -12,9 +12,30 @@ Anything else escaping the library is a bug in the planner, not in the input.
 
 from __future__ import annotations
 
+import re
+
+# A message that names its field starts with the field's path: "patient.weight_kg: ...".
+FIELD_PATH = re.compile(
+    r"^(?P<field>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*|\[\d+\])*): (?P<reason>.+)$"
+)
+
 
 class PlannerError(Exception):
-    """Base of every error caused by input; the message is one line for a person."""
+    """Base of every error caused by input; the message is one line for a person.
+
+    ``field`` is the input it concerns (``"patient.weight_kg"``, ``"custom_steps[2]"``),
+    so a front end can point at its own option or form field; ``reason`` is the message
+    without it. A raise site may give ``field``; else a message that starts with a
+    field's path names it, as every message about one input does.
+    """
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        named = FIELD_PATH.match(message)
+        if field is None and named:
+            field, message = named["field"], named["reason"]
+        super().__init__(f"{field}: {message}" if field else message)
+        self.field = field
+        self.reason = message
 
 
 class ProtocolError(PlannerError):
@@ -33,7 +54,7 @@ class UnsafeScheduleError(PlannerError):
     """A schedule failed a safety check; it carries the report so the failure can be shown."""
 
     def __init__(self, message: str, report: object) -> None:
-        super().__init__(message)
+        super().__init__(message, field=None)
         self.report = report
 
 

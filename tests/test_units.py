@@ -53,3 +53,16 @@ def test_ismp_dose_text_has_leading_and_no_trailing_zero(mcg: int, text: str) ->
 )
 def test_counts_read_as_plain_fractions(count: Fraction, text: str) -> None:
     assert format_count(count) == text
+
+
+def test_errors_carry_their_field() -> None:
+    """A front end points at its own option or form field without reading the message."""
+    from planner.errors import InputError, PlannerError
+
+    named = InputError("patient.weight_kg: seizure-pediatric doses by weight")
+    assert (named.field, named.reason) == ("patient.weight_kg", "seizure-pediatric doses by weight")
+    assert str(named) == "patient.weight_kg: seizure-pediatric doses by weight"
+    given = PlannerError("must be at least 1", field="edits[0].days")
+    assert (given.field, str(given)) == ("edits[0].days", "edits[0].days: must be at least 1")
+    assert PlannerError("Failed to parse a.toml: bad").field is None
+    assert PlannerError("plans.csv:row 3: start: bad").field is None

@@ -17,19 +17,19 @@ from planner.cli.batch import batch
 from planner.cli.library import compare, protocols, schema, validate
 from planner.cli.schedules import plan, taper, titrate
 from planner.cli.types import EXIT_INPUT_ERROR
+from planner.errors import PlannerError
 
 
 class PlannerGroup(click.Group):
     """Reports every error as one line on stderr, with exit code 2 for bad input."""
 
     def main(self, *args: Any, **kwargs: Any) -> Any:
-        from planner.errors import PlannerError
 
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
         except PlannerError as error:
-            _fail(str(_with_option_names(error)))
+            _fail(_with_option_names(error))
         except click.exceptions.NoArgsIsHelpError as error:
             click.echo(error.ctx.get_help() if error.ctx else error.format_message())
             sys.exit(0)
@@ -62,15 +62,13 @@ OPTION_FOR_FIELD = {
 }
 
 
-def _with_option_names(error: Exception) -> Exception:
-    """'edits[0].days: must be at least 1' as '--pause/--step-back (edits[0].days): ...'."""
-    from planner.errors import PlannerError
-
-    location, colon, reason = str(error).partition(": ")
+def _with_option_names(error: PlannerError) -> str:
+    """An error about ``edits[0].days`` as '--pause/--step-back (edits[0].days): ...'."""
+    location = error.field
     for field, option in OPTION_FOR_FIELD.items():
-        if colon and (location == field or location.startswith((f"{field}.", f"{field}["))):
-            return PlannerError(f"{option} ({location}): {reason}")
-    return error
+        if location and (location == field or location.startswith((f"{field}.", f"{field}["))):
+            return f"{option} ({location}): {error.reason}"
+    return str(error)
 
 
 def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
