@@ -20,6 +20,9 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "load_protocol": "planner.api",
+    "plan": "planner.api",
+    "TitrationRequest": "planner.models",
+    "TaperRequest": "planner.models",
     "titrate": "planner.api",
     "taper": "planner.api",
     "check_schedule": "planner.safety",
@@ -47,11 +50,11 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from planner.api import load_protocol, taper, titrate
+    from planner.api import load_protocol, plan, taper, titrate
     from planner.dispensing import dispensing_totals
     from planner.errors import PlannerError, UnsafeScheduleError
     from planner.instructions import instructions
-    from planner.models import Pace, Product, Protocol
+    from planner.models import Pace, Product, Protocol, TaperRequest, TitrationRequest
     from planner.protocols import load_library
     from planner.render.csv import render_csv
     from planner.render.ics import render_ics
@@ -80,6 +83,8 @@ __all__ = [
     "Protocol",
     "SafetyReport",
     "Schedule",
+    "TaperRequest",
+    "TitrationRequest",
     "UnsafeScheduleError",
     "__version__",
     "check_schedule",
@@ -88,6 +93,7 @@ __all__ = [
     "instructions",
     "load_library",
     "load_protocol",
+    "plan",
     "render_csv",
     "render_ics",
     "render_outputs",

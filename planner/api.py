@@ -30,6 +30,26 @@ def load_protocol(id_or_path: str | Path, *, library: Library | None = None) -> 
     return (library or load_library()).protocol(id_or_path)
 
 
+def plan(
+    protocol: Protocol,
+    request: TitrationRequest | TaperRequest,
+    *,
+    library: Library | None = None,
+) -> Schedule:
+    """The one front door: the checked schedule a typed request asks for.
+
+    The command line, plan files, the batch and the Python helpers below all build a
+    request and come here; a schedule that fails a safety check is never returned.
+    """
+    library = library or load_library()
+    if isinstance(request, TitrationRequest):
+        schedule = build_titration(protocol, request, library=library)
+    else:
+        schedule = build_taper(protocol, request, library=library)
+    ensure_safe(schedule)
+    return schedule
+
+
 def titrate(
     protocol: Protocol,
     *,
@@ -59,9 +79,7 @@ def titrate(
         hold_days=hold_days,
         off_label_reason=off_label_reason,
     )
-    schedule = build_titration(protocol, request, library=library or load_library())
-    ensure_safe(schedule)
-    return schedule
+    return plan(protocol, request, library=library)
 
 
 def taper(
@@ -106,9 +124,7 @@ def taper(
         edits=list(edits),
         **{key: value for key, value in options.items() if value is not None},
     )
-    schedule = build_taper(protocol, request, library=library or load_library())
-    ensure_safe(schedule)
-    return schedule
+    return plan(protocol, request, library=library)
 
 
 def _patient(weight_kg: Amount | None, age_years: int | None) -> dict[str, Any]:

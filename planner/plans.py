@@ -27,12 +27,10 @@ from typing import Any, Literal, Self
 from pydantic import model_validator
 
 from planner.api import load_protocol
-from planner.engine import build_titration
+from planner.api import plan as plan_schedule
 from planner.models import Frozen, TaperRequest, TitrationRequest
 from planner.protocols import Library, load_library, parse_file
-from planner.safety import ensure_safe
 from planner.schedule import Schedule
-from planner.tapering import build_taper
 from planner.wording import DISCLAIMER
 
 
@@ -63,13 +61,9 @@ def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) ->
     if is_path and reference not in library.protocols and not Path(reference).is_absolute():
         reference = str(folder / reference)
     protocol = load_protocol(reference, library=library)
-    if plan.titration is not None:
-        schedule = build_titration(protocol, plan.titration, library=library)
-    else:
-        assert plan.taper is not None
-        schedule = build_taper(protocol, plan.taper, library=library)
-    ensure_safe(schedule)
-    return schedule
+    request = plan.titration or plan.taper
+    assert request is not None  # the model holds exactly one
+    return plan_schedule(protocol, request, library=library)
 
 
 def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:

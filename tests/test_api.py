@@ -1,0 +1,68 @@
+"""The one front door: ``plan(protocol, request)`` with a typed request."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+import pytest
+
+import planner
+from planner import TaperRequest, TitrationRequest, load_protocol, plan, taper, titrate
+from planner.errors import UnsafeScheduleError
+from planner.models import Pause
+
+
+def test_a_typed_taper_request_gives_what_the_helper_gives() -> None:
+    request = TaperRequest(
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day=Decimal(2),
+        pace="hyperbolic",
+        product="rivotril-drops",
+        edits=(Pause(kind="pause", date=dt.date(2027, 5, 3), days=14),),
+    )
+    by_request = plan(load_protocol("panic-adult"), request)
+    by_helper = taper(
+        load_protocol("panic-adult"),
+        start=dt.date(2027, 3, 1),
+        from_mg_per_day="2",
+        pace="hyperbolic",
+        product="rivotril-drops",
+        edits=[{"kind": "pause", "date": dt.date(2027, 5, 3), "days": 14}],
+    )
+    assert by_request.steps == by_helper.steps
+    assert by_request.warnings == by_helper.warnings
+
+
+def test_a_typed_titration_request_gives_what_the_helper_gives() -> None:
+    request = TitrationRequest(start=dt.date(2027, 1, 4), target_mg_per_day=Decimal(2))
+    assert (
+        plan(load_protocol("panic-adult"), request).steps
+        == titrate(
+            load_protocol("panic-adult"), start=dt.date(2027, 1, 4), target_mg_per_day=2
+        ).steps
+    )
+
+
+def test_the_front_door_never_returns_an_unsafe_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Whatever the engine builds goes through the independent safety check."""
+    from planner import api
+    from planner.schedule import Schedule
+
+    real = api.build_titration  # type: ignore[attr-defined]  # patched where api finds it
+
+    def reckless(*args: object, **kwargs: object) -> Schedule:
+        schedule = real(*args, **kwargs)  # type: ignore[arg-type]  # passed through as given
+        limits = schedule.limits
+        return Schedule(
+            **{**vars(schedule), "limits": type(limits)(**{**vars(limits), "maximum_mcg": 1})}
+        )
+
+    monkeypatch.setattr(api, "build_titration", reckless)
+    with pytest.raises(UnsafeScheduleError, match="within_bounds"):
+        plan(load_protocol("panic-adult"), TitrationRequest(start=dt.date(2027, 1, 4)))
+
+
+def test_every_public_name_resolves() -> None:
+    for name in planner.__all__:
+        assert getattr(planner, name) is not None, name
