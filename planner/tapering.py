@@ -299,8 +299,9 @@ def _next_dose(
     elif isinstance(phase, ProportionalPhase):
         ideal = dose * (1 - Fraction(phase.step_percent) / 100)
     elif isinstance(phase, HyperbolicPhase):
-        target = rate.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
-        ideal = rate.dose_for(target) if target > 0 else Fraction(0)
+        occupancy = phase.rate(start)
+        target = occupancy.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
+        ideal = occupancy.dose_for(target) if target > 0 else Fraction(0)
     else:
         raise AssertionError("custom steps are not generated")
     floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))

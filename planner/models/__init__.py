@@ -47,7 +47,6 @@ from planner.models.paces import (
     PercentOfStartPhase,
     Phase,
     ProportionalPhase,
-    StepLimit,
     TaperPhase,
     phase_end_mcg,
 )
@@ -75,6 +74,7 @@ from planner.models.requests import (
     TaperRequest,
     TitrationRequest,
 )
+from planner.models.step_limits import MgLimit, OccupancyLimit, PercentLimit, StepLimit
 
 __all__ = [
     "ASAM_LIMIT_DAYS",
@@ -102,7 +102,9 @@ __all__ = [
     "InputMg",
     "LinearPhase",
     "Mg",
+    "MgLimit",
     "MgPerKg",
+    "OccupancyLimit",
     "OffLabelReason",
     "Pace",
     "PaceBody",
@@ -110,6 +112,7 @@ __all__ = [
     "PatientInputs",
     "Pause",
     "Percent",
+    "PercentLimit",
     "PercentOfStartPhase",
     "Pharmacokinetics",
     "Phase",

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Literal, Self
@@ -24,7 +22,8 @@ from planner.models.base import (
     Text,
     _cited,
 )
-from planner.units import format_mg, mg_to_mcg
+from planner.models.step_limits import MgLimit, OccupancyLimit, PercentLimit, StepLimit
+from planner.units import mg_to_mcg
 
 # ASAM 2025: a graded taper typically should not exceed 25% every 2 weeks.
 ASAM_LIMIT_PERCENT, ASAM_LIMIT_DAYS = Decimal(25), 14
@@ -48,9 +47,9 @@ class LinearPhase(Frozen):
         cap = None
         if self.limit_percent is not None:
             per_days = self.limit_days or self.interval_days
-            cap = StepLimit(Fraction(self.limit_percent), per_days, "percent")
+            cap = PercentLimit(amount=Fraction(self.limit_percent), per_days=per_days)
         step = Fraction(mg_to_mcg(self.step_mg_per_day))
-        return StepLimit(step, self.interval_days, "mcg", cap=cap)
+        return MgLimit(amount=step, per_days=self.interval_days, cap=cap)
 
     def rate(self, start_mcg: int) -> StepLimit:
         """The pace's own step per interval (its limit too, for a linear pace)."""
@@ -71,7 +70,7 @@ class PercentOfStartPhase(Frozen):
         return Fraction(self.step_percent) * start_mcg / 100
 
     def limit(self, start_mcg: int) -> StepLimit:
-        return StepLimit(self.step_mcg(start_mcg), self.interval_days, "mcg")
+        return MgLimit(amount=self.step_mcg(start_mcg), per_days=self.interval_days)
 
     def rate(self, start_mcg: int) -> StepLimit:
         return self.limit(start_mcg)
@@ -93,11 +92,11 @@ class ProportionalPhase(Frozen):
     def limit(self, start_mcg: int = 0) -> StepLimit:
         percent = self.limit_percent if self.limit_percent is not None else self.step_percent
         per_days = self.limit_days if self.limit_days is not None else self.interval_days
-        return StepLimit(Fraction(percent), per_days, "percent")
+        return PercentLimit(amount=Fraction(percent), per_days=per_days)
 
     def rate(self, start_mcg: int = 0) -> StepLimit:
         """The pace's own step per interval: steps larger than it are held longer."""
-        return StepLimit(Fraction(self.step_percent), self.interval_days, "percent")
+        return PercentLimit(amount=Fraction(self.step_percent), per_days=self.interval_days)
 
     @model_validator(mode="after")
     def _step_within_limit(self) -> Self:
@@ -108,76 +107,6 @@ class ProportionalPhase(Frozen):
                 f"the limit of {self.limit_percent}% per {limit.per_days} days"
             )
         return self
-
-
-@dataclass(frozen=True)
-class StepLimit:
-    """The largest reduction a pace allows per ``per_days``, as a rate.
-
-    ``measure`` is in mg/day (linear paces), in percent of the current dose
-    (proportional), or in percentage points of receptor occupancy (hyperbolic, which
-    needs ``ec50_mcg``). Holding a dose longer allows a proportionally larger step.
-    """
-
-    amount: Fraction
-    per_days: int
-    measure: Literal["mcg", "percent", "occupancy"]
-    ec50_mcg: int | None = None
-    cap: StepLimit | None = None  # a second limit that also applies (hyperbolic: % of dose)
-
-    def size(self, from_mcg: int, to_mcg: int) -> Fraction:
-        """How large a reduction is, in this limit's measure."""
-        if self.measure == "mcg":
-            return Fraction(from_mcg - to_mcg)
-        if self.measure == "percent":
-            return Fraction(100 * (from_mcg - to_mcg), from_mcg)
-        return 100 * (self.occupancy(from_mcg) - self.occupancy(to_mcg))
-
-    def allowance(self, held_days: int) -> Fraction:
-        if held_days == self.per_days:
-            return self.amount
-        return self.amount * held_days / self.per_days
-
-    def allows(self, from_mcg: int, to_mcg: int, held_days: int) -> bool:
-        """Whether reducing ``from_mcg`` to ``to_mcg`` after ``held_days`` keeps to the limit."""
-        within = self.size(from_mcg, to_mcg) <= self.allowance(held_days)
-        return within and (self.cap is None or self.cap.allows(from_mcg, to_mcg, held_days))
-
-    def days_for(self, from_mcg: int, to_mcg: int) -> int:
-        """The fewest days ``from_mcg`` must be held for a reduction to ``to_mcg``."""
-        days = math.ceil(self.size(from_mcg, to_mcg) * self.per_days / self.amount)
-        return days if self.cap is None else max(days, self.cap.days_for(from_mcg, to_mcg))
-
-    def max_drop(self, from_mcg: int, held_days: int) -> Fraction:
-        """The largest reduction from ``from_mcg`` after holding it ``held_days`` days."""
-        allowed = self.allowance(held_days)
-        if self.measure == "mcg":
-            drop = allowed
-        elif self.measure == "percent":
-            drop = from_mcg * allowed / 100
-        else:
-            lowest = self.occupancy(from_mcg) - allowed / 100
-            drop = Fraction(from_mcg) if lowest <= 0 else from_mcg - self.dose_for(lowest)
-        return drop if self.cap is None else min(drop, self.cap.max_drop(from_mcg, held_days))
-
-    def occupancy(self, dose_mcg: int | Fraction) -> Fraction:
-        """Receptor occupancy at steady state on ``dose_mcg``/day: D / (D + EC50)."""
-        assert self.ec50_mcg is not None
-        return Fraction(dose_mcg) / (dose_mcg + self.ec50_mcg)
-
-    def dose_for(self, occupancy: Fraction) -> Fraction:
-        """The daily dose giving ``occupancy`` at steady state."""
-        assert self.ec50_mcg is not None
-        return self.ec50_mcg * occupancy / (1 - occupancy)
-
-    def describe(self) -> str:
-        number = f"{float(self.amount):g}"
-        amount = {
-            "mcg": format_mg(int(self.amount)) if self.amount.denominator == 1 else number,
-            "percent": f"{number}% of the dose",
-            "occupancy": f"{number} points of receptor occupancy",
-        }[self.measure]
-        return f"{amount} per {self.per_days} days"
 
 
 class HyperbolicPhase(Frozen):
@@ -202,19 +131,17 @@ class HyperbolicPhase(Frozen):
     def limit(self, start_mcg: int = 0) -> StepLimit:
         points = self.limit_points if self.limit_points is not None else self.occupancy_step_points
         per_days = self.limit_days or self.interval_days
-        return StepLimit(
+        return OccupancyLimit(
             amount=Fraction(points),
             per_days=per_days,
-            measure="occupancy",
             ec50_mcg=mg_to_mcg(self.ec50_mg_per_day),
-            cap=StepLimit(Fraction(self.limit_percent), per_days, "percent"),
+            cap=PercentLimit(amount=Fraction(self.limit_percent), per_days=per_days),
         )
 
-    def rate(self, start_mcg: int = 0) -> StepLimit:
-        return StepLimit(
-            Fraction(self.occupancy_step_points),
-            self.interval_days,
-            "occupancy",
+    def rate(self, start_mcg: int = 0) -> OccupancyLimit:
+        return OccupancyLimit(
+            amount=Fraction(self.occupancy_step_points),
+            per_days=self.interval_days,
             ec50_mcg=mg_to_mcg(self.ec50_mg_per_day),
         )
 
@@ -230,7 +157,7 @@ class CustomPhase(Frozen):
     until_mg_per_day: Mg = Decimal(0)
 
     def limit(self, start_mcg: int = 0) -> StepLimit:
-        return StepLimit(Fraction(self.limit_percent), self.limit_days, "percent")
+        return PercentLimit(amount=Fraction(self.limit_percent), per_days=self.limit_days)
 
     def rate(self, start_mcg: int = 0) -> StepLimit:
         return self.limit()
