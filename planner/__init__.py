@@ -23,6 +23,10 @@ _EXPORTS = {
     "plan": "planner.api",
     "TitrationRequest": "planner.models",
     "TaperRequest": "planner.models",
+    "Pause": "planner.models",
+    "StepBack": "planner.models",
+    "ProductSwitch": "planner.models",
+    "CustomStep": "planner.models",
     "titrate": "planner.api",
     "taper": "planner.api",
     "check_schedule": "planner.safety",
@@ -54,7 +58,17 @@ if TYPE_CHECKING:
     from planner.dispensing import dispensing_totals
     from planner.errors import PlannerError, UnsafeScheduleError
     from planner.instructions import instructions
-    from planner.models import Pace, Product, Protocol, TaperRequest, TitrationRequest
+    from planner.models import (
+        CustomStep,
+        Pace,
+        Pause,
+        Product,
+        ProductSwitch,
+        Protocol,
+        StepBack,
+        TaperRequest,
+        TitrationRequest,
+    )
     from planner.protocols import load_library
     from planner.render.csv import render_csv
     from planner.render.ics import render_ics
@@ -75,14 +89,18 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "CustomStep",
     "DoseStep",
     "OutputOptions",
     "Pace",
+    "Pause",
     "PlannerError",
     "Product",
+    "ProductSwitch",
     "Protocol",
     "SafetyReport",
     "Schedule",
+    "StepBack",
     "TaperRequest",
     "TitrationRequest",
     "UnsafeScheduleError",

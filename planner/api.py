@@ -1,8 +1,9 @@
-"""The library's front door: keyword-only functions from protocol to checked schedule.
+"""The library's front door: ``plan(protocol, request)`` gives the checked schedule a
+typed request asks for; a schedule that fails a safety check is never returned.
 
-``titrate`` and ``taper`` validate the inputs, build the schedule and run every safety
-check; a schedule that fails one is never returned. Each error a user can cause is a
-``PlannerError`` with a one-line message.
+``titrate`` and ``taper`` are keyword helpers that validate plain values into a request
+and call ``plan``. Each error a user can cause is a ``PlannerError`` with a one-line
+message and, where it concerns one input, its ``field``.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import multiprocessing
+import signal
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -89,6 +90,12 @@ def _start(job: Job) -> None:
     _job = job
 
 
+def _start_worker(job: Job) -> None:
+    """A worker leaves Ctrl-C to the batch, which stops the workers itself."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _start(job)
+
+
 def plan_one(row: BatchRow) -> Outcome:
     """Plan and render one row (in this process or a worker)."""
     from planner.render.outputs import render_kind
@@ -117,8 +124,15 @@ def _outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[Outc
         return
     methods = multiprocessing.get_all_start_methods()
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    with context.Pool(workers, initializer=_start, initargs=(job,)) as pool:
+    pool = context.Pool(workers, initializer=_start_worker, initargs=(job,))
+    try:
         yield from pool.imap(plan_one, rows, chunksize=CHUNK_ROWS)
+        pool.close()
+    except BaseException:  # Ctrl-C or an error: stop the workers now, never wait on them
+        pool.terminate()
+        raise
+    finally:
+        pool.join()
 
 
 def combined_columns(protocols: Iterable[Protocol], *, switches: bool) -> list[str]:
@@ -152,7 +166,7 @@ def _protocols(scan: BatchScan, folder: Path, library: Library) -> list[Protocol
         local = reference.endswith(".toml") and not Path(reference).is_absolute()
         try:
             found.append(library.protocol(str(folder / reference) if local else reference))
-        except PlannerError:
+        except (PlannerError, ValueError, OSError):  # e.g. a NUL byte: the row says why
             continue
     return found
 
@@ -184,6 +198,7 @@ def run_batch(
     library = load_library()
     columns = combined_columns(_protocols(scan, plans_path.parent, library), switches=scan.switches)
     job = Job(plans_path.name, plans_path.parent, columns, outputs, options)
+    workers = max(1, min(workers, scan.rows))  # no idle processes for a short batch
     report = BatchReport(total=scan.rows)
     with OutputFolder.open(out, force=force) as folder:
         folder.check_names(*_names_written(scan.ids, outputs))  # a user's file in the way: stop

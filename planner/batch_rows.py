@@ -287,6 +287,8 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
             request[name] = _whole(name, values[name]) if name in WHOLE_NUMBERS else values[name]
     if kind == "taper":
         _taper_fields(request)
+    if "protocol" not in values:
+        raise InputError("protocol: missing: give a bundled protocol id or a .toml path")
     return {"kind": "plan", "protocol": values["protocol"], kind: request}
 
 

@@ -208,7 +208,7 @@ def steps_from_levels(
     total_days = sum(level.days for level in levels)
     if total_days > MAX_SCHEDULE_DAYS:
         raise InputError(
-            f"schedule: it would last {total_days:,} days, more than the limit of "
+            f"the schedule would last {total_days:,} days, more than the limit of "
             f"{MAX_SCHEDULE_DAYS:,} (about 10 years); shorten the holds or pauses"
         )
     steps: list[DoseStep] = []

@@ -31,11 +31,20 @@ class PlannerError(Exception):
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         named = FIELD_PATH.match(message)
-        if field is None and named:
+        if field is None and named and _is_field(named["field"]):
             field, message = named["field"], named["reason"]
         super().__init__(f"{field}: {message}" if field else message)
         self.field = field
         self.reason = message
+
+
+def _is_field(path: str) -> bool:
+    """A field path, not a file name ('start.toml: no such file' names no field)."""
+    return path.rsplit(".", 1)[-1] not in FILE_SUFFIXES
+
+
+# What a file name ends with, where a message starts with one.
+FILE_SUFFIXES = frozenset({"toml", "csv", "json", "pdf", "png", "svg", "ics", "xlsx", "txt"})
 
 
 class ProtocolError(PlannerError):

@@ -203,6 +203,10 @@ def _reason(problem: Any) -> str:
         return f"{words} {_plain(limits[key])}"
     if kind == "literal_error":
         return f"must be {limits['expected']}, not {problem['input']!r}"
+    if kind == "string_too_short" or (kind == "too_short" and isinstance(problem["input"], str)):
+        return f"must be at least {limits['min_length']} characters"
+    if kind == "too_short":
+        return f"at least {limits['min_length']} items, not {limits['actual_length']}"
     if kind == "string_too_long":
         return f"must be at most {limits['max_length']} characters"
     if kind == "too_long":

@@ -25,6 +25,7 @@ from planner.models import (
     ASAM_LIMIT_DAYS,
     HyperbolicPhase,
     LinearPhase,
+    OccupancyLimit,
     Pace,
     Pause,
     PercentOfStartPhase,
@@ -299,9 +300,9 @@ def _next_dose(
     elif isinstance(phase, ProportionalPhase):
         ideal = dose * (1 - Fraction(phase.step_percent) / 100)
     elif isinstance(phase, HyperbolicPhase):
-        occupancy = phase.rate(start)
-        target = occupancy.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
-        ideal = occupancy.dose_for(target) if target > 0 else Fraction(0)
+        assert isinstance(rate, OccupancyLimit)  # a hyperbolic pace measures occupancy
+        target = rate.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
+        ideal = rate.dose_for(target) if target > 0 else Fraction(0)
     else:
         raise AssertionError("custom steps are not generated")
     floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))

@@ -477,3 +477,29 @@ def test_running_out_of_memory_is_one_line_not_a_traceback(
     assert result.stderr == (
         "planner: error: out of memory: split the batch file, or plan fewer patients at once\n"
     )
+
+
+def test_an_empty_protocol_cell_fails_its_row_alone(tmp_path: Path) -> None:
+    plans = tmp_path / "plans.csv"
+    plans.write_text(HEADER + "x,,titration,2027-01-04,,,,,\n" + GOOD)
+    result = run("batch", plans, "--out", tmp_path / "out", "--workers", "2")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"{PREFIX}plans.csv:row 2: protocol: missing: give a bundled protocol id or a .toml path\n"
+    )
+
+
+def test_a_file_name_at_the_start_of_a_message_is_not_a_field(tmp_path: Path) -> None:
+    """'start.toml: no such file' names a file; --start has nothing to do with it."""
+    plan = tmp_path / "start.toml"
+    message = error_line(run("plan", plan))
+    assert message == f"{plan}: no such file"
+    from planner.errors import PlannerError
+
+    assert PlannerError("start.toml: no such file").field is None
+    assert PlannerError("patient.weight_kg: give the weight").field == "patient.weight_kg"
+
+
+def test_an_off_label_reason_too_short_says_characters() -> None:
+    message = error_line(run("titrate", "panic-adult", "--start", "2027-01-04", "--off-label", "x"))
+    assert "--off-label (off_label_reason): must be at least 3 characters" in message

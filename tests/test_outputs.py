@@ -407,3 +407,18 @@ def test_a_plan_files_source_is_under_the_plot() -> None:
     plan = Path(__file__).resolve().parents[1] / "examples" / "nardi-2010.plan.toml"
     figure = schedule_figure(run_plan(load_plan(plan), folder=plan.parent))
     assert any("Steps from: Nardi AE" in text.get_text() for text in figure.texts)
+
+
+def test_the_workbook_is_the_same_bytes_whenever_it_is_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """openpyxl stamps its zip entries with the time of saving: the planner fixes them."""
+    import time
+
+    from planner.render.xlsx import render_xlsx
+
+    schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
+    first = render_xlsx(schedule, check_schedule(schedule))
+    later = time.time() + 3 * 86400
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert render_xlsx(schedule, check_schedule(schedule)) == first

@@ -16,7 +16,7 @@ from planner import __version__
 from planner.cli.batch import batch
 from planner.cli.library import compare, protocols, schema, validate
 from planner.cli.schedules import plan, taper, titrate
-from planner.cli.types import EXIT_INPUT_ERROR
+from planner.cli.types import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
 from planner.errors import PlannerError
 
 
@@ -35,8 +35,8 @@ class PlannerGroup(click.Group):
             sys.exit(0)
         except click.ClickException as error:
             _fail(error.format_message(), error.exit_code)
-        except click.exceptions.Abort:
-            _fail("aborted", 1)
+        except (click.exceptions.Abort, KeyboardInterrupt):
+            _fail("aborted", EXIT_INTERRUPTED)
         except MemoryError:
             _fail("out of memory: split the batch file, or plan fewer patients at once", 1)
         sys.exit(code if isinstance(code, int) else 0)

@@ -6,12 +6,9 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import click
-
-if TYPE_CHECKING:
-    pass
 
 
 @click.command()
@@ -54,9 +51,10 @@ def batch(
     Columns: id, protocol, schedule (titration or taper), start, and as needed weight_kg,
     age_years, product, target_mg_per_day, step_mg_per_day, interval_days, hold_days,
     from_mg_per_day, pace, switch_product, switch_at_mg_per_day, ec50_mg_per_day, pauses
-    (DATE:DAYS;...), step_backs (DATE;...). Writes OUT/all-days.csv (every patient's days),
-    OUT/summary.csv (one line a patient) and, as asked, OUT/<id>/ files. A bad row is
-    reported and skipped; the exit code is 1 when any row failed, 2 for a bad batch file.
+    (DATE:DAYS;...), step_backs (DATE;...), off_label_reason. Writes OUT/all-days.csv (every
+    patient's days), OUT/summary.csv (one line a patient) and, as asked, OUT/<id>/ files.
+    A bad row is reported and skipped; the exit code is 1 when any row failed, 2 for a bad
+    batch file, 130 when interrupted (OUT is then left as it was).
 
     \b
     Example:
@@ -82,7 +80,7 @@ def batch(
         outputs=[name for name, asked in wanted.items() if asked],
         options=options,
         force=force,
-        workers=workers or os.cpu_count() or 1,
+        workers=workers or _cores(),
         track=track,
     )
     for result in report.failed:
@@ -93,3 +91,9 @@ def batch(
         click.echo(f"Planned {report.planned} of {report.total} patients into {out}.")
     if report.failed:
         sys.exit(1)
+
+
+def _cores() -> int:
+    """The cores this process may use (affinity, not the machine's count), at most 64."""
+    usable = os.sched_getaffinity(0) if hasattr(os, "sched_getaffinity") else None
+    return min(len(usable) if usable else os.cpu_count() or 1, 64)

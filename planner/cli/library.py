@@ -6,12 +6,9 @@ import datetime as dt
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    pass
 
 from planner.cli.types import DATE, EXIT_INPUT_ERROR, NUMBER, OUTPUT
 

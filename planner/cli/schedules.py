@@ -5,12 +5,9 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
-
-if TYPE_CHECKING:
-    pass
 
 from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
 from planner.cli.types import DATE, NUMBER, PauseSetting

@@ -6,15 +6,12 @@ import datetime as dt
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
-if TYPE_CHECKING:
-    pass
-
-
 EXIT_INPUT_ERROR = 2
+EXIT_INTERRUPTED = 130  # 128 + SIGINT, as shells report Ctrl-C
 
 
 class DecimalType(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only

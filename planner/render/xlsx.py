@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import re
+import zipfile
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -71,7 +73,7 @@ def render_xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
                 width = max(len(str(cell.value or "")) for cell in column)
                 letter = get_column_letter(index)
                 sheet.column_dimensions[letter].width = min(max(width + 2, 10), 80)
-    return buffer.getvalue()
+    return _fixed_times(buffer.getvalue())
 
 
 def _text_as_text(sheet: Worksheet) -> None:
@@ -80,3 +82,26 @@ def _text_as_text(sheet: Worksheet) -> None:
         for cell in row:
             if isinstance(cell.value, str):
                 cell.data_type = "s"
+
+
+def _fixed_times(workbook: bytes) -> bytes:
+    """The workbook with every time in it fixed (openpyxl stamps the zip entries and the
+    'modified' property with the time of saving), so the same inputs give the same bytes."""
+    stamp = WORKBOOK_DATE.strftime("%Y-%m-%dT%H:%M:%SZ")
+    fixed = io.BytesIO()
+    with (
+        zipfile.ZipFile(io.BytesIO(workbook)) as source,
+        zipfile.ZipFile(fixed, "w", zipfile.ZIP_DEFLATED) as target,
+    ):
+        for entry in source.infolist():
+            data = source.read(entry)
+            if entry.filename == "docProps/core.xml":
+                data = re.sub(
+                    rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                    rb"\g<1>" + stamp.encode() + rb"\g<2>",
+                    data,
+                )
+            info = zipfile.ZipInfo(entry.filename, date_time=WORKBOOK_DATE.timetuple()[:6])
+            info.compress_type = zipfile.ZIP_DEFLATED
+            target.writestr(info, data)
+    return fixed.getvalue()

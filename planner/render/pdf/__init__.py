@@ -124,6 +124,3 @@ def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:
         months.append((year, month))
         year, month = (year + 1, 1) if month == 12 else (year, month + 1)
     return months
-
-
-# --- The summary ------------------------------------------------------------------------

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING
 from reportlab.lib import colors
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    Flowable,
-)
+from reportlab.platypus import Flowable
 
 from planner.units import format_mg
 
@@ -102,7 +100,7 @@ def _row_need(
         cell = cells.get(date)
         if cell is None or date.month != month or cell.step.total_mcg == 0:
             continue
-        lines = dose_lines(schedule, cell.step, column - 18)
+        lines = dose_lines(cell.step, column - 18)
         label = PRODUCT_LINE if len(schedule.products) > 1 else 0
         doses = sum(len(d) * LEADING + DOSE_GAP for d in lines)
         need = max(need, FIRST_DOSE_OFFSET + doses + 2 + label)
@@ -205,7 +203,7 @@ class MonthGrid(Flowable):
                 x + 4, y + 4, fit_line(step.product.label, FONT, SMALLEST_PT, width - 8)[0]
             )
             canvas.setFillColor(colors.black)
-        for lines in dose_lines(self.schedule, step, width - 18):
+        for lines in dose_lines(step, width - 18):
             canvas.setStrokeColor(colors.black)
             canvas.setFillColor(colors.black)
             canvas.rect(x + 4, line_y - 1, 7, 7, stroke=1, fill=0)
@@ -215,7 +213,7 @@ class MonthGrid(Flowable):
             line_y -= DOSE_GAP
 
 
-def dose_lines(schedule: Schedule, step: DoseStep, width: float) -> list[list[str]]:
+def dose_lines(step: DoseStep, width: float) -> list[list[str]]:
     """The wrapped text of each dose taken on a day: 'Morning: 1 1/2 tablets 0.5 mg'."""
     return [
         wrap_words(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Literal
+from typing import Literal
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
@@ -10,10 +10,6 @@ from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
 from reportlab.pdfbase.pdfmetrics import stringWidth
-
-if TYPE_CHECKING:
-    pass
-
 
 Paper = Literal["letter", "a4"]
 PAPER_SIZES = {"letter": LETTER, "a4": A4}
