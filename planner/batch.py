@@ -31,6 +31,7 @@ from planner.batch_rows import (
 )
 from planner.errors import InputError, PlannerError
 from planner.outfolder import SHARED_FILES, OutputFolder, check_patient_id
+from planner.plans import protocol_for
 from planner.protocols import Library, load_library
 from planner.render.csv import csv_lines, encode_row
 from planner.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, PRODUCT, TOTAL_MG
@@ -163,9 +164,8 @@ def _protocols(scan: BatchScan, folder: Path, library: Library) -> list[Protocol
     """The protocols the rows name that can be read (a row naming another fails alone)."""
     found = []
     for reference in sorted(scan.protocols):
-        local = reference.endswith(".toml") and not Path(reference).is_absolute()
         try:
-            found.append(library.protocol(str(folder / reference) if local else reference))
+            found.append(protocol_for(reference, folder=folder, library=library))
         except (PlannerError, ValueError, OSError):  # e.g. a NUL byte: the row says why
             continue
     return found

@@ -19,7 +19,7 @@ from planner.errors import InputError, PlannerError
 from planner.files import check_input
 from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
 from planner.outfolder import check_patient_id
-from planner.plaintext import control_character
+from planner.plaintext import control_character, quoted
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
 from planner.render.csv import spreadsheet_cell
@@ -158,7 +158,7 @@ class BatchScan:
                 key = hash(patient.casefold())
                 if key in first_seen:
                     raise InputError(
-                        f"{path}: row {row.line}: id {_shown(patient)} is used twice (first on "
+                        f"{path}: row {row.line}: id {quoted(patient)} is used twice (first on "
                         f"row {first_seen[key]}; ids name folders, whatever their case)"
                     )
                 first_seen[key] = row.line
@@ -177,7 +177,7 @@ def _check_header(path: Path, header: list[str]) -> None:
     unknown = [name for name in header if name not in COLUMNS]
     if unknown:
         raise InputError(
-            f"{path}: unknown column {_shown(unknown[0])}; columns are {', '.join(COLUMNS)}"
+            f"{path}: unknown column {quoted(unknown[0])}; columns are {', '.join(COLUMNS)}"
         )
     seen: set[str] = set()
     for name in header:
@@ -203,11 +203,6 @@ def _batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
                 f"{name}: a line break or control character inside a cell (an unterminated quote?)"
             )
     return BatchRow(line, values, problem)
-
-
-def _shown(text: str) -> str:
-    """A user's text quoted in a message, cut short if long."""
-    return repr(text if len(text) <= 40 else text[:40] + "...")
 
 
 def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> RowResult:

@@ -31,6 +31,7 @@ from typing import Any
 from planner.errors import InputError, OutputError
 from planner.files import read_input, write_atomic
 from planner.limits import MAX_BATCH_FILE_BYTES
+from planner.plaintext import quoted
 
 LOCK = ".planner.lock"
 MANIFEST = ".planner-manifest.json"
@@ -54,7 +55,7 @@ RESERVED_NAMES = frozenset(
 
 def check_patient_id(patient: str) -> None:
     """The one rule for an id that names a folder; every writer calls it before any file."""
-    shown = repr(patient if len(patient) <= 40 else patient[:40] + "...")
+    shown = quoted(patient)
     if not SAFE_ID.match(patient):
         raise InputError(
             f"id: {shown} cannot name a folder; use 1 to 64 letters, digits, '.', '_' or '-', "

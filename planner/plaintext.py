@@ -23,3 +23,8 @@ def one_line(text: str) -> str:
     return "".join(
         " " if unicodedata.category(char) in BREAKING_CATEGORIES else char for char in text
     )
+
+
+def quoted(text: str, longest: int = 40) -> str:
+    """A user's text quoted in a message, cut short if long: 'x', 'xxxx...'."""
+    return repr(text if len(text) <= longest else text[:longest] + "...")

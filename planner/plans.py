@@ -28,7 +28,7 @@ from pydantic import model_validator
 
 from planner.api import load_protocol
 from planner.api import plan as plan_schedule
-from planner.models import Frozen, TaperRequest, TitrationRequest
+from planner.models import Frozen, Protocol, TaperRequest, TitrationRequest
 from planner.protocols import Library, load_library, parse_file
 from planner.schedule import Schedule
 from planner.wording import DISCLAIMER
@@ -53,14 +53,19 @@ def load_plan(path: Path) -> PlanFile:
     return parse_file(path, PlanFile)
 
 
-def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) -> Schedule:
-    """The checked schedule a plan describes; ``folder`` anchors a relative protocol path."""
-    library = library or load_library()
-    reference = plan.protocol
+def protocol_for(reference: str, *, folder: Path, library: Library) -> Protocol:
+    """The protocol a plan (or a batch row) names: a bundled id, or a .toml path that a
+    relative path reads from ``folder``, the plan's or the batch file's."""
     is_path = reference.endswith(".toml")
     if is_path and reference not in library.protocols and not Path(reference).is_absolute():
         reference = str(folder / reference)
-    protocol = load_protocol(reference, library=library)
+    return load_protocol(reference, library=library)
+
+
+def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) -> Schedule:
+    """The checked schedule a plan describes; ``folder`` anchors a relative protocol path."""
+    library = library or load_library()
+    protocol = protocol_for(plan.protocol, folder=folder, library=library)
     request = plan.titration or plan.taper
     assert request is not None  # the model holds exactly one
     return plan_schedule(protocol, request, library=library)

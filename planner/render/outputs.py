@@ -64,34 +64,41 @@ def render_outputs(
     """
     extra = extra or []
     _check_paths(options.paths() + [path for path, _ in extra], options, inputs or [])
-    renderers: list[tuple[Path | None, Callable[[], bytes]]] = [
-        (options.csv, lambda: _csv(schedule, report)),
-        (options.pdf, lambda: _pdf(schedule, report, options)),
-        (options.plot, lambda: _plot(schedule, report, options)),
-        (options.ics, lambda: _ics(schedule, report, options)),
-        (options.xlsx, lambda: _xlsx(schedule, report)),
-        (
-            options.concentration_csv,
-            lambda: concentration_csv(_curve(schedule, options), about(schedule)),
-        ),
+    wanted = [
+        ("csv", options.csv),
+        ("pdf", options.pdf),
+        ("plot", options.plot),
+        ("ics", options.ics),
+        ("xlsx", options.xlsx),
     ]
-    rendered = [(path, render()) for path, render in renderers if path is not None]
+    plot_format = PLOT_FORMATS[options.plot.suffix.lower()] if options.plot else "png"
+    rendered = [
+        (path, render_kind(kind, schedule, report, options, image_format=plot_format))
+        for kind, path in wanted
+        if path is not None
+    ]
+    if options.concentration_csv is not None:
+        curve = _curve(schedule, options)
+        rendered.append((options.concentration_csv, concentration_csv(curve, about(schedule))))
     return rendered + extra
 
 
 def render_kind(
-    kind: str, schedule: Schedule, report: SafetyReport, options: OutputOptions
+    kind: str,
+    schedule: Schedule,
+    report: SafetyReport,
+    options: OutputOptions,
+    *,
+    image_format: str = "png",
 ) -> bytes:
-    """One output by kind, with no path: 'csv', 'pdf', 'plot' (PNG) or 'ics' (a batch's
-    workers render a patient's files; the batch writes them)."""
-    if kind == "plot":
-        from planner.render.plot import render_plot
-
-        return render_plot(schedule, report, image_format="png")
+    """One output by kind, with no path: 'csv', 'pdf', 'plot', 'ics' or 'xlsx' (a batch's
+    workers render a patient's files this way; the batch writes them)."""
     renderers: dict[str, Callable[[], bytes]] = {
         "csv": lambda: _csv(schedule, report),
         "pdf": lambda: _pdf(schedule, report, options),
+        "plot": lambda: _plot(schedule, report, options, image_format),
         "ics": lambda: _ics(schedule, report, options),
+        "xlsx": lambda: _xlsx(schedule, report),
     }
     return renderers[kind]()
 
@@ -167,12 +174,12 @@ def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> by
     )
 
 
-def _plot(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
+def _plot(
+    schedule: Schedule, report: SafetyReport, options: OutputOptions, image_format: str
+) -> bytes:
     from planner.render.plot import render_plot
 
-    assert options.plot is not None
     curve = _curve(schedule, options) if options.concentration else None
-    image_format = PLOT_FORMATS[options.plot.suffix.lower()]
     return render_plot(schedule, report, image_format=image_format, concentration=curve)
 
 
