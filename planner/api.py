@@ -12,13 +12,21 @@ import datetime as dt
 from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, Required, TypedDict, TypeVar, Unpack
 
 from planner.engine import build_titration
 from planner.errors import InputError
-from planner.models import Protocol, TaperRequest, TitrationRequest
+from planner.models import (
+    CustomStep,
+    Pause,
+    ProductSwitch,
+    Protocol,
+    StepBack,
+    TaperRequest,
+    TitrationRequest,
+)
 from planner.protocols import Library, load_library, validate_data
-from planner.safety import ensure_safe
+from planner.safety import SafetyReport, ensure_safe
 from planner.schedule import Schedule
 from planner.tapering import build_taper
 
@@ -29,6 +37,13 @@ R = TypeVar("R", TitrationRequest, TaperRequest)
 def load_protocol(id_or_path: str | Path, *, library: Library | None = None) -> Protocol:
     """A bundled protocol by id (``"panic-adult"``) or a protocol file by path."""
     return (library or load_library()).protocol(id_or_path)
+
+
+class Checked(NamedTuple):
+    """A schedule and the safety report it passed (outputs print the report)."""
+
+    schedule: Schedule
+    report: SafetyReport
 
 
 def plan(
@@ -42,94 +57,98 @@ def plan(
     The command line, plan files, the batch and the Python helpers below all build a
     request and come here; a schedule that fails a safety check is never returned.
     """
+    return plan_checked(protocol, request, library=library).schedule
+
+
+def plan_checked(
+    protocol: Protocol,
+    request: TitrationRequest | TaperRequest,
+    *,
+    library: Library | None = None,
+) -> Checked:
+    """``plan``, with the safety report the schedule passed (checked once, not again)."""
     library = library or load_library()
     if isinstance(request, TitrationRequest):
         schedule = build_titration(protocol, request, library=library)
     else:
         schedule = build_taper(protocol, request, library=library)
-    ensure_safe(schedule)
-    return schedule
+    return Checked(schedule, ensure_safe(schedule))
+
+
+class TitrationFields(TypedDict, total=False):
+    """A titration's inputs as plain values: doses as ``Decimal``, ``int`` or text
+    (``"0.5"``), never as float."""
+
+    start: Required[dt.date]
+    weight_kg: Amount | None
+    age_years: int | None
+    product: str | None
+    target_mg_per_day: Amount | None
+    step_mg_per_day: Amount | None
+    interval_days: int | None
+    hold_days: int | None
+    off_label_reason: str | None
+
+
+class TaperFields(TypedDict, total=False):
+    """A taper's inputs as plain values.
+
+    ``edits`` are a clinician's pauses and step backs: ``Pause(date=..., days=14)``,
+    ``StepBack(date=...)``, or as in a plan file
+    ``{"kind": "pause", "date": date(2027, 5, 3), "days": 14}``. ``switch_product``
+    changes product at or below a dose: ``{"at_or_below_mg_per_day": "0.5", "product":
+    "..."}``; ``custom_steps`` replace the pace: ``[{"mg_per_day": "1.5", "days": 14}]``.
+    """
+
+    start: Required[dt.date]
+    from_mg_per_day: Required[Amount]
+    pace: str | None
+    weight_kg: Amount | None
+    age_years: int | None
+    product: str | None
+    switch_product: ProductSwitch | Mapping[str, Any] | None
+    custom_steps: Sequence[CustomStep | Mapping[str, Any]]
+    edits: Sequence[Pause | StepBack | Mapping[str, Any]]
+    ec50_mg_per_day: Amount | None
+    slow_down_factor: Amount | None
+    off_label_reason: str | None
 
 
 def titrate(
-    protocol: Protocol,
-    *,
-    start: dt.date,
-    weight_kg: Amount | None = None,
-    age_years: int | None = None,
-    product: str | None = None,
-    target_mg_per_day: Amount | None = None,
-    step_mg_per_day: Amount | None = None,
-    interval_days: int | None = None,
-    hold_days: int | None = None,
-    off_label_reason: str | None = None,
-    library: Library | None = None,
+    protocol: Protocol, *, library: Library | None = None, **fields: Unpack[TitrationFields]
 ) -> Schedule:
-    """A checked titration schedule: start low, raise every interval, hold at the target.
-
-    Doses are given as ``Decimal``, ``int`` or text (``"0.5"``), never as float.
-    """
-    request = _validated(
-        TitrationRequest,
-        start=start,
-        patient=_patient(weight_kg, age_years),
-        product=product,
-        target_mg_per_day=target_mg_per_day,
-        step_mg_per_day=step_mg_per_day,
-        interval_days=interval_days,
-        hold_days=hold_days,
-        off_label_reason=off_label_reason,
-    )
-    return plan(protocol, request, library=library)
+    """A checked titration schedule: start low, raise every interval, hold at the target."""
+    return plan(protocol, titration_request(**fields), library=library)
 
 
 def taper(
-    protocol: Protocol,
-    *,
-    start: dt.date,
-    from_mg_per_day: Amount,
-    pace: str | None = None,
-    weight_kg: Amount | None = None,
-    age_years: int | None = None,
-    product: str | None = None,
-    switch_product: Mapping[str, Any] | None = None,
-    custom_steps: Sequence[Mapping[str, Any]] = (),
-    edits: Sequence[Mapping[str, Any]] = (),
-    ec50_mg_per_day: Amount | None = None,
-    slow_down_factor: Amount | None = None,
-    off_label_reason: str | None = None,
-    library: Library | None = None,
+    protocol: Protocol, *, library: Library | None = None, **fields: Unpack[TaperFields]
 ) -> Schedule:
-    """A checked taper schedule from the current daily dose to zero at a named pace.
+    """A checked taper schedule from the current daily dose to zero at a named pace."""
+    return plan(protocol, taper_request(**fields), library=library)
 
-    ``edits`` are a clinician's pauses and step backs, as in a plan file:
-    ``{"kind": "pause", "date": date(2027, 5, 3), "days": 14}`` or
-    ``{"kind": "step_back", "date": date(2027, 6, 1)}``. ``switch_product`` changes
-    product at or below a dose: ``{"at_or_below_mg_per_day": "0.5", "product": "..."}``;
-    ``custom_steps`` replace the pace: ``[{"mg_per_day": "1.5", "days": 14}, ...]``.
-    """
-    options: dict[str, Any] = {
-        "switch_product": switch_product,
-        "ec50_mg_per_day": ec50_mg_per_day,
-        "slow_down_factor": slow_down_factor,
-        "off_label_reason": off_label_reason,
+
+def titration_request(**fields: Unpack[TitrationFields]) -> TitrationRequest:
+    """A titration request from plain values, validated (errors name their field)."""
+    return _validated(TitrationRequest, **_with_patient(dict(fields)))
+
+
+def taper_request(**fields: Unpack[TaperFields]) -> TaperRequest:
+    """A taper request from plain values, validated (errors name their field); options
+    left as None take the request's defaults."""
+    values = {key: value for key, value in _with_patient(dict(fields)).items() if value is not None}
+    for many in ("custom_steps", "edits"):
+        values[many] = list(values.get(many, ()))
+    return _validated(TaperRequest, **values)
+
+
+def _with_patient(fields: dict[str, Any]) -> dict[str, Any]:
+    """The patient's own fields gathered under ``patient``, as a request has them."""
+    patient = {
+        "weight_kg": fields.pop("weight_kg", None),
+        "age_years": fields.pop("age_years", None),
     }
-    request = _validated(
-        TaperRequest,
-        start=start,
-        from_mg_per_day=from_mg_per_day,
-        patient=_patient(weight_kg, age_years),
-        product=product,
-        pace=pace,
-        custom_steps=list(custom_steps),
-        edits=list(edits),
-        **{key: value for key, value in options.items() if value is not None},
-    )
-    return plan(protocol, request, library=library)
-
-
-def _patient(weight_kg: Amount | None, age_years: int | None) -> dict[str, Any]:
-    return {"weight_kg": weight_kg, "age_years": age_years}
+    return {**fields, "patient": patient}
 
 
 def _validated(model: type[R], **fields: Any) -> R:

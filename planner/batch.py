@@ -100,21 +100,19 @@ def _start_worker(job: Job) -> None:
 def plan_one(row: BatchRow) -> Outcome:
     """Plan and render one row (in this process or a worker)."""
     from planner.render.outputs import render_kind
-    from planner.safety import check_schedule
 
     job = _job
     assert job is not None, "call _start(job) first"
     result = plan_row(row, source=job.source, folder=job.folder, library=load_library())
-    schedule, days, files = result.schedule, "", []
-    if schedule is not None:
+    schedule, report, days, files = result.schedule, result.report, "", []
+    if schedule is not None and report is not None:
         days = "".join(csv_lines(schedule, job.columns, {"id": result.id}))
-        report = check_schedule(schedule)
         files = [
             (f"{result.id}/{OUTPUT_FILES[kind]}", render_kind(kind, schedule, report, job.options))
             for kind in job.outputs
         ]
     summary = result.summary(row.cells)
-    return Outcome(replace(result, schedule=None), days, summary, files)
+    return Outcome(replace(result, schedule=None, report=None), days, summary, files)
 
 
 def _outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[Outcome]:

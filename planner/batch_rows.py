@@ -26,6 +26,7 @@ from planner.render.csv import spreadsheet_cell
 from planner.units import date_from_text, whole_from_text
 
 if TYPE_CHECKING:
+    from planner.safety import SafetyReport
     from planner.schedule import Schedule
 
 REQUIRED = ("id", "protocol", "schedule", "start")
@@ -63,6 +64,7 @@ class RowResult:
     row: int
     id: str
     schedule: Schedule | None = None
+    report: SafetyReport | None = None  # the checks the schedule passed
     error: str = ""
 
     def summary(self, raw: Mapping[str, str]) -> list[object]:
@@ -218,8 +220,8 @@ def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> R
             source=f"{source}:row {row.line}",
             error_type=InputError,
         )
-        schedule = run_plan(plan, folder=folder, library=library)
-        return RowResult(row.line, patient, schedule=schedule)
+        schedule, report = run_plan(plan, folder=folder, library=library)
+        return RowResult(row.line, patient, schedule=schedule, report=report)
     except PlannerError as error:
         message = str(error)
         prefix = f"{source}:row {row.line}"

@@ -26,8 +26,7 @@ from typing import Any, Literal, Self
 
 from pydantic import model_validator
 
-from planner.api import load_protocol
-from planner.api import plan as plan_schedule
+from planner.api import Checked, load_protocol, plan_checked
 from planner.models import Frozen, Protocol, TaperRequest, TitrationRequest
 from planner.protocols import Library, load_library, parse_file
 from planner.schedule import Schedule
@@ -62,13 +61,14 @@ def protocol_for(reference: str, *, folder: Path, library: Library) -> Protocol:
     return load_protocol(reference, library=library)
 
 
-def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) -> Schedule:
-    """The checked schedule a plan describes; ``folder`` anchors a relative protocol path."""
+def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) -> Checked:
+    """The checked schedule a plan describes, with its report; ``folder`` anchors a
+    relative protocol path."""
     library = library or load_library()
     protocol = protocol_for(plan.protocol, folder=folder, library=library)
     request = plan.titration or plan.taper
     assert request is not None  # the model holds exactly one
-    return plan_schedule(protocol, request, library=library)
+    return plan_checked(protocol, request, library=library)
 
 
 def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:

@@ -310,7 +310,7 @@ def plan_steps(name: str) -> tuple[list[tuple[int, int]], Schedule]:
     from planner.plans import load_plan, run_plan
 
     path = ROOT / "examples" / name
-    schedule = run_plan(load_plan(path), folder=path.parent)
+    schedule = run_plan(load_plan(path), folder=path.parent).schedule
     return [(step.total_mcg, step.days) for step in schedule.steps], schedule
 
 

@@ -405,7 +405,7 @@ def test_a_plan_files_source_is_under_the_plot() -> None:
     from planner.render.plot import schedule_figure
 
     plan = Path(__file__).resolve().parents[1] / "examples" / "nardi-2010.plan.toml"
-    figure = schedule_figure(run_plan(load_plan(plan), folder=plan.parent))
+    figure = schedule_figure(run_plan(load_plan(plan), folder=plan.parent).schedule)
     assert any("Steps from: Nardi AE" in text.get_text() for text in figure.texts)
 
 

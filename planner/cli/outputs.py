@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import click
 
 if TYPE_CHECKING:
-    from planner.safety import SafetyReport
-    from planner.schedule import Schedule
+    from planner.api import Checked
 
 from planner.cli.types import NUMBER, OUTPUT, ClockSetting
 
@@ -91,17 +90,17 @@ def _options(options: list[Any]) -> Callable[[Any], Any]:
     return apply
 
 
-def _plan_file(schedule: Schedule, protocol: str, path: Path | None) -> tuple[Path, bytes] | None:
+def _plan_file(checked: Checked, protocol: str, path: Path | None) -> tuple[Path, bytes] | None:
     if path is None:
         return None
     from planner.plans import plan_for, plan_toml
 
-    text = plan_toml(plan_for(schedule, protocol=protocol, saved_to=path))
+    text = plan_toml(plan_for(checked.schedule, protocol=protocol, saved_to=path))
     return path, text.encode("utf-8")
 
 
 def _emit(
-    schedule: Schedule,
+    checked: Checked,
     *,
     plan: tuple[Path, bytes] | None,
     inputs: list[Path],
@@ -122,9 +121,8 @@ def _emit(
     """Render every requested output in memory, then write them all, then print the report."""
     from planner.render.outputs import OutputOptions, render_outputs, write_outputs
     from planner.render.text import render_text
-    from planner.safety import check_schedule
 
-    report: SafetyReport = check_schedule(schedule)
+    schedule, report = checked
     options = OutputOptions(
         csv=csv_path,
         pdf=pdf_path,

@@ -5,12 +5,15 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
 from planner.cli.types import DATE, NUMBER, PauseSetting
+
+if TYPE_CHECKING:
+    from planner.models import Pause
 
 
 @click.command()
@@ -57,11 +60,9 @@ def titrate(
         planner titrate seizure-adult --start 2027-01-04 --target 4 --pdf seizure.pdf
         planner titrate seizure-pediatric --start 2027-01-04 --weight 20 --plot child.png
     """
-    from planner.api import load_protocol
-    from planner.api import titrate as plan_titration
+    from planner.api import load_protocol, plan_checked, titration_request
 
-    schedule = plan_titration(
-        load_protocol(protocol),
+    request = titration_request(
         start=start,
         weight_kg=weight,
         age_years=age,
@@ -72,8 +73,9 @@ def titrate(
         hold_days=hold,
         off_label_reason=off_label_reason,
     )
+    checked = plan_checked(load_protocol(protocol), request)
     _emit(
-        schedule, plan=_plan_file(schedule, protocol, save_plan), inputs=[Path(protocol)], **outputs
+        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
     )
 
 
@@ -110,7 +112,7 @@ def taper(
     start: dt.date,
     from_mg: Decimal,
     pace: str | None,
-    pauses: tuple[dict[str, Any], ...],
+    pauses: tuple[Pause, ...],
     step_backs: tuple[dt.date, ...],
     slow_down: Decimal | None,
     ec50: Decimal | None,
@@ -134,18 +136,18 @@ def taper(
         planner taper panic-adult --start 2027-03-01 --from 2 --ics taper.ics --tz Europe/Berlin
         planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic --pause 2027-04-05:7
     """
-    from planner.api import load_protocol
-    from planner.api import taper as plan_taper
+    from planner.api import load_protocol, plan_checked, taper_request
     from planner.errors import InputError
+    from planner.models import StepBack
 
     if (switch_product is None) != (switch_at is None):
         raise InputError("give --switch-product and --switch-at together")
-    edits = [*pauses, *({"kind": "step_back", "date": date} for date in step_backs)]
+    edits: list[Pause | StepBack] = [*pauses]
+    edits += [StepBack(kind="step_back", date=date) for date in step_backs]
     switch = None
     if switch_product is not None:
         switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
-    schedule = plan_taper(
-        load_protocol(protocol),
+    request = taper_request(
         start=start,
         from_mg_per_day=from_mg,
         pace=pace,
@@ -158,8 +160,9 @@ def taper(
         slow_down_factor=slow_down,
         off_label_reason=off_label_reason,
     )
+    checked = plan_checked(load_protocol(protocol), request)
     _emit(
-        schedule, plan=_plan_file(schedule, protocol, save_plan), inputs=[Path(protocol)], **outputs
+        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
     )
 
 
@@ -180,8 +183,8 @@ def plan(plan_path: Path, **outputs: Any) -> None:
 
     plan_file = load_plan(plan_path)
     try:
-        schedule = run_plan(plan_file, folder=plan_path.parent)
+        checked = run_plan(plan_file, folder=plan_path.parent)
     except PlannerError as error:
         raise PlannerError(f"{plan_path}: {error}") from None
     inputs = [plan_path, plan_path.parent / plan_file.protocol]
-    _emit(schedule, plan=None, inputs=inputs, **outputs)
+    _emit(checked, plan=None, inputs=inputs, **outputs)

@@ -93,13 +93,19 @@ class PauseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the
     name = "YYYY-MM-DD:DAYS"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, dict):
-            return value
         from planner.errors import InputError
+        from planner.models import Pause
+        from planner.protocols import validate_data
         from planner.units import date_from_text, whole_from_text
 
+        if isinstance(value, Pause):
+            return value
         date, _, days = str(value).partition(":")
         try:
-            return {"kind": "pause", "date": date_from_text(date), "days": whole_from_text(days)}
+            fields = {"kind": "pause", "date": date_from_text(date), "days": whole_from_text(days)}
         except InputError:
             self.fail(f"{value!r} is not DATE:DAYS, for example 2027-05-03:14", param, ctx)
+        try:
+            return validate_data(fields, Pause, source="", error_type=InputError)
+        except InputError as error:
+            self.fail(f"{value!r}: {error}", param, ctx)
