@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from planner.errors import UnsafeScheduleError
-from planner.models import CustomPhase, Product
+from planner.models import Product
 from planner.products import dose_maker
 from planner.schedule import DoseStep, Schedule
 from planner.units import format_decimal, format_mg, format_per_kg
@@ -237,7 +237,7 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
                     f"stopped after {held} days; the pace holds {phase.interval_days}",
                 )
             continue
-        if isinstance(phase, CustomPhase):  # the clinician sets the speed (warned)
+        if phase.sets_own_speed:  # a clinician's own steps (warned about, not held)
             continue
         limit = phase.limit(start)
         for bound, name in ((limit, "limit"), (phase.rate(start), "rate")):

@@ -21,20 +21,7 @@ from fractions import Fraction
 
 from planner.engine import Level, cautions_for, resolve_limits, steps_from_levels
 from planner.errors import DoseError, InputError
-from planner.models import (
-    ASAM_LIMIT_DAYS,
-    HyperbolicPhase,
-    LinearPhase,
-    OccupancyLimit,
-    Pace,
-    Pause,
-    PercentOfStartPhase,
-    ProportionalPhase,
-    Protocol,
-    TaperPhase,
-    TaperRequest,
-    phase_end_mcg,
-)
+from planner.models import ASAM_LIMIT_DAYS, Pace, Pause, PhaseRule, Protocol, TaperRequest
 from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker
 from planner.protocols import Library
@@ -197,7 +184,7 @@ class _TaperPlanner:
         levels.append(Level(0, 1, last_maker, phase="stop"))
         return first
 
-    def interval(self, phase: TaperPhase) -> int:
+    def interval(self, phase: PhaseRule) -> int:
         return _scaled(phase.interval_days, self.scale)
 
     def apply_edits(self, levels: list[Level], request: TaperRequest) -> list[Level]:
@@ -279,7 +266,7 @@ def _dose_before(levels: list[Level], index: int, current: int) -> int:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _next_dose(
-    phase: TaperPhase, dose: int, start: int, maker: DoseMaker, scale: Fraction
+    phase: PhaseRule, dose: int, start: int, maker: DoseMaker, scale: Fraction
 ) -> tuple[int, int, int]:
     """The next, lower daily dose; how long ``dose`` is held before it at the pace's rate;
     and the fewest days the pace's limit allows.
@@ -293,19 +280,8 @@ def _next_dose(
     limit = phase.limit(start)
     rate = phase.rate(start)
     resolution = maker.resolution_mcg
-    if isinstance(phase, LinearPhase):
-        ideal = Fraction(dose - mg_to_mcg(phase.step_mg_per_day))
-    elif isinstance(phase, PercentOfStartPhase):
-        ideal = dose - phase.step_mcg(start)
-    elif isinstance(phase, ProportionalPhase):
-        ideal = dose * (1 - Fraction(phase.step_percent) / 100)
-    elif isinstance(phase, HyperbolicPhase):
-        assert isinstance(rate, OccupancyLimit)  # a hyperbolic pace measures occupancy
-        target = rate.occupancy(dose) - Fraction(phase.occupancy_step_points) / 100
-        ideal = rate.dose_for(target) if target > 0 else Fraction(0)
-    else:
-        raise AssertionError("custom steps are not generated")
-    floor = max(phase_end_mcg(phase, start), Fraction(maker.smallest_dose_mcg))
+    ideal = phase.ideal_next(dose, start)
+    floor = max(phase.end_mcg(start), Fraction(maker.smallest_dose_mcg))
     lowest_allowed = max(dose - limit.max_drop(dose, limit.per_days), floor)
     lowest = math.ceil(lowest_allowed / resolution) * resolution
     highest = (dose - 1) // resolution * resolution  # the next dose below, on this product

@@ -46,9 +46,9 @@ from planner.models.paces import (
     PaceCatalog,
     PercentOfStartPhase,
     Phase,
+    PhaseRule,
     ProportionalPhase,
     TaperPhase,
-    phase_end_mcg,
 )
 from planner.models.protocol import (
     Bound,
@@ -116,6 +116,7 @@ __all__ = [
     "PercentOfStartPhase",
     "Pharmacokinetics",
     "Phase",
+    "PhaseRule",
     "Population",
     "Positive",
     "PositiveMg",
@@ -137,5 +138,4 @@ __all__ = [
     "Titration",
     "TitrationRequest",
     "WeightKg",
-    "phase_end_mcg",
 ]
