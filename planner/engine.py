@@ -9,12 +9,13 @@ and the turning of daily totals into dated steps are shared here.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from planner.errors import DoseError, InputError
 from planner.limits import MAX_SCHEDULE_DAYS
-from planner.models import DailyAmount, PatientInputs, Protocol, TitrationRequest
+from planner.models import DailyAmount, DoseTime, PatientInputs, Protocol, TitrationRequest
 from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
@@ -215,11 +216,7 @@ def steps_from_levels(
     day = 1
     for level in levels:
         maker = level.maker
-        amounts = maker.split_daily(level.total, len(protocol.dose_times))
-        doses = tuple(
-            Dose(time=time, mcg=amount, units=maker.make(amount))
-            for time, amount in zip(protocol.dose_times, amounts, strict=True)
-        )
+        doses = _doses(maker, level.total, protocol.dose_times)
         steps.append(
             DoseStep(
                 start=start + dt.timedelta(days=day - 1),
@@ -236,6 +233,17 @@ def steps_from_levels(
         day += level.days
         before = level.total
     return tuple(steps)
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _doses(maker: DoseMaker, total: int, times: tuple[DoseTime, ...]) -> tuple[Dose, ...]:
+    """A daily total divided over the times of day, each made of units. Remembered: a
+    clinic's patients take the same doses."""
+    amounts = maker.split_daily(total, len(times))
+    return tuple(
+        Dose(time=time, mcg=amount, units=maker.make(amount))
+        for time, amount in zip(times, amounts, strict=True)
+    )
 
 
 def _change_note(before: int | None, total: int, edit: EditName = "") -> str:

@@ -168,6 +168,7 @@ def dose_maker(product: Product) -> DoseMaker:
     return DoseMaker(product)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def describe_units(units: tuple[UnitCount, ...], product: Product) -> str:
     """Units as a pharmacy line: '1 x 1 mg tablet + 1/2 x 0.5 mg tablet'; '' for none."""
     return " + ".join(

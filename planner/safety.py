@@ -8,12 +8,13 @@ which it fails. A schedule with any failed check is never written or shown as a 
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal
 
 from planner.errors import UnsafeScheduleError
-from planner.models import Product
+from planner.models import PhaseRule, Product
 from planner.products import dose_maker
 from planner.schedule import DoseStep, Schedule
 from planner.units import format_decimal, format_mg, format_per_kg
@@ -239,20 +240,33 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
             continue
         if phase.sets_own_speed:  # a clinician's own steps (warned about, not held)
             continue
-        limit = phase.limit(start)
-        for bound, name in ((limit, "limit"), (phase.rate(start), "rate")):
-            if not bound.allows(before, step.total_mcg, held):
-                return step.first_day, (
-                    f"{format_mg(before)} to {format_mg(step.total_mcg)}/day after {held} days "
-                    f"is faster than the pace's {name} of {bound.describe()}"
-                )
-        single = limit.allows(before, step.total_mcg, limit.per_days)
-        if not single and before - step.total_mcg > max(map(_resolution, products)):
-            return step.first_day, (
-                f"{format_mg(before)} to {format_mg(step.total_mcg)}/day in one step is larger "
-                f"than the pace's limit of {limit.describe()}, and larger than the product's "
-                "smallest step"
+        resolution = max(map(_resolution, products))
+        failure = _cut_failure(phase, start, before, step.total_mcg, held, resolution)
+        if failure is not None:
+            return step.first_day, failure
+    return None
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _cut_failure(
+    phase: PhaseRule, start: int, before: int, after: int, held: int, resolution: int
+) -> str | None:
+    """Why cutting ``before`` to ``after`` after ``held`` days outruns the phase, if it
+    does. Remembered: a clinic's patients share their cuts."""
+    limit = phase.limit(start)
+    for bound, name in ((limit, "limit"), (phase.rate(start), "rate")):
+        if not bound.allows(before, after, held):
+            return (
+                f"{format_mg(before)} to {format_mg(after)}/day after {held} days "
+                f"is faster than the pace's {name} of {bound.describe()}"
             )
+    single = limit.allows(before, after, limit.per_days)
+    if not single and before - after > resolution:
+        return (
+            f"{format_mg(before)} to {format_mg(after)}/day in one step is larger "
+            f"than the pace's limit of {limit.describe()}, and larger than the product's "
+            "smallest step"
+        )
     return None
 
 

@@ -76,8 +76,11 @@ def mg_to_mcg(mg: Decimal | int | str) -> int:
     return int(micrograms)
 
 
+@functools.lru_cache(maxsize=1 << 14)
 def mcg_to_mg(mcg: int) -> Decimal:
-    """Micrograms as an exact Decimal of milligrams, without trailing zeros (1000 -> 1)."""
+    """Micrograms as an exact Decimal of milligrams, without trailing zeros (1000 -> 1).
+
+    Remembered: a few hundred doses recur in every table."""
     quantized = Decimal(mcg) / MICROGRAMS_PER_MG
     normalized = quantized.normalize()
     # normalize() turns 10 into 1E+1; keep plain notation for whole numbers.

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import functools
 import io
 from collections.abc import Iterator, Sequence
 from decimal import Decimal
@@ -44,7 +45,8 @@ def encode_row(cells: Sequence[object]) -> str:
 def csv_lines(
     schedule: Schedule, columns: list[str], fixed: dict[str, str] | None = None
 ) -> Iterator[str]:
-    """Each day as a CSV line in ``columns`` order, with ``fixed`` cells (a patient id).
+    """Each day as a CSV line in ``columns`` order, with ``fixed`` cells (a patient id),
+    a step's lines at a time.
 
     A step's shared cells are encoded once; a day adds only its date, number and (on a
     step's first day) the note. ``columns`` has ``date`` and ``day`` side by side and
@@ -60,10 +62,18 @@ def csv_lines(
         head = encode_row(cells[:date_at]) + "," if date_at else ""
         middle = encode_row(cells[day_at + 1 : note_at])
         note = encode_row([spreadsheet_cell(step.note)]) if step.note else ""
-        ordinal = step.start.toordinal()
-        for offset in range(step.days):
-            date = dt.date.fromordinal(ordinal + offset).isoformat()
-            yield f"{head}{date},{step.first_day + offset},{middle},{'' if offset else note}\n"
+        ordinal, first = step.start.toordinal(), step.first_day
+        later = "".join(
+            f"{head}{_iso_date(ordinal + offset)},{first + offset},{middle},\n"
+            for offset in range(1, step.days)
+        )
+        yield f"{head}{_iso_date(ordinal)},{first},{middle},{note}\n{later}"
+
+
+@functools.cache
+def _iso_date(ordinal: int) -> str:
+    """A day's ISO date, worked out once: a clinic's schedules share their calendar."""
+    return dt.date.fromordinal(ordinal).isoformat()
 
 
 def csv_cell(value: object) -> object:
