@@ -11,15 +11,17 @@ import datetime as dt
 import functools
 import io
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from planner.provenance import provenance
+from planner.schedule import DoseStep
 from planner.table import DATE, DAY, NOTE, daily_columns, step_values
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport
-    from planner.schedule import Schedule
+    from planner.schedule import DoseStep, Schedule
 
 
 def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
@@ -55,12 +57,12 @@ def csv_lines(
     date_at, day_at, note_at = columns.index(DATE), columns.index(DAY), columns.index(NOTE)
     assert day_at == date_at + 1 and note_at == len(columns) - 1
     fixed_cells = {key: spreadsheet_cell(value) for key, value in (fixed or {}).items()}
+    head = encode_row([fixed_cells.get(column, "") for column in columns[:date_at]]) + ","
+    head = head if date_at else ""
+    shared = tuple(columns[day_at + 1 : note_at])
     for step in schedule.steps:
-        values = step_values(step, schedule.weight_kg)
-        same = {key: csv_cell(value) for key, value in values.items()} | fixed_cells
-        cells = [same.get(column, "") for column in columns]
-        head = encode_row(cells[:date_at]) + "," if date_at else ""
-        middle = encode_row(cells[day_at + 1 : note_at])
+        unplaced = replace(step, start=dt.date.min, first_day=1, days=1, note="", edit="")
+        middle = _step_cells(unplaced, schedule.weight_kg, shared)
         note = encode_row([spreadsheet_cell(step.note)]) if step.note else ""
         ordinal, first = step.start.toordinal(), step.first_day
         later = "".join(
@@ -68,6 +70,14 @@ def csv_lines(
             for offset in range(1, step.days)
         )
         yield f"{head}{_iso_date(ordinal)},{first},{middle},{note}\n{later}"
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _step_cells(step: DoseStep, weight_kg: Decimal | None, columns: tuple[str, ...]) -> str:
+    """The cells every day of a step shares, encoded once for a step taken out of time
+    (no date, day or note): patients share their steps."""
+    values = {key: csv_cell(value) for key, value in step_values(step, weight_kg).items()}
+    return encode_row([values.get(column, "") for column in columns])
 
 
 @functools.cache
