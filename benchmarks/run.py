@@ -6,8 +6,11 @@ Run: python benchmarks/run.py            (about three minutes; 100,000 patients 
 
 from __future__ import annotations
 
+import compileall
 import csv
 import datetime as dt
+import os
+import platform
 import shutil
 import statistics
 import subprocess
@@ -17,9 +20,17 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+import planner
 from planner import check_schedule, load_protocol, taper, titrate
 from planner.render.pdf import render_pdf
 from planner.render.plot import render_plot
+
+
+def baseline() -> Callable[[], object]:
+    """The floor a command-line tool on this stack pays: Python, click and pydantic."""
+    return lambda: subprocess.run(
+        [sys.executable, "-c", "import click; from pydantic import BaseModel"], check=True
+    )
 
 
 def median_seconds(work: Callable[[], object], repeat: int) -> float:
@@ -99,17 +110,24 @@ def batch(patients: int, days: int) -> tuple[float, float]:
 
 def main() -> None:
     quick = "--quick" in sys.argv
+    # An installed package has its bytecode compiled; a checkout run with
+    # PYTHONDONTWRITEBYTECODE would compile every module on every run instead.
+    compileall.compile_dir(Path(planner.__file__).parent, quiet=1)
+    machine = platform.processor() or platform.machine()
+    print(f"{dt.date.today()}: {platform.system()} {platform.release()}, {machine}, ", end="")
+    print(f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print()
+    floor = median_seconds(baseline(), 15)
+    titration = median_seconds(
+        command("titrate", "panic-adult", "--start", "2027-01-04", "--csv", "/dev/null"), 15
+    )
     print("| measurement | median |")
     print("|---|---|")
     for name, seconds in [
+        ("`python -c 'import click; from pydantic import BaseModel'`", floor),
         ("`planner --help`", median_seconds(command("--help"), 9)),
         ("`planner protocols`", median_seconds(command("protocols"), 9)),
-        (
-            "`planner titrate ... --csv`, end to end",
-            median_seconds(
-                command("titrate", "panic-adult", "--start", "2027-01-04", "--csv", "/dev/null"), 7
-            ),
-        ),
+        (f"`planner titrate ... --csv` ({titration / floor:.2f} x the line above)", titration),
         ("PDF + plot of a 6-month taper, in process", median_seconds(six_month_pdf_and_plot, 5)),
     ]:
         print(f"| {name} | {seconds * 1000:.0f} ms |")

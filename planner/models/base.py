@@ -123,7 +123,7 @@ class Frozen(BaseModel):
     text (see ``Count``, ``Date``, ``Clock`` and the dose types).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class Source(Frozen):

@@ -47,7 +47,7 @@ class TitrationRequest(Frozen):
     """Ask for a titration: start date, patient, and optional overrides of the protocol."""
 
     start: StartDate
-    patient: PatientInputs = PatientInputs()
+    patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
     target_mg_per_day: InputMg | None = Field(None, gt=0)
     step_mg_per_day: InputMg | None = Field(None, gt=0)
@@ -94,7 +94,7 @@ class TaperRequest(Frozen):
 
     start: StartDate
     from_mg_per_day: InputMg = Field(gt=0)
-    patient: PatientInputs = PatientInputs()
+    patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
     pace: Identifier | None = None
     switch_product: ProductSwitch | None = None
