@@ -80,6 +80,7 @@ class TitrationFields(TypedDict, total=False):
     (``"0.5"``), never as float."""
 
     start: Required[dt.date]
+    from_mg_per_day: Amount | None
     weight_kg: Amount | None
     age_years: int | None
     product: str | None
@@ -102,6 +103,8 @@ class TaperFields(TypedDict, total=False):
 
     start: Required[dt.date]
     from_mg_per_day: Required[Amount]
+    to_mg_per_day: Amount | None
+    hold_days: int | None
     pace: str | None
     weight_kg: Amount | None
     age_years: int | None

@@ -8,6 +8,7 @@ and the turning of daily totals into dated steps are shared here.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import functools
 from dataclasses import dataclass
@@ -35,9 +36,13 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     limits = resolve_limits(protocol, patient, maker)
     titration = protocol.titration
 
-    wanted = min(_for_patient(titration.start, patient), limits.start_limit_mcg)
-    start, notes = choose_start(protocol, patient, maker, limits, wanted, library)
     target = _target_mcg(protocol, request, patient, limits)
+    current = _current_mcg(request, maker, limits, target)
+    if current is None:
+        wanted = min(_for_patient(titration.start, patient), limits.start_limit_mcg)
+        start, notes = choose_start(protocol, patient, maker, limits, wanted, library)
+    else:
+        start, notes = current, []
     if target < start:
         raise InputError(
             f"target_mg_per_day: {format_mg(target)}/day is below the start dose "
@@ -75,8 +80,8 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         product=product,
         request=request,
         limits=limits,
-        steps=steps_from_levels(request.start, plan, protocol, before=None),
-        previous_mcg=0,
+        steps=steps_from_levels(request.start, plan, protocol, before=current),
+        previous_mcg=current or 0,
         warnings=(*gate, *cautions_for(protocol, patient, "titration")),
         off_label=off_label_note(tuple(gate)),
         notes=tuple(notes),
@@ -172,6 +177,32 @@ def _target_mcg(
     return target
 
 
+def _current_mcg(
+    request: TitrationRequest, maker: DoseMaker, limits: Limits, target: int
+) -> int | None:
+    """The dose the patient already takes, if any: one the product makes, not above the
+    target (lowering a dose is a taper's work)."""
+    if request.from_mg_per_day is None:
+        return None
+    current = mg_to_mcg(request.from_mg_per_day)
+    if current > limits.maximum_mcg:
+        raise InputError(
+            f"from_mg_per_day: {format_mg(current)}/day is above the maximum of "
+            f"{format_mg(limits.maximum_mcg)}/day for this protocol and patient"
+        )
+    if current > target:
+        raise InputError(
+            f"from_mg_per_day: {format_mg(current)}/day is above the target of "
+            f"{format_mg(target)}/day; to lower a dose, plan a taper (with --to)"
+        )
+    if not maker.can_make_daily(current):
+        raise DoseError(
+            f"from_mg_per_day: {format_mg(current)}/day cannot be made exactly with "
+            f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}"
+        )
+    return current
+
+
 def _maintenance_notes(protocol: Protocol, patient: PatientInputs, target: int) -> list[str]:
     """Where a weight-based target falls outside the protocol's maintenance range."""
     band = protocol.titration.maintenance_range_mg_per_kg_per_day
@@ -217,22 +248,61 @@ def steps_from_levels(
     for level in levels:
         maker = level.maker
         doses = _doses(maker, level.total, protocol.dose_times)
-        steps.append(
-            DoseStep(
-                start=start + dt.timedelta(days=day - 1),
-                first_day=day,
-                days=level.days,
-                total_mcg=level.total,
-                doses=doses,
-                phase=level.phase,
-                product=maker.product,
-                note=_change_note(before, level.total, level.edit),
-                edit=level.edit,
+        first = start + dt.timedelta(days=day - 1)
+        note = _change_note(before, level.total, level.edit)
+        for begins, days, review in _review_parts(first, level):
+            steps.append(
+                DoseStep(
+                    start=begins,
+                    first_day=day,
+                    days=days,
+                    total_mcg=level.total,
+                    doses=doses,
+                    phase=level.phase,
+                    product=maker.product,
+                    note=_review_note(level.total) if review else note,
+                    edit="" if review else level.edit,
+                    review=review,
+                )
             )
-        )
-        day += level.days
+            day += days
         before = level.total
     return tuple(steps)
+
+
+# ASAM 2025: review risks and benefits at least every 3 months.
+REVIEW_MONTHS = 3
+
+
+def _review_parts(first: dt.date, level: Level) -> list[tuple[dt.date, int, bool]]:
+    """A level as dated parts: a maintenance level is cut at each review date, every 3
+    months from its first day, so the review shows on every output as a change of step."""
+    parts = [(first, level.days, False)]
+    if level.phase != "maintenance":
+        return parts
+    end = first + dt.timedelta(days=level.days)
+    review = add_months(first, REVIEW_MONTHS)
+    while review < end:
+        begins, _, was_review = parts[-1]
+        parts[-1] = (begins, (review - begins).days, was_review)
+        parts.append((review, (end - review).days, True))
+        review = add_months(first, REVIEW_MONTHS * len(parts))
+    return parts
+
+
+def add_months(date: dt.date, months: int) -> dt.date:
+    """The same day ``months`` later, or the month's last day where it has no such day."""
+    month = date.month - 1 + months
+    year, month = date.year + month // 12, month % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return dt.date(year, month, min(date.day, last))
+
+
+def _review_note(total: int) -> str:
+    return (
+        f"Review: risks and benefits of continuing {format_mg(total)}/day with the prescriber "
+        "(at least every 3 months, ASAM 2025)."
+    )
 
 
 @functools.lru_cache(maxsize=1 << 14)

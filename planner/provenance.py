@@ -13,6 +13,7 @@ import json
 from decimal import Decimal
 
 from planner import __version__
+from planner.models import TaperRequest
 from planner.schedule import Schedule
 from planner.units import format_decimal, format_mg
 from planner.wording import DISCLAIMER
@@ -56,9 +57,13 @@ def inputs_line(schedule: Schedule) -> str:
     """The patient inputs and options in one line, as given."""
     request = schedule.request
     parts = [f"start {request.start.isoformat()}"]
-    if schedule.kind == "taper":
-        parts.append(f"from {format_mg(schedule.previous_mcg)}/day")
-        assert schedule.pace is not None
+    if schedule.dose_before_mcg is not None:
+        parts.append(f"from {format_mg(schedule.dose_before_mcg)}/day")
+    if isinstance(request, TaperRequest) and request.partial:
+        parts.append(f"to {format_decimal(request.to_mg_per_day)} mg/day")
+        if request.hold_days is None:
+            parts.append(f"held {request.held_days} days (the default)")
+    if schedule.pace is not None:
         parts.append(f"pace {schedule.pace.id}")
     patient = request.patient
     if patient.weight_kg is not None:

@@ -45,6 +45,7 @@ class DoseStep:
     product: Product
     note: str = ""
     edit: EditName = ""
+    review: bool = False  # a review of the maintenance dose falls on its first day
 
     @property
     def end(self) -> dt.date:
@@ -93,9 +94,19 @@ class Schedule:
         return tuple(seen) or (self.product,)
 
     @property
+    def dose_before_mcg(self) -> int | None:
+        """The daily dose the patient took before day 1 (None when starting the drug)."""
+        return self.previous_mcg or None
+
+    @property
     def weight_kg(self) -> Decimal | None:
         """The weight a weight-based schedule was dosed for (None otherwise)."""
         return self.request.patient.weight_kg if self.protocol.by_weight else None
+
+    @property
+    def reviews(self) -> tuple[dt.date, ...]:
+        """The days a maintenance dose is reviewed with the prescriber."""
+        return tuple(step.start for step in self.steps if step.review)
 
     @property
     def start(self) -> dt.date:

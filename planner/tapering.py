@@ -61,7 +61,14 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
             f"{format_mg(products.main.resolution_mcg)} (choose another product)"
         )
 
-    planner = _TaperPlanner(pace, current, products)
+    floor = mg_to_mcg(request.to_mg_per_day)
+    if floor and not products.for_level(floor).can_make_daily(floor):
+        maker = products.for_level(floor)
+        raise DoseError(
+            f"to_mg_per_day: {format_mg(floor)}/day cannot be made exactly with "
+            f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}"
+        )
+    planner = _TaperPlanner(pace, current, products, floor=floor, hold=request.held_days)
     levels = planner.custom(request) if request.custom_steps else planner.from_current()
     levels = planner.apply_edits(levels, request)
     lengthened = [level.why for level in levels if level.why]
@@ -94,6 +101,8 @@ class _TaperPlanner:
     pace: Pace
     current: int
     products: TaperProducts
+    floor: int = 0  # a partial taper's maintenance dose; 0 tapers to a stop
+    hold: int = 0  # how long a partial taper holds its floor
     scale: Fraction = Fraction(1)
 
     def __post_init__(self) -> None:
@@ -103,7 +112,7 @@ class _TaperPlanner:
         first = self.reductions(self.current)
         levels = first.levels
         prior = self.interval(self.pace.phase_at(self.current, self.current))
-        if len(levels) == 1:  # already at the smallest dose: hold it, then stop
+        if len(levels) == 1 and not self.floor:  # at the smallest dose: hold it, then stop
             maker = self.products.for_level(self.current)
             return [Level(self.current, first.hold, maker), *levels]
         # The patient has been on the current dose for a long time: it counts as held one
@@ -164,10 +173,12 @@ class _TaperPlanner:
         """The levels after ``dose`` down to the stop, and how long ``dose`` is held first."""
         levels: list[Level] = []
         first = _Reductions(hold=0, needed=0, levels=levels)
-        while dose > self.products.for_reducing(dose).smallest_dose_mcg:
+        while dose > (self.floor or self.products.for_reducing(dose).smallest_dose_mcg):
             maker = self.products.for_reducing(dose)
             phase = self.pace.phase_at(dose, self.current)
-            reduced, held, needed = _next_dose(phase, dose, self.current, maker, self.scale)
+            reduced, held, needed = _next_dose(
+                phase, dose, self.current, maker, self.scale, self.floor
+            )
             why = _why(dose, reduced, held, maker) if held > self.interval(phase) else ""
             if levels:
                 levels[-1].days, levels[-1].why = held, why
@@ -175,6 +186,9 @@ class _TaperPlanner:
                 first.hold, first.needed = held, needed
             levels.append(Level(reduced, 0, self.products.for_level(reduced)))
             dose = reduced
+        if self.floor:  # a partial taper holds its lower dose, and never stops
+            levels[-1].days, levels[-1].phase = self.hold, "maintenance"
+            return first
         final_hold = self.interval(self.pace.phase_at(dose, self.current))
         if levels:
             levels[-1].days = final_hold
@@ -266,7 +280,7 @@ def _dose_before(levels: list[Level], index: int, current: int) -> int:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _next_dose(
-    phase: PhaseRule, dose: int, start: int, maker: DoseMaker, scale: Fraction
+    phase: PhaseRule, dose: int, start: int, maker: DoseMaker, scale: Fraction, lowest_mcg: int
 ) -> tuple[int, int, int]:
     """The next, lower daily dose; how long ``dose`` is held before it at the pace's rate;
     and the fewest days the pace's limit allows.
@@ -275,13 +289,14 @@ def _next_dose(
     step stays within the limit for one window; where even the product's smallest step
     is larger, take that one step. Any step larger than the pace's own is held longer in
     proportion, so the pace's rate is kept. After a step back, ``scale`` lengthens every
-    hold and never enlarges a step. Remembered: a clinic's patients share their steps.
+    hold and never enlarges a step. A partial taper never goes below ``lowest_mcg``.
+    Remembered: a clinic's patients share their steps.
     """
     limit = phase.limit(start)
     rate = phase.rate(start)
     resolution = maker.resolution_mcg
     ideal = phase.ideal_next(dose, start)
-    floor = max(phase.end_mcg(start), Fraction(maker.smallest_dose_mcg))
+    floor = max(phase.end_mcg(start), Fraction(maker.smallest_dose_mcg), Fraction(lowest_mcg))
     lowest_allowed = max(dose - limit.max_drop(dose, limit.per_days), floor)
     lowest = math.ceil(lowest_allowed / resolution) * resolution
     highest = (dose - 1) // resolution * resolution  # the next dose below, on this product
@@ -290,6 +305,7 @@ def _next_dose(
     else:
         nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
         reduced = min(max(nearest, lowest), highest)
+    reduced = max(reduced, lowest_mcg)  # a partial taper's floor, even between product steps
     needed = max(phase.interval_days, limit.days_for(dose, reduced))
     held = max(needed, rate.days_for(dose, reduced))
     return reduced, _scaled(held, scale), _scaled(needed, scale)

@@ -51,6 +51,7 @@ OPTION_FOR_FIELD = {
     "patient.weight_kg": "--weight",
     "patient.age_years": "--age",
     "from_mg_per_day": "--from",
+    "to_mg_per_day": "--to",
     "target_mg_per_day": "--target",
     "step_mg_per_day": "--step",
     "interval_days": "--interval",

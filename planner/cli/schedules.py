@@ -20,6 +20,12 @@ if TYPE_CHECKING:
 @click.argument("protocol")
 @click.option("--start", required=True, type=DATE, help="First day of the schedule.")
 @click.option(
+    "--from",
+    "from_mg",
+    type=NUMBER,
+    help="The daily dose the patient takes now, in mg/day: kept one interval, then raised.",
+)
+@click.option(
     "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
 )
 @click.option(
@@ -39,6 +45,7 @@ if TYPE_CHECKING:
 def titrate(
     protocol: str,
     start: dt.date,
+    from_mg: Decimal | None,
     target: Decimal | None,
     step: Decimal | None,
     interval: int | None,
@@ -59,11 +66,13 @@ def titrate(
         planner titrate panic-adult --start 2027-01-04 --csv panic.csv
         planner titrate seizure-adult --start 2027-01-04 --target 4 --pdf seizure.pdf
         planner titrate seizure-pediatric --start 2027-01-04 --weight 20 --plot child.png
+        planner titrate seizure-adult --start 2027-01-04 --from 2 --target 4 --csv up.csv
     """
     from planner.api import load_protocol, plan_checked, titration_request
 
     request = titration_request(
         start=start,
+        from_mg_per_day=from_mg,
         weight_kg=weight,
         age_years=age,
         product=product,
@@ -83,6 +92,17 @@ def titrate(
 @click.argument("protocol")
 @click.option("--start", required=True, type=DATE, help="Day of the first reduction.")
 @click.option("--from", "from_mg", required=True, type=NUMBER, help="Current daily dose in mg/day.")
+@click.option(
+    "--to",
+    "to_mg",
+    type=NUMBER,
+    help="Come down to this lower daily dose in mg/day and hold it (default 0: stop).",
+)
+@click.option(
+    "--hold",
+    type=click.IntRange(1, 3650),
+    help="Days to hold the --to dose (default 28), for a review before going on.",
+)
 @click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
 @click.option(
     "--pause",
@@ -111,6 +131,8 @@ def taper(
     protocol: str,
     start: dt.date,
     from_mg: Decimal,
+    to_mg: Decimal | None,
+    hold: int | None,
     pace: str | None,
     pauses: tuple[Pause, ...],
     step_backs: tuple[dt.date, ...],
@@ -125,7 +147,8 @@ def taper(
     off_label_reason: str | None,
     **outputs: Any,
 ) -> None:
-    """Plan a taper from the current daily dose to zero, never stopping abruptly.
+    """Plan a taper from the current daily dose to zero, or down to a lower dose held
+    (--to, --hold), never stopping abruptly.
 
     PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
 
@@ -135,6 +158,7 @@ def taper(
         planner taper panic-adult --start 2027-03-01 --from 2 --pace label --pdf label.pdf
         planner taper panic-adult --start 2027-03-01 --from 2 --ics taper.ics --tz Europe/Berlin
         planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic --pause 2027-04-05:7
+        planner taper panic-adult --start 2027-03-01 --from 3 --to 1 --hold 90 --csv partial.csv
     """
     from planner.api import load_protocol, plan_checked, taper_request
     from planner.errors import InputError
@@ -150,6 +174,8 @@ def taper(
     request = taper_request(
         start=start,
         from_mg_per_day=from_mg,
+        to_mg_per_day=to_mg,
+        hold_days=hold,
         pace=pace,
         weight_kg=weight,
         age_years=age,

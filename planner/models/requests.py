@@ -44,9 +44,14 @@ class PatientInputs(Frozen):
 
 
 class TitrationRequest(Frozen):
-    """Ask for a titration: start date, patient, and optional overrides of the protocol."""
+    """Ask for a titration: start date, patient, and optional overrides of the protocol.
+
+    ``from_mg_per_day`` is the dose the patient already takes: the titration keeps it for
+    one interval from day 1, then rises from it (not from the protocol's start dose).
+    """
 
     start: StartDate
+    from_mg_per_day: InputMg | None = Field(None, gt=0)
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
     target_mg_per_day: InputMg | None = Field(None, gt=0)
@@ -89,11 +94,19 @@ class CustomStep(Frozen):
     days: Days
 
 
+# A partial taper holds its lower dose this long unless told otherwise: a month, then a
+# review (our choice; ASAM 2025: a lower maintenance dose can be an acceptable end point).
+PARTIAL_TAPER_HOLD_DAYS = 28
+
+
 class TaperRequest(Frozen):
-    """Ask for a taper from the current daily dose to zero at a named pace."""
+    """Ask for a taper from the current daily dose at a named pace: to zero, or down to a
+    lower maintenance dose ``to_mg_per_day`` held for ``hold_days`` (a partial taper)."""
 
     start: StartDate
     from_mg_per_day: InputMg = Field(gt=0)
+    to_mg_per_day: InputMg = Decimal(0)
+    hold_days: Annotated[Count, Field(ge=1, le=3650)] | None = None
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
     pace: Identifier | None = None
@@ -108,6 +121,29 @@ class TaperRequest(Frozen):
     slow_down_factor: Annotated[
         Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
     ] = Decimal("1.5")
+
+    @property
+    def partial(self) -> bool:
+        """Whether the taper ends on a lower dose instead of stopping."""
+        return self.to_mg_per_day > 0
+
+    @property
+    def held_days(self) -> int:
+        """How long a partial taper holds its lower dose."""
+        return self.hold_days if self.hold_days is not None else PARTIAL_TAPER_HOLD_DAYS
+
+    @model_validator(mode="after")
+    def _partial_taper(self) -> Self:
+        if self.to_mg_per_day >= self.from_mg_per_day:
+            raise ValueError(
+                f"to_mg_per_day: {self.to_mg_per_day} mg/day is not below the current dose "
+                f"of {self.from_mg_per_day} mg/day"
+            )
+        if self.hold_days is not None and not self.partial:
+            raise ValueError("hold_days: a taper to zero holds nothing; give to_mg_per_day too")
+        if self.partial and self.custom_steps:
+            raise ValueError("to_mg_per_day: custom steps set their own end; give one or the other")
+        return self
 
     @model_validator(mode="after")
     def _custom_or_pace(self) -> Self:

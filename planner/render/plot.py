@@ -74,7 +74,8 @@ def schedule_figure(
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
     protocol = schedule.protocol
-    starting = f" from {format_mg(schedule.previous_mcg)}/day" if schedule.kind == "taper" else ""
+    before = schedule.dose_before_mcg
+    starting = f" from {format_mg(before)}/day" if before is not None else ""
     subtitle = f"{products_line(schedule)}, {schedule.start} to {schedule.end}"
     axes.set_title(
         "\n".join(
@@ -205,7 +206,7 @@ def _shade_phases(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> None:
 def _label_changes(axes: Axes, schedule: Schedule) -> None:
     """Mark each change with a dot and its new total; thin the labels when there are many."""
     every = 1 if len(schedule.steps) <= MOST_LABELS else 2
-    previous = schedule.previous_mcg if schedule.kind == "taper" else None
+    previous = schedule.dose_before_mcg
     for index, step in enumerate(schedule.steps):
         if step.edit:
             # A clinician's pause or step back, named under the line where it starts.
@@ -257,6 +258,7 @@ def render_plot(
     }
     metadata = metadata_by_format.get(image_format, {})
     # SVG ids are random unless salted: salt them with the inputs, for identical files.
-    with rc_context({"svg.hashsalt": fingerprint(schedule)}):
+    # A PDF's text is in TrueType (type 42) fonts, like the calendar's, not type 3 drawings.
+    with rc_context({"svg.hashsalt": fingerprint(schedule), "pdf.fonttype": 42}):
         figure.savefig(buffer, format=image_format, dpi=150, metadata=metadata)
     return buffer.getvalue()

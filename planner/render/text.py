@@ -37,6 +37,11 @@ def render_text(
         *_report_lines(report),
         *_listed("Warnings", schedule.warnings, "!"),
         *_listed("Notes", schedule.notes, "-"),
+        *_listed(
+            "Reviews with the prescriber (at least every 3 months, ASAM 2025)",
+            tuple(day.isoformat() for day in schedule.reviews),
+            "-",
+        ),
         *_dispensing_lines(schedule, supply_days),
     ]
     if instructions:
@@ -68,9 +73,9 @@ def _header(schedule: Schedule) -> list[str]:
     request = schedule.request
     patient = request.patient
     facts: list[str] = []
-    if schedule.kind == "taper":
-        facts.append(f"from {format_mg(schedule.previous_mcg)}/day")
-        assert schedule.pace is not None
+    if schedule.dose_before_mcg is not None:
+        facts.append(f"from {format_mg(schedule.dose_before_mcg)}/day")
+    if schedule.pace is not None:
         facts.append(f"pace {schedule.pace.id}: {schedule.pace.title}")
     if patient.weight_kg is not None:
         facts.append(f"weight {patient.weight_kg} kg")

@@ -1,0 +1,114 @@
+"""What every check reads: the changes of dose and how long each was held; and the
+checks every schedule must pass, whatever its kind."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+from planner.models import Product
+from planner.schedule import DoseStep, Schedule
+from planner.units import format_mg
+
+Failure = tuple[int, str] | None
+Check = tuple[str, str, Callable[[Schedule], Failure]]
+
+
+def changes(schedule: Schedule) -> list[tuple[DoseStep, int, int]]:
+    """Each step with the daily total before it and the days that total was held.
+
+    The dose before day 1 (zero for a titration, the current dose for a taper) counts as
+    held for one interval of the protocol or pace; a step that keeps the dose adds its days
+    to the time held.
+    """
+    changes = []
+    before = schedule.previous_mcg
+    held = _assumed_prior_days(schedule)
+    for step in schedule.steps:
+        changes.append((step, before, held))
+        if step.total_mcg == before:
+            held += step.days
+        else:
+            before, held = step.total_mcg, step.days
+    return changes
+
+
+def _assumed_prior_days(schedule: Schedule) -> int:
+    if schedule.kind == "titration":
+        # From nothing, the first dose may start at once; from a current dose, day 1
+        # starts the interval: the first rise waits for it.
+        return schedule.limits.min_interval_days if schedule.previous_mcg == 0 else 0
+    if schedule.pace is None:
+        return schedule.limits.min_interval_days
+    return schedule.pace.phase_at(schedule.previous_mcg, schedule.previous_mcg).interval_days
+
+
+def _contiguous(schedule: Schedule) -> Failure:
+    expected_day, expected_date = 1, schedule.steps[0].start
+    for step in schedule.steps:
+        if step.days < 1:
+            return step.first_day, f"a step of {step.days} days"
+        if step.first_day != expected_day or step.start != expected_date:
+            return step.first_day, f"expected day {expected_day} on {expected_date}"
+        expected_day = step.last_day + 1
+        expected_date = step.end + dt.timedelta(days=1)
+    return None
+
+
+def _within_bounds(schedule: Schedule) -> Failure:
+    limits = schedule.limits
+    if schedule.kind == "titration":
+        highest, what = limits.maximum_mcg, "the protocol maximum"
+    else:
+        highest = min(schedule.previous_mcg, limits.ceiling_mcg)
+        what = "the dose the taper started from"
+    for step in schedule.steps:
+        if step.total_mcg > highest:
+            return step.first_day, f"{format_mg(step.total_mcg)}/day is above {what}"
+        if step.total_mcg < 0 or any(dose.mcg < 0 for dose in step.doses):
+            return step.first_day, "a dose below zero"
+    return None
+
+
+def _units_exact(schedule: Schedule) -> Failure:
+    splits_of: dict[int, dict[int, int]] = {}
+    for step in schedule.steps:
+        splits = splits_of.get(id(step.product))
+        if splits is None:
+            splits = splits_of[id(step.product)] = _splits(step.product)
+        if sum(dose.mcg for dose in step.doses) != step.total_mcg:
+            return step.first_day, "the doses do not add up to the daily total"
+        for dose in step.doses:
+            made = 0
+            for unit in dose.units:
+                split = splits.get(unit.strength_mcg)
+                if split is None:
+                    return step.first_day, f"no {format_mg(unit.strength_mcg)} unit exists"
+                # A count in lowest terms can be given when its denominator divides the split.
+                if split % unit.count.denominator or unit.count.numerator <= 0:
+                    return step.first_day, (
+                        f"{unit.count} of a {format_mg(unit.strength_mcg)} unit cannot be given"
+                    )
+                whole, rest = divmod(
+                    unit.count.numerator * unit.strength_mcg, unit.count.denominator
+                )
+                if rest:
+                    return step.first_day, f"{unit.count} of a {format_mg(unit.strength_mcg)} unit"
+                made += whole
+            if made != dose.mcg:
+                return step.first_day, (
+                    f"the {dose.time.name} units make {format_mg(made)}, not {format_mg(dose.mcg)}"
+                )
+    return None
+
+
+def _splits(product: Product) -> dict[int, int]:
+    """Each strength of a product (mcg) and the parts it may be split into."""
+    return {strength.mcg: strength.split for strength in product.strengths}
+
+
+COMMON: tuple[Check, ...] = (
+    ("contiguous", "dates run day by day from day 1 with no gap", _contiguous),
+    ("within_bounds", "never above the maximum, never below zero", _within_bounds),
+    ("units_exact", "every dose is made exactly of units that exist", _units_exact),
+)

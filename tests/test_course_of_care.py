@@ -1,0 +1,274 @@
+"""Patients already on a dose: titrating up from it, and tapering down to a lower dose
+that is then held and reviewed (ASAM 2025: a lower maintenance dose can be an end)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from cli_helpers import error_line, ok, run
+from hypothesis import given
+from hypothesis import strategies as st
+from strategies import mcg_amounts, mg, safe_or_refused
+
+from planner import check_schedule, load_protocol, taper, titrate
+from planner.engine import add_months
+from planner.errors import DoseError, InputError
+from planner.schedule import Schedule
+
+START = dt.date(2027, 1, 4)
+SEIZURE = load_protocol("seizure-adult")
+PANIC = load_protocol("panic-adult")
+
+
+def totals(schedule: Schedule) -> list[tuple[int, int]]:
+    """(daily mcg, days) of each change of dose; a review splits a step but is no change."""
+    merged: list[tuple[int, int]] = []
+    for step in schedule.steps:
+        if merged and merged[-1][0] == step.total_mcg:
+            merged[-1] = (step.total_mcg, merged[-1][1] + step.days)
+        else:
+            merged.append((step.total_mcg, step.days))
+    return merged
+
+
+def failed(schedule: Schedule) -> list[str]:
+    return [result.name for result in check_schedule(schedule).failures]
+
+
+# Titration from the dose the patient takes -------------------------------------------
+
+
+def test_a_titration_from_2_mg_keeps_it_3_days_then_rises_half_a_mg_every_3_days() -> None:
+    schedule = titrate(
+        SEIZURE, start=START, from_mg_per_day="2", target_mg_per_day="4", step_mg_per_day="0.5"
+    )
+    assert totals(schedule) == [(2000, 3), (2500, 3), (3000, 3), (3500, 3), (4000, 14)]
+    assert schedule.steps[0].note == "Keep 2 mg/day."
+    assert schedule.dose_before_mcg == 2000
+    names = [result.name for result in check_schedule(schedule).results]
+    assert "starts_at_current_dose" in names and "start_within_limit" not in names
+
+
+def test_a_titration_already_at_its_target_is_the_maintenance_alone() -> None:
+    schedule = titrate(PANIC, start=START, from_mg_per_day="1", target_mg_per_day="1")
+    assert totals(schedule) == [(1000, 14)]
+    assert [step.phase for step in schedule.steps] == ["maintenance"]
+
+
+@pytest.mark.parametrize(
+    ("current", "target", "error", "words"),
+    [
+        ("5", "4", InputError, "above the target"),
+        ("0.3", "1", DoseError, "cannot be made exactly"),
+        ("30", None, InputError, "above the maximum"),
+    ],
+)
+def test_a_current_dose_the_titration_cannot_start_from_is_refused(
+    current: str, target: str | None, error: type[Exception], words: str
+) -> None:
+    with pytest.raises(error, match=words) as raised:
+        titrate(SEIZURE, start=START, from_mg_per_day=current, target_mg_per_day=target or "4")
+    assert getattr(raised.value, "field", None) in ("from_mg_per_day", "target_mg_per_day")
+
+
+def test_the_check_refuses_a_first_rise_sooner_than_the_interval_after_day_1() -> None:
+    schedule = titrate(SEIZURE, start=START, from_mg_per_day="2", target_mg_per_day="3")
+    first, second, *rest = schedule.steps
+    rushed = (
+        dataclasses.replace(first, days=2),
+        dataclasses.replace(second, start=second.start - dt.timedelta(days=1), first_day=3),
+    )
+    moved = [
+        dataclasses.replace(s, start=s.start - dt.timedelta(days=1), first_day=s.first_day - 1)
+        for s in rest
+    ]
+    tampered = dataclasses.replace(schedule, steps=(*rushed, *moved))
+    assert failed(tampered) == ["increase_interval"]
+
+
+def test_the_check_refuses_a_titration_that_does_not_start_at_the_current_dose() -> None:
+    schedule = titrate(SEIZURE, start=START, from_mg_per_day="2", target_mg_per_day="3")
+    tampered = dataclasses.replace(schedule, previous_mcg=1500)
+    assert "starts_at_current_dose" in failed(tampered)
+
+
+@given(
+    current=mcg_amounts(500, 8000, step=250),
+    target=mcg_amounts(500, 8000, step=250),
+    step=st.sampled_from([None, "0.5", "1"]),
+)
+def test_any_titration_from_a_current_dose_starts_there_and_waits_before_rising(
+    current: int, target: int, step: str | None
+) -> None:
+    schedule = safe_or_refused(
+        lambda: titrate(
+            SEIZURE,
+            start=START,
+            from_mg_per_day=mg(current),
+            target_mg_per_day=mg(target),
+            step_mg_per_day=step,
+        )
+    )
+    if schedule is None:
+        assert current > target
+        return
+    changes = totals(schedule)
+    assert changes[0][0] == current and changes[-1][0] == target
+    assert all(days >= 3 for _, days in changes)
+    assert [dose for dose, _ in changes] == sorted({dose for dose, _ in changes})
+
+
+# Partial tapers: down to a lower dose, held, never a stop -----------------------------
+
+
+def test_a_partial_taper_comes_down_at_its_pace_and_holds_the_lower_dose() -> None:
+    schedule = taper(
+        PANIC, start=START, from_mg_per_day="3", to_mg_per_day="1", pace="asam", age_years=50
+    )
+    changes = totals(schedule)
+    assert changes[-1] == (1000, 28)
+    assert min(dose for dose, _ in changes) == 1000
+    assert schedule.steps[-1].phase == "maintenance"
+    assert all(step.total_mcg for step in schedule.steps)
+    assert "ends_at_floor" in [result.name for result in check_schedule(schedule).results]
+
+
+def test_a_partial_taper_between_two_tablet_steps_lands_on_its_floor_with_drops() -> None:
+    schedule = taper(
+        PANIC,
+        start=START,
+        from_mg_per_day="1",
+        to_mg_per_day="0.3",
+        product="rivotril-drops",
+        pace="proportional",
+        hold_days=14,
+    )
+    assert totals(schedule)[-1] == (300, 14)
+
+
+@pytest.mark.parametrize(
+    ("fields", "words"),
+    [
+        ({"to_mg_per_day": "2"}, "not below the current dose"),
+        ({"hold_days": 14}, "holds nothing"),
+        ({"to_mg_per_day": "0.3"}, "cannot be made exactly"),
+        (
+            {"to_mg_per_day": "1", "custom_steps": [{"mg_per_day": "1", "days": 14}]},
+            "custom steps set their own end",
+        ),
+    ],
+)
+def test_a_partial_taper_that_cannot_be_planned_says_why(
+    fields: dict[str, object], words: str
+) -> None:
+    with pytest.raises((InputError, DoseError), match=words):
+        taper(PANIC, start=START, from_mg_per_day="2", **fields)  # type: ignore[arg-type]  # fields vary by case
+
+
+def test_the_check_refuses_a_partial_taper_that_goes_below_its_floor() -> None:
+    schedule = taper(PANIC, start=START, from_mg_per_day="2", to_mg_per_day="1", pace="asam")
+    last = schedule.steps[-1]
+    lower = dataclasses.replace(last, total_mcg=750, doses=schedule.steps[-2].doses)
+    tampered = dataclasses.replace(schedule, steps=(*schedule.steps[:-1], lower))
+    assert "ends_at_floor" in failed(tampered)
+
+
+@given(
+    current=mcg_amounts(500, 4000, step=250),
+    floor=mcg_amounts(250, 4000, step=250),
+    pace=st.sampled_from(["asam", "proportional", "hyperbolic", "linear", "label"]),
+    hold=st.integers(1, 400),
+)
+def test_any_partial_taper_ends_on_its_floor_and_never_below(
+    current: int, floor: int, pace: str, hold: int
+) -> None:
+    schedule = safe_or_refused(
+        lambda: taper(
+            PANIC,
+            start=START,
+            from_mg_per_day=mg(current),
+            to_mg_per_day=mg(floor),
+            hold_days=hold,
+            pace=pace,
+        )
+    )
+    if schedule is None:
+        assert floor >= current
+        return
+    changes = totals(schedule)
+    assert changes[-1] == (floor, hold)
+    assert min(dose for dose, _ in changes) == floor
+
+
+# Reviews of a maintenance dose, every 3 months (ASAM 2025) --------------------------
+
+
+def test_a_long_hold_is_reviewed_every_3_months_on_every_output(tmp_path: Path) -> None:
+    csv = tmp_path / "partial.csv"
+    stdout = ok(
+        "taper", "panic-adult", "--start", "2027-03-01", "--from", 3, "--to", 1,
+        "--hold", 200, "--pace", "asam", "--csv", csv,
+    )  # fmt: skip
+    schedule = taper(
+        PANIC, start=dt.date(2027, 3, 1), from_mg_per_day="3", to_mg_per_day="1", hold_days=200
+    )
+    held_from = next(s.start for s in schedule.steps if s.phase == "maintenance")
+    assert schedule.reviews == (add_months(held_from, 3), add_months(held_from, 6))
+    assert totals(schedule)[-1] == (1000, 200)
+    for review in schedule.reviews:
+        assert f"- {review}" in stdout
+        line = next(row for row in csv.read_text().splitlines() if row.startswith(str(review)))
+        assert line.endswith('(at least every 3 months, ASAM 2025)."')
+
+
+def test_months_are_added_as_a_calendar_does() -> None:
+    assert add_months(dt.date(2027, 11, 30), 3) == dt.date(2028, 2, 29)
+    assert add_months(dt.date(2027, 1, 31), 3) == dt.date(2027, 4, 30)
+    assert add_months(dt.date(2027, 10, 13), 3) == dt.date(2028, 1, 13)
+
+
+# The command line and plan files ---------------------------------------------------
+
+
+def test_both_commands_save_a_plan_that_remakes_the_same_bytes(tmp_path: Path) -> None:
+    commands = {
+        "up": ("titrate", "seizure-adult", "--from", 2, "--target", 4),
+        "down": ("taper", "panic-adult", "--from", 3, "--to", "1.5", "--hold", 60),
+    }
+    for name, command in commands.items():
+        plan, first, again = (
+            tmp_path / f"{name}{suffix}" for suffix in (".toml", "1.csv", "2.csv")
+        )
+        ok(*command, "--start", "2027-01-04", "--save-plan", plan, "--csv", first)
+        ok("plan", plan, "--csv", again)
+        assert first.read_bytes() == again.read_bytes()
+        assert "from_mg_per_day" in plan.read_text()
+
+
+@pytest.mark.parametrize(
+    ("command", "words"),
+    [
+        (("titrate", "seizure-adult", "--from", 5, "--target", 4), "--from (from_mg_per_day)"),
+        (("taper", "panic-adult", "--from", 2, "--to", 3), "--to (to_mg_per_day)"),
+        (("taper", "panic-adult", "--from", 2, "--hold", 30), "--hold (hold_days)"),
+    ],
+)
+def test_a_bad_current_dose_or_floor_is_one_line_and_writes_nothing(
+    tmp_path: Path, command: tuple[object, ...], words: str
+) -> None:
+    out = tmp_path / "out.csv"
+    message = error_line(run(*command, "--start", "2027-01-04", "--csv", out))
+    assert message.startswith(words)
+    assert not out.exists()
+
+
+def test_the_floor_and_the_current_dose_are_named_on_the_csv(tmp_path: Path) -> None:
+    out = tmp_path / "out.csv"
+    ok("taper", "panic-adult", "--start", "2027-01-04", "--from", 2, "--to", 1, "--csv", out)
+    inputs = next(line for line in out.read_text().splitlines() if line.startswith("# Inputs"))
+    assert "from 2 mg/day, to 1 mg/day, held 28 days (the default)" in inputs
+    assert Decimal(out.read_text().splitlines()[-1].split(",")[3]) == 1
