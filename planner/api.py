@@ -14,9 +14,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, Required, TypedDict, TypeVar, Unpack
 
+from planner.course import build_course
 from planner.engine import build_titration
 from planner.errors import InputError
 from planner.models import (
+    CourseRequest,
     CustomStep,
     Pause,
     ProductSwitch,
@@ -31,7 +33,7 @@ from planner.schedule import Schedule
 from planner.tapering import build_taper
 
 Amount = Decimal | int | str
-R = TypeVar("R", TitrationRequest, TaperRequest)
+R = TypeVar("R", TitrationRequest, TaperRequest, CourseRequest)
 
 
 def load_protocol(id_or_path: str | Path, *, library: Library | None = None) -> Protocol:
@@ -48,7 +50,7 @@ class Checked(NamedTuple):
 
 def plan(
     protocol: Protocol,
-    request: TitrationRequest | TaperRequest,
+    request: TitrationRequest | TaperRequest | CourseRequest,
     *,
     library: Library | None = None,
 ) -> Schedule:
@@ -62,7 +64,7 @@ def plan(
 
 def plan_checked(
     protocol: Protocol,
-    request: TitrationRequest | TaperRequest,
+    request: TitrationRequest | TaperRequest | CourseRequest,
     *,
     library: Library | None = None,
 ) -> Checked:
@@ -70,6 +72,8 @@ def plan_checked(
     library = library or load_library()
     if isinstance(request, TitrationRequest):
         schedule = build_titration(protocol, request, library=library)
+    elif isinstance(request, CourseRequest):
+        schedule = build_course(protocol, request, library=library)
     else:
         schedule = build_taper(protocol, request, library=library)
     return Checked(schedule, ensure_safe(schedule))
@@ -117,6 +121,25 @@ class TaperFields(TypedDict, total=False):
     off_label_reason: str | None
 
 
+class CourseFields(TypedDict, total=False):
+    """A whole course's inputs as plain values (see ``CourseRequest``)."""
+
+    start: Required[dt.date]
+    maintain_days: Required[int]
+    from_mg_per_day: Amount | None
+    weight_kg: Amount | None
+    age_years: int | None
+    product: str | None
+    target_mg_per_day: Amount | None
+    step_mg_per_day: Amount | None
+    interval_days: int | None
+    pace: str | None
+    ec50_mg_per_day: Amount | None
+    to_mg_per_day: Amount | None
+    taper_hold_days: int | None
+    off_label_reason: str | None
+
+
 def titrate(
     protocol: Protocol, *, library: Library | None = None, **fields: Unpack[TitrationFields]
 ) -> Schedule:
@@ -129,6 +152,20 @@ def taper(
 ) -> Schedule:
     """A checked taper schedule from the current daily dose to zero at a named pace."""
     return plan(protocol, taper_request(**fields), library=library)
+
+
+def course(
+    protocol: Protocol, *, library: Library | None = None, **fields: Unpack[CourseFields]
+) -> Schedule:
+    """A checked course: titration, maintenance and taper as one schedule."""
+    return plan(protocol, course_request(**fields), library=library)
+
+
+def course_request(**fields: Unpack[CourseFields]) -> CourseRequest:
+    """A course request from plain values, validated (errors name their field); options
+    left as None take the request's defaults."""
+    values = {key: value for key, value in _with_patient(dict(fields)).items() if value is not None}
+    return _validated(CourseRequest, **values)
 
 
 def titration_request(**fields: Unpack[TitrationFields]) -> TitrationRequest:

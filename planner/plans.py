@@ -27,7 +27,7 @@ from typing import Any, Literal, Self
 from pydantic import model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
-from planner.models import Frozen, Protocol, TaperRequest, TitrationRequest
+from planner.models import CourseRequest, Frozen, Protocol, TaperRequest, TitrationRequest
 from planner.protocols import Library, load_library, parse_file
 from planner.schedule import Schedule
 from planner.wording import DISCLAIMER
@@ -40,12 +40,20 @@ class PlanFile(Frozen):
     protocol: str
     titration: TitrationRequest | None = None
     taper: TaperRequest | None = None
+    course: CourseRequest | None = None
 
     @model_validator(mode="after")
     def _one_request(self) -> Self:
-        if (self.titration is None) == (self.taper is None):
-            raise ValueError("give exactly one of [titration] or [taper]")
+        given = [r for r in (self.titration, self.taper, self.course) if r is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of [titration], [taper] or [course]")
         return self
+
+    @property
+    def request(self) -> TitrationRequest | TaperRequest | CourseRequest:
+        request = self.titration or self.taper or self.course
+        assert request is not None  # the model holds exactly one
+        return request
 
 
 def load_plan(path: Path) -> PlanFile:
@@ -66,9 +74,7 @@ def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) ->
     relative protocol path."""
     library = library or load_library()
     protocol = protocol_for(plan.protocol, folder=folder, library=library)
-    request = plan.titration or plan.taper
-    assert request is not None  # the model holds exactly one
-    return plan_checked(protocol, request, library=library)
+    return plan_checked(protocol, plan.request, library=library)
 
 
 def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
@@ -83,13 +89,17 @@ def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
         if not request.custom_steps and schedule.pace is not None:
             request = request.model_copy(update={"pace": schedule.pace.id})
         return PlanFile(kind="plan", protocol=protocol, taper=request)
+    if isinstance(request, CourseRequest):
+        assert schedule.pace is not None  # a course tapers at a pace
+        request = request.model_copy(update={"pace": schedule.pace.id})
+        return PlanFile(kind="plan", protocol=protocol, course=request)
     return PlanFile(kind="plan", protocol=protocol, titration=request)
 
 
 def plan_toml(plan: PlanFile) -> str:
-    """The plan as TOML: top-level keys, then one [titration] or [taper] table."""
+    """The plan as TOML: top-level keys, then one [titration], [taper] or [course] table."""
     body = plan.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
-    section = "taper" if plan.taper is not None else "titration"
+    section = "taper" if plan.taper else "course" if plan.course else "titration"
     request = body.pop(section)
     lines = [
         "# dose-planner plan file: re-run with  planner plan THIS_FILE",

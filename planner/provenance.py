@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 
 from planner import __version__
-from planner.models import TaperRequest
+from planner.models import CourseRequest, TaperRequest
 from planner.schedule import Schedule
 from planner.units import format_decimal, format_mg
 from planner.wording import DISCLAIMER
@@ -63,6 +63,10 @@ def inputs_line(schedule: Schedule) -> str:
         parts.append(f"to {format_decimal(request.to_mg_per_day)} mg/day")
         if request.hold_days is None:
             parts.append(f"held {request.held_days} days (the default)")
+    if isinstance(request, CourseRequest):
+        parts.append(f"maintain {request.maintain_days} days")
+        if request.to_mg_per_day:
+            parts.append(f"then to {format_decimal(request.to_mg_per_day)} mg/day")
     if schedule.pace is not None:
         parts.append(f"pace {schedule.pace.id}")
     patient = request.patient
@@ -74,7 +78,7 @@ def inputs_line(schedule: Schedule) -> str:
         value = getattr(request, name, None)
         if value is not None:
             parts.append(f"{name.removesuffix('_mg_per_day')} {format_decimal(value)} mg/day")
-    for name in ("interval_days", "hold_days"):
+    for name in ("interval_days", "hold_days", "taper_hold_days"):
         value = getattr(request, name, None)
         if value is not None:
             parts.append(f"{name.removesuffix('_days')} {value} days")

@@ -14,12 +14,20 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Literal
 
-from planner.models import DoseTime, Pace, Product, Protocol, TaperRequest, TitrationRequest
+from planner.models import (
+    CourseRequest,
+    DoseTime,
+    Pace,
+    Product,
+    Protocol,
+    TaperRequest,
+    TitrationRequest,
+)
 from planner.products import UnitCount
 
 PhaseName = Literal["titration", "maintenance", "taper", "stop"]
 EditName = Literal["", "pause", "step back"]
-ScheduleKind = Literal["titration", "taper"]
+ScheduleKind = Literal["titration", "taper", "course"]
 
 
 @dataclass(frozen=True)
@@ -75,7 +83,7 @@ class Schedule:
     kind: ScheduleKind
     protocol: Protocol
     product: Product
-    request: TitrationRequest | TaperRequest
+    request: TitrationRequest | TaperRequest | CourseRequest
     limits: Limits
     steps: tuple[DoseStep, ...]
     previous_mcg: int
@@ -83,6 +91,9 @@ class Schedule:
     warnings: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
     off_label: str = ""  # why a patient outside the protocol's population was planned for
+    # How long the dose before day 1 was held, where known (a course's maintenance, for
+    # its taper); None assumes one interval of the protocol or pace.
+    prior_days: int | None = None
 
     @property
     def products(self) -> tuple[Product, ...]:

@@ -31,8 +31,18 @@ from planner.taper_choices import TaperProducts, choose_pace
 from planner.units import format_mg, mg_to_mcg
 
 
-def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) -> Schedule:
-    """Reduce the current dose to zero at the pace asked for, never faster than its limit."""
+def build_taper(
+    protocol: Protocol,
+    request: TaperRequest,
+    *,
+    library: Library,
+    held_before_days: int | None = None,
+) -> Schedule:
+    """Reduce the current dose to zero at the pace asked for, never faster than its limit.
+
+    ``held_before_days``: how long the current dose was taken before day 1, where known
+    (a course's maintenance); otherwise one interval of the pace is assumed.
+    """
     product = library.product(request.product or protocol.default_product)
     products = TaperProducts(product, request, library)
     pace = choose_pace(protocol, request, library)
@@ -68,7 +78,9 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
             f"to_mg_per_day: {format_mg(floor)}/day cannot be made exactly with "
             f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}"
         )
-    planner = _TaperPlanner(pace, current, products, floor=floor, hold=request.held_days)
+    planner = _TaperPlanner(
+        pace, current, products, floor=floor, hold=request.held_days, held_before=held_before_days
+    )
     levels = planner.custom(request) if request.custom_steps else planner.from_current()
     levels = planner.apply_edits(levels, request)
     lengthened = [level.why for level in levels if level.why]
@@ -87,6 +99,7 @@ def build_taper(protocol: Protocol, request: TaperRequest, *, library: Library) 
         limits=replace(limits, smallest_dose_mcg=final.smallest_dose_mcg),
         steps=steps,
         previous_mcg=current,
+        prior_days=held_before_days,
         pace=pace,
         warnings=tuple(warnings),
         off_label=off_label_note(tuple(warnings)),
@@ -103,6 +116,7 @@ class _TaperPlanner:
     products: TaperProducts
     floor: int = 0  # a partial taper's maintenance dose; 0 tapers to a stop
     hold: int = 0  # how long a partial taper holds its floor
+    held_before: int | None = None  # days on the current dose before day 1, where known
     scale: Fraction = Fraction(1)
 
     def __post_init__(self) -> None:
@@ -111,7 +125,7 @@ class _TaperPlanner:
     def from_current(self) -> list[Level]:
         first = self.reductions(self.current)
         levels = first.levels
-        prior = self.interval(self.pace.phase_at(self.current, self.current))
+        prior = self.held_before or self.interval(self.pace.phase_at(self.current, self.current))
         if len(levels) == 1 and not self.floor:  # at the smallest dose: hold it, then stop
             maker = self.products.for_level(self.current)
             return [Level(self.current, first.hold, maker), *levels]
@@ -119,7 +133,8 @@ class _TaperPlanner:
         # interval of the pace before day 1. A first cut larger than the pace's own step
         # waits longer on the current dose, in proportion, as every later cut does.
         if first.hold > prior:
-            why = _why(self.current, levels[0].total, first.hold, self.products.main, prior)
+            before = "before day 1" if self.held_before is None else "of the maintenance"
+            why = _why(self.current, levels[0].total, first.hold, self.products.main, prior, before)
             return [Level(self.current, first.hold - prior, self.products.main, why=why), *levels]
         return levels
 
@@ -240,11 +255,18 @@ class _Reductions:
     levels: list[Level]
 
 
-def _why(dose: int, reduced: int, held: int, maker: DoseMaker, before_day_1: int = 0) -> str:
+def _why(
+    dose: int,
+    reduced: int,
+    held: int,
+    maker: DoseMaker,
+    before_day_1: int = 0,
+    before: str = "before day 1",
+) -> str:
     """Why a dose waits longer than its pace's interval; ``before_day_1`` days of the hold
     (the current dose, taken before the taper starts) are not in the table."""
     kept = (
-        f"is kept {held - before_day_1} more days ({held} counting the {before_day_1} before day 1)"
+        f"is kept {held - before_day_1} more days ({held} counting the {before_day_1} {before})"
         if before_day_1
         else f"is held {held} days"
     )

@@ -15,6 +15,7 @@ from hypothesis import strategies as st
 from strategies import mcg_amounts, mg, safe_or_refused
 
 from planner import check_schedule, load_protocol, taper, titrate
+from planner.api import course
 from planner.engine import add_months
 from planner.errors import DoseError, InputError
 from planner.schedule import Schedule
@@ -272,3 +273,103 @@ def test_the_floor_and_the_current_dose_are_named_on_the_csv(tmp_path: Path) -> 
     inputs = next(line for line in out.read_text().splitlines() if line.startswith("# Inputs"))
     assert "from 2 mg/day, to 1 mg/day, held 28 days (the default)" in inputs
     assert Decimal(out.read_text().splitlines()[-1].split(",")[3]) == 1
+
+
+# The whole course: titration, maintenance, taper --------------------------------------
+
+
+def test_a_course_rises_keeps_the_target_reviewed_then_tapers_to_zero() -> None:
+    schedule = course(
+        PANIC, start=START, target_mg_per_day="2", maintain_days=180, pace="asam", age_years=40
+    )
+    changes = totals(schedule)
+    assert changes[:4] == [(500, 3), (1000, 3), (1500, 3), (2000, 180)]
+    assert changes[-1] == (0, 1)
+    assert [dose for dose, _ in changes[3:]] == sorted({d for d, _ in changes[3:]}, reverse=True)
+    phases = [step.phase for step in schedule.steps]
+    assert phases.index("taper") > phases.index("maintenance") > phases.index("titration")
+    maintenance = next(s.start for s in schedule.steps if s.phase == "maintenance")
+    assert schedule.reviews == (add_months(maintenance, 3),)
+    names = [result.name for result in check_schedule(schedule).results]
+    for name in ("start_within_limit", "increase_interval", "taper_step_within_pace"):
+        assert name in names
+    assert names[-1] == "maintained_before_taper"
+
+
+def test_a_course_from_a_current_dose_to_a_lower_end_dose() -> None:
+    schedule = course(
+        SEIZURE,
+        start=START,
+        from_mg_per_day="2",
+        target_mg_per_day="4",
+        maintain_days=90,
+        pace="proportional",
+        to_mg_per_day="2",
+        taper_hold_days=30,
+    )
+    changes = totals(schedule)
+    assert changes[0] == (2000, 3) and changes[-1] == (2000, 30)
+    assert max(dose for dose, _ in changes) == 4000
+    assert "ends_at_floor" in [result.name for result in check_schedule(schedule).results]
+
+
+def test_a_course_that_cuts_before_the_pace_interval_at_the_target_is_refused() -> None:
+    with pytest.raises(InputError, match="shorter than the pace's interval") as raised:
+        course(PANIC, start=START, target_mg_per_day="2", maintain_days=5, pace="asam")
+    assert raised.value.field == "maintain_days"
+
+
+def test_the_check_refuses_a_course_whose_maintenance_was_cut_short() -> None:
+    schedule = course(PANIC, start=START, target_mg_per_day="1", maintain_days=30, pace="asam")
+    index = next(i for i, step in enumerate(schedule.steps) if step.phase == "maintenance")
+    cut = 30 - 5  # 5 days at 1 mg/day, then the taper's own 5: short of ASAM's 14
+    shortened = dataclasses.replace(schedule.steps[index], days=5)
+    moved = [
+        dataclasses.replace(s, start=s.start - dt.timedelta(days=cut), first_day=s.first_day - cut)
+        for s in schedule.steps[index + 1 :]
+    ]
+    tampered = dataclasses.replace(schedule, steps=(*schedule.steps[:index], shortened, *moved))
+    assert {"maintained_before_taper", "taper_step_within_pace"} <= set(failed(tampered))
+
+
+@given(
+    target=mcg_amounts(500, 4000, step=250),
+    maintain=st.integers(1, 400),
+    pace=st.sampled_from(["asam", "proportional", "hyperbolic", "label", "nardi-2010"]),
+)
+def test_any_course_rises_is_kept_at_least_one_interval_then_comes_down(
+    target: int, maintain: int, pace: str
+) -> None:
+    schedule = safe_or_refused(
+        lambda: course(
+            PANIC, start=START, target_mg_per_day=mg(target), maintain_days=maintain, pace=pace
+        )
+    )
+    if schedule is None:
+        return
+    changes = totals(schedule)
+    top = max(range(len(changes)), key=lambda i: changes[i][0])
+    assert changes[top][0] == target and changes[-1] == (0, 1)
+    assert changes[top][1] >= maintain
+    rising, falling = changes[: top + 1], changes[top:]
+    assert [d for d, _ in rising] == sorted(d for d, _ in rising)
+    assert [d for d, _ in falling] == sorted((d for d, _ in falling), reverse=True)
+
+
+def test_a_course_from_the_command_line_and_its_plan_make_the_same_bytes(tmp_path: Path) -> None:
+    plan, first, again = tmp_path / "c.toml", tmp_path / "1.csv", tmp_path / "2.csv"
+    command = ("course", "panic-adult", "--start", "2027-01-04", "--target", 2, "--maintain", 120)
+    stdout = ok(*command, "--pace", "asam", "--save-plan", plan, "--csv", first)
+    assert "the target is kept at least one interval of the pace" in stdout
+    ok("plan", plan, "--csv", again)
+    assert first.read_bytes() == again.read_bytes()
+    assert "[course]" in plan.read_text()
+    phases = {row.split(",")[2] for row in first.read_text().splitlines() if row[:1].isdigit()}
+    assert phases == {"titration", "maintenance", "taper", "stop"}
+
+
+def test_a_course_too_short_to_taper_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    out = tmp_path / "c.csv"
+    command = ("course", "panic-adult", "--start", "2027-01-04", "--maintain", 3, "--csv", out)
+    assert error_line(run(*command)).startswith("--maintain (maintain_days)")
+    assert not out.exists()

@@ -14,6 +14,7 @@ import click
 
 from planner import __version__
 from planner.cli.batch import batch
+from planner.cli.course import course
 from planner.cli.library import compare, protocols, schema, validate
 from planner.cli.schedules import plan, taper, titrate
 from planner.cli.types import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
@@ -56,6 +57,8 @@ OPTION_FOR_FIELD = {
     "step_mg_per_day": "--step",
     "interval_days": "--interval",
     "hold_days": "--hold",
+    "taper_hold_days": "--hold",
+    "maintain_days": "--maintain",
     "start": "--start",
     "product": "--product",
     "pace": "--pace",
@@ -93,7 +96,7 @@ def cli() -> None:
     """
 
 
-for command in (protocols, validate, schema, titrate, taper, plan, compare, batch):
+for command in (protocols, validate, schema, titrate, taper, course, plan, compare, batch):
     cli.add_command(command)
 
 

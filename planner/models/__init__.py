@@ -64,6 +64,7 @@ from planner.models.protocol import (
 )
 from planner.models.requests import (
     EDIT_KINDS,
+    CourseRequest,
     CustomStep,
     Edit,
     OffLabelReason,
@@ -88,6 +89,7 @@ __all__ = [
     "Caution",
     "Clock",
     "Count",
+    "CourseRequest",
     "CustomPhase",
     "CustomStep",
     "DailyAmount",

@@ -162,3 +162,34 @@ class TaperRequest(Frozen):
     def _edits_in_date_order(cls, edits: tuple[Edit, ...]) -> tuple[Edit, ...]:
         """Edits apply in date order, whatever order they were given in."""
         return tuple(sorted(edits, key=lambda edit: edit.date))
+
+
+class CourseRequest(Frozen):
+    """Ask for the whole course: titrate (from nothing or a current dose) to the target,
+    keep it ``maintain_days``, then taper at a pace (to zero, or to ``to_mg_per_day``).
+
+    ``hold_days`` is the titration's name for the time at the target; a course calls it
+    ``maintain_days``. ``taper_hold_days`` holds a partial taper's lower dose.
+    """
+
+    start: StartDate
+    from_mg_per_day: InputMg | None = Field(None, gt=0)
+    patient: PatientInputs = Field(default_factory=PatientInputs)
+    product: Identifier | None = None
+    target_mg_per_day: InputMg | None = Field(None, gt=0)
+    step_mg_per_day: InputMg | None = Field(None, gt=0)
+    interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
+    maintain_days: Annotated[Count, Field(ge=1, le=3650)]
+    pace: Identifier | None = None
+    ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
+    to_mg_per_day: InputMg = Decimal(0)
+    taper_hold_days: Annotated[Count, Field(ge=1, le=3650)] | None = None
+    off_label_reason: OffLabelReason | None = None
+
+    @model_validator(mode="after")
+    def _partial_end(self) -> Self:
+        if self.taper_hold_days is not None and self.to_mg_per_day == 0:
+            raise ValueError(
+                "taper_hold_days: a taper to zero holds nothing; give to_mg_per_day too"
+            )
+        return self

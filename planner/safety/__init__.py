@@ -1,17 +1,19 @@
 """The safety invariants every schedule must keep, checked independently of the engine.
 
 The engine is written to keep these rules; this package does not trust it (and never
-imports it). Each check
-reads only the finished schedule and the resolved limits, and reports the first day on
-which it fails. A schedule with any failed check is never written or shown as a plan.
+imports it). Each check reads only the finished schedule and the resolved limits, and
+reports the first day on which it fails. A schedule with any failed check is never
+written or shown as a plan. A whole course is checked as a titration up to its first
+cut and as a taper from there, after the maintenance that must come between.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from planner.errors import UnsafeScheduleError
-from planner.safety.common import COMMON
+from planner.safety.common import COMMON, Check
+from planner.safety.course import MAINTAINED, MAINTAINED_TEXT, maintained_check
 from planner.safety.cuts import ENDS_AT_ZERO, TAPER, ends_at_floor, floor_mcg
 from planner.safety.rises import FROM_CURRENT, TITRATION, divided_check, per_kg_check
 from planner.schedule import Schedule
@@ -45,6 +47,59 @@ class SafetyReport:
 
 def check_schedule(schedule: Schedule) -> SafetyReport:
     """Run every check that applies to this kind of schedule."""
+    if schedule.kind == "course":
+        return _course_report(schedule)
+    return SafetyReport(_run(_checks_for(schedule), schedule))
+
+
+def _course_report(course: Schedule) -> SafetyReport:
+    """A course: the common checks on the whole, then its titration up to the first cut
+    and its taper from there, each by its own checks, and the maintenance between."""
+    first_cut = next(
+        (
+            index
+            for index, step in enumerate(course.steps[1:], 1)
+            if step.total_mcg < course.steps[index - 1].total_mcg
+        ),
+        None,
+    )
+    results = _run(COMMON, course)
+    if first_cut is None:
+        detail = (course.steps[-1].last_day, "the course never comes down: no taper")
+        return SafetyReport((*results, CheckResult(MAINTAINED, MAINTAINED_TEXT, False, *detail)))
+    rising = replace(course, kind="titration", steps=course.steps[:first_cut])
+    target = course.steps[first_cut - 1].total_mcg
+    kept = 0
+    for step in reversed(rising.steps):
+        if step.total_mcg != target:
+            break
+        kept += step.days
+    falling = replace(
+        course,
+        kind="taper",
+        steps=course.steps[first_cut:],
+        previous_mcg=target,
+        prior_days=kept,
+    )
+    results += _run(_checks_for(rising)[len(COMMON) :], rising)
+    results += _run(_checks_for(falling)[len(COMMON) :], falling)
+    return SafetyReport((*results, *_run((maintained_check(course, first_cut),), course)))
+
+
+def _run(checks: tuple[Check, ...], schedule: Schedule) -> tuple[CheckResult, ...]:
+    results = []
+    for name, description, check in checks:
+        failure = check(schedule)
+        if failure is None:
+            results.append(CheckResult(name, description, passed=True))
+        else:
+            day, detail = failure
+            results.append(CheckResult(name, description, passed=False, day=day, detail=detail))
+    return tuple(results)
+
+
+def _checks_for(schedule: Schedule) -> tuple[Check, ...]:
+    """The common checks, then those of a titration or a taper, as this one needs."""
     checks = COMMON + (TITRATION if schedule.kind == "titration" else TAPER)
     floor = floor_mcg(schedule)
     if floor:
@@ -57,15 +112,7 @@ def check_schedule(schedule: Schedule) -> SafetyReport:
         checks += (divided_check(schedule),)
     if schedule.weight_kg is not None:
         checks += (per_kg_check(schedule),)
-    results = []
-    for name, description, check in checks:
-        failure = check(schedule)
-        if failure is None:
-            results.append(CheckResult(name, description, passed=True))
-        else:
-            day, detail = failure
-            results.append(CheckResult(name, description, passed=False, day=day, detail=detail))
-    return SafetyReport(tuple(results))
+    return checks
 
 
 def ensure_safe(schedule: Schedule) -> SafetyReport:

@@ -34,6 +34,8 @@ def changes(schedule: Schedule) -> list[tuple[DoseStep, int, int]]:
 
 
 def _assumed_prior_days(schedule: Schedule) -> int:
+    if schedule.prior_days is not None:
+        return schedule.prior_days
     if schedule.kind == "titration":
         # From nothing, the first dose may start at once; from a current dose, day 1
         # starts the interval: the first rise waits for it.
@@ -57,7 +59,7 @@ def _contiguous(schedule: Schedule) -> Failure:
 
 def _within_bounds(schedule: Schedule) -> Failure:
     limits = schedule.limits
-    if schedule.kind == "titration":
+    if schedule.kind != "taper":  # a titration, or a whole course
         highest, what = limits.maximum_mcg, "the protocol maximum"
     else:
         highest = min(schedule.previous_mcg, limits.ceiling_mcg)

@@ -1,0 +1,96 @@
+"""The whole course of care in one command: titration, maintenance, then the taper."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
+from planner.cli.types import DATE, NUMBER
+
+
+@click.command()
+@click.argument("protocol")
+@click.option("--start", required=True, type=DATE, help="First day of the course.")
+@click.option(
+    "--from",
+    "from_mg",
+    type=NUMBER,
+    help="The daily dose the patient takes now, in mg/day (default: start the drug).",
+)
+@click.option(
+    "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
+)
+@click.option("--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's).")
+@click.option("--interval", type=click.IntRange(1, 365), help="Days between increases.")
+@click.option(
+    "--maintain",
+    required=True,
+    type=click.IntRange(1, 3650),
+    help="Days at the target before the taper (reviewed every 3 months).",
+)
+@click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
+@click.option("--ec50", type=NUMBER, help="Illustrative EC50 of a hyperbolic pace, in mg/day.")
+@click.option(
+    "--to", "to_mg", type=NUMBER, help="Taper to this lower daily dose and hold it (default 0)."
+)
+@click.option("--hold", type=click.IntRange(1, 3650), help="Days to hold the --to dose (28).")
+@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+def course(
+    protocol: str,
+    start: dt.date,
+    from_mg: Decimal | None,
+    target: Decimal | None,
+    step: Decimal | None,
+    interval: int | None,
+    maintain: int,
+    pace: str | None,
+    ec50: Decimal | None,
+    to_mg: Decimal | None,
+    hold: int | None,
+    weight: Decimal | None,
+    age: int | None,
+    product: str | None,
+    save_plan: Path | None,
+    off_label_reason: str | None,
+    **outputs: Any,
+) -> None:
+    """Plan the whole course: titrate to the target, keep it, then taper at a pace.
+
+    One schedule, one safety report, one calendar, one plot and one dispensing table, with
+    a review of the maintenance dose every 3 months (ASAM 2025).
+
+    PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
+
+    \b
+    Examples:
+        planner course panic-adult --start 2027-01-04 --target 2 --maintain 180 --csv c.csv
+        planner course seizure-adult --start 2027-01-04 --from 2 --target 4 --maintain 365
+        planner course panic-adult --start 2027-01-04 --maintain 90 --pace asam --to 0.5
+    """
+    from planner.api import course_request, load_protocol, plan_checked
+
+    request = course_request(
+        start=start,
+        from_mg_per_day=from_mg,
+        weight_kg=weight,
+        age_years=age,
+        product=product,
+        target_mg_per_day=target,
+        step_mg_per_day=step,
+        interval_days=interval,
+        maintain_days=maintain,
+        pace=pace,
+        ec50_mg_per_day=ec50,
+        to_mg_per_day=to_mg,
+        taper_hold_days=hold,
+        off_label_reason=off_label_reason,
+    )
+    checked = plan_checked(load_protocol(protocol), request)
+    _emit(
+        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
+    )

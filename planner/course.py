@@ -1,0 +1,91 @@
+"""The whole course of care as one schedule: titration, maintenance, then the taper.
+
+The titration and the taper are planned by their own engines, the taper starting the day
+after the maintenance ends from the dose the titration reached; the course joins their
+steps into one day-by-day schedule, so there is one safety report, one calendar, one
+plot and one dispensing table for the whole course.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import replace
+
+from planner.engine import build_titration
+from planner.errors import InputError
+from planner.models import CourseRequest, Protocol, TaperRequest, TitrationRequest
+from planner.protocols import Library
+from planner.schedule import Schedule
+from planner.tapering import build_taper
+from planner.units import format_mg, mcg_to_mg, mg_to_mcg
+
+
+def build_course(protocol: Protocol, request: CourseRequest, *, library: Library) -> Schedule:
+    """Titrate to the target, keep it ``maintain_days``, then taper at the pace."""
+    rising = build_titration(protocol, titration_part(request), library=library)
+    target = rising.steps[-1].total_mcg
+    if request.to_mg_per_day and mg_to_mcg(request.to_mg_per_day) >= target:
+        raise InputError(
+            f"to_mg_per_day: {format_mg(mg_to_mcg(request.to_mg_per_day))}/day is not below "
+            f"the target of {format_mg(target)}/day"
+        )
+    taper = taper_part(request, start=rising.end + dt.timedelta(days=1), target_mcg=target)
+    falling = build_taper(protocol, taper, library=library, held_before_days=request.maintain_days)
+    first_cut = falling.pace.phase_at(target, target).interval_days if falling.pace else 0
+    if request.maintain_days < first_cut:
+        raise InputError(
+            f"maintain_days: {request.maintain_days} days is shorter than the pace's interval "
+            f"of {first_cut} days at the target: keep the target at least that long"
+        )
+    offset = rising.days
+    steps = (
+        *rising.steps,
+        *(replace(step, first_day=step.first_day + offset) for step in falling.steps),
+    )
+    return Schedule(
+        kind="course",
+        protocol=protocol,
+        product=rising.product,
+        request=request,
+        limits=replace(rising.limits, smallest_dose_mcg=falling.limits.smallest_dose_mcg),
+        steps=steps,
+        previous_mcg=rising.previous_mcg,
+        pace=falling.pace,
+        warnings=_unique(rising.warnings + falling.warnings),
+        off_label=rising.off_label,
+        notes=_unique(rising.notes + falling.notes),
+    )
+
+
+def titration_part(request: CourseRequest) -> TitrationRequest:
+    """The course's titration: its target held for the maintenance."""
+    return TitrationRequest(
+        start=request.start,
+        from_mg_per_day=request.from_mg_per_day,
+        patient=request.patient,
+        product=request.product,
+        target_mg_per_day=request.target_mg_per_day,
+        step_mg_per_day=request.step_mg_per_day,
+        interval_days=request.interval_days,
+        hold_days=request.maintain_days,
+        off_label_reason=request.off_label_reason,
+    )
+
+
+def taper_part(request: CourseRequest, *, start: dt.date, target_mcg: int) -> TaperRequest:
+    """The course's taper, from the target reached, the day after the maintenance."""
+    return TaperRequest(
+        start=start,
+        from_mg_per_day=mcg_to_mg(target_mcg),
+        to_mg_per_day=request.to_mg_per_day,
+        hold_days=request.taper_hold_days,
+        patient=request.patient,
+        product=request.product,
+        pace=request.pace,
+        ec50_mg_per_day=request.ec50_mg_per_day,
+        off_label_reason=request.off_label_reason,
+    )
+
+
+def _unique(texts: tuple[str, ...]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(texts))

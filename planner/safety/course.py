@@ -1,0 +1,32 @@
+"""What a whole course adds to its titration's and its taper's checks: the target is
+kept at least one interval of the pace before the first cut, as a taper assumes of the
+dose it starts from."""
+
+from __future__ import annotations
+
+from planner.safety.common import Check, Failure
+from planner.schedule import Schedule
+
+MAINTAINED = "maintained_before_taper"
+MAINTAINED_TEXT = "the target is kept at least one interval of the pace before the first cut"
+
+
+def maintained_check(course: Schedule, first_cut: int) -> Check:
+    """The run of the target before ``steps[first_cut]`` lasts the pace's interval."""
+
+    def kept(course: Schedule) -> Failure:
+        target = course.steps[first_cut - 1].total_mcg
+        assert course.pace is not None  # a course tapers at a pace
+        interval = course.pace.phase_at(target, target).interval_days
+        held = 0
+        for step in reversed(course.steps[:first_cut]):
+            if step.total_mcg != target:
+                break
+            held += step.days
+        if held < interval:
+            return course.steps[first_cut].first_day, (
+                f"the first cut comes after {held} days at the target; the pace holds {interval}"
+            )
+        return None
+
+    return (MAINTAINED, MAINTAINED_TEXT, kept)
