@@ -54,7 +54,9 @@ _OUTPUT_OPTIONS = [
         help="Days per prescription for the dispensing totals.",
     ),
     click.option(
-        "--tz", "timezone", help="IANA time zone of the calendar file (default: this machine's)."
+        "--tz",
+        "timezone",
+        help="IANA time zone of the calendar file (default: this machine's, named on output).",
     ),
     click.option(
         "--dose-time",
@@ -141,4 +143,11 @@ def _emit(
     write_outputs(files)
     click.echo(render_text(schedule, report, supply_days=supply_days, instructions=instructions))
     for path, _ in files:
-        click.echo(f"Wrote {path}")
+        click.echo(f"Wrote {path}{_zone_note(timezone) if path == ics_path else ''}")
+
+
+def _zone_note(timezone: str | None) -> str:
+    """The calendar file's zone, which the user may not have named (the machine's)."""
+    from planner.render.ics import resolve_timezone
+
+    return f" (times in {resolve_timezone(timezone).key})"

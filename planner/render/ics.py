@@ -1,25 +1,47 @@
 """An iCalendar (RFC 5545) file with one event per dose, each with a reminder.
 
 Times are local times in a real IANA time zone (``TZID`` with its ``VTIMEZONE``), never
-UTC times mixed with a ``TZID``. ``DTSTAMP`` is UTC as the RFC requires, and is derived
-from the schedule so the same inputs give the same bytes.
+UTC times mixed with a ``TZID``: the zone asked for, else this machine's (found by
+tzlocal), named in the calendar's name and ``X-WR-TIMEZONE``. The ``VTIMEZONE`` is made
+from the zone's rules for the schedule's own years: icalendar's default table ends in
+2038, after which a calendar app keeps the last offset and a summer dose moves an hour.
+
+A re-planned file updates the calendar the earlier one was imported into, rather than
+doubling it:
+
+- ``UID`` is a hash of what names a dose whatever the plan's shape: patient, kind of
+  schedule, protocol, start date, time of day and date. It never comes from the inputs'
+  fingerprint or the clinician's edits, so a pause keeps every earlier dose's UID. The
+  last day's event (stop, or keep taking) has one UID whatever its date: a pause moves
+  it rather than adding a second.
+- ``SEQUENCE`` is the number of the clinician's edits (pauses, step backs) dated on or
+  before the event's day. An edit changes nothing before its date, so earlier events keep
+  their number and bytes, and each event an added edit may change counts it: a higher
+  number than in the file without it, with no memory of earlier files and the same bytes
+  for the same inputs. (A later event whose text happens not to change is counted too;
+  its update changes nothing.) New times of day or another zone keep the UIDs but not a
+  higher number, and removing an edit lowers it: some apps then keep the old events, so
+  delete them and import again.
+- ``DTSTAMP`` is UTC as the RFC requires, derived from the start date (identical bytes).
+
+Every event is ``TRANSP:TRANSPARENT``: a dose reminder does not make its owner busy.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import os
-from pathlib import Path
+import hashlib
+import json
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import tzlocal
 from icalendar import Alarm, Calendar, Event
 
 from planner import __version__
 from planner.errors import InputError
-from planner.instructions import calendar_units
+from planner.instructions import calendar_units, instructions
 from planner.plaintext import one_line
-from planner.provenance import fingerprint
 from planner.units import format_mg
 from planner.wording import DISCLAIMER
 
@@ -32,16 +54,14 @@ REMINDER_BEFORE = dt.timedelta(minutes=0)
 
 
 def local_timezone_name() -> str:
-    """The machine's IANA time zone: $TZ, else /etc/localtime's target, else UTC."""
-    name = os.environ.get("TZ", "").lstrip(":")
-    if name:
-        return name
-    localtime = Path("/etc/localtime")
-    if localtime.is_symlink():
-        target = str(localtime.resolve())
-        if "zoneinfo/" in target:
-            return target.split("zoneinfo/", 1)[1]
-    return "UTC"
+    """This machine's IANA time zone as tzlocal finds it ($TZ, /etc/localtime, the
+    registry on Windows), else UTC."""
+    try:
+        return tzlocal.get_localzone_name() or "UTC"
+    except ZoneInfoNotFoundError:
+        raise InputError(
+            "this machine's time zone settings disagree; name a zone like Europe/Berlin"
+        ) from None
 
 
 def resolve_timezone(name: str | None) -> ZoneInfo:
@@ -61,8 +81,10 @@ def render_ics(
     *,
     timezone: str | None = None,
     clocks: dict[str, dt.time] | None = None,
+    patient: str | None = None,
 ) -> bytes:
-    """One event per dose at its time of day (``clocks`` overrides the protocol's)."""
+    """One event per dose at its time of day (``clocks`` overrides the protocol's);
+    ``patient`` only tells one patient's events from another's (it is hashed)."""
     del report
     zone = resolve_timezone(timezone)
     clocks = clocks or {}
@@ -73,17 +95,21 @@ def render_ics(
     drug = schedule.protocol.drug.tall_man
     cited = getattr(schedule.request, "source", None)
     source = f"Steps from: {cited}" if cited else ""
-    stamp = dt.datetime.combine(schedule.start, dt.time(0), tzinfo=dt.UTC)
-    tag = fingerprint(schedule)
+    edits = [edit.date for edit in getattr(schedule.request, "edits", ())]
+    events = _Events(schedule, patient or "", edits)
 
     calendar = Calendar()
     calendar.add("prodid", f"-//dose-planner {__version__}//EN")
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
-    calendar.add("x-wr-calname", one_line(f"{drug} {schedule.kind} ({schedule.protocol.id})"))
+    calendar.add(
+        "x-wr-calname",
+        one_line(f"{drug} {schedule.kind} ({schedule.protocol.id}, times in {zone.key})"),
+    )
+    calendar.add("x-wr-timezone", zone.key)
     for date, day, step in schedule.daily():
         if step.total_mcg == 0:
-            calendar.add_component(_stop_event(schedule, date, day, stamp, tag))
+            calendar.add_component(_stop_event(events, date))
             continue
         for dose in step.doses:
             if not dose.mcg:
@@ -95,9 +121,7 @@ def render_ics(
             if len(schedule.products) > 1:  # after a switch, every event names its product
                 units = f"{units}, {step.product.label}"
             amount = f" ({format_mg(dose.mcg)})" if format_mg(dose.mcg) not in units else ""
-            event = Event()
-            event.add("uid", f"{tag}-day{day}-{dose.time.name}@dose-planner")
-            event.add("dtstamp", stamp)
+            event = events.new(dose.time.name, date)
             event.add("dtstart", start)
             event.add("duration", dt.timedelta(minutes=DOSE_MINUTES))
             event.add("summary", one_line(f"{drug} {format_mg(dose.mcg)}: {units}"))
@@ -117,19 +141,70 @@ def render_ics(
             alarm.add("trigger", -REMINDER_BEFORE)
             event.add_component(alarm)
             calendar.add_component(event)
-    calendar.add_missing_timezones()
+    if schedule.steps[-1].phase == "maintenance":
+        calendar.add_component(_keep_taking_event(events))
+    calendar.add_missing_timezones(
+        first_date=dt.date(schedule.start.year, 1, 1),
+        last_date=dt.date(schedule.end.year + 1, 1, 1),
+    )
     return bytes(calendar.to_ical())
 
 
-def _stop_event(schedule: Schedule, date: dt.date, day: int, stamp: dt.datetime, tag: str) -> Event:
-    drug = schedule.protocol.drug.tall_man
-    event = Event()
-    event.add("uid", f"{tag}-day{day}-stop@dose-planner")
-    event.add("dtstamp", stamp)
+class _Events:
+    """Makes the events of one schedule, each with its stable UID and its SEQUENCE."""
+
+    def __init__(self, schedule: Schedule, patient: str, edits: list[dt.date]) -> None:
+        self.schedule = schedule
+        self.patient = patient
+        self.edits = edits
+        self.stamp = dt.datetime.combine(schedule.start, dt.time(0), tzinfo=dt.UTC)
+
+    def new(self, name: str, date: dt.date | None) -> Event:
+        """An event named ``name`` on ``date``; None for the one last-day event, whose
+        date moves with the edits."""
+        schedule = self.schedule
+        key = [self.patient, schedule.kind, schedule.protocol.id, schedule.start.isoformat()]
+        key += [name, date.isoformat() if date else ""]
+        digest = hashlib.sha256(json.dumps(key, ensure_ascii=False).encode()).hexdigest()
+        on = date or schedule.end
+        event = Event()
+        event.add("uid", f"{digest}@dose-planner")
+        event.add("dtstamp", self.stamp)
+        event.add("sequence", sum(1 for edit in self.edits if edit <= on))
+        event.add("transp", "TRANSPARENT")
+        return event
+
+
+def _stop_event(events: _Events, date: dt.date) -> Event:
+    drug = events.schedule.protocol.drug.tall_man
+    event = events.new("stop", None)
     event.add("dtstart", date)
     event.add("summary", one_line(f"Stop {drug}: no more doses"))
     event.add(
         "description",
         f"The taper ends today: no more doses. Do not restart without advice. {DISCLAIMER}",
+    )
+    return event
+
+
+def _keep_taking_event(events: _Events) -> Event:
+    """On a titration's last day, as on the printed calendar: the reminders end, the
+    doses do not."""
+    schedule = events.schedule
+    step = schedule.steps[-1]
+    event = events.new("keep taking", None)
+    event.add("dtstart", schedule.end)
+    event.add(
+        "summary",
+        one_line(
+            f"Keep taking {schedule.protocol.drug.tall_man} {format_mg(step.total_mcg)} a day"
+        ),
+    )
+    event.add(
+        "description",
+        one_line(
+            f"These reminders end today; the doses go on. {instructions(schedule)[-1].patient} "
+            f"{DISCLAIMER}"
+        ),
     )
     return event

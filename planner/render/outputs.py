@@ -192,7 +192,9 @@ def _curve(schedule: Schedule, options: OutputOptions) -> ConcentrationCurve:
 def _ics(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
     from planner.render.ics import render_ics
 
-    return render_ics(schedule, report, timezone=options.timezone, clocks=options.clocks)
+    return render_ics(
+        schedule, report, timezone=options.timezone, clocks=options.clocks, patient=options.patient
+    )
 
 
 def _xlsx(schedule: Schedule, report: SafetyReport) -> bytes:

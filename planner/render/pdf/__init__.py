@@ -7,8 +7,9 @@ is a landscape page the patient follows: each day shows its doses by time of day
 words with a tick box, and the days the dose changes are marked. Every page carries the
 disclaimer, protocol version, program version and the inputs' fingerprint.
 
-Text is never smaller than 8 pt. The PDF is byte-identical for the same inputs
-(reportlab's invariant mode: no creation date, fixed document id).
+Text is never smaller than 8 pt, in embedded DejaVu Sans (any script a name is written
+in). The PDF is byte-identical for the same inputs (reportlab's invariant mode: no
+creation date, fixed document id; the font subsets hold glyphs in order of first use).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import landscape
+from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import (
     BaseDocTemplate,
@@ -36,11 +38,14 @@ from planner.render.pdf.calendar import MonthGrid, month_pages
 from planner.render.pdf.style import (
     FONT,
     HEADER_HEIGHT,
+    LEADING,
     MARGIN,
     MUTED,
     PAPER_SIZES,
     SMALLEST_PT,
     Paper,
+    register_fonts,
+    wrap_sentences,
 )
 from planner.render.pdf.summary import summary_story
 from planner.wording import DISCLAIMER
@@ -61,6 +66,7 @@ def render_pdf(
     supply_days: int = DEFAULT_SUPPLY_DAYS,
 ) -> bytes:
     """The summary pages and one calendar page per month, as PDF bytes."""
+    register_fonts()
     size = PAPER_SIZES[paper]
     buffer = io.BytesIO()
     footer_line = footer(schedule)
@@ -75,6 +81,7 @@ def render_pdf(
         buffer,
         pagesize=size,
         invariant=1,
+        initialFontName=FONT,  # else every page begins in Helvetica, unembedded
         title=f"{schedule.protocol.drug.tall_man} {schedule.kind} schedule",
         author="dose-planner",
         creator=f"dose-planner {__version__}",
@@ -110,8 +117,12 @@ def _draw_footer(text: str, width: float) -> Any:
         canvas.line(MARGIN, MARGIN + 10, width - MARGIN, MARGIN + 10)
         canvas.setFont(FONT, SMALLEST_PT)
         canvas.setFillColor(colors.black)
-        canvas.drawString(MARGIN, MARGIN, text)
-        canvas.drawRightString(width - MARGIN, MARGIN, f"Page {document.page}")
+        number = f"Page {document.page}"
+        room = width - 2 * MARGIN - stringWidth(number, FONT, SMALLEST_PT) - 12
+        # A footer too long for its line goes on in the margin below, never under the number.
+        for index, line in enumerate(wrap_sentences(text, FONT, SMALLEST_PT, room)):
+            canvas.drawString(MARGIN, MARGIN - LEADING * index, line)
+        canvas.drawRightString(width - MARGIN, MARGIN, number)
         canvas.restoreState()
 
     return draw

@@ -1,21 +1,35 @@
-"""Page sizes, fonts, colours and text fitting shared by the summary and the calendar."""
+"""Page sizes, fonts, colours and text fitting shared by the summary and the calendar.
+
+Every word is set in DejaVu Sans, embedded as a TrueType subset: the standard-14 fonts
+(Helvetica) have no Cyrillic or Greek, so a patient named Зоя Иванова printed as boxes.
+The font files are the ones matplotlib ships, found without importing matplotlib.
+"""
 
 from __future__ import annotations
 
-from typing import Literal
+import functools
+import importlib.util
+from pathlib import Path
+from typing import Any, Literal
 
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_LEFT
 from reportlab.lib.pagesizes import A4, LETTER
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import inch
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfmetrics import registerFont, registerFontFamily, stringWidth
+from reportlab.pdfbase.ttfonts import TTFont
+from reportlab.platypus import TableStyle
+
+from planner.errors import OutputError
 
 Paper = Literal["letter", "a4"]
 PAPER_SIZES = {"letter": LETTER, "a4": A4}
 MARGIN = 0.5 * inch
-FONT = "Helvetica"
-BOLD = "Helvetica-Bold"
+FONT = "DejaVuSans"
+BOLD = "DejaVuSans-Bold"
+ITALIC = "DejaVuSans-Oblique"
+BOLD_ITALIC = "DejaVuSans-BoldOblique"
 SMALLEST_PT = 8
 CHANGE_FILL = colors.HexColor("#fff4c2")
 STOP_FILL = colors.HexColor("#f6d5d5")
@@ -35,6 +49,26 @@ HEADING = ParagraphStyle(
 )
 TITLE = ParagraphStyle("title", parent=BODY, fontName=BOLD, fontSize=17, leading=21)
 WARNING = ParagraphStyle("warning", parent=BODY, textColor=colors.HexColor("#8a1c1c"))
+
+
+@functools.cache
+def register_fonts() -> None:
+    """Register the DejaVu Sans faces with reportlab, once, when the first PDF is made;
+    the family lets a paragraph's <b> and <i> find their faces."""
+    spec = importlib.util.find_spec("matplotlib")
+    folders = spec.submodule_search_locations if spec else None
+    if not folders:
+        raise OutputError("cannot make a PDF: matplotlib's fonts (DejaVu Sans) are not installed")
+    fonts = Path(folders[0]) / "mpl-data" / "fonts" / "ttf"
+    for name in (FONT, BOLD, ITALIC, BOLD_ITALIC):
+        registerFont(TTFont(name, str(fonts / f"{name}.ttf")))
+    registerFontFamily(FONT, normal=FONT, bold=BOLD, italic=ITALIC, boldItalic=BOLD_ITALIC)
+
+
+def table_style(*commands: tuple[Any, ...]) -> TableStyle:
+    """A table's style, its cells set in DejaVu Sans: reportlab's default is Helvetica,
+    chosen for every cell even where a paragraph draws the text in its own font."""
+    return TableStyle([("FONTNAME", (0, 0), (-1, -1), FONT), *commands])
 
 
 def escape_markup(text: str) -> str:
@@ -64,3 +98,16 @@ def wrap_words(text: str, font: str, size: float, width: float) -> list[str]:
         else:
             lines.append(word)
     return [line.replace("\x00", " ") for line in lines]
+
+
+def wrap_sentences(text: str, font: str, size: float, width: float) -> list[str]:
+    """Lines broken between sentences where they can be (a footer's fingerprint stays
+    beside its label), else between words."""
+    lines: list[str] = []
+    for sentence in text.replace(". ", ".\x00").split("\x00"):
+        candidate = f"{lines[-1]} {sentence}" if lines else sentence
+        if lines and stringWidth(candidate, font, size) <= width:
+            lines[-1] = candidate
+        else:
+            lines += wrap_words(sentence, font, size, width)
+    return lines

@@ -12,7 +12,6 @@ from reportlab.platypus import (
     Paragraph,
     Spacer,
     Table,
-    TableStyle,
 )
 
 from planner.dispensing import describe_supply, dispensing_totals
@@ -33,6 +32,7 @@ from planner.render.pdf.style import (
     TITLE,
     WARNING,
     escape_markup,
+    table_style,
 )
 
 
@@ -90,7 +90,7 @@ def _facts_table(schedule: Schedule, patient: str | None) -> Table:
         colWidths=[1.1 * inch, None],
     )
     table.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)])
+        table_style(("VALIGN", (0, 0), (-1, -1), "TOP"), ("BOTTOMPADDING", (0, 0), (-1, -1), 1))
     )
     return table
 
@@ -117,16 +117,14 @@ def _steps_table(schedule: Schedule) -> Table:
                 ),
             ]
         )
-    total_width = 1.05 * inch if schedule.weight_kg else 0.75 * inch  # room for mg/kg/day
-    fixed = [0.8 * inch, 0.8 * inch, 0.45 * inch, total_width]
+    total_width = 1.2 * inch if schedule.weight_kg else 0.85 * inch  # room for mg/kg/day
+    fixed = [0.85 * inch, 0.85 * inch, 0.5 * inch, total_width]  # an ISO date on one line
     table = Table(rows, colWidths=[*fixed, *([None] * len(times))], repeatRows=1)
     table.setStyle(
-        TableStyle(
-            [
-                ("GRID", (0, 0), (-1, -1), 0.4, GRID),
-                ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-            ]
+        table_style(
+            ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+            ("VALIGN", (0, 0), (-1, -1), "TOP"),
         )
     )
     return table
@@ -157,7 +155,7 @@ def _report_table(report: SafetyReport) -> Table:
     ]
     table = Table(rows, colWidths=[0.5 * inch, None])
     table.setStyle(
-        TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        table_style(("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"))
     )
     return table
 
@@ -196,6 +194,6 @@ def _dispensing_table(schedule: Schedule, supply_days: int) -> Table:
     )
     table = Table(rows, colWidths=[1.9 * inch, 0.7 * inch, None], repeatRows=1)
     table.setStyle(
-        TableStyle([("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        table_style(("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"))
     )
     return table
