@@ -24,16 +24,18 @@ from planner.models import (
     ProductSwitch,
     Protocol,
     StepBack,
+    SwitchRequest,
     TaperRequest,
     TitrationRequest,
 )
 from planner.protocols import Library, load_library, validate_data
 from planner.safety import SafetyReport, ensure_safe
 from planner.schedule import Schedule
+from planner.switching import build_switch
 from planner.tapering import build_taper
 
 Amount = Decimal | int | str
-R = TypeVar("R", TitrationRequest, TaperRequest, CourseRequest)
+R = TypeVar("R", TitrationRequest, TaperRequest, CourseRequest, SwitchRequest)
 
 
 def load_protocol(id_or_path: str | Path, *, library: Library | None = None) -> Protocol:
@@ -50,7 +52,7 @@ class Checked(NamedTuple):
 
 def plan(
     protocol: Protocol,
-    request: TitrationRequest | TaperRequest | CourseRequest,
+    request: TitrationRequest | TaperRequest | CourseRequest | SwitchRequest,
     *,
     library: Library | None = None,
 ) -> Schedule:
@@ -64,7 +66,7 @@ def plan(
 
 def plan_checked(
     protocol: Protocol,
-    request: TitrationRequest | TaperRequest | CourseRequest,
+    request: TitrationRequest | TaperRequest | CourseRequest | SwitchRequest,
     *,
     library: Library | None = None,
 ) -> Checked:
@@ -74,6 +76,8 @@ def plan_checked(
         schedule = build_titration(protocol, request, library=library)
     elif isinstance(request, CourseRequest):
         schedule = build_course(protocol, request, library=library)
+    elif isinstance(request, SwitchRequest):
+        schedule = build_switch(protocol, request, library=library)
     else:
         schedule = build_taper(protocol, request, library=library)
     return Checked(schedule, ensure_safe(schedule))
@@ -140,6 +144,22 @@ class CourseFields(TypedDict, total=False):
     off_label_reason: str | None
 
 
+class SwitchFields(TypedDict, total=False):
+    """A switch's inputs as plain values (see ``SwitchRequest``)."""
+
+    start: Required[dt.date]
+    from_drug: Required[str]
+    from_mg_per_day: Required[Amount]
+    from_product: str | None
+    weight_kg: Amount | None
+    age_years: int | None
+    product: str | None
+    equivalence: str | None
+    step_days: int | None
+    then_pace: str | None
+    off_label_reason: str | None
+
+
 def titrate(
     protocol: Protocol, *, library: Library | None = None, **fields: Unpack[TitrationFields]
 ) -> Schedule:
@@ -166,6 +186,19 @@ def course_request(**fields: Unpack[CourseFields]) -> CourseRequest:
     left as None take the request's defaults."""
     values = {key: value for key, value in _with_patient(dict(fields)).items() if value is not None}
     return _validated(CourseRequest, **values)
+
+
+def switch(
+    protocol: Protocol, *, library: Library | None = None, **fields: Unpack[SwitchFields]
+) -> Schedule:
+    """A checked switch to clonazePAM, one dose of the day at a time (then a taper)."""
+    return plan(protocol, switch_request(**fields), library=library)
+
+
+def switch_request(**fields: Unpack[SwitchFields]) -> SwitchRequest:
+    """A switch request from plain values, validated (errors name their field)."""
+    values = {key: value for key, value in _with_patient(dict(fields)).items() if value is not None}
+    return _validated(SwitchRequest, **values)
 
 
 def titration_request(**fields: Unpack[TitrationFields]) -> TitrationRequest:

@@ -27,7 +27,14 @@ from typing import Any, Literal, Self
 from pydantic import model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
-from planner.models import CourseRequest, Frozen, Protocol, TaperRequest, TitrationRequest
+from planner.models import (
+    CourseRequest,
+    Frozen,
+    Protocol,
+    SwitchRequest,
+    TaperRequest,
+    TitrationRequest,
+)
 from planner.protocols import Library, load_library, parse_file
 from planner.schedule import Schedule
 from planner.wording import DISCLAIMER
@@ -41,17 +48,18 @@ class PlanFile(Frozen):
     titration: TitrationRequest | None = None
     taper: TaperRequest | None = None
     course: CourseRequest | None = None
+    switch: SwitchRequest | None = None
 
     @model_validator(mode="after")
     def _one_request(self) -> Self:
-        given = [r for r in (self.titration, self.taper, self.course) if r is not None]
+        given = [r for r in (self.titration, self.taper, self.course, self.switch) if r]
         if len(given) != 1:
-            raise ValueError("give exactly one of [titration], [taper] or [course]")
+            raise ValueError("give exactly one of [titration], [taper], [course] or [switch]")
         return self
 
     @property
-    def request(self) -> TitrationRequest | TaperRequest | CourseRequest:
-        request = self.titration or self.taper or self.course
+    def request(self) -> TitrationRequest | TaperRequest | CourseRequest | SwitchRequest:
+        request = self.titration or self.taper or self.course or self.switch
         assert request is not None  # the model holds exactly one
         return request
 
@@ -93,13 +101,19 @@ def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
         assert schedule.pace is not None  # a course tapers at a pace
         request = request.model_copy(update={"pace": schedule.pace.id})
         return PlanFile(kind="plan", protocol=protocol, course=request)
+    if isinstance(request, SwitchRequest):
+        assert schedule.switch is not None
+        update = {"equivalence": schedule.switch.source, "from_product": schedule.switch.product.id}
+        return PlanFile(kind="plan", protocol=protocol, switch=request.model_copy(update=update))
     return PlanFile(kind="plan", protocol=protocol, titration=request)
 
 
 def plan_toml(plan: PlanFile) -> str:
-    """The plan as TOML: top-level keys, then one [titration], [taper] or [course] table."""
+    """The plan as TOML: top-level keys, then one table: the request."""
     body = plan.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
-    section = "taper" if plan.taper else "course" if plan.course else "titration"
+    section = next(
+        name for name in ("titration", "taper", "course", "switch") if getattr(plan, name)
+    )
     request = body.pop(section)
     lines = [
         "# dose-planner plan file: re-run with  planner plan THIS_FILE",

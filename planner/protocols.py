@@ -18,10 +18,18 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, ValidationError
 
 from planner.errors import DoseError, PlannerError, ProtocolError
-from planner.files import PACES_FILE, PRODUCTS_FILE, bundled_dir, protocol_files, read_toml
+from planner.files import (
+    EQUIVALENCES_FILE,
+    PACES_FILE,
+    PRODUCTS_FILE,
+    bundled_dir,
+    protocol_files,
+    read_toml,
+)
 from planner.models import (
     EDIT_KINDS,
     PHASE_KINDS,
+    EquivalenceTable,
     Pace,
     PaceCatalog,
     Product,
@@ -38,6 +46,7 @@ FILE_KINDS: dict[str, type[BaseModel]] = {
     "protocol": Protocol,
     "products": ProductCatalog,
     "paces": PaceCatalog,
+    "equivalences": EquivalenceTable,
 }
 
 
@@ -133,6 +142,12 @@ def load_library(folder: Path | None = None) -> Library:
     products = parse_file(folder / PRODUCTS_FILE, ProductCatalog)
     paces = parse_file(folder / PACES_FILE, PaceCatalog)
     return Library(protocols=protocol_files(folder), products=products, paces=paces)
+
+
+@functools.cache
+def load_equivalences(folder: Path | None = None) -> EquivalenceTable:
+    """The equivalences for switching to clonazePAM (read only when a switch is planned)."""
+    return parse_file((folder or bundled_dir()) / EQUIVALENCES_FILE, EquivalenceTable)
 
 
 def parse_file(path: Path, model: type[M]) -> M:

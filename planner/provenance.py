@@ -13,7 +13,7 @@ import json
 from decimal import Decimal
 
 from planner import __version__
-from planner.models import CourseRequest, TaperRequest
+from planner.models import CourseRequest, SwitchRequest, TaperRequest
 from planner.schedule import Schedule
 from planner.units import format_decimal, format_mg
 from planner.wording import DISCLAIMER
@@ -27,8 +27,11 @@ def fingerprint(schedule: Schedule) -> str:
     command line that lists its edits in another order, gives the same fingerprint.
     """
     request = schedule.request.model_dump(
-        mode="python", exclude_defaults=True, exclude={"product", "pace"}
+        mode="python",
+        exclude_defaults=True,
+        exclude={"product", "pace", "equivalence", "from_product"},
     )
+    switch = schedule.switch
     canonical = json.dumps(
         {
             "protocol": schedule.protocol.id,
@@ -36,6 +39,7 @@ def fingerprint(schedule: Schedule) -> str:
             "kind": schedule.kind,
             "product": schedule.product.id,
             "pace": schedule.pace.id if schedule.pace else None,
+            **({"switch": [switch.source, switch.product.id]} if switch else {}),
             "request": request,
         },
         sort_keys=True,
@@ -63,6 +67,13 @@ def inputs_line(schedule: Schedule) -> str:
         parts.append(f"to {format_decimal(request.to_mg_per_day)} mg/day")
         if request.hold_days is None:
             parts.append(f"held {request.held_days} days (the default)")
+    if isinstance(request, SwitchRequest) and schedule.switch is not None:
+        switch = schedule.switch
+        parts.append(
+            f"switch from {switch.drug_name} {format_decimal(request.from_mg_per_day)} mg/day"
+        )
+        parts.append(f"equivalence {switch.source}")
+        parts.append(f"steps of {request.step_days} days")
     if isinstance(request, CourseRequest):
         parts.append(f"maintain {request.maintain_days} days")
         if request.to_mg_per_day:
@@ -94,6 +105,13 @@ def products_line(schedule: Schedule, *, with_ids: bool = False) -> str:
             first = next(s.start for s in schedule.steps if s.product == product and s.total_mcg)
             name = f"from {first.isoformat()} {name}"
         parts.append(name)
+    if schedule.switch is not None:
+        product = schedule.switch.product
+        parts.append(
+            f"switching from {product.id}: {product.name}"
+            if with_ids
+            else f"switching from {product.name}"
+        )
     return "; ".join(parts)
 
 

@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from fractions import Fraction
 from typing import Literal
 
 from planner.models import (
@@ -20,23 +21,50 @@ from planner.models import (
     Pace,
     Product,
     Protocol,
+    SwitchRequest,
     TaperRequest,
     TitrationRequest,
 )
 from planner.products import UnitCount
 
-PhaseName = Literal["titration", "maintenance", "taper", "stop"]
+PhaseName = Literal["switch", "titration", "maintenance", "taper", "stop"]
 EditName = Literal["", "pause", "step back"]
-ScheduleKind = Literal["titration", "taper", "course"]
+ScheduleKind = Literal["titration", "taper", "course", "switch"]
+
+
+@dataclass(frozen=True)
+class OtherDose:
+    """During a switch, the other drug taken at one time of day: ``mcg`` of it, made of
+    ``units`` of the schedule's ``switch.product``."""
+
+    mcg: int
+    units: tuple[UnitCount, ...]
 
 
 @dataclass(frozen=True)
 class Dose:
-    """What is taken at one time of day: ``mcg`` made of ``units`` (none when 0)."""
+    """What is taken at one time of day: ``mcg`` made of ``units`` (none when 0), and,
+    during a switch, the other drug still taken at that time."""
 
     time: DoseTime
     mcg: int
     units: tuple[UnitCount, ...]
+    other: OtherDose | None = None
+
+
+@dataclass(frozen=True)
+class Switch:
+    """A switch from another benzodiazepine: the drug, its product, and the equivalence
+    used, named by its source (``ratio``: mcg of clonazePAM for 1 mcg of the drug), with
+    the figure every other source gives, so no source is picked silently."""
+
+    drug_id: str
+    drug_name: str
+    product: Product
+    source: str
+    citation: str
+    ratio: Fraction
+    figures: tuple[tuple[str, Fraction], ...]
 
 
 @dataclass(frozen=True)
@@ -58,6 +86,11 @@ class DoseStep:
     @property
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=self.days - 1)
+
+    @property
+    def other_mcg(self) -> int:
+        """The other drug's daily total during a switch (0 otherwise)."""
+        return sum(dose.other.mcg for dose in self.doses if dose.other is not None)
 
     @property
     def last_day(self) -> int:
@@ -83,7 +116,7 @@ class Schedule:
     kind: ScheduleKind
     protocol: Protocol
     product: Product
-    request: TitrationRequest | TaperRequest | CourseRequest
+    request: TitrationRequest | TaperRequest | CourseRequest | SwitchRequest
     limits: Limits
     steps: tuple[DoseStep, ...]
     previous_mcg: int
@@ -94,6 +127,7 @@ class Schedule:
     # How long the dose before day 1 was held, where known (a course's maintenance, for
     # its taper); None assumes one interval of the protocol or pace.
     prior_days: int | None = None
+    switch: Switch | None = None  # the drug switched from, where the schedule is a switch
 
     @property
     def products(self) -> tuple[Product, ...]:

@@ -17,7 +17,7 @@ from planner.units import mcg_to_mg, per_kg
 if TYPE_CHECKING:
     import pandas as pd
 
-    from planner.schedule import DoseStep, Schedule
+    from planner.schedule import DoseStep, Schedule, Switch
 
 DATE = "date"
 DAY = "day"
@@ -41,21 +41,29 @@ def units_column(time_name: str) -> str:
 
 
 def daily_columns(schedule: Schedule) -> list[str]:
+    """The day-by-day table's columns; during a switch the old drug's beside clonazePAM's:
+    ``alprazolam_mg`` after ``total_mg``, ``morning_alprazolam_mg`` after the doses."""
     names = [t.name for t in schedule.protocol.dose_times]
+    other = schedule.switch.drug_id if schedule.switch is not None else None
     return [
         DATE,
         DAY,
         PHASE,
         TOTAL_MG,
+        *([f"{other}_mg"] if other else []),
         *([MG_PER_KG] if schedule.weight_kg is not None else []),
         *(dose_column(n) for n in names),
+        *(dose_column(f"{n}_{other}") for n in names if other),
         *([PRODUCT] if len(schedule.products) > 1 else []),
         *(units_column(n) for n in names),
+        *(units_column(f"{n}_{other}") for n in names if other),
         NOTE,
     ]
 
 
-def step_values(step: DoseStep, weight_kg: Decimal | None = None) -> dict[str, object]:
+def step_values(
+    step: DoseStep, weight_kg: Decimal | None = None, switch: Switch | None = None
+) -> dict[str, object]:
     """What every day of a step shares: phase, total (and mg/kg/day for a weight-based
     schedule), and each dose with its units.
 
@@ -68,6 +76,14 @@ def step_values(step: DoseStep, weight_kg: Decimal | None = None) -> dict[str, o
     for dose in step.doses:
         values[dose_column(dose.time.name)] = mcg_to_mg(dose.mcg)
         values[units_column(dose.time.name)] = describe_units(dose.units, step.product)
+    if switch is not None:
+        values[f"{switch.drug_id}_mg"] = mcg_to_mg(step.other_mcg)
+        for dose in step.doses:
+            name, other = f"{dose.time.name}_{switch.drug_id}", dose.other
+            values[dose_column(name)] = mcg_to_mg(other.mcg if other else 0)
+            values[units_column(name)] = (
+                describe_units(other.units, switch.product) if other else ""
+            )
     return values
 
 
@@ -79,7 +95,7 @@ def daily_rows(schedule: Schedule) -> list[dict[str, object]]:
     """
     rows = []
     for step in schedule.steps:
-        same = step_values(step, schedule.weight_kg)
+        same = step_values(step, schedule.weight_kg, schedule.switch)
         for offset in range(step.days):
             rows.append(
                 {

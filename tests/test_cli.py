@@ -142,7 +142,11 @@ def test_protocols_lists_every_bundled_protocol_product_and_pace() -> None:
 def test_validate_accepts_every_bundled_file() -> None:
     files = sorted(str(p.relative_to(ROOT)) for p in (ROOT / "protocols").glob("*.toml"))
     stdout = ok("validate", *files)
-    kinds = {"products.toml": "products", "paces.toml": "paces"}
+    kinds = {
+        "products.toml": "products",
+        "paces.toml": "paces",
+        "equivalences.toml": "equivalences",
+    }
     assert stdout.splitlines() == [
         f"ok  {name} ({kinds.get(Path(name).name, 'protocol')})" for name in files
     ]

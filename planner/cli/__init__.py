@@ -17,6 +17,7 @@ from planner.cli.batch import batch
 from planner.cli.course import course
 from planner.cli.library import compare, protocols, schema, validate
 from planner.cli.schedules import plan, taper, titrate
+from planner.cli.switch import switch
 from planner.cli.types import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
 from planner.errors import PlannerError
 
@@ -53,6 +54,11 @@ OPTION_FOR_FIELD = {
     "patient.age_years": "--age",
     "from_mg_per_day": "--from",
     "to_mg_per_day": "--to",
+    "from_drug": "--from-drug",
+    "from_product": "--from-product",
+    "equivalence": "--equivalence",
+    "step_days": "--step-days",
+    "then_pace": "--then-pace",
     "target_mg_per_day": "--target",
     "step_mg_per_day": "--step",
     "interval_days": "--interval",
@@ -96,7 +102,7 @@ def cli() -> None:
     """
 
 
-for command in (protocols, validate, schema, titrate, taper, course, plan, compare, batch):
+for command in (protocols, validate, schema, titrate, taper, course, switch, plan, compare, batch):
     cli.add_command(command)
 
 

@@ -34,6 +34,7 @@ from planner.models.catalog import (
     ProductCatalog,
     Strength,
 )
+from planner.models.equivalences import DrugBody, EquivalenceTable
 from planner.models.paces import (
     ASAM_LIMIT_DAYS,
     ASAM_LIMIT_PERCENT,
@@ -64,6 +65,7 @@ from planner.models.protocol import (
 )
 from planner.models.requests import (
     EDIT_KINDS,
+    SWITCH_STEP_DAYS,
     CourseRequest,
     CustomStep,
     Edit,
@@ -72,6 +74,7 @@ from planner.models.requests import (
     Pause,
     ProductSwitch,
     StepBack,
+    SwitchRequest,
     TaperRequest,
     TitrationRequest,
 )
@@ -85,6 +88,7 @@ __all__ = [
     "MIN_INTERVAL_FLOOR_DAYS",
     "PHASE_KINDS",
     "RESERVED_TIME_NAMES",
+    "SWITCH_STEP_DAYS",
     "Bound",
     "Caution",
     "Clock",
@@ -97,7 +101,9 @@ __all__ = [
     "Days",
     "DoseTime",
     "Drug",
+    "DrugBody",
     "Edit",
+    "EquivalenceTable",
     "Frozen",
     "HyperbolicPhase",
     "Identifier",
@@ -134,6 +140,7 @@ __all__ = [
     "StepLimit",
     "StepRange",
     "Strength",
+    "SwitchRequest",
     "TaperPhase",
     "TaperRequest",
     "Text",

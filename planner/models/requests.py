@@ -193,3 +193,27 @@ class CourseRequest(Frozen):
                 "taper_hold_days: a taper to zero holds nothing; give to_mg_per_day too"
             )
         return self
+
+
+# Ashton 2002: one dose of the day is exchanged at a time, about a week per step.
+SWITCH_STEP_DAYS = 7
+
+
+class SwitchRequest(Frozen):
+    """Ask for a switch to clonazePAM from another benzodiazepine, one dose of the day at
+    a time, each step held ``step_days`` (at least Ashton's week); then, optionally, a
+    clonazePAM taper at ``then_pace``.
+
+    ``equivalence`` names the source of the equivalence used (default: the file's).
+    """
+
+    start: StartDate
+    from_drug: Identifier
+    from_mg_per_day: InputMg = Field(gt=0)
+    from_product: Identifier | None = None
+    patient: PatientInputs = Field(default_factory=PatientInputs)
+    product: Identifier | None = None
+    equivalence: Identifier | None = None
+    step_days: Annotated[Count, Field(ge=SWITCH_STEP_DAYS, le=365)] = SWITCH_STEP_DAYS
+    then_pace: Identifier | None = None
+    off_label_reason: OffLabelReason | None = None

@@ -21,7 +21,7 @@ from planner.table import DATE, DAY, NOTE, daily_columns, step_values
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule
+    from planner.schedule import DoseStep, Schedule, Switch
 
 
 def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
@@ -62,7 +62,7 @@ def csv_lines(
     shared = tuple(columns[day_at + 1 : note_at])
     for step in schedule.steps:
         unplaced = replace(step, start=dt.date.min, first_day=1, days=1, note="", edit="")
-        middle = _step_cells(unplaced, schedule.weight_kg, shared)
+        middle = _step_cells(unplaced, schedule.weight_kg, schedule.switch, shared)
         note = encode_row([spreadsheet_cell(step.note)]) if step.note else ""
         ordinal, first = step.start.toordinal(), step.first_day
         later = "".join(
@@ -73,10 +73,12 @@ def csv_lines(
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _step_cells(step: DoseStep, weight_kg: Decimal | None, columns: tuple[str, ...]) -> str:
+def _step_cells(
+    step: DoseStep, weight_kg: Decimal | None, switch: Switch | None, columns: tuple[str, ...]
+) -> str:
     """The cells every day of a step shares, encoded once for a step taken out of time
     (no date, day or note): patients share their steps."""
-    values = {key: csv_cell(value) for key, value in step_values(step, weight_kg).items()}
+    values = {key: csv_cell(value) for key, value in step_values(step, weight_kg, switch).items()}
     return encode_row([values.get(column, "") for column in columns])
 
 

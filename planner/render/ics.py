@@ -40,7 +40,7 @@ from icalendar import Alarm, Calendar, Event
 
 from planner import __version__
 from planner.errors import InputError
-from planner.instructions import calendar_units, instructions
+from planner.instructions import dose_words, instructions, taken
 from planner.plaintext import one_line
 from planner.units import format_mg
 from planner.wording import DISCLAIMER
@@ -111,20 +111,18 @@ def render_ics(
         if step.total_mcg == 0:
             calendar.add_component(_stop_event(events, date))
             continue
-        for dose in step.doses:
-            if not dose.mcg:
-                continue
+        for dose in taken(schedule, step):
             start = dt.datetime.combine(
                 date, clocks.get(dose.time.name, dose.time.clock), tzinfo=zone
             )
-            units = calendar_units(dose, step)
+            units = dose_words(dose)
             if len(schedule.products) > 1:  # after a switch, every event names its product
                 units = f"{units}, {step.product.label}"
             amount = f" ({format_mg(dose.mcg)})" if format_mg(dose.mcg) not in units else ""
             event = events.new(dose.time.name, date)
             event.add("dtstart", start)
             event.add("duration", dt.timedelta(minutes=DOSE_MINUTES))
-            event.add("summary", one_line(f"{drug} {format_mg(dose.mcg)}: {units}"))
+            event.add("summary", one_line(f"{dose.drug} {format_mg(dose.mcg)}: {units}"))
             event.add(
                 "description",
                 one_line(
@@ -137,7 +135,7 @@ def render_ics(
             )
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", one_line(f"Take {drug} {format_mg(dose.mcg)}: {units}"))
+            alarm.add("description", one_line(f"Take {dose.drug} {format_mg(dose.mcg)}: {units}"))
             alarm.add("trigger", -REMINDER_BEFORE)
             event.add_component(alarm)
             calendar.add_component(event)

@@ -16,7 +16,9 @@ from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.lines import Line2D
 
+from planner.models import SwitchRequest
 from planner.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
 from planner.provenance import fingerprint, footer, products_line
 from planner.units import format_mg, format_mg_number
@@ -28,12 +30,14 @@ if TYPE_CHECKING:
     from planner.schedule import Schedule
 
 PHASE_COLOURS = {
+    "switch": "#ece1f3",
     "titration": "#dbe9f6",
     "maintenance": "#e3f1df",
     "taper": "#fbe8d3",
     "stop": "#eeeeee",
 }
 LINE_COLOUR = "#1f4e79"
+OLD_DRUG_COLOUR = "#7f3f98"  # the drug a switch comes from, dashed
 MAXIMUM_COLOUR = "#b22222"
 EDIT_COLOUR = "#9c3d00"
 TITLE_WIDTH = 100  # characters per title line, so long product names wrap, not vanish
@@ -62,6 +66,8 @@ def schedule_figure(
     axes.stairs(totals, _x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
     _shade_phases(axes, schedule, edges)
     top = _draw_maximum(axes, schedule, max(totals))
+    if schedule.switch is not None:
+        top = max(top, _draw_old_drug(axes, schedule, edges))
     _label_changes(axes, schedule)
 
     axes.set_ylim(0, top * 1.2)
@@ -107,6 +113,33 @@ def schedule_figure(
         color="#555555",
     )
     return figure
+
+
+def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> float:
+    """During a switch, the old drug's daily total, dashed, with the two drugs named."""
+    assert schedule.switch is not None
+    before = schedule.request.from_mg_per_day if isinstance(schedule.request, SwitchRequest) else 0
+    others = [float(before)] + [step.other_mcg / 1000 for step in schedule.steps]
+    start = edges[0] - dt.timedelta(days=1)
+    axes.stairs(others, _x([start, *edges]), color=OLD_DRUG_COLOUR, linewidth=1.6,
+                linestyle="--", baseline=None, zorder=3)  # fmt: skip
+    axes.legend(
+        handles=[
+            Line2D([], [], color=LINE_COLOUR, linewidth=2, label=schedule.protocol.drug.tall_man),
+            Line2D(
+                [],
+                [],
+                color=OLD_DRUG_COLOUR,
+                linewidth=1.6,
+                linestyle="--",
+                label=f"{schedule.switch.drug_name} (switched from)",
+            ),
+        ],
+        loc="upper right",
+        fontsize=8,
+        frameon=False,
+    )
+    return max(others)
 
 
 def _source(schedule: Schedule) -> str:

@@ -11,13 +11,14 @@ from planner.dispensing import (
     dispensing_totals,
 )
 from planner.instructions import instructions as step_instructions
+from planner.instructions import taken
 from planner.provenance import footer, products_line
 from planner.units import format_count, format_mg, format_per_kg
 
 if TYPE_CHECKING:
     from planner.products import UnitCount
     from planner.safety import SafetyReport
-    from planner.schedule import Dose, Schedule
+    from planner.schedule import DoseStep, Schedule
 
 
 def render_text(
@@ -56,7 +57,7 @@ def _dispensing_lines(schedule: Schedule, supply_days: int) -> list[str]:
     supply = dispensing_totals(schedule, supply_days=supply_days)
 
     def amounts(strengths: tuple[StrengthSupply, ...]) -> str:
-        named = len(schedule.products) > 1
+        named = len(schedule.products) > 1 or schedule.switch is not None
         return ", ".join(describe_supply(s, named=named) for s in strengths) or "none"
 
     lines = ["", f"Dispensing ({supply_days}-day supply periods):"]
@@ -111,7 +112,7 @@ def _table(schedule: Schedule) -> list[str]:
             f"{step.phase} ({step.edit})" if step.edit else step.phase,
             format_mg(step.total_mcg),
             *([format_per_kg(step.total_mcg, weight)] if weight is not None else []),
-            *(_dose_cell(dose) for dose in step.doses),
+            *_dose_cells(schedule, step),
         ]
         for step in schedule.steps
     ]
@@ -128,10 +129,18 @@ def _table(schedule: Schedule) -> list[str]:
     return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
 
 
-def _dose_cell(dose: Dose) -> str:
-    if dose.mcg == 0:
-        return "-"
-    return f"{format_mg(dose.mcg)} ({_units_short(dose.units)})"
+def _dose_cells(schedule: Schedule, step: DoseStep) -> list[str]:
+    """Each time of day: '0.5 mg (1 x 0.5 mg)', naming the drug during a switch."""
+    given = {item.time.name: item for item in taken(schedule, step)}
+    cells = []
+    for time in schedule.protocol.dose_times:
+        item = given.get(time.name)
+        if item is None:
+            cells.append("-")
+            continue
+        drug = f"{item.drug} " if item.named else ""
+        cells.append(f"{drug}{format_mg(item.mcg)} ({_units_short(item.units)})")
+    return cells
 
 
 def _units_short(units: tuple[UnitCount, ...]) -> str:

@@ -16,6 +16,7 @@ from planner.safety.common import COMMON, Check
 from planner.safety.course import MAINTAINED, MAINTAINED_TEXT, maintained_check
 from planner.safety.cuts import ENDS_AT_ZERO, TAPER, ends_at_floor, floor_mcg
 from planner.safety.rises import FROM_CURRENT, TITRATION, divided_check, per_kg_check
+from planner.safety.switch import SWITCH, switch_steps
 from planner.schedule import Schedule
 
 
@@ -49,7 +50,27 @@ def check_schedule(schedule: Schedule) -> SafetyReport:
     """Run every check that applies to this kind of schedule."""
     if schedule.kind == "course":
         return _course_report(schedule)
+    if schedule.kind == "switch":
+        return _switch_report(schedule)
     return SafetyReport(_run(_checks_for(schedule), schedule))
+
+
+def _switch_report(switched: Schedule) -> SafetyReport:
+    """A switch: the common checks and the switch's own; then, if clonazePAM is tapered
+    after it, the taper's checks from the dose the switch ended on."""
+    results = _run(COMMON + SWITCH, switched)
+    exchange = switch_steps(switched)
+    rest = switched.steps[len(exchange) :]
+    if rest:
+        falling = replace(
+            switched,
+            kind="taper",
+            steps=rest,
+            previous_mcg=exchange[-1].total_mcg,
+            prior_days=exchange[-1].days,
+        )
+        results += _run(_checks_for(falling)[len(COMMON) :], falling)
+    return SafetyReport(results)
 
 
 def _course_report(course: Schedule) -> SafetyReport:

@@ -7,6 +7,7 @@ import datetime as dt
 from collections.abc import Callable
 
 from planner.models import Product
+from planner.products import UnitCount
 from planner.schedule import DoseStep, Schedule
 from planner.units import format_mg
 
@@ -73,7 +74,10 @@ def _within_bounds(schedule: Schedule) -> Failure:
 
 
 def _units_exact(schedule: Schedule) -> Failure:
+    """Every dose, of clonazePAM and (during a switch) of the other drug, is made exactly of
+    units its product has, split no further than the product allows."""
     splits_of: dict[int, dict[int, int]] = {}
+    other = _splits(schedule.switch.product) if schedule.switch is not None else {}
     for step in schedule.steps:
         splits = splits_of.get(id(step.product))
         if splits is None:
@@ -81,27 +85,33 @@ def _units_exact(schedule: Schedule) -> Failure:
         if sum(dose.mcg for dose in step.doses) != step.total_mcg:
             return step.first_day, "the doses do not add up to the daily total"
         for dose in step.doses:
-            made = 0
-            for unit in dose.units:
-                split = splits.get(unit.strength_mcg)
-                if split is None:
-                    return step.first_day, f"no {format_mg(unit.strength_mcg)} unit exists"
-                # A count in lowest terms can be given when its denominator divides the split.
-                if split % unit.count.denominator or unit.count.numerator <= 0:
-                    return step.first_day, (
-                        f"{unit.count} of a {format_mg(unit.strength_mcg)} unit cannot be given"
-                    )
-                whole, rest = divmod(
-                    unit.count.numerator * unit.strength_mcg, unit.count.denominator
-                )
-                if rest:
-                    return step.first_day, f"{unit.count} of a {format_mg(unit.strength_mcg)} unit"
-                made += whole
-            if made != dose.mcg:
-                return step.first_day, (
-                    f"the {dose.time.name} units make {format_mg(made)}, not {format_mg(dose.mcg)}"
-                )
+            made = [(dose.units, dose.mcg, splits, dose.time.name)]
+            if dose.other is not None:
+                made.append((dose.other.units, dose.other.mcg, other, f"{dose.time.name} (other)"))
+            for units, mcg, allowed, name in made:
+                problem = _made_of(units, mcg, allowed, name)
+                if problem:
+                    return step.first_day, problem
     return None
+
+
+def _made_of(units: tuple[UnitCount, ...], mcg: int, splits: dict[int, int], name: str) -> str:
+    """Why ``units`` do not make ``mcg`` exactly of a product with ``splits`` ('' if they do)."""
+    made = 0
+    for unit in units:
+        split = splits.get(unit.strength_mcg)
+        if split is None:
+            return f"no {format_mg(unit.strength_mcg)} unit exists"
+        # A count in lowest terms can be given when its denominator divides the split.
+        if split % unit.count.denominator or unit.count.numerator <= 0:
+            return f"{unit.count} of a {format_mg(unit.strength_mcg)} unit cannot be given"
+        whole, rest = divmod(unit.count.numerator * unit.strength_mcg, unit.count.denominator)
+        if rest:
+            return f"{unit.count} of a {format_mg(unit.strength_mcg)} unit"
+        made += whole
+    if made != mcg:
+        return f"the {name} units make {format_mg(made)}, not {format_mg(mcg)}"
+    return ""
 
 
 def _splits(product: Product) -> dict[int, int]:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import functools
 
-from planner.models import PhaseRule, Product, TitrationRequest
+from planner.models import CourseRequest, PhaseRule, Product, TaperRequest
 from planner.products import dose_maker
 from planner.safety.common import Check, Failure, changes
 from planner.schedule import Schedule
@@ -101,7 +101,9 @@ def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:
 def floor_mcg(schedule: Schedule) -> int:
     """A partial taper's lower maintenance dose, as asked for (0: a taper to zero)."""
     request = schedule.request
-    return 0 if isinstance(request, TitrationRequest) else mg_to_mcg(request.to_mg_per_day)
+    if isinstance(request, TaperRequest | CourseRequest):
+        return mg_to_mcg(request.to_mg_per_day)
+    return 0
 
 
 def ends_at_floor(floor: int) -> Check:

@@ -17,7 +17,7 @@ from planner.units import format_mg
 if TYPE_CHECKING:
     from planner.schedule import DoseStep, Schedule
 
-from planner.instructions import calendar_units
+from planner.instructions import Taken, dose_words, taken
 from planner.render.pdf.style import (
     BOLD,
     CHANGE_FILL,
@@ -44,6 +44,7 @@ class DayCell:
     step: DoseStep
     changes: bool
     last: bool
+    taken: tuple[Taken, ...]  # each dose of the day, of either drug during a switch
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def _row_need(
         cell = cells.get(date)
         if cell is None or date.month != month or cell.step.total_mcg == 0:
             continue
-        lines = dose_lines(cell.step, column - 18)
+        lines = dose_lines(cell.taken, column - 18)
         label = PRODUCT_LINE if len(schedule.products) > 1 else 0
         doses = sum(len(d) * LEADING + DOSE_GAP for d in lines)
         need = max(need, FIRST_DOSE_OFFSET + doses + 2 + label)
@@ -203,7 +204,7 @@ class MonthGrid(Flowable):
                 x + 4, y + 4, fit_line(step.product.label, FONT, SMALLEST_PT, width - 8)[0]
             )
             canvas.setFillColor(colors.black)
-        for lines in dose_lines(step, width - 18):
+        for lines in dose_lines(cell.taken, width - 18):
             canvas.setStrokeColor(colors.black)
             canvas.setFillColor(colors.black)
             canvas.rect(x + 4, line_y - 1, 7, 7, stroke=1, fill=0)
@@ -213,17 +214,11 @@ class MonthGrid(Flowable):
             line_y -= DOSE_GAP
 
 
-def dose_lines(step: DoseStep, width: float) -> list[list[str]]:
+def dose_lines(doses: tuple[Taken, ...], width: float) -> list[list[str]]:
     """The wrapped text of each dose taken on a day: 'Morning: 1 1/2 tablets 0.5 mg'."""
     return [
-        wrap_words(
-            f"{dose.time.name.capitalize()}: {calendar_units(dose, step)}",
-            FONT,
-            SMALLEST_PT,
-            width,
-        )
-        for dose in step.doses
-        if dose.mcg
+        wrap_words(f"{dose.time.name.capitalize()}: {dose_words(dose)}", FONT, SMALLEST_PT, width)
+        for dose in doses
     ]
 
 
@@ -232,7 +227,11 @@ def _draw_change_label(
 ) -> None:
     """'NEW DOSE: 2.5 mg/day' beside the day number, shortened until it fits the cell."""
     amount = format_mg(step.total_mcg)
-    if step.edit == "pause":
+    if step.review:
+        labels = ["REVIEW WITH PRESCRIBER", "REVIEW"]
+    elif step.phase == "switch":
+        labels = [f"SWITCH: {amount}/day", "SWITCH"]
+    elif step.edit == "pause":
         labels = [f"PAUSE: {amount}/day", f"PAUSE: {amount}", "PAUSE"]
     elif step.edit == "step back":
         labels = [f"STEP BACK: {amount}/day", f"BACK TO {amount}/day", f"BACK TO {amount}"]
@@ -249,11 +248,12 @@ def _draw_change_label(
 
 def _day_cells(schedule: Schedule) -> dict[dt.date, DayCell]:
     cells: dict[dt.date, DayCell] = {}
-    previous = schedule.previous_mcg if schedule.kind == "taper" else None
+    previous = schedule.dose_before_mcg
     for date, day, step in schedule.daily():
         first = day == step.first_day
-        changes = first and (step.total_mcg != previous or bool(step.edit))
-        cells[date] = DayCell(step=step, changes=changes, last=day == schedule.days)
+        changes = first and (step.total_mcg != previous or bool(step.edit) or step.review)
+        doses = tuple(taken(schedule, step))
+        cells[date] = DayCell(step=step, changes=changes, last=day == schedule.days, taken=doses)
         if first:
             previous = step.total_mcg
     return cells

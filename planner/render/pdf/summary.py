@@ -15,7 +15,7 @@ from reportlab.platypus import (
 )
 
 from planner.dispensing import describe_supply, dispensing_totals
-from planner.instructions import calendar_units, instructions, long_date
+from planner.instructions import dose_words, instructions, long_date, taken
 from planner.provenance import inputs_line, products_line
 from planner.units import format_count, format_mg, format_per_kg
 from planner.wording import DISCLAIMER
@@ -100,6 +100,7 @@ def _steps_table(schedule: Schedule) -> Table:
     header = ["From", "To", "Days", "Daily total", *(t.name.capitalize() for t in times)]
     rows: list[list[Any]] = [[Paragraph(f"<b>{cell}</b>", SMALL) for cell in header]]
     for step in schedule.steps:
+        given = {item.time.name: item for item in taken(schedule, step)}
         rows.append(
             [
                 Paragraph(step.start.isoformat(), SMALL),
@@ -108,12 +109,12 @@ def _steps_table(schedule: Schedule) -> Table:
                 Paragraph(_total_cell(step, schedule.weight_kg), SMALL),
                 *(
                     Paragraph(
-                        f"{format_mg(dose.mcg)}: {escape_markup(calendar_units(dose, step))}"
-                        if dose.mcg
+                        f"{format_mg(dose.mcg)}: {escape_markup(dose_words(dose))}"
+                        if (dose := given.get(time.name))
                         else "-",
                         SMALL,
                     )
-                    for dose in step.doses
+                    for time in times
                 ),
             ]
         )

@@ -1,0 +1,81 @@
+"""Switching to clonazePAM from another benzodiazepine, one dose of the day at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+
+from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
+from planner.cli.types import DATE, NUMBER
+
+
+@click.command()
+@click.argument("protocol")
+@click.option("--from-drug", required=True, help="The drug taken now: alprazolam, lorazepam...")
+@click.option("--from", "from_mg", required=True, type=NUMBER, help="Its daily dose in mg/day.")
+@click.option("--from-product", help="Its product (default: the first listed for the drug).")
+@click.option("--start", required=True, type=DATE, help="Day of the first exchange.")
+@click.option(
+    "--equivalence",
+    help="Source of the equivalence, e.g. ashton-2002 or va-dod-2021 (default: the table's).",
+)
+@click.option(
+    "--step-days",
+    type=click.IntRange(7, 365),
+    help="Days each exchange is held (at least 7, Ashton's week; default 7).",
+)
+@click.option("--then-pace", help="After the switch, taper clonazePAM at this pace.")
+@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+def switch(
+    protocol: str,
+    from_drug: str,
+    from_mg: Decimal,
+    from_product: str | None,
+    start: dt.date,
+    equivalence: str | None,
+    step_days: int | None,
+    then_pace: str | None,
+    weight: Decimal | None,
+    age: int | None,
+    product: str | None,
+    save_plan: Path | None,
+    off_label_reason: str | None,
+    **outputs: Any,
+) -> None:
+    """Switch to clonazePAM from alprazolam, lorazepam or diazepam, then optionally taper.
+
+    One dose of the day is exchanged at a time, the evening dose first, each held at least
+    7 days (Ashton); --then-pace asam tapers clonazePAM after. The equivalence is named on
+    every output; where its sources disagree for the drug, both figures are shown.
+
+    PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
+
+    \b
+    Examples:
+        planner switch panic-adult --from-drug alprazolam --from 2 --start 2027-01-04
+        planner switch panic-adult --from-drug diazepam --from 20 --start 2027-01-04 --pdf s.pdf
+        planner switch seizure-adult --from-drug lorazepam --from 3 --start 2027-01-04
+    """
+    from planner.api import load_protocol, plan_checked, switch_request
+
+    request = switch_request(
+        start=start,
+        from_drug=from_drug,
+        from_mg_per_day=from_mg,
+        from_product=from_product,
+        weight_kg=weight,
+        age_years=age,
+        product=product,
+        equivalence=equivalence,
+        step_days=step_days,
+        then_pace=then_pace,
+        off_label_reason=off_label_reason,
+    )
+    checked = plan_checked(load_protocol(protocol), request)
+    _emit(
+        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
+    )

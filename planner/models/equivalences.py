@@ -1,0 +1,74 @@
+"""The equivalences file: other benzodiazepines, their products, and how much of each
+equals 10 mg of oral diazepam by each source (for switching to clonazePAM)."""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Literal, Self
+
+from pydantic import Field, model_validator
+
+from planner.models.base import Frozen, Identifier, PositiveMg, Source, Text, _cited
+from planner.models.catalog import Product, ProductBody
+from planner.units import mg_to_mcg
+
+
+class DrugBody(Frozen):
+    """One drug: its name as people read it (tall man letters), its equivalents by source,
+    and the products a dose of it is made of (none for the drug switched to)."""
+
+    name: Text = Field(min_length=1)
+    mg_per_10_mg_diazepam: dict[Identifier, PositiveMg] = Field(min_length=1)
+    products: dict[Identifier, ProductBody] = Field(default_factory=dict)
+    sources: tuple[Identifier, ...] = ()
+
+    def product(self, product_id: str) -> Product:
+        return Product.model_construct(id=product_id, **dict(self.products[product_id]))
+
+
+class EquivalenceTable(Frozen):
+    """The equivalences file: every drug a patient may switch from, by id."""
+
+    kind: Literal["equivalences"]
+    version: Text = Field(min_length=1)
+    switch_to: Identifier
+    default_source: Identifier
+    drugs: dict[Identifier, DrugBody] = Field(min_length=2)
+    sources: tuple[Source, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _complete(self) -> Self:
+        cited = [s for drug in self.drugs.values() for s in drug.sources]
+        cited += [s for d in self.drugs.values() for p in d.products.values() for s in p.sources]
+        cited += [s for d in self.drugs.values() for s in d.mg_per_10_mg_diazepam]
+        _cited(self.sources, [*cited, self.default_source])
+        if self.switch_to not in self.drugs:
+            raise ValueError(f"switch_to: {self.switch_to!r} is not among the drugs")
+        figures = set(self.drugs[self.switch_to].mg_per_10_mg_diazepam)
+        for drug_id, drug in self.drugs.items():
+            if set(drug.mg_per_10_mg_diazepam) != figures:
+                raise ValueError(
+                    f"drugs.{drug_id}.mg_per_10_mg_diazepam: give a figure for each source "
+                    f"the drug switched to has ({', '.join(sorted(figures))})"
+                )
+            if drug_id != self.switch_to and not drug.products:
+                raise ValueError(f"drugs.{drug_id}.products: a drug to switch from needs one")
+        return self
+
+    @property
+    def figure_sources(self) -> list[str]:
+        """The sources that give equivalents, in the file's order."""
+        given = self.drugs[self.switch_to].mg_per_10_mg_diazepam
+        return [source.id for source in self.sources if source.id in given]
+
+    @property
+    def from_drugs(self) -> list[str]:
+        return sorted(drug for drug in self.drugs if drug != self.switch_to)
+
+    def ratio(self, drug_id: str, source: str) -> Fraction:
+        """Micrograms of the drug switched to for one microgram of ``drug_id``."""
+        to = self.drugs[self.switch_to].mg_per_10_mg_diazepam[source]
+        return Fraction(mg_to_mcg(to), mg_to_mcg(self.drugs[drug_id].mg_per_10_mg_diazepam[source]))
+
+    def citation(self, source: str) -> str:
+        return next(s.citation for s in self.sources if s.id == source)

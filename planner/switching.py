@@ -1,0 +1,208 @@
+"""Switching to clonazePAM from another benzodiazepine, one dose of the day at a time.
+
+Ashton's method (2002): the day's doses of the old drug are exchanged for clonazePAM one
+at a time, the evening dose first, each step held about a week; ASAM 2025: a switch "may
+be more successful if the doses are slowly transitioned over 1-2 weeks rather than 1-2
+days". Each exchanged dose is the equivalent by one named source, rounded to the nearest
+dose the clonazePAM product makes. Then, if asked, clonazePAM is tapered at a pace.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+
+from planner.engine import cautions_for, resolve_limits
+from planner.errors import DoseError, InputError
+from planner.models import EquivalenceTable, Protocol, SwitchRequest, TaperRequest
+from planner.population import off_label_note, population_warnings
+from planner.products import DoseMaker, dose_maker
+from planner.protocols import Library, load_equivalences
+from planner.schedule import Dose, DoseStep, OtherDose, Schedule, Switch
+from planner.tapering import build_taper
+from planner.units import format_decimal, format_mg, mcg_to_mg, mg_to_mcg
+
+
+def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library) -> Schedule:
+    """Exchange the old drug's doses for clonazePAM, then optionally taper clonazePAM."""
+    table = load_equivalences()
+    switch = _switch(table, request)
+    product = library.product(request.product or protocol.default_product)
+    maker, other = dose_maker(product), dose_maker(switch.product)
+    current = mg_to_mcg(request.from_mg_per_day)
+    if not other.can_make_daily(current):
+        raise DoseError(
+            f"from_mg_per_day: {format_mg(current)}/day cannot be made exactly with "
+            f"{switch.product.name}; its doses go in steps of {format_mg(other.resolution_mcg)}"
+        )
+    times = protocol.dose_times
+    old = other.split_daily(current, len(times))
+    new = tuple(_equivalent(amount, switch, maker) for amount in old)
+    limits = resolve_limits(protocol, request.patient, maker)
+    if sum(new) > limits.maximum_mcg:
+        raise InputError(
+            f"from_mg_per_day: {format_mg(current)}/day of {switch.drug_name} is "
+            f"{format_mg(sum(new))}/day of clonazePAM, above the maximum of "
+            f"{format_mg(limits.maximum_mcg)}/day"
+        )
+    # The evening dose first, as in Ashton's schedules; times without a dose are skipped.
+    order = [index for index in reversed(range(len(times))) if old[index]]
+    steps = []
+    for count in range(1, len(order) + 1):
+        exchanged = set(order[:count])
+        doses = tuple(
+            Dose(time, new[i], maker.make(new[i]))
+            if i in exchanged
+            else Dose(time, 0, (), OtherDose(old[i], other.make(old[i])) if old[i] else None)
+            for i, time in enumerate(times)
+        )
+        first_day = (count - 1) * request.step_days + 1
+        steps.append(
+            DoseStep(
+                start=request.start + dt.timedelta(days=first_day - 1),
+                first_day=first_day,
+                days=request.step_days,
+                total_mcg=sum(dose.mcg for dose in doses),
+                doses=doses,
+                phase="switch",
+                product=product,
+                note=_exchange_note(times[order[count - 1]].name, old, new, order[count - 1]),
+            )
+        )
+    warnings = [
+        *population_warnings(protocol, request.patient, request.off_label_reason),
+        *_equivalence_warnings(switch, old, new),
+        *cautions_for(protocol, request.patient, "switch"),
+    ]
+    schedule = Schedule(
+        kind="switch",
+        protocol=protocol,
+        product=product,
+        request=request,
+        limits=limits,
+        steps=tuple(steps),
+        previous_mcg=0,
+        warnings=tuple(warnings),
+        off_label=off_label_note(tuple(warnings)),
+        switch=switch,
+    )
+    if request.then_pace is None:
+        # The last exchange is the dose to go on with: a maintenance, never a stop.
+        return replace(schedule, steps=(*steps[:-1], replace(steps[-1], phase="maintenance")))
+    return _then_taper(schedule, request, library)
+
+
+def _then_taper(switched: Schedule, request: SwitchRequest, library: Library) -> Schedule:
+    """The switch, then a clonazePAM taper from the dose the switch ends on."""
+    end = switched.steps[-1]
+    taper = TaperRequest(
+        start=end.end + dt.timedelta(days=1),
+        from_mg_per_day=mcg_to_mg(end.total_mcg),
+        patient=request.patient,
+        product=request.product,
+        pace=request.then_pace,
+        off_label_reason=request.off_label_reason,
+    )
+    falling = build_taper(
+        switched.protocol, taper, library=library, held_before_days=request.step_days
+    )
+    offset = switched.days
+    steps = (
+        *switched.steps,
+        *(replace(step, first_day=step.first_day + offset) for step in falling.steps),
+    )
+    return replace(
+        switched,
+        steps=steps,
+        pace=falling.pace,
+        limits=replace(switched.limits, smallest_dose_mcg=falling.limits.smallest_dose_mcg),
+        warnings=tuple(dict.fromkeys(switched.warnings + falling.warnings)),
+        notes=tuple(dict.fromkeys(switched.notes + falling.notes)),
+    )
+
+
+def _switch(table: EquivalenceTable, request: SwitchRequest) -> Switch:
+    """The drug switched from, its product and the equivalence asked for, or why not."""
+    if request.from_drug not in table.from_drugs:
+        raise InputError(
+            f"from_drug: {request.from_drug!r} is not a drug the planner switches from; "
+            f"known: {', '.join(table.from_drugs)}"
+        )
+    source = request.equivalence or table.default_source
+    known = [
+        s.id for s in table.sources if s.id in table.drugs[table.switch_to].mg_per_10_mg_diazepam
+    ]
+    if source not in known:
+        raise InputError(
+            f"equivalence: {source!r} is not a source of the equivalence table; "
+            f"known: {', '.join(known)}"
+        )
+    drug = table.drugs[request.from_drug]
+    product_id = request.from_product or next(iter(drug.products))
+    if product_id not in drug.products:
+        raise InputError(
+            f"from_product: {product_id!r} is not a product of {drug.name}; "
+            f"known: {', '.join(drug.products)}"
+        )
+    return Switch(
+        drug_id=request.from_drug,
+        drug_name=drug.name,
+        product=drug.product(product_id),
+        source=source,
+        citation=table.citation(source),
+        ratio=table.ratio(request.from_drug, source),
+        figures=tuple((other, table.ratio(request.from_drug, other)) for other in known),
+    )
+
+
+def _equivalent(amount: int, switch: Switch, maker: DoseMaker) -> int:
+    """The clonazePAM dose for ``amount`` of the old drug: the exact equivalent, rounded to
+    the nearest dose the product makes (half down); never zero for a dose taken."""
+    if not amount:
+        return 0
+    exact = amount * switch.ratio
+    step = maker.resolution_mcg
+    rounded = math.ceil(exact / step - Fraction(1, 2)) * step
+    if rounded == 0 or not maker.can_make(rounded):
+        raise DoseError(
+            f"from_mg_per_day: {format_mg(amount)} of {switch.drug_name} is "
+            f"{_mg(exact)} mg of clonazePAM by {switch.source}, "
+            f"which {maker.product.name} cannot give (steps of {format_mg(step)}): choose "
+            "a product with smaller steps"
+        )
+    return rounded
+
+
+def _mg(mcg: Fraction) -> str:
+    """An exact equivalent in mg as people read it, to the microgram."""
+    rounded = Decimal(math.floor(mcg + Fraction(1, 2))) / 1000
+    return format_decimal(rounded)
+
+
+def _exchange_note(time: str, old: tuple[int, ...], new: tuple[int, ...], index: int) -> str:
+    return (
+        f"Switch the {time} dose: {format_mg(old[index])} of the old drug becomes "
+        f"{format_mg(new[index])} of clonazePAM."
+    )
+
+
+def _equivalence_warnings(switch: Switch, old: tuple[int, ...], new: tuple[int, ...]) -> list[str]:
+    """The equivalence used, by name, and every other source's figure where it differs."""
+    total = sum(old)
+    used = (
+        f"Equivalence: {switch.drug_name} {format_mg(total)}/day is clonazePAM "
+        f"{format_mg(sum(new))}/day by {switch.source} ({switch.citation}). Equivalences "
+        "are approximate and individual: review the patient at every step."
+    )
+    others = [
+        f"{source} gives {_mg(total * ratio)} mg/day"
+        for source, ratio in switch.figures
+        if source != switch.source and ratio != switch.ratio
+    ]
+    if not others:
+        agree = ", ".join(source for source, _ in switch.figures)
+        return [f"{used} The sources agree for {switch.drug_name} ({agree})."]
+    return [f"{used} The sources disagree: {'; '.join(others)}; this plan uses {switch.source}."]
