@@ -14,6 +14,7 @@ import csv
 import datetime as dt
 import multiprocessing
 import signal
+import typing
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -97,11 +98,12 @@ def _start_worker(job: Job) -> None:
     _start(job)
 
 
-def plan_one(row: BatchRow) -> Outcome:
-    """Plan and render one row (in this process or a worker)."""
+def plan_one(row: BatchRow, job: Job | None = None) -> Outcome:
+    """Plan and render one row (in this process or a worker). ``job`` passed in, not set
+    per process, lets threads of one Dask worker plan rows of different batches."""
     from planner.render.outputs import render_kind
 
-    job = _job
+    job = job or _job
     assert job is not None, "call _start(job) first"
     result = plan_row(row, source=job.source, folder=job.folder, library=load_library())
     schedule, report, days, files = result.schedule, result.report, "", []
@@ -115,7 +117,7 @@ def plan_one(row: BatchRow) -> Outcome:
     return Outcome(replace(result, schedule=None, report=None), days, summary, files)
 
 
-def _outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[Outcome]:
+def plan_outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[Outcome]:
     """Each row's outcome, in the file's order, planned here or by ``workers`` processes."""
     if workers <= 1:
         _start(job)
@@ -172,6 +174,19 @@ def _protocols(scan: BatchScan, folder: Path, library: Library) -> list[Protocol
 Tracker = Callable[[Iterator[Outcome], int], Iterable[Outcome]]
 
 
+class Cohort(typing.Protocol):
+    """Rows from elsewhere than a batch CSV (``planner.batch_dask``: a Parquet cohort),
+    checked and planned into the same writer, so into the same bytes."""
+
+    def scan(self, *, keep_ids: bool) -> BatchScan:
+        """The first pass: every check of ``BatchScan.of``, over these rows."""
+        ...
+
+    def outcomes(self, job: Job, workers: int) -> Iterator[Outcome]:
+        """Each row's ``plan_one`` outcome, in the cohort's order."""
+        ...
+
+
 def run_batch(
     plans_path: Path,
     out: Path,
@@ -181,14 +196,19 @@ def run_batch(
     force: bool = False,
     workers: int = 1,
     track: Tracker = lambda outcomes, _: outcomes,
+    cohort: Cohort | None = None,
 ) -> BatchReport:
     """Plan every row and write the combined CSV, the summary and each patient's files.
 
     Everything is staged inside OUT and swapped in at the end (see ``planner.outfolder``):
     a failed or killed batch leaves the earlier cohort and every user file as they were.
-    ``track`` wraps the stream of outcomes (the CLI shows a progress bar with it).
+    ``track`` wraps the stream of outcomes (the CLI shows a progress bar with it);
+    ``cohort`` reads and plans the rows of ``plans_path`` when it is not a batch CSV.
     """
-    scan = BatchScan.of(plans_path, keep_ids=bool(outputs))
+    if cohort is None:
+        scan = BatchScan.of(plans_path, keep_ids=bool(outputs))
+    else:
+        scan = cohort.scan(keep_ids=bool(outputs))
     if "ics" in outputs:
         from planner.render.ics import resolve_timezone
 
@@ -208,7 +228,10 @@ def run_batch(
             days.write(encode_row(columns) + "\n")
             summary = csv.writer(summary_stream, lineterminator="\n")
             summary.writerow(SUMMARY_COLUMNS)
-            outcomes = _outcomes(job, read_rows(plans_path), workers)
+            if cohort is None:
+                outcomes = plan_outcomes(job, read_rows(plans_path), workers)
+            else:
+                outcomes = cohort.outcomes(job, workers)
             for outcome in track(outcomes, scan.rows):
                 days.write(outcome.days)
                 summary.writerow(outcome.summary)

@@ -114,11 +114,11 @@ def read_rows(path: Path) -> Iterator[BatchRow]:
                 raise InputError(
                     f"{path}: the file is empty; it needs a header row: {', '.join(REQUIRED)}, ..."
                 )
-            _check_header(path, header)
+            check_header(path, header)
             line = reader.line_num + 1  # where the next row starts (a quoted cell may span)
             for cells in reader:
                 if any(cell.strip() for cell in cells):
-                    yield _batch_row(header, cells, line)
+                    yield batch_row(header, cells, line)
                 line = reader.line_num + 1
         except csv.Error as error:
             reason = str(error)
@@ -151,9 +151,12 @@ class BatchScan:
     switches: bool = False
 
     @classmethod
-    def of(cls, path: Path, *, keep_ids: bool = False) -> BatchScan:
+    def of(
+        cls, path: Path, *, keep_ids: bool = False, rows: Iterable[BatchRow] | None = None
+    ) -> BatchScan:
+        """``rows``: the file's rows read another way (a Parquet cohort), else its CSV rows."""
         scan, first_seen = cls(), dict[int, int]()
-        for row in read_rows(path):
+        for row in read_rows(path) if rows is None else rows:
             scan.rows += 1
             patient = row.cells.get("id", "")
             if patient:
@@ -173,7 +176,8 @@ class BatchScan:
         return scan
 
 
-def _check_header(path: Path, header: list[str]) -> None:
+def check_header(path: Path, header: list[str]) -> None:
+    """The file's columns: known, none twice, the required ones there (any batch format)."""
     if len(header) > MAX_COLUMNS:
         raise InputError(f"{path}: {len(header):,} columns; a batch file has at most {MAX_COLUMNS}")
     unknown = [name for name in header if name not in COLUMNS]
@@ -191,7 +195,9 @@ def _check_header(path: Path, header: list[str]) -> None:
         raise InputError(f"{path}: missing column {missing[0]!r}")
 
 
-def _batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
+def batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
+    """One row's cells as text, by column, with their limits checked (a bad cell fails the
+    row alone); also how ``planner.batch_dask`` makes a Parquet record a row."""
     extra = [cell for cell in cells[len(header) :] if cell.strip()]
     values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
     problem = ""

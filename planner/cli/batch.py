@@ -1,7 +1,8 @@
-"""The batch command: a clinic's worth of plans from one CSV."""
+"""The batch command: a clinic's worth of plans from one CSV (or a Parquet cohort)."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 from collections.abc import Iterator
@@ -12,7 +13,7 @@ import click
 
 
 @click.command()
-@click.argument("plans_path", metavar="PLANS.csv", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("plans_path", metavar="PLANS.csv", type=click.Path(path_type=Path))
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder."
 )
@@ -27,6 +28,14 @@ import click
     type=click.IntRange(1, 64),
     help="Processes planning in parallel (default: this machine's cores); the files are "
     "the same bytes whatever the number.",
+)
+@click.option(
+    "--dask",
+    "scheduler",
+    metavar="SCHEDULER",
+    help="Plan a Parquet cohort on Dask: 'local' (a cluster of --workers processes on this "
+    "machine) or a scheduler's address (tcp://host:8786). Needs: pip install "
+    "'dose-planner[dask]'.",
 )
 @click.option(
     "--force",
@@ -44,6 +53,7 @@ def batch(
     paper: Literal["letter", "a4"],
     timezone: str | None,
     workers: int | None,
+    scheduler: str | None,
     force: bool,
 ) -> None:
     """Plan many patients from a CSV: one row each, the fields of a plan file.
@@ -56,11 +66,16 @@ def batch(
     A bad row is reported and skipped; the exit code is 1 when any row failed, 2 for a bad
     batch file, 130 when interrupted (OUT is then left as it was).
 
+    PLANS may also be a Parquet cohort (a .parquet file or folder, the same columns; doses
+    as text or decimals, never floats), planned here or, with --dask, on a Dask cluster:
+    the same bytes either way.
+
     \b
     Example:
         planner batch examples/batch-patients.csv --out cohort --csv
     """
     from planner.batch import run_batch
+    from planner.batch_dask import is_parquet, parquet_cohort
     from planner.render.outputs import OutputOptions
 
     options = OutputOptions(paper=paper, timezone=timezone)
@@ -74,15 +89,22 @@ def batch(
         with click.progressbar(results, length=total, label="Planning", file=sys.stderr) as bar:
             yield from bar
 
-    report = run_batch(
-        plans_path,
-        out,
-        outputs=[name for name, asked in wanted.items() if asked],
-        options=options,
-        force=force,
-        workers=workers or _cores(),
-        track=track,
-    )
+    with contextlib.ExitStack() as stack:
+        cohort = None
+        if scheduler is not None or is_parquet(plans_path):
+            cohort = stack.enter_context(
+                parquet_cohort(plans_path, scheduler=scheduler, workers=workers or _cores())
+            )
+        report = run_batch(
+            plans_path,
+            out,
+            outputs=[name for name, asked in wanted.items() if asked],
+            options=options,
+            force=force,
+            workers=workers or _cores(),
+            track=track,
+            cohort=cohort,
+        )
     for result in report.failed:
         click.echo(f"planner: error: {result.error}", err=True)
     if report.kept_earlier:
