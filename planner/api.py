@@ -96,6 +96,7 @@ class TitrationFields(TypedDict, total=False):
     step_mg_per_day: Amount | None
     interval_days: int | None
     hold_days: int | None
+    older_adult: bool
     off_label_reason: str | None
 
 
@@ -141,6 +142,7 @@ class CourseFields(TypedDict, total=False):
     ec50_mg_per_day: Amount | None
     to_mg_per_day: Amount | None
     taper_hold_days: int | None
+    older_adult: bool
     off_label_reason: str | None
 
 

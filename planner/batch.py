@@ -33,7 +33,7 @@ from planner.batch_rows import (
 from planner.errors import InputError, PlannerError
 from planner.outfolder import SHARED_FILES, OutputFolder, check_patient_id
 from planner.plans import protocol_for
-from planner.protocols import Library, load_library
+from planner.protocols import Library, load_equivalences, load_library
 from planner.render.csv import csv_lines, encode_row
 from planner.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, PRODUCT, TOTAL_MG
 
@@ -136,9 +136,14 @@ def plan_outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[
         pool.join()
 
 
-def combined_columns(protocols: Iterable[Protocol], *, switches: bool) -> list[str]:
+def combined_columns(
+    protocols: Iterable[Protocol], *, switches: bool, drugs: Iterable[str] = ()
+) -> list[str]:
     """``id`` and the daily columns: the dose times of every protocol, in day order;
-    mg/kg/day if any protocol doses by weight; the product if any row switches."""
+    mg/kg/day if any protocol doses by weight; the product if any row switches product;
+    each drug a row switches from (known to the equivalences file), beside clonazePAM."""
+    known = load_equivalences().from_drugs if drugs else []
+    others = sorted(drug for drug in set(drugs) if drug in known)
     clocks: dict[str, dt.time] = {}
     by_weight = False
     for protocol in protocols:
@@ -152,10 +157,13 @@ def combined_columns(protocols: Iterable[Protocol], *, switches: bool) -> list[s
         DAY,
         PHASE,
         TOTAL_MG,
+        *(f"{drug}_mg" for drug in others),
         *([MG_PER_KG] if by_weight else []),
         *(f"{name}_mg" for name in times),
+        *(f"{name}_{drug}_mg" for drug in others for name in times),
         *([PRODUCT] if switches else []),
         *(f"{name}_units" for name in times),
+        *(f"{name}_{drug}_units" for drug in others for name in times),
         NOTE,
     ]
 
@@ -214,7 +222,8 @@ def run_batch(
 
         resolve_timezone(options.timezone)  # a bad zone is refused before anything is written
     library = load_library()
-    columns = combined_columns(_protocols(scan, plans_path.parent, library), switches=scan.switches)
+    protocols = _protocols(scan, plans_path.parent, library)
+    columns = combined_columns(protocols, switches=scan.switches, drugs=scan.drugs)
     job = Job(plans_path.name, plans_path.parent, columns, outputs, options)
     workers = max(1, min(workers, scan.rows))  # no idle processes for a short batch
     report = BatchReport(total=scan.rows)

@@ -51,7 +51,8 @@ SUFFIXES = (".parquet", ".pq")
 LOCAL = "local"
 IN_FLIGHT_PER_THREAD = 2  # partitions queued for each worker thread: busy, yet bounded
 CONNECT_TIMEOUT = "10s"
-SCAN_COLUMNS = ("id", "protocol", "switch_product")  # all the first pass keeps of a row
+# All the first pass keeps of a row.
+SCAN_COLUMNS = ("id", "protocol", "switch_product", "schedule", "from_drug")
 
 
 def is_parquet(path: Path) -> bool:

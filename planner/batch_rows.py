@@ -40,10 +40,57 @@ TAPER_FIELDS = (
     "pauses",
     "step_backs",
 )
+# Columns after the first round's: each says which schedules it belongs to.
+LATER_FIELDS = (
+    "to_mg_per_day",
+    "maintain_days",
+    "taper_hold_days",
+    "older_adult",
+    "from_drug",
+    "from_product",
+    "equivalence",
+    "step_days",
+    "then_pace",
+)
 PATIENT_FIELDS = ("weight_kg", "age_years")
 SHARED_FIELDS = ("product", "off_label_reason")
-COLUMNS = (*REQUIRED, *PATIENT_FIELDS, *SHARED_FIELDS, *TITRATION_FIELDS, *TAPER_FIELDS)
-WHOLE_NUMBERS = frozenset({"age_years", "interval_days", "hold_days"})
+COLUMNS = (
+    *REQUIRED,
+    *PATIENT_FIELDS,
+    *SHARED_FIELDS,
+    *TITRATION_FIELDS,
+    *TAPER_FIELDS,
+    *LATER_FIELDS,
+)
+# The columns of each kind of schedule (batch file column -> plan file field).
+FIELDS_OF = {
+    "titration": ("from_mg_per_day", *TITRATION_FIELDS, "older_adult"),
+    "taper": (*TAPER_FIELDS, "to_mg_per_day", "hold_days"),
+    "course": (
+        "from_mg_per_day",
+        "target_mg_per_day",
+        "step_mg_per_day",
+        "interval_days",
+        "maintain_days",
+        "pace",
+        "ec50_mg_per_day",
+        "to_mg_per_day",
+        "taper_hold_days",
+        "older_adult",
+    ),
+    "switch": (
+        "from_drug",
+        "from_mg_per_day",
+        "from_product",
+        "equivalence",
+        "step_days",
+        "then_pace",
+    ),
+}
+WHOLE_NUMBERS = frozenset(
+    {"age_years", "interval_days", "hold_days", "maintain_days", "taper_hold_days", "step_days"}
+)
+FLAGS = frozenset({"older_adult"})
 SUMMARY_COLUMNS = (
     "row",
     "id",
@@ -149,6 +196,7 @@ class BatchScan:
     ids: list[str] = field(default_factory=list)
     protocols: set[str] = field(default_factory=set)
     switches: bool = False
+    drugs: set[str] = field(default_factory=set)  # switched from (their own columns)
 
     @classmethod
     def of(
@@ -171,6 +219,8 @@ class BatchScan:
                 scan.ids.append(patient)
             scan.protocols.add(row.cells.get("protocol", ""))
             scan.switches = scan.switches or bool(row.cells.get("switch_product"))
+            if row.cells.get("schedule") == "switch":
+                scan.drugs.add(row.cells.get("from_drug", ""))
         if not scan.rows:
             raise InputError(f"{path}: no patients: the file has a header but no rows")
         return scan
@@ -243,7 +293,8 @@ def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> R
 
 def _column(location: str) -> str:
     """A plan file's field path as the batch column a user typed it in."""
-    field = location.split(".", 1)[1] if location.startswith(("titration.", "taper.")) else location
+    kinds = tuple(f"{kind}." for kind in FIELDS_OF)
+    field = location.split(".", 1)[1] if location.startswith(kinds) else location
     if field.startswith("patient."):
         return field.removeprefix("patient.")
     if field.startswith("switch_product."):
@@ -265,8 +316,8 @@ def plan_rows(
 def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
     """A row as the fields of a plan file; empty cells are absent."""
     kind = raw.get("schedule", "")
-    if kind not in ("titration", "taper"):
-        raise InputError(f"schedule: must be titration or taper, not {kind!r}")
+    if kind not in FIELDS_OF:
+        raise InputError(f"schedule: must be {', '.join(FIELDS_OF)}, not {kind!r}")
     values = {name: value for name, value in raw.items() if value}
     request: dict[str, Any] = {"start": _date("start", values.get("start", ""))}
     request |= {name: values[name] for name in SHARED_FIELDS if name in values}
@@ -277,17 +328,14 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
     }
     if patient:
         request["patient"] = patient
-    own = TITRATION_FIELDS if kind == "titration" else TAPER_FIELDS
-    other = [
-        name
-        for name in (TAPER_FIELDS if kind == "titration" else TITRATION_FIELDS)
-        if name in values
-    ]
+    own = FIELDS_OF[kind]
+    other = [name for name in (*TITRATION_FIELDS, *TAPER_FIELDS, *LATER_FIELDS) if name in values]
+    other = [name for name in other if name not in own]
     if other:
         raise InputError(f"{other[0]}: is not a field of a {kind}")
     for name in own:
         if name in values:
-            request[name] = _whole(name, values[name]) if name in WHOLE_NUMBERS else values[name]
+            request[name] = _cell(name, values[name])
     if kind == "taper":
         _taper_fields(request)
     if "protocol" not in values:
@@ -312,6 +360,17 @@ def _taper_fields(request: dict[str, Any]) -> None:
         edits.append({"kind": "step_back", "date": _date("step_backs", item)})
     if edits:
         request["edits"] = edits
+
+
+def _cell(name: str, text: str) -> object:
+    """A cell as its field's value: whole numbers and flags typed, the rest as text."""
+    if name in WHOLE_NUMBERS:
+        return _whole(name, text)
+    if name in FLAGS:
+        if text.lower() not in ("true", "false"):
+            raise InputError(f"{name}: {quoted(text)} is not true or false")
+        return text.lower() == "true"
+    return text
 
 
 def _items(cell: str) -> list[str]:

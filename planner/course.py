@@ -68,6 +68,7 @@ def titration_part(request: CourseRequest) -> TitrationRequest:
         step_mg_per_day=request.step_mg_per_day,
         interval_days=request.interval_days,
         hold_days=request.maintain_days,
+        older_adult=request.older_adult,
         off_label_reason=request.off_label_reason,
     )
 

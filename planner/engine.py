@@ -21,7 +21,12 @@ from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Dose, DoseStep, EditName, Limits, PhaseName, Schedule
-from planner.titration_doses import choose_start, choose_target, step_mcg
+from planner.titration_doses import (
+    choose_start,
+    choose_target,
+    older_adult_numbers,
+    step_mcg,
+)
 from planner.units import format_decimal, format_mg, mg_to_mcg
 
 
@@ -38,8 +43,12 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
 
     target = _target_mcg(protocol, request, patient, limits)
     current = _current_mcg(request, maker, limits, target)
+    older, older_words = older_adult_numbers(protocol, patient, request.older_adult)
+    used = older_words if older else []  # numbers in use are a warning; an offer, a note
     if current is None:
         wanted = min(_for_patient(titration.start, patient), limits.start_limit_mcg)
+        if older is not None:
+            wanted = min(wanted, mg_to_mcg(older.start_mg_per_day))
         start, notes = choose_start(protocol, patient, maker, limits, wanted, library)
     else:
         start, notes = current, []
@@ -54,6 +63,11 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     notes += rounded
     step = step_mcg(protocol, request.step_mg_per_day)
     interval = request.interval_days or titration.min_interval_days
+    if older is not None:  # the cited source's slower steps, unless the request set its own
+        if request.step_mg_per_day is None:
+            step = min(step, mg_to_mcg(older.step_mg_per_day))
+        if request.interval_days is None:
+            interval = max(interval, older.min_interval_days)
     if interval < titration.min_interval_days:
         raise InputError(
             f"interval_days: {interval} days is shorter than the protocol minimum of "
@@ -82,9 +96,9 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         limits=limits,
         steps=steps_from_levels(request.start, plan, protocol, before=current),
         previous_mcg=current or 0,
-        warnings=(*gate, *cautions_for(protocol, patient, "titration")),
+        warnings=(*gate, *cautions_for(protocol, patient, "titration"), *used),
         off_label=off_label_note(tuple(gate)),
-        notes=tuple(notes),
+        notes=tuple(notes + ([] if older else older_words)),
     )
 
 

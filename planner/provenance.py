@@ -78,6 +78,8 @@ def inputs_line(schedule: Schedule) -> str:
         parts.append(f"maintain {request.maintain_days} days")
         if request.to_mg_per_day:
             parts.append(f"then to {format_decimal(request.to_mg_per_day)} mg/day")
+    if getattr(request, "older_adult", False):
+        parts.append("older-adult numbers")
     if schedule.pace is not None:
         parts.append(f"pace {schedule.pace.id}")
     patient = request.patient

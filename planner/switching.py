@@ -69,7 +69,9 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
                 doses=doses,
                 phase="switch",
                 product=product,
-                note=_exchange_note(times[order[count - 1]].name, old, new, order[count - 1]),
+                note=_exchange_note(
+                    switch, times[order[count - 1]].name, old, new, order[count - 1]
+                ),
             )
         )
     warnings = [
@@ -182,9 +184,11 @@ def _mg(mcg: Fraction) -> str:
     return format_decimal(rounded)
 
 
-def _exchange_note(time: str, old: tuple[int, ...], new: tuple[int, ...], index: int) -> str:
+def _exchange_note(
+    switch: Switch, time: str, old: tuple[int, ...], new: tuple[int, ...], index: int
+) -> str:
     return (
-        f"Switch the {time} dose: {format_mg(old[index])} of the old drug becomes "
+        f"Switch the {time} dose: {format_mg(old[index])} of {switch.drug_name} becomes "
         f"{format_mg(new[index])} of clonazePAM."
     )
 

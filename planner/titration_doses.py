@@ -14,12 +14,15 @@ import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from planner.errors import DoseError, InputError
-from planner.models import PatientInputs, Protocol
+from planner.models import OlderAdults, PatientInputs, Protocol
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Limits
 from planner.units import format_decimal, format_mg, mg_to_mcg
 from planner.units import format_per_kg as per_kg
+
+# The label's and Beers' older adults: 65 years and over.
+OLDER_ADULT_AGE = 65
 
 
 def dose_count(maker: DoseMaker, total_mcg: int, times: int) -> int:
@@ -223,3 +226,50 @@ def step_mcg(protocol: Protocol, step_mg: Decimal | None) -> int:
             f"step_mg_per_day: {format_decimal(step)} mg/day is outside the protocol's {bounds}"
         )
     return mg_to_mcg(step)
+
+
+def older_adult_numbers(
+    protocol: Protocol, patient: PatientInputs, asked: bool
+) -> tuple[OlderAdults | None, list[str]]:
+    """The protocol's cited numbers for older adults when asked for, and what to say.
+
+    The label only says to start low and observe closely: lower numbers come from a
+    cited geriatric source in the protocol file, are used only when asked for, and are
+    named; without such a source, the output says there is none rather than invent one.
+    """
+    older = protocol.older_adults
+    threshold = older.from_age if older is not None else OLDER_ADULT_AGE
+    age = patient.age_years
+    if asked:
+        if older is None:
+            raise InputError(
+                f"older_adult: {protocol.id} gives no lower numbers from a cited geriatric "
+                "source; choose a smaller step or a longer interval yourself"
+            )
+        if age is None or age < threshold:
+            raise InputError(
+                f"older_adult: the protocol's older-adult numbers are for {threshold} years "
+                "and over; give the patient's age"
+            )
+        source = next(s.citation for s in protocol.sources if s.id == older.source)
+        return older, [
+            f"Older adult ({threshold} and over): a lower start of "
+            f"{format_decimal(older.start_mg_per_day)} mg/day and steps of at most "
+            f"{format_decimal(older.step_mg_per_day)} mg/day every {older.min_interval_days} "
+            f"days, as asked, from {source}"
+        ]
+    if age is None or age < threshold:
+        return None, []
+    if older is None:
+        return None, [
+            f"Age {age}: no cited geriatric source gives clonazePAM a lower start or slower "
+            "steps, so this plan uses the protocol's numbers; the label says start low and "
+            "observe closely: a lower target, a smaller step or a longer interval is the "
+            "prescriber's choice."
+        ]
+    return None, [
+        f"Age {age}: the protocol cites lower numbers for {threshold} and over (start "
+        f"{format_decimal(older.start_mg_per_day)} mg/day, steps of "
+        f"{format_decimal(older.step_mg_per_day)} mg/day every {older.min_interval_days} "
+        "days); plan with them with --older-adult (older_adult = true)."
+    ]

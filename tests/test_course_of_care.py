@@ -373,3 +373,71 @@ def test_a_course_too_short_to_taper_is_one_line_and_writes_nothing(tmp_path: Pa
     command = ("course", "panic-adult", "--start", "2027-01-04", "--maintain", 3, "--csv", out)
     assert error_line(run(*command)).startswith("--maintain (maintain_days)")
     assert not out.exists()
+
+
+# Older adults: lower numbers only from a cited geriatric source, only when asked ------
+
+OLDER = load_protocol(Path(__file__).parent / "data" / "good" / "panic-older-adults.toml")
+
+
+def test_older_adult_numbers_from_a_cited_source_are_used_when_asked_and_named() -> None:
+    schedule = titrate(OLDER, start=START, age_years=70, older_adult=True)
+    assert totals(schedule) == [(250, 7), (500, 7), (750, 7), (1000, 14)]
+    assert any("Illustrative geriatric source" in w for w in schedule.warnings)
+    standard = titrate(OLDER, start=START, age_years=70)
+    assert totals(standard)[0] == (500, 3)
+    assert any("--older-adult" in note for note in standard.notes)
+
+
+def test_without_a_cited_geriatric_source_the_plan_says_so_and_invents_nothing() -> None:
+    schedule = titrate(PANIC, start=START, age_years=70)
+    assert totals(schedule)[0] == (500, 3)
+    assert any("no cited geriatric source" in note for note in schedule.notes)
+    assert any("Beers" in warning for warning in schedule.warnings)  # the label's caution
+    with pytest.raises(InputError, match="no lower numbers from a cited geriatric source"):
+        titrate(PANIC, start=START, age_years=70, older_adult=True)
+
+
+def test_older_adult_numbers_are_for_older_adults_only() -> None:
+    for age in (None, 50):
+        with pytest.raises(InputError, match="65 years and over") as raised:
+            titrate(OLDER, start=START, age_years=age, older_adult=True)
+        assert raised.value.field == "older_adult"
+
+
+# A clinic's list: every kind of schedule from a batch row ----------------------------
+
+
+def test_a_batch_plans_each_kind_of_row_and_a_bad_row_fails_alone(tmp_path: Path) -> None:
+    import csv
+
+    from planner.batch_rows import COLUMNS
+
+    rows = [
+        {"id": "up", "protocol": "seizure-adult", "schedule": "titration",
+         "from_mg_per_day": "2", "target_mg_per_day": "4", "age_years": "40", "weight_kg": "70"},
+        {"id": "down", "protocol": "panic-adult", "schedule": "taper",
+         "from_mg_per_day": "3", "to_mg_per_day": "1", "hold_days": "60"},
+        {"id": "whole", "protocol": "panic-adult", "schedule": "course",
+         "target_mg_per_day": "2", "maintain_days": "120", "pace": "asam"},
+        {"id": "swap", "protocol": "panic-adult", "schedule": "switch",
+         "from_drug": "alprazolam", "from_mg_per_day": "2", "then_pace": "asam"},
+        {"id": "odd", "protocol": "panic-adult", "schedule": "course", "maintain_days": "90",
+         "older_adult": "maybe"},
+    ]  # fmt: skip
+    cohort = tmp_path / "cohort.csv"
+    with cohort.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS, restval="")
+        writer.writeheader()
+        writer.writerows({"start": "2027-01-04", **row} for row in rows)
+    result = run("batch", cohort, "--out", tmp_path / "out", "--csv")
+    assert result.exit_code == 1  # one row failed, the others planned
+    summary = (tmp_path / "out" / "summary.csv").read_text().splitlines()
+    assert [line.split(",")[2] for line in summary[1:]] == ["ok"] * 4 + ["error"]
+    assert "older_adult: 'maybe' is not true or false" in summary[-1]
+    header = (tmp_path / "out" / "all-days.csv").read_text().splitlines()[0].split(",")
+    assert header[4:6] == ["total_mg", "alprazolam_mg"]
+    alone = tmp_path / "swap.csv"
+    ok("switch", "panic-adult", "--start", "2027-01-04", "--from-drug", "alprazolam",
+       "--from", 2, "--then-pace", "asam", "--csv", alone)  # fmt: skip
+    assert (tmp_path / "out" / "swap" / "schedule.csv").read_bytes() == alone.read_bytes()

@@ -59,6 +59,7 @@ OPTION_FOR_FIELD = {
     "equivalence": "--equivalence",
     "step_days": "--step-days",
     "then_pace": "--then-pace",
+    "older_adult": "--older-adult",
     "target_mg_per_day": "--target",
     "step_mg_per_day": "--step",
     "interval_days": "--interval",

@@ -39,6 +39,11 @@ from planner.cli.types import DATE, NUMBER
     "--to", "to_mg", type=NUMBER, help="Taper to this lower daily dose and hold it (default 0)."
 )
 @click.option("--hold", type=click.IntRange(1, 3650), help="Days to hold the --to dose (28).")
+@click.option(
+    "--older-adult",
+    is_flag=True,
+    help="Use the protocol's cited lower start and slower steps for 65 and over.",
+)
 @_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
 def course(
     protocol: str,
@@ -52,6 +57,7 @@ def course(
     ec50: Decimal | None,
     to_mg: Decimal | None,
     hold: int | None,
+    older_adult: bool,
     weight: Decimal | None,
     age: int | None,
     product: str | None,
@@ -88,6 +94,7 @@ def course(
         ec50_mg_per_day=ec50,
         to_mg_per_day=to_mg,
         taper_hold_days=hold,
+        older_adult=older_adult,
         off_label_reason=off_label_reason,
     )
     checked = plan_checked(load_protocol(protocol), request)

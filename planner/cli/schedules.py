@@ -41,6 +41,11 @@ if TYPE_CHECKING:
     type=click.IntRange(1, 3650),
     help="Days of maintenance at the target (default: the protocol's).",
 )
+@click.option(
+    "--older-adult",
+    is_flag=True,
+    help="Use the protocol's cited lower start and slower steps for 65 and over.",
+)
 @_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
 def titrate(
     protocol: str,
@@ -50,6 +55,7 @@ def titrate(
     step: Decimal | None,
     interval: int | None,
     hold: int | None,
+    older_adult: bool,
     weight: Decimal | None,
     age: int | None,
     product: str | None,
@@ -80,6 +86,7 @@ def titrate(
         step_mg_per_day=step,
         interval_days=interval,
         hold_days=hold,
+        older_adult=older_adult,
         off_label_reason=off_label_reason,
     )
     checked = plan_checked(load_protocol(protocol), request)

@@ -202,6 +202,17 @@ class Drug(Frozen):
     ceiling_mg_per_day: PositiveMg
 
 
+class OlderAdults(Frozen):
+    """A lower start and slower steps for older adults, only as a cited geriatric source
+    gives them (the label says only: start low, observe closely). Used when asked for."""
+
+    from_age: Annotated[Count, Field(ge=50, le=100)] = 65
+    start_mg_per_day: PositiveMg
+    step_mg_per_day: PositiveMg
+    min_interval_days: Annotated[Count, Field(ge=MIN_INTERVAL_FLOOR_DAYS, le=365)]
+    source: Identifier
+
+
 class Protocol(Frozen):
     """One indication and population: how to start, raise, hold and taper the drug."""
 
@@ -222,6 +233,7 @@ class Protocol(Frozen):
     titration: Titration
     cautions: tuple[Caution, ...] = Field((), max_length=MAX_CAUTIONS)
     pharmacokinetics: Pharmacokinetics | None = None
+    older_adults: OlderAdults | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -245,6 +257,18 @@ class Protocol(Frozen):
             raise ValueError(f"population.source: unknown source {source}")
         if self.population.otherwise == self.id:
             raise ValueError("population.otherwise: must name another protocol")
+        older = self.older_adults
+        if older is not None:
+            if older.source not in self.source_ids:
+                raise ValueError(f"older_adults.source: unknown source {older.source}")
+            titration = self.titration
+            start = titration.start.mg_per_day
+            if start is None or older.start_mg_per_day > start:
+                raise ValueError("older_adults.start_mg_per_day: must be below the start dose")
+            if older.step_mg_per_day > titration.step_mg_per_day.max:
+                raise ValueError("older_adults.step_mg_per_day: above the protocol's step")
+            if older.min_interval_days < titration.min_interval_days:
+                raise ValueError("older_adults.min_interval_days: shorter than the protocol's")
         return self
 
     @property

@@ -58,6 +58,9 @@ class TitrationRequest(Frozen):
     step_mg_per_day: InputMg | None = Field(None, gt=0)
     interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
     hold_days: Annotated[Count, Field(ge=0, le=3650)] | None = None
+    older_adult: bool = Field(
+        False, description="use the protocol's cited lower start and slower steps (65 and over)"
+    )
     off_label_reason: OffLabelReason | None = None
 
 
@@ -184,6 +187,7 @@ class CourseRequest(Frozen):
     ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
     to_mg_per_day: InputMg = Decimal(0)
     taper_hold_days: Annotated[Count, Field(ge=1, le=3650)] | None = None
+    older_adult: bool = False
     off_label_reason: OffLabelReason | None = None
 
     @model_validator(mode="after")
