@@ -445,8 +445,17 @@ def _example_args(example: str, folder: Path) -> list[str]:
     "example",
     sorted({example for _, command in _commands() for example in _examples(command)}),
 )
-def test_every_example_in_the_help_runs(example: str, tmp_path: Path) -> None:
+def test_every_example_in_the_help_runs(
+    example: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     args = _example_args(example, tmp_path)
+    if args[0] == "serve":  # it would serve until stopped: check what it would serve instead
+        pytest.importorskip("uvicorn", reason="the web extra is not installed")
+        served: list[object] = []
+        monkeypatch.setattr("planner.web.server.serve", lambda *a, **k: served.append((a, k)))
+        assert "http://127.0.0.1:" in ok(*args)
+        assert served, f"{example} did not start the server"
+        return
     if args[0] == "batch":
         # The example cohort has one bad row on purpose: the batch goes on, and exits 1.
         result = run(*args)

@@ -17,6 +17,7 @@ from planner.cli.batch import batch
 from planner.cli.course import course
 from planner.cli.library import compare, protocols, schema, validate
 from planner.cli.schedules import plan, taper, titrate
+from planner.cli.serve import serve
 from planner.cli.switch import switch
 from planner.cli.types import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
 from planner.errors import PlannerError
@@ -105,6 +106,7 @@ def cli() -> None:
 
 for command in (protocols, validate, schema, titrate, taper, course, switch, plan, compare, batch):
     cli.add_command(command)
+cli.add_command(serve)  # planner.web is imported only when it runs
 
 
 def main() -> None:

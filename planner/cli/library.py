@@ -6,7 +6,6 @@ import datetime as dt
 import sys
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
 
 import click
 
@@ -98,37 +97,24 @@ def compare(
     Example:
         planner compare --from 2 --paces linear,proportional,hyperbolic --plot compare.png
     """
-    from planner.api import load_protocol
-    from planner.api import taper as plan_taper
+    from planner.comparison import compare_paces
     from planner.errors import InputError
     from planner.files import write_atomic
-    from planner.protocols import load_library
     from planner.render.outputs import PLOT_FORMATS
     from planner.render.teaching import comparison_text, render_comparison
-    from planner.units import mg_to_mcg
 
-    names = [name.strip() for name in paces.split(",") if name.strip()]
-    if not names:
-        raise InputError("--paces: name at least one pace")
+    names = tuple(name.strip() for name in paces.split(",") if name.strip())
     if plot_path is not None and plot_path.suffix.lower() not in PLOT_FORMATS:
         raise InputError(f"cannot write plot {plot_path}: use a .png, .svg or .pdf file name")
-    library = load_library()
-    chosen = load_protocol(protocol, library=library)
-    schedules = []
-    for name in names:
-        hyperbolic = any(p.kind == "hyperbolic" for p in library.pace(name).phases)
-        schedules.append(
-            plan_taper(
-                chosen,
-                start=start or dt.date.today(),
-                from_mg_per_day=from_mg,
-                pace=name,
-                product=product,
-                ec50_mg_per_day=ec50 if hyperbolic else None,
-                library=library,
-            )
-        )
-    ec50_mcg = mg_to_mcg(ec50) if ec50 is not None else _ec50_mcg(library)
+    compared = compare_paces(
+        protocol,
+        from_mg_per_day=from_mg,
+        paces=names,
+        product=product,
+        start=start,
+        ec50_mg_per_day=ec50,
+    )
+    schedules, ec50_mcg = list(compared.schedules), compared.ec50_mcg
     click.echo(comparison_text(schedules, ec50_mcg))
     if plot_path is not None:
         image_format = PLOT_FORMATS[plot_path.suffix.lower()]
@@ -136,13 +122,3 @@ def compare(
             plot_path, render_comparison(schedules, ec50_mcg=ec50_mcg, image_format=image_format)
         )
         click.echo(f"Wrote {plot_path}")
-
-
-def _ec50_mcg(library: Any) -> int:
-    """The illustrative EC50 of the bundled hyperbolic pace."""
-    from planner.models import HyperbolicPhase
-    from planner.units import mg_to_mcg
-
-    phase = library.pace("hyperbolic").phases[0]
-    assert isinstance(phase, HyperbolicPhase)
-    return mg_to_mcg(phase.ec50_mg_per_day)

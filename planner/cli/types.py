@@ -80,11 +80,13 @@ class ClockSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, tuple):
             return value
-        name, _, clock = str(value).partition("=")
+        from planner.errors import InputError
+        from planner.option_text import clock_from_text
+
         try:
-            return name.strip(), dt.time.fromisoformat(clock.strip())
-        except ValueError:
-            self.fail(f"{value!r} is not NAME=HH:MM, for example morning=07:30", param, ctx)
+            return clock_from_text(str(value))
+        except InputError as error:
+            self.fail(str(error), param, ctx)
 
 
 class PauseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
@@ -95,17 +97,11 @@ class PauseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from planner.errors import InputError
         from planner.models import Pause
-        from planner.protocols import validate_data
-        from planner.units import date_from_text, whole_from_text
+        from planner.option_text import pause_from_text
 
         if isinstance(value, Pause):
             return value
-        date, _, days = str(value).partition(":")
         try:
-            fields = {"kind": "pause", "date": date_from_text(date), "days": whole_from_text(days)}
-        except InputError:
-            self.fail(f"{value!r} is not DATE:DAYS, for example 2027-05-03:14", param, ctx)
-        try:
-            return validate_data(fields, Pause, source="", error_type=InputError)
+            return pause_from_text(str(value))
         except InputError as error:
-            self.fail(f"{value!r}: {error}", param, ctx)
+            self.fail(str(error), param, ctx)

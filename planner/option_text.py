@@ -1,0 +1,37 @@
+"""Options typed as text, read the same way by every front end: a pause as DATE:DAYS and
+a calendar file's time of day as NAME=HH:MM.
+
+The command line's option types and the web page both call these, so a mistyped value
+gets the same words wherever it was typed.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from planner.errors import InputError
+from planner.models import Pause
+from planner.protocols import validate_data
+from planner.units import date_from_text, whole_from_text
+
+
+def pause_from_text(text: str) -> Pause:
+    """'2027-05-03:14': hold the dose of that day for 14 more days."""
+    date, _, days = text.partition(":")
+    try:
+        fields = {"kind": "pause", "date": date_from_text(date), "days": whole_from_text(days)}
+    except InputError:
+        raise InputError(f"{text!r} is not DATE:DAYS, for example 2027-05-03:14") from None
+    try:
+        return validate_data(fields, Pause, source="", error_type=InputError)
+    except InputError as error:
+        raise InputError(f"{text!r}: {error}") from None
+
+
+def clock_from_text(text: str) -> tuple[str, dt.time]:
+    """'morning=07:30': the name of a time of day and its new clock time."""
+    name, _, clock = text.partition("=")
+    try:
+        return name.strip(), dt.time.fromisoformat(clock.strip())
+    except ValueError:
+        raise InputError(f"{text!r} is not NAME=HH:MM, for example morning=07:30") from None

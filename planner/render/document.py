@@ -1,0 +1,147 @@
+"""A checked schedule as one plain document: what the web page shows and the HTTP API's
+``format=json`` returns.
+
+Everything a reviewer reads is here, in the words of the other outputs: the header and
+provenance, each step with its doses and units, the safety report, warnings, notes,
+reviews, the patient and pharmacy instructions, dispensing totals and the footer. Doses
+are exact decimal strings ("0.125"), never JSON numbers, which most readers turn into
+binary floats.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Any
+
+from planner import __version__
+from planner.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_totals
+from planner.instructions import instructions, taken
+from planner.products import describe_units
+from planner.provenance import footer, products_line, provenance
+from planner.units import format_decimal, format_mg, format_mg_number, format_per_kg
+from planner.wording import DISCLAIMER
+
+if TYPE_CHECKING:
+    from planner.dispensing import StrengthSupply
+    from planner.safety import SafetyReport
+    from planner.schedule import DoseStep, Schedule
+
+Document = dict[str, Any]
+
+
+def schedule_document(
+    schedule: Schedule, report: SafetyReport, *, supply_days: int = DEFAULT_SUPPLY_DAYS
+) -> Document:
+    """The schedule, its safety report and its warnings as JSON-ready values."""
+    protocol = schedule.protocol
+    weight = schedule.weight_kg
+    passed = sum(result.passed for result in report.results)
+    return {
+        "disclaimer": DISCLAIMER,
+        "program": f"dose-planner {__version__}",
+        "kind": schedule.kind,
+        "title": f"{protocol.drug.tall_man} {schedule.kind}: {protocol.title}",
+        "protocol": {"id": protocol.id, "version": protocol.version, "title": protocol.title},
+        "product": products_line(schedule),
+        "pace": ({"id": schedule.pace.id, "title": schedule.pace.title} if schedule.pace else None),
+        "start": schedule.start.isoformat(),
+        "end": schedule.end.isoformat(),
+        "days": schedule.days,
+        "dose_before_mg": _mg(schedule.dose_before_mcg),
+        "weight_kg": format_decimal(weight) if weight is not None else None,
+        "provenance": [{"label": label, "value": value} for label, value in provenance(schedule)],
+        "dose_times": [
+            {"name": t.name, "label": t.label, "clock": t.clock.isoformat("minutes")}
+            for t in protocol.dose_times
+        ],
+        "steps": [_step(step, schedule) for step in schedule.steps],
+        "safety": {
+            "passed": passed,
+            "total": len(report.results),
+            "summary": f"{passed} of {len(report.results)} passed",
+            "checks": [
+                {
+                    "name": result.name,
+                    "description": result.description,
+                    "passed": result.passed,
+                    "day": result.day,
+                    "detail": result.detail,
+                }
+                for result in report.results
+            ],
+        },
+        "warnings": list(schedule.warnings),
+        "notes": list(schedule.notes),
+        "off_label": schedule.off_label or None,
+        "reviews": [day.isoformat() for day in schedule.reviews],
+        "instructions": [
+            {"patient": step.patient, "pharmacy": step.pharmacy} for step in instructions(schedule)
+        ],
+        "dispensing": _dispensing(schedule, supply_days),
+        "footer": footer(schedule),
+    }
+
+
+def render_json(
+    schedule: Schedule, report: SafetyReport, *, supply_days: int = DEFAULT_SUPPLY_DAYS
+) -> bytes:
+    """The document as UTF-8 JSON, keys in a fixed order: the same bytes for the same inputs."""
+    document = schedule_document(schedule, report, supply_days=supply_days)
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _step(step: DoseStep, schedule: Schedule) -> Document:
+    weight = schedule.weight_kg
+    return {
+        "start": step.start.isoformat(),
+        "end": step.end.isoformat(),
+        "first_day": step.first_day,
+        "days": step.days,
+        "phase": step.phase,
+        "edit": step.edit or None,
+        "total_mg": _mg(step.total_mcg),
+        "total": format_mg(step.total_mcg),
+        "mg_per_kg_per_day": format_per_kg(step.total_mcg, weight) if weight is not None else None,
+        "product": step.product.id,
+        "doses": [
+            {
+                "time": item.time.name,
+                "drug": item.drug,
+                "named": item.named,  # two drugs that day: say which
+                "mg": _mg(item.mcg),
+                "dose": format_mg(item.mcg),
+                "units": describe_units(item.units, item.product),
+            }
+            for item in taken(schedule, step)
+        ],
+        "note": step.note,
+        "review": step.review,
+    }
+
+
+def _dispensing(schedule: Schedule, supply_days: int) -> Document:
+    supply = dispensing_totals(schedule, supply_days=supply_days)
+    named = len(schedule.products) > 1 or schedule.switch is not None
+
+    def amounts(strengths: tuple[StrengthSupply, ...]) -> list[str]:
+        return [describe_supply(s, named=named) for s in strengths]
+
+    return {
+        "supply_days": supply_days,
+        "periods": [
+            {
+                "first_day": period.first_day,
+                "last_day": period.last_day,
+                "start": period.start.isoformat(),
+                "end": period.end.isoformat(),
+                "supplies": amounts(period.strengths),
+            }
+            for period in supply.periods
+        ],
+        "total": amounts(supply.total),
+    }
+
+
+def _mg(mcg: int | None) -> str | None:
+    """Micrograms as an exact decimal string of mg: 125 -> '0.125', 1000 -> '1'."""
+    return None if mcg is None else format_mg_number(mcg)

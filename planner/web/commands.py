@@ -1,0 +1,265 @@
+"""The commands the page and the API offer, one entry each: its fields and how their
+values become the library's typed request, exactly as the command line builds it.
+
+Adding a command (``switch``) is adding one ``Command`` to ``COMMANDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from planner.api import course_request, switch_request, taper_request, titration_request
+from planner.models import (
+    CourseRequest,
+    StepBack,
+    SwitchRequest,
+    TaperRequest,
+    TitrationRequest,
+)
+from planner.web.fields import (
+    EC50,
+    OLDER_ADULT,
+    OUTPUTS,
+    PATIENT,
+    START,
+    SWITCH,
+    TAPER_PACE,
+    TITRATION,
+    TO,
+    Field,
+    current_dose_hint,
+    fixed,
+)
+from planner.web.inputs import OptionError, Values
+
+Request = TitrationRequest | TaperRequest | CourseRequest | SwitchRequest
+
+
+@dataclass(frozen=True)
+class Command:
+    """One planning command: ``planner NAME PROTOCOL ...`` and ``/api/NAME``."""
+
+    name: str
+    title: str
+    summary: str
+    fields: tuple[Field, ...]
+    build: Callable[[Values], Request]
+
+    def field(self, option: str) -> Field | None:
+        return next((f for f in self.fields if f.option == option), None)
+
+
+def _patient(values: Values) -> Values:
+    return {
+        "weight_kg": values.get("weight"),
+        "age_years": values.get("age"),
+        "product": values.get("product"),
+        "off_label_reason": values.get("off-label"),
+    }
+
+
+def _titration(values: Values) -> Request:
+    return titration_request(
+        start=values["start"],
+        from_mg_per_day=values.get("from"),
+        target_mg_per_day=values.get("target"),
+        step_mg_per_day=values.get("step"),
+        interval_days=values.get("interval"),
+        hold_days=values.get("hold"),
+        older_adult=values.get("older-adult", False),
+        **_patient(values),
+    )
+
+
+def _taper(values: Values) -> Request:
+    switch_product, switch_at = values.get("switch-product"), values.get("switch-at")
+    if (switch_product is None) != (switch_at is None):
+        missing = "switch-product" if switch_product is None else "switch-at"
+        raise OptionError(missing, "give --switch-product and --switch-at together", invalid=False)
+    switch = None
+    if switch_product is not None:
+        switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
+    edits = [*values.get("pause", ())]
+    edits += [StepBack(kind="step_back", date=date) for date in values.get("step-back", ())]
+    return taper_request(
+        start=values["start"],
+        from_mg_per_day=values["from"],
+        to_mg_per_day=values.get("to"),
+        hold_days=values.get("hold"),
+        pace=values.get("pace"),
+        switch_product=switch,
+        edits=edits,
+        ec50_mg_per_day=values.get("ec50"),
+        slow_down_factor=values.get("slow-down"),
+        **_patient(values),
+    )
+
+
+def _course(values: Values) -> Request:
+    return course_request(
+        start=values["start"],
+        from_mg_per_day=values.get("from"),
+        target_mg_per_day=values.get("target"),
+        step_mg_per_day=values.get("step"),
+        interval_days=values.get("interval"),
+        maintain_days=values["maintain"],
+        pace=values.get("pace"),
+        ec50_mg_per_day=values.get("ec50"),
+        to_mg_per_day=values.get("to"),
+        taper_hold_days=values.get("hold"),
+        older_adult=values.get("older-adult", False),
+        **_patient(values),
+    )
+
+
+def _switch(values: Values) -> Request:
+    return switch_request(
+        start=values["start"],
+        from_drug=values["from-drug"],
+        from_mg_per_day=values["from"],
+        from_product=values.get("from-product"),
+        equivalence=values.get("equivalence"),
+        step_days=values.get("step-days"),
+        then_pace=values.get("then-pace"),
+        **_patient(values),
+    )
+
+
+def _hold(paths: tuple[str, ...], hint: str) -> Field:
+    return Field("hold", "Hold", "days", "whole", fixed(hint), paths, more=True, low=1, high=3650)
+
+
+COMMANDS: dict[str, Command] = {
+    command.name: command
+    for command in (
+        Command(
+            "titrate",
+            "Titrate",
+            "Start low, raise no sooner than every interval, hold at the target.",
+            (
+                *TITRATION,
+                Field(
+                    "hold",
+                    "Days at the target",
+                    "days",
+                    "whole",
+                    lambda p: f"1 to 3650; default {p.titration.hold_days} (the protocol's)",
+                    ("hold_days",),
+                    more=True,
+                    low=1,
+                    high=3650,
+                ),
+                OLDER_ADULT,
+                *PATIENT,
+                *OUTPUTS,
+            ),
+            _titration,
+        ),
+        Command(
+            "taper",
+            "Taper",
+            "From the current daily dose to zero, or to a lower dose held, never abruptly.",
+            (
+                START,
+                Field(
+                    "from",
+                    "Current dose",
+                    "mg/day",
+                    "number",
+                    current_dose_hint,
+                    ("from_mg_per_day",),
+                    required=True,
+                ),
+                TAPER_PACE,
+                TO,
+                _hold(("hold_days",), "1 to 3650; default 28: days to hold the lower dose"),
+                Field(
+                    "pause",
+                    "Pauses",
+                    "",
+                    "pauses",
+                    fixed("DATE:DAYS, comma-separated: 2027-05-03:14 holds that dose 14 more days"),
+                    ("edits",),
+                    more=True,
+                    repeatable=True,
+                ),
+                Field(
+                    "step-back",
+                    "Step backs",
+                    "",
+                    "dates",
+                    fixed("dates, comma-separated: from each, back to the previous dose"),
+                    ("edits",),
+                    more=True,
+                    repeatable=True,
+                ),
+                Field(
+                    "slow-down",
+                    "Slow down after a step back",
+                    "times",
+                    "number",
+                    fixed("more than 1, up to 4; default 1.5: how much longer intervals become"),
+                    ("slow_down_factor",),
+                    more=True,
+                ),
+                EC50,
+                Field(
+                    "switch-product",
+                    "Switch to product",
+                    "",
+                    "product",
+                    fixed("optional: another product for the last steps (with the dose below)"),
+                    ("switch_product",),
+                    more=True,
+                ),
+                Field(
+                    "switch-at",
+                    "Switch at or below",
+                    "mg/day",
+                    "number",
+                    fixed("the daily dose from which the switch product is used"),
+                    ("switch_product",),
+                    more=True,
+                ),
+                *PATIENT,
+                *OUTPUTS,
+            ),
+            _taper,
+        ),
+        Command(
+            "course",
+            "Course",
+            "Titrate to the target, keep it, then taper at a pace: one schedule.",
+            (
+                *TITRATION,
+                Field(
+                    "maintain",
+                    "Days at the target",
+                    "days",
+                    "whole",
+                    fixed("1 to 3650: maintenance before the taper, reviewed every 3 months"),
+                    ("maintain_days",),
+                    required=True,
+                    low=1,
+                    high=3650,
+                ),
+                TAPER_PACE,
+                EC50,
+                TO,
+                _hold(("taper_hold_days",), "1 to 3650; default 28: days to hold the lower dose"),
+                OLDER_ADULT,
+                *PATIENT,
+                *OUTPUTS,
+            ),
+            _course,
+        ),
+        Command(
+            "switch",
+            "Switch",
+            "To clonazePAM from another benzodiazepine, one dose of the day at a time.",
+            (START, *SWITCH, *PATIENT, *OUTPUTS),
+            _switch,
+        ),
+    )
+}

@@ -1,0 +1,147 @@
+"""The HTTP API described as OpenAPI 3.1, made from the same command registry the
+endpoints read, so the description cannot drift from what the API takes.
+
+``/docs`` shows it as a plain page served by the app itself: an interactive viewer would
+load scripts from a CDN, which a clinic machine offline cannot reach and the page's
+Content-Security-Policy forbids.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from planner import __version__
+from planner.web.commands import COMMANDS, Command
+from planner.web.fields import Field
+from planner.web.service import FORMATS
+from planner.wording import DISCLAIMER
+
+EXAMPLES = {
+    "titrate": "/api/titrate?protocol=panic-adult&start=2027-01-04&format=csv",
+    "taper": (
+        "/api/taper?protocol=panic-adult&start=2027-03-01&from=2&pace=asam&product=us-odt"
+        "&format=csv"
+    ),
+    "course": "/api/course?protocol=panic-adult&start=2027-01-04&target=2&maintain=180",
+}
+SCHEMAS: dict[str, dict[str, Any]] = {
+    "date": {"type": "string", "format": "date"},
+    "dates": {"type": "string", "format": "date"},
+    "number": {"type": "string", "pattern": r"^\d*\.?\d+$", "description": "exact decimal"},
+    "whole": {"type": "integer"},
+    "flag": {"type": "boolean"},
+    "pauses": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}:\d+$"},
+    "clocks": {"type": "string", "pattern": r"^[a-z_]+=\d{2}:\d{2}$"},
+    "paper": {"type": "string", "enum": ["letter", "a4"]},
+}
+ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "properties": {
+                "field": {"type": ["string", "null"], "description": "the input it concerns"},
+                "option": {"type": ["string", "null"], "description": "the CLI option: --from"},
+                "reason": {"type": "string"},
+                "message": {"type": "string", "description": "the CLI's error line"},
+            },
+        }
+    },
+}
+MEDIA_TYPES = {name: media.split(";")[0] for name, (_, _, media, _) in FORMATS.items()}
+
+
+def openapi(protocol_ids: list[str]) -> dict[str, Any]:
+    """The API's OpenAPI document; ``protocol_ids`` are the ids this server offers."""
+    paths: dict[str, Any] = {
+        f"/api/{command.name}": {"get": _operation(command, protocol_ids)}
+        for command in COMMANDS.values()
+    }
+    paths["/api/protocols"] = {
+        "get": {
+            "operationId": "protocols",
+            "summary": "The protocols, products and paces this server offers.",
+            "responses": {"200": {"description": "a JSON listing"}},
+        }
+    }
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "dose-planner",
+            "version": __version__,
+            "description": (
+                "Day-by-day clonazePAM titration and taper schedules, from the planner's "
+                "reviewed protocols; each option is the command line's long option, without "
+                f"the dashes. A file is the bytes the command line writes. {DISCLAIMER}"
+            ),
+        },
+        "paths": paths,
+        "components": {"schemas": {"Error": ERROR}},
+    }
+
+
+def _operation(command: Command, protocol_ids: list[str]) -> dict[str, Any]:
+    error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {
+        "operationId": command.name,
+        "summary": command.summary,
+        "description": f"As `planner {command.name} PROTOCOL ...`. Example: "
+        f"`{EXAMPLES.get(command.name, '/api/' + command.name)}`",
+        "parameters": [
+            {
+                "name": "protocol",
+                "in": "query",
+                "required": True,
+                "description": "a protocol id (never a path)",
+                "schema": {"type": "string", "enum": protocol_ids},
+            },
+            *(_parameter(field) for field in command.fields),
+            {
+                "name": "format",
+                "in": "query",
+                "description": "json (default): the schedule, safety report and warnings; "
+                "else the file the command line writes",
+                "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+            },
+        ],
+        "responses": {
+            "200": {
+                "description": "the schedule, or one of its files",
+                "content": {media: {} for media in dict.fromkeys(MEDIA_TYPES.values())},
+            },
+            "400": {"description": "an input the planner refuses, named", **error},
+            "413": {"description": "the request body is too large", **error},
+            "414": {"description": "the query is too long", **error},
+            "503": {"description": "planning took too long", **error},
+            "500": {"description": "a bug in the planner (no details)", **error},
+        },
+    }
+
+
+def _parameter(field: Field) -> dict[str, Any]:
+    schema: dict[str, Any] = dict(SCHEMAS.get(field.kind, {"type": "string"}))
+    if field.kind == "whole":
+        schema.update(
+            {k: v for k, v in (("minimum", field.low), ("maximum", field.high)) if v is not None}
+        )
+    unit = f" ({field.unit})" if field.unit else ""
+    parameter: dict[str, Any] = {
+        "name": field.option,
+        "in": "query",
+        "required": field.required,
+        "description": f"{field.label}{unit}; as --{field.option}",
+        "schema": {"type": "array", "items": schema} if field.repeatable else schema,
+    }
+    if field.repeatable:
+        parameter.update({"style": "form", "explode": True})
+    return parameter
+
+
+def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """The document's operations, flattened for the /docs page."""
+    return [
+        {"path": path, "method": method.upper(), **operation}
+        for path, methods in document["paths"].items()
+        for method, operation in methods.items()
+    ]

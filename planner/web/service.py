@@ -1,0 +1,199 @@
+"""What a request asks of the planner, done with the command line's own functions: the
+typed request, ``plan_checked``, and the renderers of ``planner.render.outputs``.
+
+A file format is rendered by ``render_kind`` with the ``OutputOptions`` the command line
+builds from the same options, so its bytes are the bytes ``planner taper ... --csv``
+writes. Nothing here is asynchronous or knows HTTP: the app runs it in a worker thread.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from planner.api import Checked, plan_checked
+from planner.errors import InputError, PlannerError
+from planner.files import protocol_files
+from planner.protocols import Library, load_library
+from planner.render.outputs import OutputOptions, check_patient_name, render_kind
+from planner.web.commands import Command
+from planner.web.inputs import OptionError, Values, read_values
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping, Sequence
+
+    from planner.models import Protocol
+
+# format -> (render kind, image format, media type, file suffix)
+FORMATS: dict[str, tuple[str, str, str, str]] = {
+    "csv": ("csv", "", "text/csv; charset=utf-8", "csv"),
+    "pdf": ("pdf", "", "application/pdf", "pdf"),
+    "ics": ("ics", "", "text/calendar; charset=utf-8", "ics"),
+    "xlsx": (
+        "xlsx",
+        "",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "xlsx",
+    ),
+    "png": ("plot", "png", "image/png", "png"),
+    "svg": ("plot", "svg", "image/svg+xml", "svg"),
+    "plan": ("plan", "", "application/toml; charset=utf-8", "plan.toml"),
+    "json": ("json", "", "application/json", "json"),
+}
+# matplotlib's rcParams (the SVG salt) and reportlab's fonts are process-wide: render
+# these one at a time, so each file is the bytes the command line writes.
+_SHARED_STATE = threading.Lock()
+_LOCKED_KINDS = frozenset({"pdf", "plot", "xlsx"})
+
+
+@dataclass(frozen=True)
+class Site:
+    """The protocols a server offers, by id only: the bundled ones and a user folder's."""
+
+    library: Library
+    protocols: dict[str, Path]
+    user_ids: frozenset[str] = field(default_factory=frozenset)
+
+    def protocol(self, protocol_id: str) -> Protocol:
+        """The protocol of an id; never a path from a request."""
+        path = self.protocols.get(protocol_id)
+        if path is None:
+            known = ", ".join(sorted(self.protocols))
+            reason = f"unknown protocol {protocol_id!r}; known protocols: {known}"
+            raise OptionError("protocol", reason, invalid=False)
+        return self.library.protocol(protocol_id if protocol_id not in self.user_ids else path)
+
+    def reference(self, protocol_id: str) -> str:
+        """How a plan file names the protocol: its id, or a user file's path."""
+        return str(self.protocols[protocol_id]) if protocol_id in self.user_ids else protocol_id
+
+
+def load_site(user_folder: Path | None = None) -> Site:
+    """The bundled protocols, and a folder of the user's own (each checked now, so a bad
+    file is reported when the server starts, not to a clinician)."""
+    library = load_library()
+    protocols = dict(library.protocols)
+    user = protocol_files(user_folder) if user_folder is not None else {}
+    taken = sorted(set(user) & set(protocols))
+    if taken:
+        raise InputError(
+            f"{user[taken[0]]}: protocol id {taken[0]!r} is bundled already; rename the file"
+        )
+    for path in user.values():
+        library.protocol(path)
+    return Site(library, {**protocols, **user}, frozenset(user))
+
+
+@dataclass(frozen=True)
+class Planned:
+    """A checked schedule and the options its files are rendered with."""
+
+    command: Command
+    protocol_id: str
+    checked: Checked
+    options: OutputOptions
+
+
+def plan_for(site: Site, command: Command, raw: Mapping[str, Sequence[str]]) -> Planned:
+    """Plan what the form or query asks for; every error names its option."""
+    values = read_values(command.fields, raw)
+    protocol_id = protocol_id_of(raw)
+    protocol = site.protocol(protocol_id)
+    for option, lookup in (
+        ("product", site.library.product),
+        ("switch-product", site.library.product),
+        ("pace", site.library.pace),
+        ("then-pace", site.library.pace),
+    ):
+        _known(values.get(option), lookup, option)
+    options = _output_options(values)
+    checked = plan_checked(protocol, command.build(values), library=site.library)
+    return Planned(command, protocol_id, checked, options)
+
+
+def protocol_id_of(raw: Mapping[str, Sequence[str]]) -> str:
+    """The protocol a request names (an id: the site looks it up, never a path)."""
+    given = [text.strip() for text in raw.get("protocol", ()) if text.strip()]
+    if not given:
+        raise OptionError("protocol", "Missing argument 'PROTOCOL'.", invalid=False)
+    return given[-1]
+
+
+def _known(value: str | None, lookup: Any, option: str) -> None:
+    """A product or pace id the library knows, else its error beside the field."""
+    if value is None:
+        return
+    try:
+        lookup(value)
+    except PlannerError as error:
+        raise OptionError(option, error.reason, invalid=False) from None
+
+
+def _output_options(values: Values) -> OutputOptions:
+    """The command line's output settings; the checks it makes before any work."""
+    from planner.render.ics import resolve_timezone
+
+    patient = values.get("patient")
+    if patient is not None:
+        try:
+            check_patient_name(patient)
+        except InputError as error:
+            raise OptionError("patient", error.reason.removeprefix("--patient: ")) from None
+    timezone = values.get("tz")
+    if timezone is not None:
+        try:
+            resolve_timezone(timezone)
+        except InputError as error:
+            raise OptionError("tz", error.reason, invalid=False) from None
+    return OutputOptions(
+        paper=values.get("paper", "letter"),
+        patient=patient,
+        supply_days=values.get("supply-days", 30),
+        timezone=timezone,
+        clocks=dict(values.get("dose-time", ())),
+    )
+
+
+def render(site: Site, planned: Planned, format_name: str) -> bytes:
+    """One output's bytes: a file the command line writes, the plan file, or JSON."""
+    kind, image_format, _, _ = FORMATS[format_name]
+    schedule, report = planned.checked
+    if kind == "json":
+        from planner.render.document import render_json
+
+        return render_json(schedule, report, supply_days=planned.options.supply_days)
+    if kind == "plan":
+        return plan_file(site, planned)
+    try:
+        with _SHARED_STATE if kind in _LOCKED_KINDS else contextlib.nullcontext():
+            return render_kind(kind, schedule, report, planned.options, image_format=image_format)
+    except PlannerError as error:
+        if kind == "ics" and error.field is None and planned.options.clocks:
+            raise OptionError("dose-time", error.reason, invalid=False) from None
+        raise
+
+
+def plan_file(site: Site, planned: Planned) -> bytes:
+    """The plan file ``--save-plan`` writes: bundled protocols by id; a user protocol by
+    its file name, for a plan kept in the protocol's folder."""
+    from planner.plans import plan_for as plan_of
+    from planner.plans import plan_toml
+
+    reference = site.reference(planned.protocol_id)
+    saved_to = Path(reference).parent / f"{planned.protocol_id}.plan.toml"
+    plan = plan_of(planned.checked.schedule, protocol=reference, saved_to=saved_to)
+    return plan_toml(plan).encode("utf-8")
+
+
+def file_name(planned: Planned, format_name: str) -> str:
+    return f"{planned.protocol_id}-{planned.command.name}.{FORMATS[format_name][3]}"
+
+
+def locked_figure(render_figure: Any, *args: Any, **kwargs: Any) -> bytes:
+    """A figure rendered while no other thread uses matplotlib's shared settings."""
+    with _SHARED_STATE:
+        result: bytes = render_figure(*args, **kwargs)
+        return result
