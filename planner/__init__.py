@@ -21,6 +21,12 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "load_protocol": "planner.api",
     "plan": "planner.api",
+    "plan_checked": "planner.api",
+    "Checked": "planner.api",
+    "course": "planner.api",
+    "switch": "planner.api",
+    "CourseRequest": "planner.models",
+    "SwitchRequest": "planner.models",
     "TitrationRequest": "planner.models",
     "TaperRequest": "planner.models",
     "Pause": "planner.models",
@@ -54,11 +60,21 @@ _EXPORTS = {
 }
 
 if TYPE_CHECKING:
-    from planner.api import load_protocol, plan, taper, titrate
+    from planner.api import (
+        Checked,
+        course,
+        load_protocol,
+        plan,
+        plan_checked,
+        switch,
+        taper,
+        titrate,
+    )
     from planner.dispensing import dispensing_totals
     from planner.errors import PlannerError, UnsafeScheduleError
     from planner.instructions import instructions
     from planner.models import (
+        CourseRequest,
         CustomStep,
         Pace,
         Pause,
@@ -66,6 +82,7 @@ if TYPE_CHECKING:
         ProductSwitch,
         Protocol,
         StepBack,
+        SwitchRequest,
         TaperRequest,
         TitrationRequest,
     )
@@ -81,6 +98,11 @@ if TYPE_CHECKING:
     from planner.table import daily_frame, to_frame
 
 
+def __dir__() -> list[str]:
+    """The public names too, though they load on first use (tab completion, ``dir``)."""
+    return sorted({*__all__, *(name for name in globals() if name.startswith("__"))})
+
+
 def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
@@ -89,6 +111,8 @@ def __getattr__(name: str) -> Any:
 
 
 __all__ = [
+    "Checked",
+    "CourseRequest",
     "CustomStep",
     "DoseStep",
     "OutputOptions",
@@ -101,23 +125,27 @@ __all__ = [
     "SafetyReport",
     "Schedule",
     "StepBack",
+    "SwitchRequest",
     "TaperRequest",
     "TitrationRequest",
     "UnsafeScheduleError",
     "__version__",
     "check_schedule",
+    "course",
     "daily_frame",
     "dispensing_totals",
     "instructions",
     "load_library",
     "load_protocol",
     "plan",
+    "plan_checked",
     "render_csv",
     "render_ics",
     "render_outputs",
     "render_pdf",
     "render_xlsx",
     "schedule_figure",
+    "switch",
     "taper",
     "titrate",
     "to_frame",

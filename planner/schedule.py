@@ -9,6 +9,7 @@ engine does that, and ``planner.safety`` checks the result.
 from __future__ import annotations
 
 import datetime as dt
+import html
 from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,7 +26,9 @@ from planner.models import (
     TaperRequest,
     TitrationRequest,
 )
-from planner.products import UnitCount
+from planner.products import UnitCount, describe_units
+from planner.units import format_mg
+from planner.wording import DISCLAIMER
 
 PhaseName = Literal["switch", "titration", "maintenance", "taper", "stop"]
 EditName = Literal["", "pause", "step back"]
@@ -164,6 +167,37 @@ class Schedule:
     @property
     def days(self) -> int:
         return self.steps[-1].last_day
+
+    def _repr_html_(self) -> str:
+        """The steps as a table where a notebook shows the schedule (Jupyter)."""
+        times = [t.name for t in self.protocol.dose_times]
+        head = ["From", "To", "Days", "Phase", "Daily", *(n.capitalize() for n in times)]
+        rows = []
+        for step in self.steps:
+            cells = [str(step.start), str(step.end), str(step.days), step.phase]
+            cells.append(format_mg(step.total_mcg))
+            cells += [self._dose_text(step, dose) for dose in step.doses]
+            rows.append("".join(f"<td>{html.escape(cell)}</td>" for cell in cells))
+        title = (
+            f"{self.protocol.drug.tall_man} {self.kind}: {self.protocol.title}, "
+            f"{self.days} days from {self.start}"
+        )
+        return (
+            f"<p><b>{html.escape(title)}</b><br><i>{html.escape(DISCLAIMER)}</i></p>"
+            "<table><thead><tr>"
+            + "".join(f"<th>{html.escape(cell)}</th>" for cell in head)
+            + "</tr></thead><tbody>"
+            + "".join(f"<tr>{row}</tr>" for row in rows)
+            + "</tbody></table>"
+        )
+
+    def _dose_text(self, step: DoseStep, dose: Dose) -> str:
+        if dose.mcg:
+            return f"{format_mg(dose.mcg)} ({describe_units(dose.units, step.product)})"
+        if dose.other is not None and self.switch is not None:
+            units = describe_units(dose.other.units, self.switch.product)
+            return f"{self.switch.drug_name} {format_mg(dose.other.mcg)} ({units})"
+        return "-"
 
     def daily(self) -> Iterator[tuple[dt.date, int, DoseStep]]:
         """Every day of the schedule: its date, its 1-based day number, and its step."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from decimal import Decimal
 
@@ -66,3 +67,27 @@ def test_the_front_door_never_returns_an_unsafe_schedule(monkeypatch: pytest.Mon
 def test_every_public_name_resolves() -> None:
     for name in planner.__all__:
         assert getattr(planner, name) is not None, name
+
+
+def test_every_public_name_shows_in_dir_and_nothing_private() -> None:
+    public = [name for name in dir(planner) if not name.startswith("_")]
+    assert public == sorted(name for name in planner.__all__ if not name.startswith("_"))
+    for name in ("plan", "plan_checked", "course", "switch", "CourseRequest", "SwitchRequest"):
+        assert name in public
+
+
+def test_a_schedule_shows_as_a_table_in_a_notebook() -> None:
+    from planner.api import switch
+
+    schedule = switch(
+        load_protocol("panic-adult"), start=dt.date(2027, 1, 4), from_drug="alprazolam",
+        from_mg_per_day="2",
+    )  # fmt: skip
+    shown = schedule._repr_html_()
+    assert shown.count("<tr>") == 1 + len(schedule.steps)  # the header, then a row a step
+    assert "<td>ALPRAZolam 1 mg (1 x 1 mg tablet)</td>" in shown
+    assert "For clinician review and education" in shown
+    tampered = dataclasses.replace(
+        schedule, protocol=schedule.protocol.model_copy(update={"title": "<script>x</script>"})
+    )
+    assert "<script>" not in tampered._repr_html_()

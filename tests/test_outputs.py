@@ -14,6 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import icalendar
+import openpyxl
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -205,12 +206,19 @@ def test_xlsx_reads_back_with_days_steps_and_provenance(long_taper: Schedule) ->
     sheets = pd.read_excel(
         io.BytesIO(render_xlsx(long_taper, check_schedule(long_taper))), sheet_name=None
     )
-    assert list(sheets) == ["Daily", "Steps", "About"]
+    assert list(sheets) == ["Daily", "Steps", "Dispensing", "About"]
     assert len(sheets["Daily"]) == long_taper.days
     assert len(sheets["Steps"]) == len(long_taper.steps)
     about = dict(zip(sheets["About"]["item"], sheets["About"]["value"], strict=False))
     assert about["Fingerprint"] == fingerprint(long_taper)
     assert sheets["Daily"]["total_mg"].iloc[-1] == 0
+    whole = sheets["Dispensing"][sheets["Dispensing"]["period"] == "whole schedule"]
+    supply = dispensing_totals(long_taper)
+    assert list(whole["units_to_dispense"]) == [s.units_to_dispense for s in supply.total]
+    book = openpyxl.load_workbook(io.BytesIO(render_xlsx(long_taper, check_schedule(long_taper))))
+    for sheet in book.worksheets:  # a header in view and filters on every sheet
+        assert sheet.freeze_panes == "A2" and sheet.auto_filter.ref == sheet.dimensions
+    assert book["Daily"]["A2"].number_format == "yyyy-mm-dd"
 
 
 def test_dispensing_counts_halves_as_parts_of_whole_tablets() -> None:

@@ -6,14 +6,15 @@ import datetime as dt
 import io
 import re
 import zipfile
+from decimal import Decimal
 from typing import TYPE_CHECKING
 
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from planner.products import describe_units
+from planner.dispensing import describe_supply, dispensing_totals
 from planner.provenance import provenance
-from planner.table import daily_frame
+from planner.table import DATE, DAY, NOTE, daily_columns, daily_frame, step_values
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
@@ -23,30 +24,60 @@ if TYPE_CHECKING:
 
 # Fixed workbook dates, so the same inputs give the same file.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)
+DAY_FORMAT = "yyyy-mm-dd"
+# Excel's General shows 0.125, 0.5 and 1 as they are (ISMP: leading zero, no trailing
+# zero); a fixed pattern would print "1." or "1.000".
+DOSE_FORMAT = "General"
 
 
 def step_frame(schedule: Schedule) -> pd.DataFrame:
-    """One row per dose step: dates, days, phase, total and each dose with its units."""
+    """One row per dose step: dates, days, then the day-by-day table's columns (phase,
+    totals, each dose of each drug with its units) and the note."""
+    shared = [c for c in daily_columns(schedule) if c not in (DATE, DAY, NOTE)]
     rows = []
     for step in schedule.steps:
+        values = step_values(step, schedule.weight_kg, schedule.switch)
         row: dict[str, object] = {
             "from": step.start,
             "to": step.end,
             "first_day": step.first_day,
             "days": step.days,
-            "phase": step.phase,
-            "total_mg": step.total_mcg / 1000,
         }
-        for dose in step.doses:
-            row[f"{dose.time.name}_mg"] = dose.mcg / 1000
-            row[f"{dose.time.name}_units"] = describe_units(dose.units, step.product)
-        row["note"] = step.note
+        for column in shared:
+            value = values.get(column, "")
+            row[column] = float(value) if isinstance(value, Decimal) else value
+        row[NOTE] = step.note
         rows.append(row)
     return pd.DataFrame(rows)
 
 
+def dispensing_frame(schedule: Schedule) -> pd.DataFrame:
+    """What to dispense: each supply period, then the whole schedule, by strength."""
+    supply = dispensing_totals(schedule)
+    periods = [
+        (f"days {p.first_day}-{p.last_day}", p.start, p.end, p.strengths) for p in supply.periods
+    ]
+    periods.append(("whole schedule", schedule.start, schedule.end, supply.total))
+    rows = [
+        {
+            "period": period,
+            "from": start,
+            "to": end,
+            "product": strength.product.name,
+            "strength_mg": strength.strength_mcg / 1000,
+            "units_to_dispense": strength.units_to_dispense,
+            "units_taken": float(strength.units_taken),
+            "dispense": describe_supply(strength),
+        }
+        for period, start, end, strengths in periods
+        for strength in strengths
+    ]
+    return pd.DataFrame(rows)
+
+
 def render_xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
-    """Sheets 'Daily', 'Steps' and 'About' (provenance, checks, warnings, notes)."""
+    """Sheets 'Daily', 'Steps', 'Dispensing' and 'About' (provenance, checks, warnings,
+    notes)."""
     about = [*provenance(schedule)]
     about += [
         ("Safety check", f"{'pass' if r.passed else 'FAIL'}: {r.description}")
@@ -60,6 +91,7 @@ def render_xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
         daily.to_excel(writer, sheet_name="Daily", index=False)
         step_frame(schedule).to_excel(writer, sheet_name="Steps", index=False)
+        dispensing_frame(schedule).to_excel(writer, sheet_name="Dispensing", index=False)
         pd.DataFrame(about, columns=["item", "value"]).to_excel(
             writer, sheet_name="About", index=False
         )
@@ -69,11 +101,25 @@ def render_xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
         book.properties.modified = WORKBOOK_DATE
         for sheet in book.worksheets:
             _text_as_text(sheet)
-            for index, column in enumerate(sheet.columns, start=1):
-                width = max(len(str(cell.value or "")) for cell in column)
-                letter = get_column_letter(index)
-                sheet.column_dimensions[letter].width = min(max(width + 2, 10), 80)
+            _formatted(sheet)
     return _fixed_times(buffer.getvalue())
+
+
+def _formatted(sheet: Worksheet) -> None:
+    """A header that stays in view and filters, ISO dates, doses as plain decimals, and
+    columns wide enough for their text."""
+    sheet.freeze_panes = "A2"
+    sheet.auto_filter.ref = sheet.dimensions
+    for index, column in enumerate(sheet.columns, start=1):
+        cells = list(column)
+        for cell in cells[1:]:
+            if isinstance(cell.value, dt.date | dt.datetime):
+                cell.number_format = DAY_FORMAT
+            elif isinstance(cell.value, float):
+                cell.number_format = DOSE_FORMAT
+        width = max(len(str(cell.value or "")) for cell in cells)
+        letter = get_column_letter(index)
+        sheet.column_dimensions[letter].width = min(max(width + 2, 10), 80)
 
 
 def _text_as_text(sheet: Worksheet) -> None:
