@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
+from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _options, plan_and_emit
 from planner.cli.types import DATE, NUMBER
 
 
@@ -78,7 +78,7 @@ def course(
         planner course seizure-adult --start 2027-01-04 --from 2 --target 4 --maintain 365
         planner course panic-adult --start 2027-01-04 --maintain 90 --pace asam --to 0.5
     """
-    from planner.api import course_request, load_protocol, plan_checked
+    from planner.api import course_request
 
     request = course_request(
         start=start,
@@ -97,7 +97,4 @@ def course(
         older_adult=older_adult,
         off_label_reason=off_label_reason,
     )
-    checked = plan_checked(load_protocol(protocol), request)
-    _emit(
-        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
-    )
+    plan_and_emit(protocol, request, save_plan, outputs)

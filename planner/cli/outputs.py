@@ -11,6 +11,7 @@ import click
 
 if TYPE_CHECKING:
     from planner.api import Checked
+    from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
 
 from planner.cli.types import NUMBER, OUTPUT, ClockSetting
 
@@ -151,3 +152,19 @@ def _zone_note(timezone: str | None) -> str:
     from planner.render.ics import resolve_timezone
 
     return f" (times in {resolve_timezone(timezone).key})"
+
+
+def plan_and_emit(
+    protocol: str,
+    request: TitrationRequest | TaperRequest | CourseRequest | SwitchRequest,
+    save_plan: Path | None,
+    outputs: dict[str, Any],
+) -> None:
+    """What every planning command does once it has its request: plan it through the
+    front door, then write the files asked for and print the report."""
+    from planner.api import load_protocol, plan_checked
+
+    checked = plan_checked(load_protocol(protocol), request)
+    _emit(
+        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
+    )

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
+from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, plan_and_emit
 from planner.cli.types import DATE, NUMBER, PauseSetting
 
 if TYPE_CHECKING:
@@ -74,7 +74,7 @@ def titrate(
         planner titrate seizure-pediatric --start 2027-01-04 --weight 20 --plot child.png
         planner titrate seizure-adult --start 2027-01-04 --from 2 --target 4 --csv up.csv
     """
-    from planner.api import load_protocol, plan_checked, titration_request
+    from planner.api import titration_request
 
     request = titration_request(
         start=start,
@@ -89,10 +89,7 @@ def titrate(
         older_adult=older_adult,
         off_label_reason=off_label_reason,
     )
-    checked = plan_checked(load_protocol(protocol), request)
-    _emit(
-        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
-    )
+    plan_and_emit(protocol, request, save_plan, outputs)
 
 
 @click.command()
@@ -167,7 +164,7 @@ def taper(
         planner taper panic-adult --start 2027-03-01 --from 2 --pace hyperbolic --pause 2027-04-05:7
         planner taper panic-adult --start 2027-03-01 --from 3 --to 1 --hold 90 --csv partial.csv
     """
-    from planner.api import load_protocol, plan_checked, taper_request
+    from planner.api import taper_request
     from planner.errors import InputError
     from planner.models import StepBack
 
@@ -193,10 +190,7 @@ def taper(
         slow_down_factor=slow_down,
         off_label_reason=off_label_reason,
     )
-    checked = plan_checked(load_protocol(protocol), request)
-    _emit(
-        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
-    )
+    plan_and_emit(protocol, request, save_plan, outputs)
 
 
 @click.command()

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, _plan_file
+from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _options, plan_and_emit
 from planner.cli.types import DATE, NUMBER
 
 
@@ -60,7 +60,7 @@ def switch(
         planner switch panic-adult --from-drug diazepam --from 20 --start 2027-01-04 --pdf s.pdf
         planner switch seizure-adult --from-drug lorazepam --from 3 --start 2027-01-04
     """
-    from planner.api import load_protocol, plan_checked, switch_request
+    from planner.api import switch_request
 
     request = switch_request(
         start=start,
@@ -75,7 +75,4 @@ def switch(
         then_pace=then_pace,
         off_label_reason=off_label_reason,
     )
-    checked = plan_checked(load_protocol(protocol), request)
-    _emit(
-        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
-    )
+    plan_and_emit(protocol, request, save_plan, outputs)
