@@ -152,3 +152,13 @@ def test_ensure_safe_names_the_check_and_the_day() -> None:
     schedule = with_total(panic_taper(), 1, 1250)
     with pytest.raises(UnsafeScheduleError, match=r"'taper_step_within_pace' failed on day 4"):
         ensure_safe(schedule)
+
+
+def test_a_limit_of_a_fraction_of_a_microgram_is_named_in_mg() -> None:
+    """25% of 1.75 mg/day is 0.4375 mg: the failure names it with its unit."""
+    from fractions import Fraction
+
+    from planner.models import MgLimit
+
+    assert MgLimit(amount=Fraction(875, 2), per_days=14).describe() == "0.4375 mg per 14 days"
+    assert MgLimit(amount=Fraction(250), per_days=14).describe() == "0.25 mg per 14 days"

@@ -11,9 +11,10 @@ from __future__ import annotations
 import math
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 
-from planner.units import format_mg
+from planner.units import format_decimal, format_mg
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,7 +72,12 @@ class MgLimit(StepLimit):
         return allowed
 
     def measure(self, number: str) -> str:
-        return format_mg(int(self.amount)) if self.amount.denominator == 1 else number
+        """The limit in mg, whatever ``number`` says: a share of the start can be a
+        fraction of a microgram (25% of 1.75 mg is 0.4375 mg), shown to 0.1 microgram."""
+        if self.amount.denominator == 1:
+            return format_mg(int(self.amount))
+        exact = Decimal(self.amount.numerator) / self.amount.denominator / 1000
+        return f"{format_decimal(exact.quantize(Decimal('0.0001')))} mg"
 
 
 @dataclass(frozen=True, kw_only=True)
