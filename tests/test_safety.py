@@ -162,3 +162,22 @@ def test_a_limit_of_a_fraction_of_a_microgram_is_named_in_mg() -> None:
 
     assert MgLimit(amount=Fraction(875, 2), per_days=14).describe() == "0.4375 mg per 14 days"
     assert MgLimit(amount=Fraction(250), per_days=14).describe() == "0.25 mg per 14 days"
+
+
+def test_the_start_limit_holds_for_the_first_dose_even_after_a_day_without_one() -> None:
+    import dataclasses
+
+    schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
+    first = schedule.steps[0]
+    empty = dataclasses.replace(
+        first,
+        days=1,
+        total_mcg=0,
+        doses=tuple(dataclasses.replace(d, mcg=0, units=()) for d in first.doses),
+    )
+    big = dataclasses.replace(
+        schedule.steps[-1], start=first.start + dt.timedelta(days=1), first_day=2
+    )
+    tampered = dataclasses.replace(schedule, steps=(empty, big))
+    report = check_schedule(tampered)
+    assert "start_within_limit" in [r.name for r in report.failures]

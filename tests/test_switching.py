@@ -243,3 +243,13 @@ def test_a_bad_switch_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
     message = error_line(run(*command, "--start", "2027-01-04", "--equivalence", "x", "--csv", out))
     assert message.startswith("--equivalence (equivalence): 'x' is not a source")
     assert not out.exists()
+
+
+def test_a_dose_too_small_to_divide_is_exchanged_in_one_step() -> None:
+    """Lorazepam 0.5 mg/day is one whole tablet at bedtime: one exchange, not two
+    (found by a property run: the check assumed a dose at every time of day)."""
+    schedule = switch(
+        PANIC, start=START, from_drug="lorazepam", from_mg_per_day="0.5", product="us-tablet"
+    )
+    assert steps(schedule) == [(250, 0, 7, "maintenance")]
+    assert failed(schedule) == []

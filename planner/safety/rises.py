@@ -11,15 +11,16 @@ from planner.units import format_decimal, format_mg, format_per_kg
 
 
 def _start_within_limit(schedule: Schedule) -> Failure:
-    first = schedule.steps[0]
     current = schedule.previous_mcg
-    if current and first.total_mcg != current:
+    if current and schedule.steps[0].total_mcg != current:
         return 1, (
-            f"starts at {format_mg(first.total_mcg)}/day, not at the current dose of "
-            f"{format_mg(current)}/day"
+            f"starts at {format_mg(schedule.steps[0].total_mcg)}/day, not at the current "
+            f"dose of {format_mg(current)}/day"
         )
+    # The first dose taken, even after a day without one (the engine never plans that).
+    first = next((step for step in schedule.steps if step.total_mcg), schedule.steps[0])
     if not current and first.total_mcg > schedule.limits.start_limit_mcg:
-        return 1, (
+        return first.first_day, (
             f"starts at {format_mg(first.total_mcg)}/day, above the start limit of "
             f"{format_mg(schedule.limits.start_limit_mcg)}/day"
         )

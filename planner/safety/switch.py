@@ -27,8 +27,11 @@ def _switch(schedule: Schedule) -> Switch:
 
 def _one_dose_a_step(schedule: Schedule) -> Failure:
     times = len(schedule.protocol.dose_times)
-    taking_old = [True] * times
-    for step in switch_steps(schedule):
+    steps = switch_steps(schedule)
+    # Before day 1 the old drug was taken at every time of day the first step gives a
+    # dose of either drug (a small dose may leave a time of day without one).
+    taking_old = [dose.mcg > 0 or dose.other is not None for dose in steps[0].doses]
+    for step in steps:
         now = [dose.other is not None and dose.other.mcg > 0 for dose in step.doses]
         changed = [i for i in range(times) if now[i] != taking_old[i]]
         if any(now[i] and not taking_old[i] for i in changed):
