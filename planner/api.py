@@ -92,6 +92,7 @@ class TitrationFields(TypedDict, total=False):
     weight_kg: Amount | None
     age_years: int | None
     product: str | None
+    strengths_mg: Sequence[Amount]
     target_mg_per_day: Amount | None
     step_mg_per_day: Amount | None
     interval_days: int | None
@@ -118,6 +119,7 @@ class TaperFields(TypedDict, total=False):
     weight_kg: Amount | None
     age_years: int | None
     product: str | None
+    strengths_mg: Sequence[Amount]
     switch_product: ProductSwitch | Mapping[str, Any] | None
     custom_steps: Sequence[CustomStep | Mapping[str, Any]]
     edits: Sequence[Pause | StepBack | Mapping[str, Any]]
@@ -135,6 +137,7 @@ class CourseFields(TypedDict, total=False):
     weight_kg: Amount | None
     age_years: int | None
     product: str | None
+    strengths_mg: Sequence[Amount]
     target_mg_per_day: Amount | None
     step_mg_per_day: Amount | None
     interval_days: int | None
@@ -156,6 +159,7 @@ class SwitchFields(TypedDict, total=False):
     weight_kg: Amount | None
     age_years: int | None
     product: str | None
+    strengths_mg: Sequence[Amount]
     equivalence: str | None
     step_days: int | None
     then_pace: str | None

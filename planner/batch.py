@@ -48,6 +48,7 @@ OUTPUT_FILES = {
     "pdf": "calendar.pdf",
     "plot": "plot.png",
     "ics": "doses.ics",
+    "fhir": "medication-requests.fhir.json",
 }
 # Rows handed to a worker at a time: enough to keep it busy, few enough to stay small.
 CHUNK_ROWS = 32
@@ -109,8 +110,10 @@ def plan_one(row: BatchRow, job: Job | None = None) -> Outcome:
     schedule, report, days, files = result.schedule, result.report, "", []
     if schedule is not None and report is not None:
         days = "".join(csv_lines(schedule, job.columns, {"id": result.id}))
+        # The row's language (checked with its plan), else the batch's.
+        options = replace(job.options, lang=row.cells.get("lang") or job.options.lang)
         files = [
-            (f"{result.id}/{OUTPUT_FILES[kind]}", render_kind(kind, schedule, report, job.options))
+            (f"{result.id}/{OUTPUT_FILES[kind]}", render_kind(kind, schedule, report, options))
             for kind in job.outputs
         ]
     summary = result.summary(row.cells)

@@ -54,6 +54,8 @@ LATER_FIELDS = (
 )
 PATIENT_FIELDS = ("weight_kg", "age_years")
 SHARED_FIELDS = ("product", "off_label_reason")
+# The plan file's own fields beside its request: the patient's language (any schedule).
+PLAN_FIELDS = ("lang",)
 COLUMNS = (
     *REQUIRED,
     *PATIENT_FIELDS,
@@ -61,6 +63,7 @@ COLUMNS = (
     *TITRATION_FIELDS,
     *TAPER_FIELDS,
     *LATER_FIELDS,
+    *PLAN_FIELDS,
 )
 # The columns of each kind of schedule (batch file column -> plan file field).
 FIELDS_OF = {
@@ -340,7 +343,8 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
         _taper_fields(request)
     if "protocol" not in values:
         raise InputError("protocol: missing: give a bundled protocol id or a .toml path")
-    return {"kind": "plan", "protocol": values["protocol"], kind: request}
+    plan = {name: values[name] for name in PLAN_FIELDS if name in values}
+    return {"kind": "plan", "protocol": values["protocol"], kind: request, **plan}
 
 
 def _taper_fields(request: dict[str, Any]) -> None:

@@ -3,7 +3,10 @@
 A half or quarter tablet comes from a whole one: the pieces of one strength taken in a
 period are added up (two halves make one tablet) and rounded up to whole units (a lone
 half still needs a whole tablet). Each period is counted on its own, since leftover
-pieces are not assumed to carry over between prescriptions.
+pieces are not assumed to carry over between prescriptions. Strengths are listed in one
+order in every period (products as the schedule uses them, each largest first), so a
+pharmacist reads the same line of each period for the same strength. Where the products
+file gives a pack size, the units are also counted in whole packs or bottles.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ class StrengthSupply:
     strength_mcg: int
     units_taken: Fraction
     units_to_dispense: int
+
+    @property
+    def packs(self) -> int | None:
+        """Whole packs (or bottles) holding the units to dispense; None without a pack size."""
+        per_pack = self.product.units_per_pack
+        return math.ceil(self.units_to_dispense / per_pack) if per_pack else None
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ def dispensing_totals(schedule: Schedule, *, supply_days: int = DEFAULT_SUPPLY_D
         raise ValueError("supply_days must be at least 1")
     per_day: list[dict[Unit, Fraction]] = []
     dates: list[dt.date] = []
+    switched = (schedule.switch.product,) if schedule.switch is not None else ()
+    order = {product.id: rank for rank, product in enumerate((*schedule.products, *switched))}
     for date, _, step in schedule.daily():
         taken: dict[Unit, Fraction] = {}
         for dose in step.doses:
@@ -76,21 +87,24 @@ def dispensing_totals(schedule: Schedule, *, supply_days: int = DEFAULT_SUPPLY_D
             last_day=min(first + supply_days, len(per_day)),
             start=dates[first],
             end=dates[min(first + supply_days, len(per_day)) - 1],
-            strengths=_supplies(per_day[first : first + supply_days]),
+            strengths=_supplies(per_day[first : first + supply_days], order),
         )
         for first in range(0, len(per_day), supply_days)
     )
-    return Dispensing(supply_days=supply_days, total=_supplies(per_day), periods=periods)
+    return Dispensing(supply_days=supply_days, total=_supplies(per_day, order), periods=periods)
 
 
-def _supplies(days: list[dict[Unit, Fraction]]) -> tuple[StrengthSupply, ...]:
+def _supplies(
+    days: list[dict[Unit, Fraction]], order: dict[str, int]
+) -> tuple[StrengthSupply, ...]:
     summed: dict[Unit, Fraction] = {}
     for taken in days:
         for key, count in taken.items():
             summed[key] = summed.get(key, Fraction(0)) + count
+    ranked = sorted(summed.items(), key=lambda item: (order.get(item[0][0].id, 0), -item[0][1]))
     return tuple(
         StrengthSupply(product, strength, count, math.ceil(count))
-        for (product, strength), count in summed.items()
+        for (product, strength), count in ranked
     )
 
 
@@ -103,4 +117,13 @@ def describe_supply(supply: StrengthSupply, *, named: bool = False) -> str:
     if product.units_per_ml:
         millilitres = Fraction(supply.units_to_dispense, product.units_per_ml)
         text += f" ({format_decimal(Decimal(math.ceil(millilitres * 10)) / 10)} mL)"
+    if supply.packs is not None:
+        text += f" = {_packs(supply.packs, product)}"
     return f"{text} of {product.label}" if named else text
+
+
+def _packs(packs: int, product: Product) -> str:
+    """'2 bottles of 100' or '1 bottle of 10 mL'."""
+    noun = product.pack_name if packs == 1 else f"{product.pack_name}s"
+    size = f"{product.bottle_ml} mL" if product.bottle_ml else str(product.pack_units)
+    return f"{packs} {noun} of {size}"

@@ -32,7 +32,7 @@ from planner.units import format_decimal, format_mg, mg_to_mcg
 
 def build_titration(protocol: Protocol, request: TitrationRequest, *, library: Library) -> Schedule:
     """Start low, raise by one step no sooner than every interval, then hold at the target."""
-    product = library.product(request.product or protocol.default_product)
+    product = library.product(request.product or protocol.default_product, request.strengths_mg)
     maker = dose_maker(product)
     patient = request.patient
     if protocol.by_weight and patient.weight_kg is None:

@@ -9,6 +9,7 @@ or emptied file: every output goes to a temporary file beside it, then is rename
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import stat
 import tempfile
@@ -79,6 +80,12 @@ def read_input(path: Path, *, limit: int, error_type: type[PlannerError]) -> byt
 
 def read_toml(path: Path) -> dict[str, Any]:
     """Parse a TOML file with exact decimals; any failure names the file once."""
+    return read_toml_digest(path)[0]
+
+
+def read_toml_digest(path: Path) -> tuple[dict[str, Any], str]:
+    """``read_toml``, and the SHA-256 of the bytes read (a fingerprint covers the file's
+    content, comments and all)."""
     data = read_input(path, limit=MAX_TOML_FILE_BYTES, error_type=ProtocolError)
     if data.startswith(b"\xef\xbb\xbf"):
         raise ProtocolError(
@@ -101,7 +108,7 @@ def read_toml(path: Path) -> dict[str, Any]:
         raise ProtocolError(
             f"Failed to parse {path}: tables and lists nested more than {MAX_TOML_DEPTH} deep"
         )
-    return parsed
+    return parsed, hashlib.sha256(data).hexdigest()
 
 
 def _depth(value: object) -> int:

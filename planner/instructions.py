@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
+from planner.i18n import ENGLISH, Language
 from planner.models import DoseTime, Product
 from planner.products import UnitCount, describe_units, describe_units_in_words
 from planner.schedule import DoseStep, Schedule
@@ -51,11 +52,20 @@ def taken(schedule: Schedule, step: DoseStep) -> list[Taken]:
     return found
 
 
-def dose_words(item: Taken, *, brief: bool = True) -> str:
+def dose_words(item: Taken, *, brief: bool = True, lang: Language = ENGLISH) -> str:
     """A dose's units as short words for a calendar day or event: '1 1/2 tablets 0.5 mg',
     with the drug named during a switch: 'ALPRAZolam 1 tablet 1 mg'."""
-    words = describe_units_in_words(item.units, item.product, brief=brief)
+    words = describe_units_in_words(item.units, item.product, brief=brief, lang=lang)
     return f"{item.drug} {words}" if item.named else words
+
+
+def product_notes(schedule: Schedule, lang: Language = ENGLISH) -> list[str]:
+    """Each product's note for the patient ('Do not split these tablets.'), once, in the
+    order the schedule uses the products; during a switch the old drug's first."""
+    products = [schedule.switch.product] if schedule.switch is not None else []
+    products += schedule.products
+    notes = dict.fromkeys(lang.gettext(p.patient_note) for p in products if p.patient_note)
+    return list(notes)
 
 
 @dataclass(frozen=True)
@@ -67,41 +77,54 @@ class StepInstruction:
     pharmacy: str
 
 
-def long_date(date: dt.date) -> str:
+def long_date(date: dt.date, lang: Language = ENGLISH) -> str:
     """'Monday 4 January 2027': unambiguous in every country."""
-    return f"{date:%A} {date.day} {date:%B %Y}"
+    return lang.long_date(date)
 
 
-def instructions(schedule: Schedule) -> tuple[StepInstruction, ...]:
-    """One instruction per step, in the schedule's order."""
+def instructions(schedule: Schedule, lang: Language = ENGLISH) -> tuple[StepInstruction, ...]:
+    """One instruction per step, in the schedule's order: the patient's in ``lang``, the
+    pharmacy's in English (a clinical direction)."""
     return tuple(
-        StepInstruction(step, _patient_line(schedule, step), _pharmacy_line(schedule, step))
+        StepInstruction(step, _patient_line(schedule, step, lang), _pharmacy_line(schedule, step))
         for step in schedule.steps
     )
 
 
-def _period(step: DoseStep) -> str:
+def _period(step: DoseStep, lang: Language) -> str:
+    _ = lang.gettext
     if step.days == 1:
-        return f"On {long_date(step.start)}"
-    return f"From {long_date(step.start)} to {long_date(step.end)} ({step.days} days)"
+        return _("On {date}").format(date=lang.long_date(step.start))
+    return _("From {start} to {end} ({days} days)").format(
+        start=lang.long_date(step.start), end=lang.long_date(step.end), days=step.days
+    )
 
 
-def _patient_line(schedule: Schedule, step: DoseStep) -> str:
+def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
+    _ = lang.gettext
     drug = schedule.protocol.drug.tall_man
+    start = lang.long_date(step.start)
     if step.total_mcg == 0:
-        return f"From {long_date(step.start)}: stop taking {drug}. Do not restart without advice."
-    parts = [f"{dose_words(item, brief=False)} {item.time.label}" for item in taken(schedule, step)]
-    doses = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+        return _("From {date}: stop taking {drug}. Do not restart without advice.").format(
+            date=start, drug=drug
+        )
+    parts = [
+        f"{dose_words(item, brief=False, lang=lang)} {_(item.time.label)}"
+        for item in taken(schedule, step)
+    ]
+    doses = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + _(" and ") + parts[-1]
     # After a switch every line names its product: "..., clonazePAM oral drops: take".
-    which = f", {step.product.name}" if len(schedule.products) > 1 else ""
+    which = f", {_(step.product.name)}" if len(schedule.products) > 1 else ""
+    daily = _daily(schedule, step, lang=lang)
     if step.phase == "maintenance":
         # The end of a titration is the dose to go on with, never a day to stop.
-        return (
-            f"From {long_date(step.start)}{which}: take {doses}. That is "
-            f"{_daily(schedule, step)} a day. Keep taking this dose until your prescriber "
-            "reviews it; do not stop suddenly."
-        )
-    return f"{_period(step)}{which}: take {doses}. That is {_daily(schedule, step)} a day."
+        return _(
+            "From {date}{product}: take {doses}. That is {daily} a day. Keep taking this dose "
+            "until your prescriber reviews it; do not stop suddenly."
+        ).format(date=start, product=which, doses=doses, daily=daily)
+    return _("{period}{product}: take {doses}. That is {daily} a day.").format(
+        period=_period(step, lang), product=which, doses=doses, daily=daily
+    )
 
 
 def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
@@ -123,13 +146,14 @@ def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     return f"{days}: {drug} {doses} ({format_mg(step.total_mcg)}/day)."
 
 
-def _daily(schedule: Schedule, step: DoseStep, per: str = "") -> str:
+def _daily(schedule: Schedule, step: DoseStep, per: str = "", lang: Language = ENGLISH) -> str:
     """The day's total, of each drug taken during a switch: '1 mg of clonazePAM and 1 mg
     of ALPRAZolam'."""
     if schedule.switch is None or not step.other_mcg:
-        return f"{format_mg(step.total_mcg)}{per}"
-    drug, other = schedule.protocol.drug.tall_man, schedule.switch.drug_name
-    return (
-        f"{format_mg(step.total_mcg)}{per} of {drug} and "
-        f"{format_mg(step.other_mcg)}{per} of {other}"
+        return f"{lang.mg(step.total_mcg)}{per}"
+    return lang.gettext("{total} of {drug} and {other} of {other_drug}").format(
+        total=f"{lang.mg(step.total_mcg)}{per}",
+        drug=schedule.protocol.drug.tall_man,
+        other=f"{lang.mg(step.other_mcg)}{per}",
+        other_drug=schedule.switch.drug_name,
     )

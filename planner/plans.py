@@ -4,6 +4,7 @@ A plan file is TOML, like a protocol file, and holds exactly one request:
 
     kind = "plan"
     protocol = "panic-adult"            # a bundled id, or a path relative to this file
+    lang = "es"                         # optional: the patient's language (outputs only)
     [taper]
     start = 2027-03-01
     from_mg_per_day = 2
@@ -24,9 +25,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal, Self
 
-from pydantic import model_validator
+from pydantic import field_validator, model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
+from planner.errors import InputError
+from planner.i18n import language
 from planner.models import (
     CourseRequest,
     Frozen,
@@ -49,6 +52,17 @@ class PlanFile(Frozen):
     taper: TaperRequest | None = None
     course: CourseRequest | None = None
     switch: SwitchRequest | None = None
+    # The patient's language: not part of the request (it changes no dose), but a plan is
+    # re-run for the same patient, whose calendar should come out in the same language.
+    lang: str | None = None
+
+    @field_validator("lang")
+    @classmethod
+    def _known_language(cls, code: str | None) -> str | None:
+        try:
+            return None if code is None else language(code).code
+        except InputError as error:  # as a field of the file: FILE::lang: ...
+            raise ValueError(error.reason) from None
 
     @model_validator(mode="after")
     def _one_request(self) -> Self:
@@ -85,8 +99,16 @@ def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) ->
     return plan_checked(protocol, plan.request, library=library)
 
 
-def plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
+def plan_for(
+    schedule: Schedule, *, protocol: str, saved_to: Path, lang: str | None = None
+) -> PlanFile:
     """The plan that re-makes ``schedule``; a protocol path is kept relative to the plan."""
+    return _plan_for(schedule, protocol=protocol, saved_to=saved_to).model_copy(
+        update={"lang": lang}
+    )
+
+
+def _plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
     library = load_library()
     if protocol not in library.protocols:
         protocol = os.path.relpath(Path(protocol).resolve(), saved_to.resolve().parent)
@@ -120,6 +142,7 @@ def plan_toml(plan: PlanFile) -> str:
         f"# {DISCLAIMER}",
         f"kind = {_value('plan')}",
         f"protocol = {_value(plan.protocol)}",
+        *([f"lang = {_value(plan.lang)}"] if plan.lang else []),
         "",
         f"[{section}]",
     ]

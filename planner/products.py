@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from planner.errors import DoseError
+from planner.i18n import ENGLISH, Language
 from planner.models import Product
 from planner.units import format_count, format_mg
 
@@ -179,27 +180,42 @@ def describe_units(units: tuple[UnitCount, ...], product: Product) -> str:
 
 
 def describe_units_in_words(
-    units: tuple[UnitCount, ...], product: Product, *, brief: bool = False
+    units: tuple[UnitCount, ...],
+    product: Product,
+    *,
+    brief: bool = False,
+    lang: Language = ENGLISH,
 ) -> str:
-    """Units as a patient reads them.
+    """Units as a patient reads them, in ``lang``.
 
     Tablets: '1 1/2 tablets of 0.5 mg', 'half a 0.5 mg tablet', joined with 'and'; with
     ``brief`` (a calendar cell) '1 1/2 tablets 0.5 mg', joined with '+'. A product with
     one whole-unit strength (drops) counts units and gives the dose: '3 drops (0.3 mg)'.
     """
+    _ = lang.gettext
     if len(product.strengths) == 1 and product.strengths[0].split == 1:
         count = sum((unit.count for unit in units), Fraction(0))
-        noun = product.unit if count == 1 else product.unit_plural
-        return f"{format_count(count)} {noun} ({format_mg(sum(unit.mcg for unit in units))})"
-    of = "" if brief else "of "
+        noun = _(product.unit if count == 1 else product.unit_plural)
+        return f"{format_count(count)} {noun} ({lang.mg(sum(unit.mcg for unit in units))})"
     parts = []
     for unit in units:
-        strength = format_mg(unit.strength_mcg)
+        strength = lang.mg(unit.strength_mcg)
         if unit.count == Fraction(1, 2):
-            parts.append(f"half a {strength} {product.unit}")
+            parts.append(
+                _("half a {strength} {unit}").format(strength=strength, unit=_(product.unit))
+            )
         elif unit.count == Fraction(1, 4):
-            parts.append(f"a quarter of a {strength} {product.unit}")
+            parts.append(
+                _("a quarter of a {strength} {unit}").format(
+                    strength=strength, unit=_(product.unit)
+                )
+            )
         else:
-            noun = product.unit if unit.count <= 1 else product.unit_plural
-            parts.append(f"{format_count(unit.count)} {noun} {of}{strength}")
-    return (" + " if brief else " and ").join(parts)
+            noun = _(product.unit if unit.count <= 1 else product.unit_plural)
+            template = (
+                _("{count} {unit} {strength}") if brief else _("{count} {unit} of {strength}")
+            )
+            parts.append(
+                template.format(count=format_count(unit.count), unit=noun, strength=strength)
+            )
+    return (" + " if brief else _(" and ")).join(parts)

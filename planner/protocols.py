@@ -25,6 +25,7 @@ from planner.files import (
     bundled_dir,
     protocol_files,
     read_toml,
+    read_toml_digest,
 )
 from planner.models import (
     EDIT_KINDS,
@@ -57,6 +58,9 @@ class Library:
     protocols: dict[str, Path]
     products: ProductCatalog
     paces: PaceCatalog
+    # SHA-256 of the products and paces files read: every protocol loaded here records
+    # them with its own file's, for the fingerprint of what is planned from it.
+    digests: tuple[str, ...] = ()
     _loaded: dict[str, Protocol] = field(
         default_factory=dict, init=False, compare=False, repr=False
     )
@@ -66,7 +70,10 @@ class Library:
     )
     _paces: dict[str, Pace] = field(default_factory=dict, init=False, compare=False, repr=False)
 
-    def product(self, product_id: str) -> Product:
+    def product(self, product_id: str, strengths_mg: tuple[Decimal, ...] = ()) -> Product:
+        """A product by id; with ``strengths_mg``, only those of its strengths (on hand)."""
+        if strengths_mg:
+            return self.product(product_id).only(strengths_mg)
         known = self._products.get(product_id)
         if known is not None:
             return known
@@ -104,7 +111,8 @@ class Library:
                     f"unknown protocol {str(id_or_path)!r}; bundled protocols: {known}, "
                     "or give the path of a .toml file"
                 )
-        protocol = parse_file(path, Protocol)
+        protocol, digest = parse_file_digest(path, Protocol)
+        protocol.read_from((digest, *self.digests))
         self.check_references(protocol, path)
         if str(id_or_path) in self.protocols:
             self._loaded[str(id_or_path)] = protocol
@@ -139,20 +147,34 @@ class Library:
 def load_library(folder: Path | None = None) -> Library:
     """Read the products, paces and protocol index of ``folder`` (default: the bundled one)."""
     folder = folder or bundled_dir()
-    products = parse_file(folder / PRODUCTS_FILE, ProductCatalog)
-    paces = parse_file(folder / PACES_FILE, PaceCatalog)
-    return Library(protocols=protocol_files(folder), products=products, paces=paces)
+    products, products_digest = parse_file_digest(folder / PRODUCTS_FILE, ProductCatalog)
+    paces, paces_digest = parse_file_digest(folder / PACES_FILE, PaceCatalog)
+    return Library(
+        protocols=protocol_files(folder),
+        products=products,
+        paces=paces,
+        digests=(products_digest, paces_digest),
+    )
 
 
 @functools.cache
 def load_equivalences(folder: Path | None = None) -> EquivalenceTable:
     """The equivalences for switching to clonazePAM (read only when a switch is planned)."""
-    return parse_file((folder or bundled_dir()) / EQUIVALENCES_FILE, EquivalenceTable)
+    table, digest = parse_file_digest(
+        (folder or bundled_dir()) / EQUIVALENCES_FILE, EquivalenceTable
+    )
+    return table.read_from((digest,))
 
 
 def parse_file(path: Path, model: type[M]) -> M:
     """Read ``path`` as ``model``; the first validation error becomes a one-line message."""
-    return validate_data(read_toml(path), model, source=str(path))
+    return parse_file_digest(path, model)[0]
+
+
+def parse_file_digest(path: Path, model: type[M]) -> tuple[M, str]:
+    """``parse_file``, and the SHA-256 of the file's bytes."""
+    data, digest = read_toml_digest(path)
+    return validate_data(data, model, source=str(path)), digest
 
 
 def validate_data(
@@ -266,9 +288,10 @@ def validate_file(path: Path, library: Library) -> str:
     return str(kind)
 
 
-def protocol_schema_json() -> str:
-    """The JSON Schema of a protocol file, as kept in ``protocols/protocol.schema.json``."""
-    schema = Protocol.model_json_schema()
+def protocol_schema_json(kind: str = "protocol") -> str:
+    """The JSON Schema of a data file of ``kind`` (a protocol, or the products, paces or
+    equivalences file), as kept in ``protocols/<kind>.schema.json``."""
+    schema = FILE_KINDS[kind].model_json_schema()
     schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "dose-planner protocol file"
+    schema["title"] = f"dose-planner {kind} file"
     return json.dumps(schema, indent=2, sort_keys=True) + "\n"

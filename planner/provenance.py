@@ -1,8 +1,10 @@
 """Where an output came from: protocol, product, inputs, program, and a short fingerprint.
 
 Every output carries these lines, so a printout or a file can be traced back to the
-command that made it. The fingerprint hashes the protocol id and version and the
-validated inputs; the same inputs always give the same fingerprint.
+command that made it. The fingerprint hashes the content of every data file read (the
+protocol, products and paces files, and the equivalences for a switch), the normalised
+request and the program's version: the same inputs always give the same fingerprint,
+however they were given, and a change to any of them changes it.
 """
 
 from __future__ import annotations
@@ -20,11 +22,13 @@ from planner.wording import DISCLAIMER
 
 
 def fingerprint(schedule: Schedule) -> str:
-    """12 hex digits identifying the protocol version and the inputs of a schedule.
+    """12 hex digits identifying the data, the inputs and the program of a schedule.
 
-    The inputs are taken as planned: the product and pace actually used, defaults left
-    out and numbers in one form (1.50 is 1.5), so a saved plan that spells them out, or a
-    command line that lists its edits in another order, gives the same fingerprint.
+    The data are the SHA-256 of each file's bytes as read (a comment is content too). The
+    inputs are taken as planned: the product and pace actually used, defaults left out and
+    numbers in one form (1.50 is 1.5), so a saved plan that spells them out, a batch row,
+    the web form or a command line that lists its edits in another order gives the same
+    fingerprint.
     """
     request = schedule.request.model_dump(
         mode="python",
@@ -41,6 +45,11 @@ def fingerprint(schedule: Schedule) -> str:
             "pace": schedule.pace.id if schedule.pace else None,
             **({"switch": [switch.source, switch.product.id]} if switch else {}),
             "request": request,
+            "files": [
+                *schedule.protocol.file_digests,
+                *(switch.product.file_digests if switch else ()),
+            ],
+            "program": __version__,
         },
         sort_keys=True,
         separators=(",", ":"),

@@ -30,7 +30,7 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
     """Exchange the old drug's doses for clonazePAM, then optionally taper clonazePAM."""
     table = load_equivalences()
     switch = _switch(table, request)
-    product = library.product(request.product or protocol.default_product)
+    product = library.product(request.product or protocol.default_product, request.strengths_mg)
     maker, other = dose_maker(product), dose_maker(switch.product)
     current = mg_to_mcg(request.from_mg_per_day)
     if not other.can_make_daily(current):
@@ -105,6 +105,7 @@ def _then_taper(switched: Schedule, request: SwitchRequest, library: Library) ->
         from_mg_per_day=mcg_to_mg(end.total_mcg),
         patient=request.patient,
         product=request.product,
+        strengths_mg=request.strengths_mg,
         pace=request.then_pace,
         off_label_reason=request.off_label_reason,
     )
@@ -152,7 +153,7 @@ def _switch(table: EquivalenceTable, request: SwitchRequest) -> Switch:
     return Switch(
         drug_id=request.from_drug,
         drug_name=drug.name,
-        product=drug.product(product_id),
+        product=drug.product(product_id).read_from(table.file_digests),
         source=source,
         citation=table.citation(source),
         ratio=table.ratio(request.from_drug, source),

@@ -43,7 +43,7 @@ def build_taper(
     ``held_before_days``: how long the current dose was taken before day 1, where known
     (a course's maintenance); otherwise one interval of the pace is assumed.
     """
-    product = library.product(request.product or protocol.default_product)
+    product = library.product(request.product or protocol.default_product, request.strengths_mg)
     products = TaperProducts(product, request, library)
     pace = choose_pace(protocol, request, library)
     patient = request.patient

@@ -176,10 +176,11 @@ def test_validate_needs_at_least_one_file() -> None:
     assert "FILES" in result.stderr
 
 
-def test_schema_is_the_committed_protocol_schema() -> None:
-    """protocols/protocol.schema.json is current: regenerate with `planner schema > ...`."""
-    committed = (ROOT / "protocols" / "protocol.schema.json").read_text(encoding="utf-8")
-    assert ok("schema") == committed
+@pytest.mark.parametrize("kind", ["protocol", "equivalences"])
+def test_schema_is_the_committed_schema(kind: str) -> None:
+    """protocols/<kind>.schema.json is current: regenerate with `planner schema KIND > ...`."""
+    committed = (ROOT / "protocols" / f"{kind}.schema.json").read_text(encoding="utf-8")
+    assert ok("schema", kind) == committed
 
 
 def test_schema_describes_a_protocol_file() -> None:

@@ -307,8 +307,8 @@ def test_drops_are_dispensed_with_their_volume() -> None:
     )
     total = dispensing_totals(schedule).total
     # Day 1 is already the first reduction: one drop a day for 3 days, 0.12 mL, rounded
-    # up to the next 0.1 mL.
-    assert [describe_supply(s) for s in total] == ["3 x 0.1 mg drops (0.2 mL)"]
+    # up to the next 0.1 mL; the bottle is the products file's 10 mL.
+    assert [describe_supply(s) for s in total] == ["3 x 0.1 mg drops (0.2 mL) = 1 bottle of 10 mL"]
 
 
 def test_the_longest_patient_name_fits_the_calendar_header() -> None:
@@ -320,7 +320,7 @@ def test_the_longest_patient_name_fits_the_calendar_header() -> None:
     schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
     data, pages = pdf_pages(schedule, patient=name)
     assert name in pages[0].replace(" ", "")
-    header = next(part for part in pages[1].split("Patient: ")[1:])
+    header = next(part for page in pages[1:] for part in page.split("Patient: ")[1:])
     assert "\u2026" in header
     assert header.split("\u2026")[0] in name
     assert min(font_sizes(data)) >= 8

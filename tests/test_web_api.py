@@ -397,6 +397,7 @@ FILE_OPTIONS = {
     "--plot",
     "--ics",
     "--xlsx",
+    "--fhir",
     "--save-plan",
     "--concentration",
     "--concentration-csv",

@@ -69,8 +69,10 @@ OPTION_FOR_FIELD = {
     "maintain_days": "--maintain",
     "start": "--start",
     "product": "--product",
+    "strengths_mg": "--strengths",
     "pace": "--pace",
     "off_label_reason": "--off-label",
+    "lang": "--lang",
 }
 
 

@@ -21,6 +21,7 @@ import click
 @click.option("--pdf", "per_pdf", is_flag=True, help="Write each patient's PDF calendar.")
 @click.option("--plot", "per_plot", is_flag=True, help="Write each patient's plot (PNG).")
 @click.option("--ics", "per_ics", is_flag=True, help="Write each patient's calendar file.")
+@click.option("--fhir", "per_fhir", is_flag=True, help="Write each patient's FHIR Bundle (JSON).")
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
 @click.option("--tz", "timezone", help="IANA time zone of the calendar files.")
 @click.option(
@@ -50,6 +51,7 @@ def batch(
     per_pdf: bool,
     per_plot: bool,
     per_ics: bool,
+    per_fhir: bool,
     paper: Literal["letter", "a4"],
     timezone: str | None,
     workers: int | None,
@@ -79,7 +81,7 @@ def batch(
     from planner.render.outputs import OutputOptions
 
     options = OutputOptions(paper=paper, timezone=timezone)
-    wanted = {"csv": per_csv, "pdf": per_pdf, "plot": per_plot, "ics": per_ics}
+    wanted = {"csv": per_csv, "pdf": per_pdf, "plot": per_plot, "ics": per_ics, "fhir": per_fhir}
     show_progress = sys.stderr.isatty() and not os.environ.get("CI")
 
     def track(results: Iterator[Any], total: int) -> Iterator[Any]:

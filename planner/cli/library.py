@@ -55,16 +55,23 @@ def validate(files: tuple[Path, ...]) -> None:
 
 
 @click.command()
-def schema() -> None:
-    """Print the JSON Schema of a protocol file.
+@click.argument(
+    "kind",
+    default="protocol",
+    type=click.Choice(["protocol", "products", "paces", "equivalences"]),
+)
+def schema(kind: str) -> None:
+    """Print the JSON Schema of a protocol file (or of the products, paces or
+    equivalences file).
 
     \b
-    Example:
+    Examples:
         planner schema > protocols/protocol.schema.json
+        planner schema equivalences > protocols/equivalences.schema.json
     """
     from planner.protocols import protocol_schema_json
 
-    click.echo(protocol_schema_json(), nl=False)
+    click.echo(protocol_schema_json(kind), nl=False)
 
 
 @click.command()

@@ -13,13 +13,19 @@ if TYPE_CHECKING:
     from planner.api import Checked
     from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
 
-from planner.cli.types import NUMBER, OUTPUT, ClockSetting
+from planner.cli.types import NUMBER, NUMBERS, OUTPUT, ClockSetting
 
 _PATIENT_OPTIONS = [
     click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
     click.option("--age", type=click.IntRange(0, 120), help="Patient age in years (age cautions)."),
     click.option(
         "--product", help="Product id (see `planner protocols`); default: the protocol's."
+    ),
+    click.option(
+        "--strengths",
+        type=NUMBERS,
+        default=(),
+        help="Only these strengths of the product are on hand, in mg: 0.5,1.",
     ),
     click.option(
         "--save-plan", type=OUTPUT, help="Also save a plan file that re-makes this schedule."
@@ -39,6 +45,12 @@ _OUTPUT_OPTIONS = [
     click.option("--plot", "plot_path", type=OUTPUT, help="Write a plot (.png, .svg or .pdf)."),
     click.option("--ics", "ics_path", type=OUTPUT, help="Write an iCalendar file of every dose."),
     click.option("--xlsx", "xlsx_path", type=OUTPUT, help="Write a workbook (daily and steps)."),
+    click.option(
+        "--fhir",
+        "fhir_path",
+        type=OUTPUT,
+        help="Write a FHIR R4 Bundle of MedicationRequest proposals (JSON).",
+    ),
     click.option(
         "--paper",
         type=click.Choice(["letter", "a4"]),
@@ -81,6 +93,18 @@ _OUTPUT_OPTIONS = [
         is_flag=True,
         help="Also print the patient instructions and pharmacy directions.",
     ),
+    # The patient's materials: language and print size (planner.i18n, planner.render.pdf).
+    click.option(
+        "--lang",
+        metavar="CODE",
+        help="Language of what the patient reads (calendar, instructions, calendar file, "
+        "plot labels): en (default), es, fr.",
+    ),
+    click.option(
+        "--large-print",
+        is_flag=True,
+        help="Print the PDF calendar in large type, a week or two a page.",
+    ),
 ]
 
 
@@ -93,12 +117,17 @@ def _options(options: list[Any]) -> Callable[[Any], Any]:
     return apply
 
 
-def _plan_file(checked: Checked, protocol: str, path: Path | None) -> tuple[Path, bytes] | None:
+def _plan_file(
+    checked: Checked, protocol: str, path: Path | None, lang: str | None = None
+) -> tuple[Path, bytes] | None:
     if path is None:
         return None
+    from planner.i18n import language
     from planner.plans import plan_for, plan_toml
 
-    text = plan_toml(plan_for(checked.schedule, protocol=protocol, saved_to=path))
+    if lang is not None:
+        language(lang)  # an unknown language is refused before the plan is written
+    text = plan_toml(plan_for(checked.schedule, protocol=protocol, saved_to=path, lang=lang))
     return path, text.encode("utf-8")
 
 
@@ -112,6 +141,7 @@ def _emit(
     plot_path: Path | None,
     ics_path: Path | None,
     xlsx_path: Path | None,
+    fhir_path: Path | None,
     paper: Literal["letter", "a4"],
     patient: str | None,
     supply_days: int,
@@ -120,6 +150,8 @@ def _emit(
     concentration: bool,
     concentration_csv: Path | None,
     instructions: bool,
+    lang: str | None,
+    large_print: bool,
 ) -> None:
     """Render every requested output in memory, then write them all, then print the report."""
     from planner.render.outputs import OutputOptions, render_outputs, write_outputs
@@ -132,6 +164,7 @@ def _emit(
         plot=plot_path,
         ics=ics_path,
         xlsx=xlsx_path,
+        fhir=fhir_path,
         paper=paper,
         patient=patient,
         supply_days=supply_days,
@@ -139,10 +172,15 @@ def _emit(
         clocks=dict(dose_times),
         concentration=concentration,
         concentration_csv=concentration_csv,
+        lang=lang or "en",
+        large_print=large_print,
     )
     files = render_outputs(schedule, report, options, extra=[plan] if plan else [], inputs=inputs)
     write_outputs(files)
-    click.echo(render_text(schedule, report, supply_days=supply_days, instructions=instructions))
+    text = render_text(
+        schedule, report, supply_days=supply_days, instructions=instructions, lang=lang or "en"
+    )
+    click.echo(text)
     for path, _ in files:
         click.echo(f"Wrote {path}{_zone_note(timezone) if path == ics_path else ''}")
 
@@ -166,5 +204,8 @@ def plan_and_emit(
 
     checked = plan_checked(load_protocol(protocol), request)
     _emit(
-        checked, plan=_plan_file(checked, protocol, save_plan), inputs=[Path(protocol)], **outputs
+        checked,
+        plan=_plan_file(checked, protocol, save_plan, outputs["lang"]),
+        inputs=[Path(protocol)],
+        **outputs,
     )

@@ -59,6 +59,7 @@ def titrate(
     weight: Decimal | None,
     age: int | None,
     product: str | None,
+    strengths: tuple[Decimal, ...],
     save_plan: Path | None,
     off_label_reason: str | None,
     **outputs: Any,
@@ -82,6 +83,7 @@ def titrate(
         weight_kg=weight,
         age_years=age,
         product=product,
+        strengths_mg=strengths,
         target_mg_per_day=target,
         step_mg_per_day=step,
         interval_days=interval,
@@ -147,6 +149,7 @@ def taper(
     weight: Decimal | None,
     age: int | None,
     product: str | None,
+    strengths: tuple[Decimal, ...],
     save_plan: Path | None,
     off_label_reason: str | None,
     **outputs: Any,
@@ -184,6 +187,7 @@ def taper(
         weight_kg=weight,
         age_years=age,
         product=product,
+        strengths_mg=strengths,
         switch_product=switch,
         edits=edits,
         ec50_mg_per_day=ec50,
@@ -214,4 +218,5 @@ def plan(plan_path: Path, **outputs: Any) -> None:
     except PlannerError as error:
         raise PlannerError(f"{plan_path}: {error}") from None
     inputs = [plan_path, plan_path.parent / plan_file.protocol]
+    outputs["lang"] = outputs["lang"] or plan_file.lang  # --lang overrides the plan's
     _emit(checked, plan=None, inputs=inputs, **outputs)

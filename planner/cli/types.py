@@ -67,7 +67,19 @@ class OutputFile(click.Path):
         return super().convert(value, param, ctx)
 
 
+class NumberList(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
+    """Comma-separated exact numbers: '0.5,1' is (0.5, 1)."""
+
+    name = "mg,mg"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        return tuple(NUMBER.convert(part.strip(), param, ctx) for part in str(value).split(","))
+
+
 NUMBER = DecimalType(positive=True)
+NUMBERS = NumberList()
 DATE = IsoDate()
 OUTPUT = OutputFile()
 

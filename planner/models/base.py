@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     AfterValidator,
@@ -13,6 +13,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    PrivateAttr,
     Strict,
     WithJsonSchema,
 )
@@ -124,6 +125,22 @@ class Frozen(BaseModel):
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
+
+
+class FromFiles(Frozen):
+    """A model read from data files, with the SHA-256 of each file's bytes: what the
+    fingerprint of a schedule made from it covers. Private, so in no dump or schema."""
+
+    _file_digests: tuple[str, ...] = PrivateAttr(default=())
+
+    @property
+    def file_digests(self) -> tuple[str, ...]:
+        return self._file_digests
+
+    def read_from(self, digests: tuple[str, ...]) -> Self:
+        """Record the files this model was read with (once, as it is loaded)."""
+        self._file_digests = digests
+        return self
 
 
 class Source(Frozen):

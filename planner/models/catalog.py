@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import (
     Field,
+    field_validator,
     model_validator,
 )
 
+from planner.errors import InputError
 from planner.models.base import (
     Count,
+    FromFiles,
     Frozen,
     Identifier,
     PositiveMg,
@@ -18,7 +22,27 @@ from planner.models.base import (
     Text,
     _cited,
 )
-from planner.units import mg_to_mcg
+from planner.units import format_mg, mg_to_mcg
+
+# The code systems a strength may be coded in (FHIR system URIs), with their names.
+CODE_SYSTEMS = {"http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm"}
+
+
+class Code(Frozen):
+    """A strength's code in a terminology (an RxNorm clinical drug), with where it is from:
+    only codes a cited source gives, never one guessed."""
+
+    system: Text
+    code: Annotated[str, Field(pattern=r"^[0-9A-Za-z.-]{1,20}$")]
+    display: Text = Field(min_length=1)
+    source: Identifier
+
+    @field_validator("system")
+    @classmethod
+    def _known_system(cls, system: str) -> str:
+        if system not in CODE_SYSTEMS:
+            raise ValueError(f"unknown code system {system!r}; known: {', '.join(CODE_SYSTEMS)}")
+        return system
 
 
 class Strength(Frozen):
@@ -28,6 +52,7 @@ class Strength(Frozen):
     split: Literal[1, 2, 4] = Field(
         1, description="1 = whole units only, 2 = scored in halves, 4 = halves or quarters"
     )
+    codes: tuple[Code, ...] = ()
 
     @property
     def mcg(self) -> int:
@@ -54,8 +79,30 @@ class ProductBody(Frozen):
     units_per_ml: Annotated[Count, Field(ge=1, le=1000)] | None = Field(
         None, description="for a liquid: how many units (drops) make 1 mL, for dispensing"
     )
+    pack_units: Annotated[Count, Field(ge=1, le=10000)] | None = Field(
+        None, description="units in one pack or bottle of tablets, to count whole packs"
+    )
+    bottle_ml: Annotated[Count, Field(ge=1, le=1000)] | None = Field(
+        None, description="for a liquid: mL in one bottle, to count whole bottles"
+    )
+    pack_name: Text = Field("pack", min_length=1, description="what a pack is called: bottle")
     note: Text = ""
+    # ``note`` is the prescriber's and pharmacist's; this is the patient's, in their words,
+    # on the instructions and every calendar page (from the product's sources).
+    patient_note: Text = ""
     sources: tuple[Identifier, ...] = ()
+
+    @property
+    def units_per_pack(self) -> int | None:
+        """Units in one pack or bottle (a liquid's from its volume), where known."""
+        if self.bottle_ml is not None and self.units_per_ml is not None:
+            return self.bottle_ml * self.units_per_ml
+        return self.pack_units
+
+    @property
+    def cited(self) -> list[str]:
+        """Every source the product names: its own and its codes'."""
+        return [*self.sources, *(c.source for s in self.strengths for c in s.codes)]
 
     @property
     def label(self) -> str:
@@ -67,13 +114,32 @@ class ProductBody(Frozen):
         values = [s.mcg for s in self.strengths]
         if len(set(values)) != len(values):
             raise ValueError("strengths: a strength is listed twice")
+        if self.bottle_ml is not None and self.units_per_ml is None:
+            raise ValueError("bottle_ml: a bottle's volume needs units_per_ml")
+        if self.bottle_ml is not None and self.pack_units is not None:
+            raise ValueError("pack_units: give pack_units or bottle_ml, not both")
         return self
 
 
-class Product(ProductBody):
+class Product(ProductBody, FromFiles):
     """A dosage form with the strengths that exist; every dose is made only of these."""
 
     id: Identifier
+
+    def only(self, strengths_mg: tuple[Decimal, ...]) -> Product:
+        """This product with only the strengths on hand: what the planner may then use."""
+        wanted = {mg_to_mcg(mg) for mg in strengths_mg}
+        kept = tuple(s for s in self.strengths if s.mcg in wanted)
+        missing = sorted(wanted - {s.mcg for s in kept})
+        if missing:
+            has = ", ".join(format_mg(s.mcg) for s in self.strengths)
+            raise InputError(
+                f"{self.id} has no {', '.join(format_mg(m) for m in missing)} strength "
+                f"(it has {has})",
+                field="strengths_mg",
+            )
+        listed = ", ".join(format_mg(s.mcg) for s in kept)
+        return self.model_copy(update={"strengths": kept, "name": f"{self.name}, {listed} only"})
 
 
 class ProductCatalog(Frozen):
@@ -86,7 +152,7 @@ class ProductCatalog(Frozen):
 
     @model_validator(mode="after")
     def _sources_cited(self) -> Self:
-        _cited(self.sources, [s for p in self.products.values() for s in p.sources])
+        _cited(self.sources, [s for p in self.products.values() for s in p.cited])
         return self
 
     def get(self, product_id: str) -> Product:

@@ -8,7 +8,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
-from planner.models.base import Frozen, Identifier, PositiveMg, Source, Text, _cited
+from planner.models.base import FromFiles, Frozen, Identifier, PositiveMg, Source, Text, _cited
 from planner.models.catalog import Product, ProductBody
 from planner.units import mg_to_mcg
 
@@ -26,7 +26,7 @@ class DrugBody(Frozen):
         return Product.model_construct(id=product_id, **dict(self.products[product_id]))
 
 
-class EquivalenceTable(Frozen):
+class EquivalenceTable(FromFiles):
     """The equivalences file: every drug a patient may switch from, by id."""
 
     kind: Literal["equivalences"]
@@ -39,7 +39,7 @@ class EquivalenceTable(Frozen):
     @model_validator(mode="after")
     def _complete(self) -> Self:
         cited = [s for drug in self.drugs.values() for s in drug.sources]
-        cited += [s for d in self.drugs.values() for p in d.products.values() for s in p.sources]
+        cited += [s for d in self.drugs.values() for p in d.products.values() for s in p.cited]
         cited += [s for d in self.drugs.values() for s in d.mg_per_10_mg_diazepam]
         _cited(self.sources, [*cited, self.default_source])
         if self.switch_to not in self.drugs:

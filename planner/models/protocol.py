@@ -19,6 +19,7 @@ from planner.models.base import (
     Clock,
     Count,
     Date,
+    FromFiles,
     Frozen,
     Identifier,
     MgPerKg,
@@ -213,7 +214,16 @@ class OlderAdults(Frozen):
     source: Identifier
 
 
-class Protocol(Frozen):
+class PatientAdvice(Frozen):
+    """What every calendar page tells the patient, in the protocol's cited words (never
+    the program's): what to do if they feel unwell, and if they miss a dose."""
+
+    unwell: Text = Field(min_length=1)
+    missed_dose: Text = Field(min_length=1)
+    source: Identifier
+
+
+class Protocol(FromFiles):
     """One indication and population: how to start, raise, hold and taper the drug."""
 
     kind: Literal["protocol"]
@@ -234,6 +244,7 @@ class Protocol(Frozen):
     cautions: tuple[Caution, ...] = Field((), max_length=MAX_CAUTIONS)
     pharmacokinetics: Pharmacokinetics | None = None
     older_adults: OlderAdults | None = None
+    patient_advice: PatientAdvice | None = None
     sources: tuple[Source, ...] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -255,6 +266,9 @@ class Protocol(Frozen):
         source = self.population.source
         if source is not None and source not in self.source_ids:
             raise ValueError(f"population.source: unknown source {source}")
+        advice = self.patient_advice
+        if advice is not None and advice.source not in self.source_ids:
+            raise ValueError(f"patient_advice.source: unknown source {advice.source}")
         if self.population.otherwise == self.id:
             raise ValueError("population.otherwise: must name another protocol")
         older = self.older_adults

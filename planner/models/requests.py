@@ -36,6 +36,10 @@ OffLabelReason = Annotated[
 ]
 
 
+# The strengths on hand (--strengths 0.5,1): the product is planned with these only.
+Strengths = Annotated[tuple[Annotated[InputMg, Field(gt=0)], ...], Field(max_length=12)]
+
+
 class PatientInputs(Frozen):
     """What is known of the patient; weight is required only by weight-based protocols."""
 
@@ -54,6 +58,7 @@ class TitrationRequest(Frozen):
     from_mg_per_day: InputMg | None = Field(None, gt=0)
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
+    strengths_mg: Strengths = ()
     target_mg_per_day: InputMg | None = Field(None, gt=0)
     step_mg_per_day: InputMg | None = Field(None, gt=0)
     interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
@@ -112,6 +117,7 @@ class TaperRequest(Frozen):
     hold_days: Annotated[Count, Field(ge=1, le=3650)] | None = None
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
+    strengths_mg: Strengths = ()
     pace: Identifier | None = None
     switch_product: ProductSwitch | None = None
     custom_steps: tuple[CustomStep, ...] = Field((), max_length=MAX_EDITS)
@@ -179,6 +185,7 @@ class CourseRequest(Frozen):
     from_mg_per_day: InputMg | None = Field(None, gt=0)
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
+    strengths_mg: Strengths = ()
     target_mg_per_day: InputMg | None = Field(None, gt=0)
     step_mg_per_day: InputMg | None = Field(None, gt=0)
     interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
@@ -217,6 +224,7 @@ class SwitchRequest(Frozen):
     from_product: Identifier | None = None
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
+    strengths_mg: Strengths = ()
     equivalence: Identifier | None = None
     step_days: Annotated[Count, Field(ge=SWITCH_STEP_DAYS, le=365)] = SWITCH_STEP_DAYS
     then_pace: Identifier | None = None

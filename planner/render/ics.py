@@ -40,14 +40,14 @@ from icalendar import Alarm, Calendar, Event
 
 from planner import __version__
 from planner.errors import InputError
+from planner.i18n import ENGLISH, Language, language
 from planner.instructions import dose_words, instructions, taken
 from planner.plaintext import one_line
-from planner.units import format_mg
 from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
     from planner.safety import SafetyReport
-    from planner.schedule import Schedule
+    from planner.schedule import DoseStep, Schedule
 
 DOSE_MINUTES = 15
 REMINDER_BEFORE = dt.timedelta(minutes=0)
@@ -82,10 +82,14 @@ def render_ics(
     timezone: str | None = None,
     clocks: dict[str, dt.time] | None = None,
     patient: str | None = None,
+    lang: str = "en",
 ) -> bytes:
     """One event per dose at its time of day (``clocks`` overrides the protocol's);
-    ``patient`` only tells one patient's events from another's (it is hashed)."""
+    ``patient`` only tells one patient's events from another's (it is hashed). The text
+    is in ``lang``; the off-label reason and cited source stay as the clinician wrote them."""
     del report
+    words = language(lang)
+    _ = words.gettext
     zone = resolve_timezone(timezone)
     clocks = clocks or {}
     unknown = sorted(set(clocks) - {t.name for t in schedule.protocol.dose_times})
@@ -96,7 +100,12 @@ def render_ics(
     cited = getattr(schedule.request, "source", None)
     source = f"Steps from: {cited}" if cited else ""
     edits = [edit.date for edit in getattr(schedule.request, "edits", ())]
-    events = _Events(schedule, patient or "", edits)
+    events = _Events(schedule, patient or "", edits, words)
+    disclaimer = " ".join(filter(None, (_(DISCLAIMER), words.review_note())))
+
+    def note(step: DoseStep) -> str:
+        """A step's note is the clinician's English (0.5 mg/day): in English events only."""
+        return step.note if words is ENGLISH else ""
 
     calendar = Calendar()
     calendar.add("prodid", f"-//dose-planner {__version__}//EN")
@@ -104,7 +113,11 @@ def render_ics(
     calendar.add("calscale", "GREGORIAN")
     calendar.add(
         "x-wr-calname",
-        one_line(f"{drug} {schedule.kind} ({schedule.protocol.id}, times in {zone.key})"),
+        one_line(
+            _("{drug} {kind} ({protocol}, times in {zone})").format(
+                drug=drug, kind=_(schedule.kind), protocol=schedule.protocol.id, zone=zone.key
+            )
+        ),
     )
     calendar.add("x-wr-timezone", zone.key)
     for date, day, step in schedule.daily():
@@ -115,27 +128,33 @@ def render_ics(
             start = dt.datetime.combine(
                 date, clocks.get(dose.time.name, dose.time.clock), tzinfo=zone
             )
-            units = dose_words(dose)
+            units = dose_words(dose, lang=words)
             if len(schedule.products) > 1:  # after a switch, every event names its product
-                units = f"{units}, {step.product.label}"
-            amount = f" ({format_mg(dose.mcg)})" if format_mg(dose.mcg) not in units else ""
+                units = f"{units}, {_(step.product.label)}"
+            mg = words.mg(dose.mcg)
+            amount = f" ({mg})" if mg not in units else ""
             event = events.new(dose.time.name, date)
             event.add("dtstart", start)
             event.add("duration", dt.timedelta(minutes=DOSE_MINUTES))
-            event.add("summary", one_line(f"{dose.drug} {format_mg(dose.mcg)}: {units}"))
+            event.add("summary", one_line(f"{dose.drug} {mg}: {units}"))
+            day_text = _("Day {day}, {time}: {units}{amount}. Daily total {total}.").format(
+                day=day, time=_(dose.time.label), units=units, amount=amount,
+                total=words.mg(step.total_mcg),
+            )  # fmt: skip
             event.add(
                 "description",
-                one_line(
-                    f"Day {day}, {dose.time.label}: {units}{amount}. "
-                    f"Daily total {format_mg(step.total_mcg)}. {step.note} {DISCLAIMER} "
-                    f"{schedule.off_label} {source}"
-                )
+                one_line(f"{day_text} {note(step)} {disclaimer} {schedule.off_label} {source}")
                 .replace("  ", " ")
                 .strip(),
             )
             alarm = Alarm()
             alarm.add("action", "DISPLAY")
-            alarm.add("description", one_line(f"Take {dose.drug} {format_mg(dose.mcg)}: {units}"))
+            alarm.add(
+                "description",
+                one_line(
+                    _("Take {drug} {dose}: {units}").format(drug=dose.drug, dose=mg, units=units)
+                ),
+            )
             alarm.add("trigger", -REMINDER_BEFORE)
             event.add_component(alarm)
             calendar.add_component(event)
@@ -151,8 +170,11 @@ def render_ics(
 class _Events:
     """Makes the events of one schedule, each with its stable UID and its SEQUENCE."""
 
-    def __init__(self, schedule: Schedule, patient: str, edits: list[dt.date]) -> None:
+    def __init__(
+        self, schedule: Schedule, patient: str, edits: list[dt.date], lang: Language = ENGLISH
+    ) -> None:
         self.schedule = schedule
+        self.lang = lang
         self.patient = patient
         self.edits = edits
         self.stamp = dt.datetime.combine(schedule.start, dt.time(0), tzinfo=dt.UTC)
@@ -175,34 +197,28 @@ class _Events:
 
 def _stop_event(events: _Events, date: dt.date) -> Event:
     drug = events.schedule.protocol.drug.tall_man
+    lang = events.lang
+    _ = lang.gettext
     event = events.new("stop", None)
     event.add("dtstart", date)
-    event.add("summary", one_line(f"Stop {drug}: no more doses"))
-    event.add(
-        "description",
-        f"The taper ends today: no more doses. Do not restart without advice. {DISCLAIMER}",
-    )
+    event.add("summary", one_line(_("Stop {drug}: no more doses").format(drug=drug)))
+    ends = _("The taper ends today: no more doses. Do not restart without advice.")
+    event.add("description", " ".join(filter(None, (ends, _(DISCLAIMER), lang.review_note()))))
     return event
 
 
 def _keep_taking_event(events: _Events) -> Event:
     """On a titration's last day, as on the printed calendar: the reminders end, the
     doses do not."""
-    schedule = events.schedule
+    schedule, lang = events.schedule, events.lang
+    _ = lang.gettext
     step = schedule.steps[-1]
     event = events.new("keep taking", None)
     event.add("dtstart", schedule.end)
-    event.add(
-        "summary",
-        one_line(
-            f"Keep taking {schedule.protocol.drug.tall_man} {format_mg(step.total_mcg)} a day"
-        ),
-    )
-    event.add(
-        "description",
-        one_line(
-            f"These reminders end today; the doses go on. {instructions(schedule)[-1].patient} "
-            f"{DISCLAIMER}"
-        ),
-    )
+    keep = _("Keep taking {drug} {dose} a day")
+    drug = schedule.protocol.drug.tall_man
+    event.add("summary", one_line(keep.format(drug=drug, dose=lang.mg(step.total_mcg))))
+    last = instructions(schedule, lang)[-1].patient
+    text = [_("These reminders end today; the doses go on."), last, _(DISCLAIMER)]
+    event.add("description", one_line(" ".join(filter(None, [*text, lang.review_note()]))))
     return event

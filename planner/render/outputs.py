@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from planner.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
 from planner.files import write_all
+from planner.i18n import language
 from planner.limits import MAX_PATIENT_CHARS
 from planner.plaintext import control_character
 
@@ -36,6 +37,7 @@ class OutputOptions:
     plot: Path | None = None
     ics: Path | None = None
     xlsx: Path | None = None
+    fhir: Path | None = None
     concentration_csv: Path | None = None
     concentration: bool = False
     paper: Paper = "letter"
@@ -43,10 +45,12 @@ class OutputOptions:
     supply_days: int = DEFAULT_SUPPLY_DAYS
     timezone: str | None = None
     clocks: dict[str, dt.time] = field(default_factory=dict)
+    lang: str = "en"  # the patient's language: calendar, instructions, event text, labels
+    large_print: bool = False  # the calendar in large type, a week or two a page
 
     def paths(self) -> list[Path]:
         paths = (self.csv, self.pdf, self.plot, self.ics, self.xlsx, self.concentration_csv)
-        return [p for p in paths if p is not None]
+        return [p for p in (*paths, self.fhir) if p is not None]
 
 
 def render_outputs(
@@ -70,6 +74,7 @@ def render_outputs(
         ("plot", options.plot),
         ("ics", options.ics),
         ("xlsx", options.xlsx),
+        ("fhir", options.fhir),
     ]
     plot_format = PLOT_FORMATS[options.plot.suffix.lower()] if options.plot else "png"
     rendered = [
@@ -91,14 +96,15 @@ def render_kind(
     *,
     image_format: str = "png",
 ) -> bytes:
-    """One output by kind, with no path: 'csv', 'pdf', 'plot', 'ics' or 'xlsx' (a batch's
-    workers render a patient's files this way; the batch writes them)."""
+    """One output by kind, with no path: 'csv', 'pdf', 'plot', 'ics', 'xlsx' or 'fhir' (a
+    batch's workers render a patient's files this way; the batch writes them)."""
     renderers: dict[str, Callable[[], bytes]] = {
         "csv": lambda: _csv(schedule, report),
         "pdf": lambda: _pdf(schedule, report, options),
         "plot": lambda: _plot(schedule, report, options, image_format),
         "ics": lambda: _ics(schedule, report, options),
-        "xlsx": lambda: _xlsx(schedule, report),
+        "xlsx": lambda: _xlsx(schedule, report, options),
+        "fhir": lambda: _fhir(schedule, report, options),
     }
     return renderers[kind]()
 
@@ -132,6 +138,7 @@ def _check_paths(paths: list[Path], options: OutputOptions, inputs: list[Path]) 
         raise OutputError("supply days must be at least 1")
     if options.patient is not None:
         check_patient_name(options.patient)
+    language(options.lang)  # an unknown language is refused before any work
 
 
 def check_patient_name(name: str) -> None:
@@ -171,6 +178,9 @@ def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> by
         paper=options.paper,
         patient=options.patient,
         supply_days=options.supply_days,
+        lang=options.lang,
+        clocks=options.clocks,
+        large_print=options.large_print,
     )
 
 
@@ -180,7 +190,9 @@ def _plot(
     from planner.render.plot import render_plot
 
     curve = _curve(schedule, options) if options.concentration else None
-    return render_plot(schedule, report, image_format=image_format, concentration=curve)
+    return render_plot(
+        schedule, report, image_format=image_format, concentration=curve, lang=options.lang
+    )
 
 
 def _curve(schedule: Schedule, options: OutputOptions) -> ConcentrationCurve:
@@ -193,11 +205,22 @@ def _ics(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> by
     from planner.render.ics import render_ics
 
     return render_ics(
-        schedule, report, timezone=options.timezone, clocks=options.clocks, patient=options.patient
+        schedule,
+        report,
+        timezone=options.timezone,
+        clocks=options.clocks,
+        patient=options.patient,
+        lang=options.lang,
     )
 
 
-def _xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
+def _xlsx(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
     from planner.render.xlsx import render_xlsx
 
-    return render_xlsx(schedule, report)
+    return render_xlsx(schedule, report, lang=options.lang)
+
+
+def _fhir(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
+    from planner.render.fhir import render_fhir
+
+    return render_fhir(schedule, report, patient=options.patient)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import textwrap
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from matplotlib import dates as mdates
@@ -17,11 +18,12 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
+from matplotlib.ticker import FuncFormatter
 
+from planner.i18n import ENGLISH, Language, language
 from planner.models import SwitchRequest
 from planner.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
 from planner.provenance import fingerprint, footer, products_line
-from planner.units import format_mg, format_mg_number
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -50,13 +52,17 @@ def schedule_figure(
     concentration: ConcentrationCurve | None = None,
     width_in: float = 10,
     height_in: float = 5,
+    lang: Language = ENGLISH,
 ) -> Figure:
     """A Figure of the daily total; with ``concentration``, a second panel under it with
-    the estimated plasma concentration. No pyplot, no global state."""
+    the estimated plasma concentration. No pyplot, no global state. The labels are in
+    ``lang``; the protocol's title, products and the model's notes stay in English."""
+    _ = lang.gettext
     panels = 2 if concentration is not None else 1
     figure = Figure(figsize=(width_in, height_in * (1.75 if panels == 2 else 1)))
     # Keep a strip at the bottom for the provenance line, below the date labels.
-    bottom = 0.045 / (1.75 if panels == 2 else 1)
+    review = [lang.review_note()] if lang.review_note() else []  # a line of its own
+    bottom = 0.045 * (1 + len(review)) / (1.75 if panels == 2 else 1)
     figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
     grid = figure.add_gridspec(panels, 1, height_ratios=[1, 0.9][:panels])
     axes = figure.add_subplot(grid[0])
@@ -64,29 +70,37 @@ def schedule_figure(
     edges = [step.start for step in steps] + [steps[-1].end + dt.timedelta(days=1)]
     totals = [step.total_mcg / 1000 for step in steps]
     axes.stairs(totals, _x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
-    _shade_phases(axes, schedule, edges)
-    top = _draw_maximum(axes, schedule, max(totals))
+    _shade_phases(axes, schedule, edges, lang)
+    top = _draw_maximum(axes, schedule, max(totals), lang)
     if schedule.switch is not None:
-        top = max(top, _draw_old_drug(axes, schedule, edges))
-    _label_changes(axes, schedule)
+        top = max(top, _draw_old_drug(axes, schedule, edges, lang))
+    _label_changes(axes, schedule, lang)
 
     axes.set_ylim(0, top * 1.2)
     last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
     axes.set_xlim(float(_x(edges[:1])[0]), float(_x([last])[0]))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]  # untyped in matplotlib
     axes.xaxis.set_major_locator(locator)
-    axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]  # ditto
-    axes.set_ylabel("total daily dose (mg/day)")
+    if lang is ENGLISH:
+        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]  # ditto
+    else:  # matplotlib's month names are English: the language's, from Babel
+        axes.xaxis.set_major_formatter(
+            FuncFormatter(lambda x, _pos: lang.date(mdates.num2date(x).date(), "d MMM y"))  # type: ignore[no-untyped-call]  # ditto
+        )
+        axes.yaxis.set_major_formatter(
+            FuncFormatter(lambda y, _pos: lang.number(Decimal(f"{y:.3f}")))
+        )  # the language's decimal sign: 0,5
+    axes.set_ylabel(_("total daily dose (mg/day)"))
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
     protocol = schedule.protocol
     before = schedule.dose_before_mcg
-    starting = f" from {format_mg(before)}/day" if before is not None else ""
+    starting = _(" from {dose}/day").format(dose=lang.mg(before)) if before is not None else ""
     subtitle = f"{products_line(schedule)}, {schedule.start} to {schedule.end}"
     axes.set_title(
         "\n".join(
             [
-                f"{protocol.drug.tall_man} {schedule.kind}{starting}: {protocol.title}",
+                f"{protocol.drug.tall_man} {_(schedule.kind)}{starting}: {protocol.title}",
                 *textwrap.wrap(subtitle, TITLE_WIDTH),
             ]
         ),
@@ -101,6 +115,7 @@ def schedule_figure(
         "\n".join(
             [
                 footer(schedule),
+                *review,
                 # One line each under the plot; the calendar, CSV and workbook have them whole.
                 *(
                     textwrap.shorten(text, 190, placeholder="...")
@@ -115,7 +130,7 @@ def schedule_figure(
     return figure
 
 
-def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> float:
+def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: Language) -> float:
     """During a switch, the old drug's daily total, dashed, with the two drugs named."""
     assert schedule.switch is not None
     before = schedule.request.from_mg_per_day if isinstance(schedule.request, SwitchRequest) else 0
@@ -132,7 +147,7 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> floa
                 color=OLD_DRUG_COLOUR,
                 linewidth=1.6,
                 linestyle="--",
-                label=f"{schedule.switch.drug_name} (switched from)",
+                label=lang.gettext("{drug} (switched from)").format(drug=schedule.switch.drug_name),
             ),
         ],
         loc="upper right",
@@ -179,18 +194,20 @@ def _x(dates: list[dt.date] | list[dt.datetime]) -> Any:
     return mdates.date2num(dates)  # type: ignore[no-untyped-call]  # untyped in matplotlib
 
 
-def _draw_maximum(axes: Axes, schedule: Schedule, highest: float) -> float:
+def _draw_maximum(axes: Axes, schedule: Schedule, highest: float, lang: Language) -> float:
     """Draw the protocol maximum; when it is far above the doses, say so instead of
     squashing the doses at the bottom of the chart. Returns the top of the data."""
     if schedule.kind != "titration":
         return highest
     maximum = schedule.limits.maximum_mcg / 1000
-    label = f"protocol maximum {format_mg(schedule.limits.maximum_mcg)}/day"
+    label = lang.gettext("protocol maximum {dose}/day").format(
+        dose=lang.mg(schedule.limits.maximum_mcg)
+    )
     if maximum > 2 * highest:
         axes.text(
             1,
             1.0,
-            f"{label} (above this chart)",
+            lang.gettext("{label} (above this chart)").format(label=label),
             transform=axes.transAxes,
             ha="right",
             va="bottom",
@@ -213,7 +230,7 @@ def _draw_maximum(axes: Axes, schedule: Schedule, highest: float) -> float:
     return max(highest, maximum)
 
 
-def _shade_phases(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> None:
+def _shade_phases(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: Language) -> None:
     """One shaded band per run of steps in the same phase, named at its top."""
     runs: list[tuple[str, dt.date, dt.date]] = []
     for step, end in zip(schedule.steps, edges[1:], strict=True):
@@ -227,7 +244,7 @@ def _shade_phases(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> None:
             axes.text(
                 _day(start + (end - start) / 2),
                 1,
-                phase,
+                lang.gettext(phase),
                 transform=axes.get_xaxis_transform(),
                 ha="center",
                 va="top",
@@ -236,7 +253,7 @@ def _shade_phases(axes: Axes, schedule: Schedule, edges: list[dt.date]) -> None:
             )
 
 
-def _label_changes(axes: Axes, schedule: Schedule) -> None:
+def _label_changes(axes: Axes, schedule: Schedule, lang: Language) -> None:
     """Mark each change with a dot and its new total; thin the labels when there are many."""
     every = 1 if len(schedule.steps) <= MOST_LABELS else 2
     previous = schedule.dose_before_mcg
@@ -244,7 +261,7 @@ def _label_changes(axes: Axes, schedule: Schedule) -> None:
         if step.edit:
             # A clinician's pause or step back, named under the line where it starts.
             axes.annotate(
-                step.edit,
+                lang.gettext(step.edit),
                 xy=(step.start, step.total_mcg / 1000),
                 xytext=(2, -11),
                 textcoords="offset points",
@@ -261,7 +278,7 @@ def _label_changes(axes: Axes, schedule: Schedule) -> None:
         )
         last = index == len(schedule.steps) - 1
         if index % every == 0 or last:
-            text = "stop" if step.total_mcg == 0 else format_mg_number(step.total_mcg)
+            text = lang.gettext("stop") if step.total_mcg == 0 else lang.mg_number(step.total_mcg)
             axes.annotate(
                 text,
                 xy=(step.start, step.total_mcg / 1000),
@@ -279,10 +296,11 @@ def render_plot(
     *,
     image_format: str = "png",
     concentration: ConcentrationCurve | None = None,
+    lang: str = "en",
 ) -> bytes:
     """The figure as PNG, SVG or PDF bytes, the same bytes for the same inputs."""
     del report
-    figure = schedule_figure(schedule, concentration=concentration)
+    figure = schedule_figure(schedule, concentration=concentration, lang=language(lang))
     buffer = io.BytesIO()
     metadata_by_format: dict[str, dict[str, str | None]] = {
         "png": {"Software": None},

@@ -10,8 +10,9 @@ from planner.dispensing import (
     describe_supply,
     dispensing_totals,
 )
+from planner.i18n import language
 from planner.instructions import instructions as step_instructions
-from planner.instructions import taken
+from planner.instructions import product_notes, taken
 from planner.provenance import footer, products_line
 from planner.units import format_count, format_mg, format_per_kg
 
@@ -27,9 +28,10 @@ def render_text(
     *,
     supply_days: int = DEFAULT_SUPPLY_DAYS,
     instructions: bool = False,
+    lang: str = "en",
 ) -> str:
     """Header, one row per dose step, the safety report, warnings, notes, dispensing
-    totals, optionally the instructions, and the disclaimer."""
+    totals, optionally the instructions (the patient's in ``lang``), and the disclaimer."""
     lines = [
         *_header(schedule),
         "",
@@ -46,8 +48,11 @@ def render_text(
         *_dispensing_lines(schedule, supply_days),
     ]
     if instructions:
-        steps = step_instructions(schedule)
-        lines += _listed("Instructions for the patient", tuple(s.patient for s in steps), "-")
+        words = language(lang)
+        steps = step_instructions(schedule, words)
+        notes = product_notes(schedule, words)
+        patient = (*(s.patient for s in steps), *notes, *filter(None, [words.review_note()]))
+        lines += _listed("Instructions for the patient", patient, "-")
         lines += _listed("Pharmacy directions", tuple(s.pharmacy for s in steps), "-")
     lines += ["", footer(schedule)]
     return "\n".join(lines)

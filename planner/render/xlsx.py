@@ -13,6 +13,7 @@ import pandas as pd
 from openpyxl.utils import get_column_letter
 
 from planner.dispensing import describe_supply, dispensing_totals
+from planner.i18n import language
 from planner.provenance import provenance
 from planner.table import DATE, DAY, NOTE, daily_columns, daily_frame, step_values
 
@@ -75,9 +76,10 @@ def dispensing_frame(schedule: Schedule) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def render_xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
+def render_xlsx(schedule: Schedule, report: SafetyReport, *, lang: str = "en") -> bytes:
     """Sheets 'Daily', 'Steps', 'Dispensing' and 'About' (provenance, checks, warnings,
-    notes)."""
+    notes); the sheets' names in ``lang``, their columns in English (machine-readable)."""
+    _ = language(lang).gettext
     about = [*provenance(schedule)]
     about += [
         ("Safety check", f"{'pass' if r.passed else 'FAIL'}: {r.description}")
@@ -89,11 +91,11 @@ def render_xlsx(schedule: Schedule, report: SafetyReport) -> bytes:
     daily["date"] = daily["date"].dt.date
     buffer = io.BytesIO()
     with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        daily.to_excel(writer, sheet_name="Daily", index=False)
-        step_frame(schedule).to_excel(writer, sheet_name="Steps", index=False)
-        dispensing_frame(schedule).to_excel(writer, sheet_name="Dispensing", index=False)
+        daily.to_excel(writer, sheet_name=_("Daily"), index=False)
+        step_frame(schedule).to_excel(writer, sheet_name=_("Steps"), index=False)
+        dispensing_frame(schedule).to_excel(writer, sheet_name=_("Dispensing"), index=False)
         pd.DataFrame(about, columns=["item", "value"]).to_excel(
-            writer, sheet_name="About", index=False
+            writer, sheet_name=_("About"), index=False
         )
         book = writer.book
         book.properties.creator = "dose-planner"

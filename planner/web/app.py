@@ -6,7 +6,7 @@ thread, bounded in time; every error is the planner's own words beside its field
     POST /{command}             plan the form; the page again with the schedule or errors
     POST /{command}/download    one file of the schedule shown (the same inputs)
     GET/POST /compare           the teaching view: paces side by side
-    GET  /api/{command}?protocol=ID&<options>&format=csv|pdf|ics|xlsx|png|svg|plan|json
+    GET  /api/{command}?protocol=ID&<options>&format=csv|pdf|ics|xlsx|png|svg|plan|json|fhir
     GET  /api/protocols         the protocols, products and paces offered
     GET  /openapi.json, /docs   the API described
 """

@@ -55,6 +55,7 @@ def _patient(values: Values) -> Values:
         "weight_kg": values.get("weight"),
         "age_years": values.get("age"),
         "product": values.get("product"),
+        "strengths_mg": tuple(values.get("strengths", ())),
         "off_label_reason": values.get("off-label"),
     }
 

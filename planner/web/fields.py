@@ -137,6 +137,16 @@ AGE = Field(
     high=120,
 )
 PRODUCT = Field("product", "Product", "", "product", _product, ("product",))
+STRENGTHS = Field(
+    "strengths",
+    "Strengths on hand",
+    "mg",
+    "number",
+    fixed("optional, comma-separated: 0.5,1 plans with only these strengths of the product"),
+    ("strengths_mg",),
+    more=True,
+    repeatable=True,
+)
 OFF_LABEL = Field(
     "off-label",
     "Off-label reason",
@@ -148,7 +158,7 @@ OFF_LABEL = Field(
     ("off_label_reason",),
     more=True,
 )
-PATIENT = (WEIGHT, AGE, PRODUCT, OFF_LABEL)
+PATIENT = (WEIGHT, AGE, PRODUCT, STRENGTHS, OFF_LABEL)
 
 OUTPUTS = (
     Field(
@@ -186,6 +196,23 @@ OUTPUTS = (
         fixed("NAME=HH:MM, comma-separated: morning=07:30 moves the calendar's morning dose"),
         more=True,
         repeatable=True,
+    ),
+    # The patient's materials (planner.i18n; the PDF calendar).
+    Field(
+        "lang",
+        "Patient's language",
+        "",
+        "text",
+        fixed("en (default), es or fr: the calendar, instructions and calendar file"),
+        more=True,
+    ),
+    Field(
+        "large-print",
+        "Large print",
+        "",
+        "flag",
+        fixed("the PDF calendar in large type, a week or two a page"),
+        more=True,
     ),
 )
 

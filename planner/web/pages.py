@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 Raw = Mapping[str, Sequence[str]]
 # Downloads offered under a schedule, in the order a clinician reaches for them.
-DOWNLOADS = ("pdf", "csv", "ics", "xlsx", "png", "svg", "plan", "json")
+DOWNLOADS = ("pdf", "csv", "ics", "xlsx", "png", "svg", "plan", "json", "fhir")
 LABELS = {
     "pdf": "PDF calendar",
     "csv": "CSV table",
@@ -33,6 +33,7 @@ LABELS = {
     "svg": "Plot (SVG)",
     "plan": "Plan file",
     "json": "JSON",
+    "fhir": "FHIR Bundle (JSON)",
 }
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from planner.api import Checked, plan_checked
 from planner.errors import InputError, PlannerError
 from planner.files import protocol_files
+from planner.i18n import language
 from planner.protocols import Library, load_library
 from planner.render.outputs import OutputOptions, check_patient_name, render_kind
 from planner.web.commands import Command
@@ -42,6 +43,7 @@ FORMATS: dict[str, tuple[str, str, str, str]] = {
     "svg": ("plot", "svg", "image/svg+xml", "svg"),
     "plan": ("plan", "", "application/toml; charset=utf-8", "plan.toml"),
     "json": ("json", "", "application/json", "json"),
+    "fhir": ("fhir", "", "application/fhir+json", "fhir.json"),
 }
 # matplotlib's rcParams (the SVG salt) and reportlab's fonts are process-wide: render
 # these one at a time, so each file is the bytes the command line writes.
@@ -148,12 +150,19 @@ def _output_options(values: Values) -> OutputOptions:
             resolve_timezone(timezone)
         except InputError as error:
             raise OptionError("tz", error.reason, invalid=False) from None
+    lang = values.get("lang", "en")
+    try:
+        language(lang)
+    except InputError as error:
+        raise OptionError("lang", error.reason, invalid=False) from None
     return OutputOptions(
         paper=values.get("paper", "letter"),
         patient=patient,
         supply_days=values.get("supply-days", 30),
         timezone=timezone,
         clocks=dict(values.get("dose-time", ())),
+        lang=lang,
+        large_print=values.get("large-print", False),
     )
 
 

@@ -33,11 +33,12 @@ from reportlab.platypus import (
 
 from planner import __version__
 from planner.dispensing import DEFAULT_SUPPLY_DAYS
+from planner.i18n import language
 from planner.provenance import footer
 from planner.render.pdf.calendar import MonthGrid, month_pages
+from planner.render.pdf.materials import LARGE, REGULAR, Look
 from planner.render.pdf.style import (
     FONT,
-    HEADER_HEIGHT,
     LEADING,
     MARGIN,
     MUTED,
@@ -64,12 +65,19 @@ def render_pdf(
     paper: Paper = "letter",
     patient: str | None = None,
     supply_days: int = DEFAULT_SUPPLY_DAYS,
+    lang: str = "en",
+    clocks: dict[str, dt.time] | None = None,
+    large_print: bool = False,
 ) -> bytes:
-    """The summary pages and one calendar page per month, as PDF bytes."""
+    """The summary pages and one calendar page per month (or more, in large print), as
+    PDF bytes; the calendar and the patient's instructions in ``lang``, the clinician's
+    summary in English; ``clocks``, the times of day asked for, shown on the calendar."""
     register_fonts()
+    words = language(lang)
+    look = Look(words, LARGE if large_print else REGULAR, clocks or {})
     size = PAPER_SIZES[paper]
     buffer = io.BytesIO()
-    footer_line = footer(schedule)
+    footer_line = " ".join(filter(None, (footer(schedule), words.review_note())))
     portrait_frame = Frame(
         MARGIN, MARGIN + 16, size[0] - 2 * MARGIN, size[1] - 2 * MARGIN - 16, id="summary"
     )
@@ -98,14 +106,14 @@ def render_pdf(
             ),
         ],
     )
-    story: list[Flowable] = summary_story(schedule, report, patient, supply_days)
+    story: list[Flowable] = summary_story(schedule, report, patient, supply_days, words)
     story.append(NextPageTemplate("month"))
     grid_width = month_frame.width - month_frame.leftPadding - month_frame.rightPadding
     grid_height = month_frame.height - month_frame.topPadding - month_frame.bottomPadding
     for year, month in _months(schedule.start, schedule.end):
-        for page in month_pages(schedule, year, month, grid_width, grid_height - HEADER_HEIGHT):
+        for page in month_pages(schedule, year, month, grid_width, grid_height, look):
             story.append(PageBreak())
-            story.append(MonthGrid(schedule, page, patient))
+            story.append(MonthGrid(schedule, page, patient, look))
     document.build(story)
     return buffer.getvalue()
 

@@ -1,4 +1,5 @@
-"""The month pages a patient follows: each day's doses in plain words, with tick boxes."""
+"""The month pages a patient follows: each day's doses in plain words, with tick boxes,
+and under the grid the protocol's advice (if you feel unwell, if you miss a dose)."""
 
 from __future__ import annotations
 
@@ -12,29 +13,25 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from planner.units import format_mg
+from planner.i18n import N_, Language
 
 if TYPE_CHECKING:
     from planner.schedule import DoseStep, Schedule
 
 from planner.instructions import Taken, dose_words, taken
+from planner.render.pdf.materials import REGULAR, AdviceBox, Look, advice_box, balanced
 from planner.render.pdf.style import (
     BOLD,
     CHANGE_FILL,
-    DOSE_GAP,
-    FIRST_DOSE_OFFSET,
     FONT,
     GRID,
-    HEADER_HEIGHT,
-    LEADING,
-    MIN_ROW_HEIGHT,
     MUTED,
-    PRODUCT_LINE,
-    SMALLEST_PT,
     STOP_FILL,
     fit_line,
     wrap_words,
 )
+
+BOX_GAP = 6  # between the grid and the advice box
 
 
 @dataclass(frozen=True)
@@ -56,24 +53,30 @@ class MonthPage:
     weeks: tuple[tuple[dt.date, ...], ...]
     row_heights: tuple[float, ...]
     continued: bool
+    advice: AdviceBox | None = None  # under the grid, on every page
 
 
 def month_pages(
-    schedule: Schedule, year: int, month: int, width: float, height: float
+    schedule: Schedule,
+    year: int,
+    month: int,
+    width: float,
+    height: float,
+    look: Look | None = None,
 ) -> list[MonthPage]:
-    """Lay out a month: each week's row as tall as its fullest day needs, the spare
-    height shared out; a month whose weeks cannot all fit is continued on a second page."""
+    """Lay out a month under its header: each week's row as tall as its fullest day
+    needs, the spare height shared out, the advice box at the foot; a month whose weeks
+    cannot all fit is continued on more pages, the weeks shared evenly between them."""
+    look = look or Look()
     cells = _day_cells(schedule)
     column = width / 7
     weeks = [
         tuple(week) for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     ]
-    needs = [_row_need(schedule, cells, week, month, column) for week in weeks]
-    pages: list[list[int]] = [[]]
-    for index, need in enumerate(needs):
-        if pages[-1] and sum(needs[i] for i in pages[-1]) + need > height:
-            pages.append([])
-        pages[-1].append(index)
+    advice = advice_box(schedule, look, width)
+    height -= look.sizes.header_height + (advice.height + BOX_GAP if advice else 0)
+    needs = [_row_need(schedule, cells, week, month, column, look) for week in weeks]
+    pages = balanced(needs, height, [sum(d.month == month for d in week) for week in weeks])
     laid_out = []
     for number, indexes in enumerate(pages):
         spare = (height - sum(needs[i] for i in indexes)) / len(indexes)
@@ -84,6 +87,7 @@ def month_pages(
                 weeks=tuple(weeks[i] for i in indexes),
                 row_heights=tuple(needs[i] + max(spare, 0) for i in indexes),
                 continued=number > 0,
+                advice=advice,
             )
         )
     return laid_out
@@ -95,24 +99,31 @@ def _row_need(
     week: tuple[dt.date, ...],
     month: int,
     column: float,
+    look: Look,
 ) -> float:
-    need = MIN_ROW_HEIGHT
+    sizes = look.sizes
+    need = sizes.min_row
     for date in week:
         cell = cells.get(date)
         if cell is None or date.month != month or cell.step.total_mcg == 0:
             continue
-        lines = dose_lines(cell.taken, column - 18)
-        label = PRODUCT_LINE if len(schedule.products) > 1 else 0
-        doses = sum(len(d) * LEADING + DOSE_GAP for d in lines)
-        need = max(need, FIRST_DOSE_OFFSET + doses + 2 + label)
+        lines = dose_lines(cell.taken, column - 11 - sizes.tick, look)
+        label = sizes.product_line if len(schedule.products) > 1 else 0
+        doses = sum(len(d) * sizes.leading + sizes.dose_gap for d in lines)
+        need = max(need, sizes.first_dose + doses + 2 + label)
     return need
 
 
 class MonthGrid(Flowable):
     """One month (or part of one) as a 7-column grid, Monday first, filling the frame."""
 
-    def __init__(self, schedule: Schedule, page: MonthPage, patient: str | None) -> None:
+    def __init__(
+        self, schedule: Schedule, page: MonthPage, patient: str | None, look: Look | None = None
+    ) -> None:
         super().__init__()
+        self.look = look or Look()
+        self.lang = self.look.lang
+        self.sizes = self.look.sizes
         self.schedule = schedule
         self.page = page
         self.month = page.month
@@ -127,27 +138,33 @@ class MonthGrid(Flowable):
         canvas: Canvas = self.canv
         page = self.page
         top = self.height
-        month_name = dt.date(page.year, page.month, 1).strftime("%B %Y")
-        canvas.setFont(BOLD, 18)
-        canvas.drawString(0, top - 18, month_name + (" (continued)" if page.continued else ""))
-        who = f"Patient: {self.patient}" if self.patient else "Patient: ______________________"
+        _ = self.lang.gettext
+        sizes = self.sizes
+        month_name = self.lang.month_title(dt.date(page.year, page.month, 1))
+        continued = _(" (continued)")
+        canvas.setFont(BOLD, sizes.title)
+        canvas.drawString(0, top - sizes.title, month_name + (continued if page.continued else ""))
+        who = _("Patient: {name}").format(name=self.patient or "______________________")
         # Right of the month name: the patient, then the products of this page, wrapped.
-        room = self.width - stringWidth(month_name + " (continued)", BOLD, 18) - 24
+        room = self.width - stringWidth(month_name + continued, BOLD, sizes.title) - 24
         in_month = (cell for date, cell in self.cells.items() if date.month == page.month)
-        used = list(dict.fromkeys(cell.step.product.name for cell in in_month))
-        who, who_size = fit_line(who, FONT, 10, room)
-        lines = [
-            who,
-            *wrap_words(f"{' then '.join(used)}. Tick each dose when taken.", FONT, 9, room),
-        ]
+        used = list(dict.fromkeys(_(cell.step.product.name) for cell in in_month))
+        who, who_size = fit_line(who, FONT, sizes.patient, room)
+        tick = _("{products}. Tick each dose when taken.").format(products=_(" then ").join(used))
+        lines = [who, *wrap_words(tick, FONT, sizes.header, room)]
         for number, line in enumerate(lines[:3]):
-            canvas.setFont(FONT, who_size if number == 0 else 9)
-            canvas.drawRightString(self.width, top - 9 - 11 * number, line)
+            canvas.setFont(FONT, who_size if number == 0 else sizes.header)
+            canvas.drawRightString(
+                self.width, top - sizes.header - (sizes.header + 2) * number, line
+            )
         column = self.width / 7
-        canvas.setFont(BOLD, 9)
-        for index, name in enumerate(calendar.day_name):
-            canvas.drawCentredString(column * index + column / 2, top - HEADER_HEIGHT + 4, name)
-        y = top - HEADER_HEIGHT
+        canvas.setFont(BOLD, sizes.header)
+        header = top - sizes.header_height
+        for index, name in enumerate(self.lang.weekdays()):
+            canvas.drawCentredString(column * index + column / 2, header + 4, name)
+        if page.advice is not None:
+            page.advice.draw(canvas, self.width, sizes)
+        y = header
         for week, row_height in zip(page.weeks, page.row_heights, strict=True):
             y -= row_height
             for day_index, date in enumerate(week):
@@ -166,83 +183,109 @@ class MonthGrid(Flowable):
         canvas.rect(x, y, width, height, stroke=1, fill=0)
         if not in_month:
             return
+        sizes = self.sizes
         canvas.setFillColor(colors.black if cell else MUTED)
-        canvas.setFont(BOLD, 11)
-        canvas.drawString(x + 4, y + height - 13, str(date.day))
+        canvas.setFont(BOLD, sizes.day)
+        day_line = y + height - sizes.day - 2
+        canvas.drawString(x + 4, day_line, str(date.day))
         if cell is None:
             return
         step = cell.step
+        _ = self.lang.gettext
         if step.total_mcg == 0:
-            canvas.setFont(BOLD, 12)
-            canvas.drawString(x + 4, y + height - 30, "Stop")
-            canvas.setFont(FONT, SMALLEST_PT)
-            for number, line in enumerate(
-                wrap_words(
-                    "No more doses. Do not restart without advice.", FONT, SMALLEST_PT, width - 8
-                )
-            ):
-                canvas.drawString(x + 4, y + height - 42 - 9.5 * number, line)
+            canvas.setFont(BOLD, sizes.stop)
+            stop_line = day_line - sizes.stop - 5
+            canvas.drawString(x + 4, stop_line, _("Stop"))
+            canvas.setFont(FONT, sizes.text)
+            words = _("No more doses. Do not restart without advice.")
+            for number, line in enumerate(wrap_words(words, FONT, sizes.text, width - 8)):
+                canvas.drawString(x + 4, stop_line - 12 - sizes.leading * number, line)
             return
         if cell.changes:
             _draw_change_label(
                 canvas,
                 step,
                 x,
-                y + height - 13,
+                day_line,
                 width,
-                day_width=stringWidth(str(date.day), BOLD, 11),
+                day_width=stringWidth(str(date.day), BOLD, sizes.day),
+                lang=self.lang,
+                size=sizes.text,
             )
         elif cell.last and step.phase == "maintenance":
             # A titration's last printed day is not a day to stop.
-            canvas.setFont(BOLD, SMALLEST_PT)
-            canvas.drawRightString(x + width - 4, y + height - 13, "KEEP TAKING")
-        line_y = y + height - FIRST_DOSE_OFFSET
-        canvas.setFont(FONT, SMALLEST_PT)
+            canvas.setFont(BOLD, sizes.text)
+            canvas.drawRightString(x + width - 4, day_line, _("KEEP TAKING"))
+        line_y = y + height - sizes.first_dose
+        canvas.setFont(FONT, sizes.text)
         if len(self.schedule.products) > 1:  # after a switch, every day names its product
             canvas.setFillColor(MUTED)
-            canvas.drawString(
-                x + 4, y + 4, fit_line(step.product.label, FONT, SMALLEST_PT, width - 8)[0]
-            )
+            label = fit_line(_(step.product.label), FONT, sizes.text, width - 8)[0]
+            canvas.drawString(x + 4, y + 4, label)
             canvas.setFillColor(colors.black)
-        for lines in dose_lines(cell.taken, width - 18):
+        for lines in dose_lines(cell.taken, width - 11 - sizes.tick, self.look):
             canvas.setStrokeColor(colors.black)
             canvas.setFillColor(colors.black)
-            canvas.rect(x + 4, line_y - 1, 7, 7, stroke=1, fill=0)
+            canvas.rect(x + 4, line_y - 1, sizes.tick, sizes.tick, stroke=1, fill=0)
             for line in lines:
-                canvas.drawString(x + 14, line_y, line)
-                line_y -= LEADING
-            line_y -= DOSE_GAP
+                canvas.drawString(x + 7 + sizes.tick, line_y, line)
+                line_y -= sizes.leading
+            line_y -= sizes.dose_gap
 
 
-def dose_lines(doses: tuple[Taken, ...], width: float) -> list[list[str]]:
-    """The wrapped text of each dose taken on a day: 'Morning: 1 1/2 tablets 0.5 mg'."""
+def dose_lines(doses: tuple[Taken, ...], width: float, look: Look) -> list[list[str]]:
+    """The wrapped text of each dose taken on a day: 'Morning: 1 1/2 tablets 0.5 mg', or
+    'Morning 07:30: ...' when the time was given."""
     return [
-        wrap_words(f"{dose.time.name.capitalize()}: {dose_words(dose)}", FONT, SMALLEST_PT, width)
+        wrap_words(
+            f"{look.time_label(dose.time.name)}: {dose_words(dose, lang=look.lang)}",
+            FONT,
+            look.sizes.text,
+            width,
+        )
         for dose in doses
     ]
 
 
 def _draw_change_label(
-    canvas: Canvas, step: DoseStep, x: float, baseline: float, width: float, *, day_width: float
+    canvas: Canvas,
+    step: DoseStep,
+    x: float,
+    baseline: float,
+    width: float,
+    *,
+    day_width: float,
+    lang: Language,
+    size: float = REGULAR.text,
 ) -> None:
     """'NEW DOSE: 2.5 mg/day' beside the day number, shortened until it fits the cell."""
-    amount = format_mg(step.total_mcg)
+    _ = lang.gettext
+    amount = lang.mg(step.total_mcg)
     if step.review:
-        labels = ["REVIEW WITH PRESCRIBER", "REVIEW"]
+        templates = [N_("REVIEW WITH PRESCRIBER"), N_("REVIEW")]
     elif step.phase == "switch":
-        labels = [f"SWITCH: {amount}/day", "SWITCH"]
+        templates = [N_("SWITCH: {amount}/day"), N_("SWITCH")]
     elif step.edit == "pause":
-        labels = [f"PAUSE: {amount}/day", f"PAUSE: {amount}", "PAUSE"]
+        templates = [N_("PAUSE: {amount}/day"), N_("PAUSE: {amount}"), N_("PAUSE")]
     elif step.edit == "step back":
-        labels = [f"STEP BACK: {amount}/day", f"BACK TO {amount}/day", f"BACK TO {amount}"]
+        templates = [
+            N_("STEP BACK: {amount}/day"),
+            N_("BACK TO {amount}/day"),
+            N_("BACK TO {amount}"),
+        ]
     elif step.first_day == 1 and step.phase == "titration":
-        labels = [f"START: {amount}/day", f"START: {amount}"]
+        templates = [N_("START: {amount}/day"), N_("START: {amount}")]
     else:
-        labels = [f"NEW DOSE: {amount}/day", f"NEW: {amount}/day", f"NEW: {amount}"]
+        templates = [N_("NEW DOSE: {amount}/day"), N_("NEW: {amount}/day"), N_("NEW: {amount}")]
+    labels = [_(template).format(amount=amount) for template in templates]
     room = width - day_width - 14
-    fitting = [label for label in labels if stringWidth(label, BOLD, SMALLEST_PT) <= room]
-    label = fitting[0] if fitting else labels[-1]
-    canvas.setFont(BOLD, SMALLEST_PT)
+    fitting = [label for label in labels if stringWidth(label, BOLD, size) <= room]
+    if not fitting and size > REGULAR.text:  # large print: a line of its own, never smaller
+        baseline, room = baseline - size - 3, width - 8
+        shorter = [*labels, amount]  # the cell's colour says it changes; the dose, to what
+        fitting = [label for label in shorter if stringWidth(label, BOLD, size) <= room]
+    label, size = (fitting[0], size) if fitting else fit_line(labels[-1], BOLD, size, room)
+    canvas.setFont(BOLD, size)
     canvas.drawRightString(x + width - 4, baseline, label)
 
 

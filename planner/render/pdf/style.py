@@ -34,12 +34,7 @@ SMALLEST_PT = 8
 CHANGE_FILL = colors.HexColor("#fff4c2")
 STOP_FILL = colors.HexColor("#f6d5d5")
 GRID = colors.HexColor("#555555")
-LEADING = 9.5  # between lines of 8 pt text in a day cell
-DOSE_GAP = 1.5  # between two doses in a day cell
-FIRST_DOSE_OFFSET = 26  # from the top of a day cell to the first dose line
-PRODUCT_LINE = 10  # the product's name at the foot of a cell, in a schedule of two products
-MIN_ROW_HEIGHT = 56.0  # a week's row: room for the day number and the Stop note
-HEADER_HEIGHT = 48  # month name, patient line and weekday names above the grid
+LEADING = 9.5  # between lines of 8 pt text (a calendar page's sizes: pdf.materials)
 MUTED = colors.HexColor("#666666")
 
 BODY = ParagraphStyle("body", fontName=FONT, fontSize=9, leading=11.5, alignment=TA_LEFT)

@@ -15,7 +15,8 @@ from reportlab.platypus import (
 )
 
 from planner.dispensing import describe_supply, dispensing_totals
-from planner.instructions import dose_words, instructions, long_date, taken
+from planner.i18n import ENGLISH, Language
+from planner.instructions import dose_words, instructions, long_date, product_notes, taken
 from planner.provenance import inputs_line, products_line
 from planner.units import format_count, format_mg, format_per_kg
 from planner.wording import DISCLAIMER
@@ -37,8 +38,13 @@ from planner.render.pdf.style import (
 
 
 def summary_story(
-    schedule: Schedule, report: SafetyReport, patient: str | None, supply_days: int
+    schedule: Schedule,
+    report: SafetyReport,
+    patient: str | None,
+    supply_days: int,
+    lang: Language = ENGLISH,
 ) -> list[Flowable]:
+    """The clinician's pages, in English; the patient's instructions in ``lang``."""
     protocol = schedule.protocol
     story: list[Flowable] = [
         Paragraph(f"{protocol.drug.tall_man} {schedule.kind} schedule: clinician summary", TITLE),
@@ -58,8 +64,14 @@ def summary_story(
         story += [Paragraph(f"&bull; {escape_markup(text)}", BODY) for text in schedule.notes]
     story.append(Paragraph(f"Dispensing totals (supply periods of {supply_days} days)", HEADING))
     story.append(_dispensing_table(schedule, supply_days))
-    story.append(Paragraph("Instructions for the patient", HEADING))
-    story += [Paragraph(escape_markup(line.patient), BODY) for line in instructions(schedule)]
+    heading = "Instructions for the patient"
+    if lang is not ENGLISH:
+        heading += f" ({lang.gettext(heading)}; {lang.code})"
+    story.append(Paragraph(heading, HEADING))
+    if lang.review_note():
+        story.append(Paragraph(f"<i>{escape_markup(lang.review_note())}</i>", BODY))
+    story += [Paragraph(escape_markup(line.patient), BODY) for line in instructions(schedule, lang)]
+    story += [Paragraph(escape_markup(note), BODY) for note in product_notes(schedule, lang)]
     story.append(Paragraph("Pharmacy directions", HEADING))
     story += [Paragraph(escape_markup(line.pharmacy), BODY) for line in instructions(schedule)]
     return story
