@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, TypeVar
@@ -117,6 +117,28 @@ class Library:
         if str(id_or_path) in self.protocols:
             self._loaded[str(id_or_path)] = protocol
         return protocol
+
+    def with_products(self, path: Path) -> Library:
+        """This library with a user's products file beside the bundled one, validated
+        like it; a user product may not take a bundled product's id."""
+        users, digest = parse_file_digest(path, ProductCatalog)
+        for product_id in users.products:
+            if product_id in self.products.products:
+                raise ProtocolError(
+                    f"{path}::products.{product_id}: is a bundled product's id; give yours "
+                    "another"
+                )
+        known = {source.id for source in self.products.sources}
+        merged = self.products.model_copy(
+            update={
+                "products": {**self.products.products, **users.products},
+                "sources": (
+                    *self.products.sources,
+                    *(s for s in users.sources if s.id not in known),
+                ),
+            }
+        )
+        return replace(self, products=merged, digests=(*self.digests, digest))
 
     def all_protocols(self) -> list[Protocol]:
         return [self.protocol(pid) for pid in sorted(self.protocols)]

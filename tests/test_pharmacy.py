@@ -131,3 +131,58 @@ def test_the_bundled_products_validate_with_their_codes_and_packs(tmp_path: Path
     assert Decimal("0.5") in {s.mg for s in plan_checked(
         PANIC, taper_request(start=START, from_mg_per_day="1")
     ).schedule.product.strengths}  # fmt: skip
+
+
+# A products file of one's own (--products) -------------------------------------------
+
+USER_PRODUCTS = """\
+kind = "products"
+version = "1.0.0"
+
+[products.clinic-quarter-tablet]
+name = "clonazePAM 0.25 mg tablets (a clinic's compounded supply)"
+region = "our clinic"
+unit = "tablet"
+unit_plural = "tablets"
+sources = ["clinic"]
+strengths = [{ mg = 0.25 }]
+
+[[sources]]
+id = "clinic"
+citation = "Our pharmacy's compounding record."
+"""
+
+
+def test_a_users_products_file_is_used_like_the_bundled_one(tmp_path: Path) -> None:
+    products = tmp_path / "products.toml"
+    products.write_text(USER_PRODUCTS, encoding="utf-8")
+    out, plan = tmp_path / "t.csv", tmp_path / "t.toml"
+    command = ("taper", "panic-adult", "--start", "2027-03-01", "--from", "1.5")
+    stdout = ok(*command, "--products", products, "--product", "clinic-quarter-tablet",
+                "--csv", out, "--save-plan", plan)  # fmt: skip
+    assert "clonazePAM 0.25 mg tablets (a clinic's compounded supply)" in stdout
+    again = tmp_path / "again.csv"
+    ok("plan", plan, "--products", products, "--csv", again)
+    assert out.read_bytes() == again.read_bytes()
+    message = error_line(run("plan", plan, "--csv", tmp_path / "x.csv"))
+    assert "clinic-quarter-tablet" in message  # without the file, the product is unknown
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        (("mg = 0.25", "mg = -1"), "products.clinic-quarter-tablet.strengths[0].mg"),
+        (("[products.clinic-quarter-tablet]", "[products.us-tablet]"), "bundled product"),
+        (('kind = "products"', 'kind = "protocol"'), "kind"),
+    ],
+)
+def test_a_bad_products_file_is_one_line_and_writes_nothing(
+    tmp_path: Path, change: tuple[str, str], words: str
+) -> None:
+    products = tmp_path / "products.toml"
+    products.write_text(USER_PRODUCTS.replace(*change), encoding="utf-8")
+    out = tmp_path / "t.csv"
+    command = ("taper", "panic-adult", "--start", "2027-03-01", "--from", "1.5")
+    message = error_line(run(*command, "--products", products, "--csv", out))
+    assert str(products) in message and words in message
+    assert not out.exists()

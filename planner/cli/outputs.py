@@ -12,6 +12,7 @@ import click
 if TYPE_CHECKING:
     from planner.api import Checked
     from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
+    from planner.protocols import Library
 
 from planner.cli.types import NUMBER, NUMBERS, OUTPUT, ClockSetting
 
@@ -50,6 +51,13 @@ _OUTPUT_OPTIONS = [
         "fhir_path",
         type=OUTPUT,
         help="Write a FHIR R4 Bundle of MedicationRequest proposals (JSON).",
+    ),
+    click.option(
+        "--products",
+        "products_file",
+        type=click.Path(path_type=Path),
+        help="A products file of your own, validated like protocols/products.toml: its "
+        "products can be named with --product (and in a plan file).",
     ),
     click.option(
         "--paper",
@@ -202,10 +210,21 @@ def plan_and_emit(
     front door, then write the files asked for and print the report."""
     from planner.api import load_protocol, plan_checked
 
-    checked = plan_checked(load_protocol(protocol), request)
+    library = library_for(outputs)
+    checked = plan_checked(load_protocol(protocol, library=library), request, library=library)
     _emit(
         checked,
         plan=_plan_file(checked, protocol, save_plan, outputs["lang"]),
         inputs=[Path(protocol)],
         **outputs,
     )
+
+
+def library_for(outputs: dict[str, Any]) -> Library:
+    """The bundled library, with the user's products file if ``--products`` names one
+    (taken out of ``outputs``: it is an input, not an output)."""
+    from planner.protocols import load_library
+
+    products_file: Path | None = outputs.pop("products_file", None)
+    library = load_library()
+    return library.with_products(products_file) if products_file is not None else library

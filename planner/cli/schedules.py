@@ -9,7 +9,14 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _emit, _options, plan_and_emit
+from planner.cli.outputs import (
+    _OUTPUT_OPTIONS,
+    _PATIENT_OPTIONS,
+    _emit,
+    _options,
+    library_for,
+    plan_and_emit,
+)
 from planner.cli.types import DATE, NUMBER, PauseSetting
 
 if TYPE_CHECKING:
@@ -213,8 +220,9 @@ def plan(plan_path: Path, **outputs: Any) -> None:
     from planner.plans import load_plan, run_plan
 
     plan_file = load_plan(plan_path)
+    library = library_for(outputs)
     try:
-        checked = run_plan(plan_file, folder=plan_path.parent)
+        checked = run_plan(plan_file, folder=plan_path.parent, library=library)
     except PlannerError as error:
         raise PlannerError(f"{plan_path}: {error}") from None
     inputs = [plan_path, plan_path.parent / plan_file.protocol]
