@@ -1,7 +1,7 @@
 """Hypothesis profiles: 'ci' (the default, a few hundred examples per property) and
 'long' for a soak run, chosen with HYPOTHESIS_PROFILE:
 
-    HYPOTHESIS_PROFILE=long python -m pytest tests/test_properties.py
+    HYPOTHESIS_PROFILE=long python -m pytest tests/acceptance/test_properties.py
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from cli_helpers import error_line, ok, run
+from cli_helpers import ROOT, error_line, ok, run
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import mcg_amounts, mg, safe_or_refused
@@ -377,7 +377,7 @@ def test_a_course_too_short_to_taper_is_one_line_and_writes_nothing(tmp_path: Pa
 
 # Older adults: lower numbers only from a cited geriatric source, only when asked ------
 
-OLDER = load_protocol(Path(__file__).parent / "data" / "good" / "panic-older-adults.toml")
+OLDER = load_protocol(ROOT / "tests" / "data" / "good" / "panic-older-adults.toml")
 
 
 def test_older_adult_numbers_from_a_cited_source_are_used_when_asked_and_named() -> None:

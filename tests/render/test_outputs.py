@@ -412,7 +412,7 @@ def test_a_plan_files_source_is_under_the_plot() -> None:
     from planner.plans import load_plan, run_plan
     from planner.render.plot import schedule_figure
 
-    plan = Path(__file__).resolve().parents[1] / "examples" / "nardi-2010.plan.toml"
+    plan = Path(__file__).resolve().parents[2] / "examples" / "nardi-2010.plan.toml"
     figure = schedule_figure(run_plan(load_plan(plan), folder=plan.parent).schedule)
     assert any("Steps from: Nardi AE" in text.get_text() for text in figure.texts)
 
