@@ -38,9 +38,11 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
             f"from_mg_per_day: {format_mg(current)}/day cannot be made exactly with "
             f"{switch.product.name}; its doses go in steps of {format_mg(other.resolution_mcg)}"
         )
+    if protocol.by_weight and request.patient.weight_kg is None:
+        raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
     times = protocol.dose_times
     old = other.split_daily(current, len(times))
-    new = tuple(_equivalent(amount, switch, maker) for amount in old)
+    new = _equivalents(old, switch, maker, protocol.titration.min_doses_per_day)
     limits = resolve_limits(protocol, request.patient, maker)
     if sum(new) > limits.maximum_mcg:
         raise InputError(
@@ -161,22 +163,46 @@ def _switch(table: EquivalenceTable, request: SwitchRequest) -> Switch:
     )
 
 
-def _equivalent(amount: int, switch: Switch, maker: DoseMaker) -> int:
-    """The clonazePAM dose for ``amount`` of the old drug: the exact equivalent, rounded to
-    the nearest dose the product makes (half down); never zero for a dose taken."""
-    if not amount:
-        return 0
-    exact = amount * switch.ratio
+def _equivalents(
+    old: tuple[int, ...], switch: Switch, maker: DoseMaker, fewest_doses: int
+) -> tuple[int, ...]:
+    """The clonazePAM dose for each of the old drug's doses of the day.
+
+    The day's total is rounded once, to the nearest the product makes (half down), so it
+    stays within half a product step of the source's exact figure; each dose is its own
+    exact equivalent rounded down, and the steps left go to the doses with the largest
+    remainders, the latest first (the largest dose at bedtime). A dose taken is never
+    exchanged for nothing: where the product's steps are too coarse, the switch is
+    refused rather than rounded away.
+    """
     step = maker.resolution_mcg
-    rounded = math.ceil(exact / step - Fraction(1, 2)) * step
-    if rounded == 0 or not maker.can_make(rounded):
+    exact = [amount * switch.ratio for amount in old]
+    total = math.ceil(sum(exact) / step - Fraction(1, 2)) * step
+    doses = [math.floor(e / step) * step for e in exact]
+    by_remainder = sorted(
+        (i for i, amount in enumerate(old) if amount),
+        key=lambda i: (exact[i] - doses[i], i),
+        reverse=True,
+    )
+    for index in by_remainder[: (total - sum(doses)) // step]:
+        doses[index] += step
+    given = [d for d in doses if d]
+    unmade = [i for i, amount in enumerate(old) if amount and not maker.can_make(doses[i])]
+    if unmade or any(amount and not dose for amount, dose in zip(old, doses, strict=True)):
+        index = next(i for i, amount in enumerate(old) if amount and (i in unmade or not doses[i]))
         raise DoseError(
-            f"from_mg_per_day: {format_mg(amount)} of {switch.drug_name} is "
-            f"{_mg(exact)} mg of clonazePAM by {switch.source}, "
-            f"which {maker.product.name} cannot give (steps of {format_mg(step)}): choose "
-            "a product with smaller steps"
+            f"from_mg_per_day: {format_mg(old[index])} of {switch.drug_name} at one time of day "
+            f"is {_mg(exact[index])} mg of clonazePAM by {switch.source}, which "
+            f"{maker.product.name} cannot give (steps of {format_mg(step)}): choose a product "
+            "with smaller steps (us-odt, rivotril-drops)"
         )
-    return rounded
+    if len(given) < fewest_doses:
+        raise DoseError(
+            f"from_mg_per_day: the protocol gives at least {fewest_doses} doses a day; "
+            f"{maker.product.name} makes this switch in {len(given)}: choose a product with "
+            "smaller steps"
+        )
+    return tuple(doses)
 
 
 def _mg(mcg: Fraction) -> str:
@@ -197,10 +223,15 @@ def _exchange_note(
 def _equivalence_warnings(switch: Switch, old: tuple[int, ...], new: tuple[int, ...]) -> list[str]:
     """The equivalence used, by name, and every other source's figure where it differs."""
     total = sum(old)
+    planned = (
+        ""
+        if sum(new) == total * switch.ratio
+        else f" This plan gives {format_mg(sum(new))}/day, the nearest the product makes."
+    )
     used = (
         f"Equivalence: {switch.drug_name} {format_mg(total)}/day is clonazePAM "
-        f"{format_mg(sum(new))}/day by {switch.source} ({switch.citation}). Equivalences "
-        "are approximate and individual: review the patient at every step."
+        f"{_mg(total * switch.ratio)} mg/day by {switch.source} ({switch.citation}).{planned} "
+        "Equivalences are approximate and individual: review the patient at every step."
     )
     others = [
         f"{source} gives {_mg(total * ratio)} mg/day"

@@ -253,3 +253,96 @@ def test_a_dose_too_small_to_divide_is_exchanged_in_one_step() -> None:
     )
     assert steps(schedule) == [(250, 0, 7, "maintenance")]
     assert failed(schedule) == []
+
+
+# After a review: rounding, a child's weight, and tampered switches ---------------------
+
+
+@pytest.mark.parametrize(
+    ("drug", "mg", "source", "product"),
+    [
+        ("diazepam", "15", "ashton-2002", "us-tablet"),
+        ("alprazolam", "0.75", "ashton-2002", "us-tablet"),
+        ("diazepam", "6", "ashton-2002", "rivotril-drops"),
+        ("alprazolam", "4", "va-dod-2021", "us-odt"),
+    ],
+)
+def test_the_day_is_rounded_once_to_the_nearest_the_product_makes(
+    drug: str, mg: str, source: str, product: str
+) -> None:
+    """A dose rounded at each time of day could add up to 67% more or 33% less than the
+    source's figure; the day's total is rounded once, within half a product step."""
+    schedule = switch(
+        PANIC, start=START, from_drug=drug, from_mg_per_day=mg, equivalence=source, product=product
+    )
+    exact = Decimal(mg) * 1000 * load_equivalences().ratio(drug, source).numerator
+    exact /= load_equivalences().ratio(drug, source).denominator
+    resolution = {"us-tablet": 250, "rivotril-drops": 100, "us-odt": 125}[product]
+    assert abs(schedule.steps[-1].total_mcg - exact) <= resolution / 2
+
+
+def test_a_coarse_product_that_would_drop_a_dose_is_refused() -> None:
+    with pytest.raises(DoseError, match="choose a product with smaller steps") as raised:
+        switch(PANIC, start=START, from_drug="diazepam", from_mg_per_day="6")
+    assert raised.value.field == "from_mg_per_day"
+
+
+def test_a_childs_switch_needs_the_weight_and_two_doses_a_day() -> None:
+    child = load_protocol("seizure-pediatric")
+    with pytest.raises(InputError, match="give the weight") as raised:
+        switch(child, start=START, from_drug="alprazolam", from_mg_per_day="4", age_years=5)
+    assert raised.value.field == "patient.weight_kg"
+    with pytest.raises(InputError, match="maximum"):
+        switch(child, start=START, from_drug="alprazolam", from_mg_per_day="4", age_years=5,
+               weight_kg="10")  # fmt: skip
+
+
+def _tampered(schedule: Schedule, steps: tuple[object, ...]) -> Schedule:
+    return dataclasses.replace(schedule, steps=steps)  # type: ignore[arg-type]  # test steps
+
+
+def test_the_check_refuses_a_morning_dose_exchanged_before_the_evening_one() -> None:
+    schedule = _alprazolam()  # seizure-adult: morning, midday, bedtime
+    first = schedule.steps[0]
+    morning, midday, bedtime = first.doses
+    swapped = (
+        dataclasses.replace(morning, mcg=bedtime.mcg, units=bedtime.units, other=None),
+        midday,
+        dataclasses.replace(bedtime, mcg=0, units=(), other=morning.other),
+    )
+    step = dataclasses.replace(first, doses=swapped)
+    assert "one_dose_a_step" in failed(_tampered(schedule, (step, *schedule.steps[1:])))
+
+
+def test_the_check_refuses_the_old_drug_hidden_in_a_step_named_otherwise() -> None:
+    schedule = switch(
+        PANIC, start=START, from_drug="alprazolam", from_mg_per_day="2", then_pace="asam"
+    )
+    steps = list(schedule.steps)
+    steps[0] = dataclasses.replace(steps[0], phase="taper")
+    assert failed(_tampered(schedule, tuple(steps)))
+    later = steps[-2]
+    with_old = dataclasses.replace(
+        later,
+        doses=(
+            dataclasses.replace(later.doses[0], other=schedule.steps[0].doses[0].other),
+            *later.doses[1:],
+        ),
+    )
+    tampered = _tampered(schedule, (*schedule.steps[:-2], with_old, schedule.steps[-1]))
+    assert "old_drug_never_up" in failed(tampered)
+
+
+def test_the_check_reads_the_drug_and_source_from_the_request() -> None:
+    schedule = switch(PANIC, start=START, from_drug="diazepam", from_mg_per_day="20")
+    assert schedule.switch is not None
+    alprazolam = load_equivalences().ratio("alprazolam", "ashton-2002")
+    posing = dataclasses.replace(schedule.switch, drug_id="alprazolam", ratio=alprazolam)
+    assert "equivalent_steady" in failed(dataclasses.replace(schedule, switch=posing))
+
+
+def test_steps_after_a_switch_without_a_pace_fail_and_do_not_crash() -> None:
+    schedule = switch(PANIC, start=START, from_drug="alprazolam", from_mg_per_day="2")
+    last = schedule.steps[-1]
+    relabelled = dataclasses.replace(last, phase="taper")
+    assert failed(_tampered(schedule, (*schedule.steps[:-1], relabelled)))

@@ -19,6 +19,9 @@ from planner.safety.rises import FROM_CURRENT, TITRATION, divided_check, per_kg_
 from planner.safety.switch import SWITCH, switch_steps
 from planner.schedule import Schedule
 
+SWITCHED = "switch_then_taper"
+SWITCHED_TEXT = "the switch comes first, and anything after it is a taper at a pace"
+
 
 @dataclass(frozen=True)
 class CheckResult:
@@ -61,6 +64,13 @@ def _switch_report(switched: Schedule) -> SafetyReport:
     results = _run(COMMON + SWITCH, switched)
     exchange = switch_steps(switched)
     rest = switched.steps[len(exchange) :]
+    if not exchange:
+        failed = CheckResult(SWITCHED, SWITCHED_TEXT, False, 1, "no step exchanges a dose")
+        return SafetyReport((*results, failed))
+    if rest and switched.pace is None:
+        detail = "steps after the switch, but no taper pace to hold them to"
+        failed = CheckResult(SWITCHED, SWITCHED_TEXT, False, rest[0].first_day, detail)
+        return SafetyReport((*results, failed))
     if rest:
         falling = replace(
             switched,

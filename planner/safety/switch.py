@@ -11,23 +11,27 @@ from planner.models import SWITCH_STEP_DAYS, SwitchRequest
 from planner.products import dose_maker
 from planner.protocols import load_equivalences
 from planner.safety.common import Check, Failure
-from planner.schedule import DoseStep, Schedule, Switch
+from planner.schedule import DoseStep, Schedule
 from planner.units import format_mg, mg_to_mcg
+
+NO_EXCHANGE = "the schedule does not begin with the exchange of a dose"
 
 
 def switch_steps(schedule: Schedule) -> tuple[DoseStep, ...]:
-    """The steps of the exchange itself (before any taper)."""
-    return tuple(step for step in schedule.steps if step.phase in ("switch", "maintenance"))
-
-
-def _switch(schedule: Schedule) -> Switch:
-    assert schedule.switch is not None  # only switches are checked here
-    return schedule.switch
+    """The steps of the exchange itself: the schedule's first steps, up to any taper."""
+    exchange = []
+    for step in schedule.steps:
+        if step.phase not in ("switch", "maintenance"):
+            break
+        exchange.append(step)
+    return tuple(exchange)
 
 
 def _one_dose_a_step(schedule: Schedule) -> Failure:
     times = len(schedule.protocol.dose_times)
     steps = switch_steps(schedule)
+    if not steps:
+        return 1, NO_EXCHANGE
     # Before day 1 the old drug was taken at every time of day the first step gives a
     # dose of either drug (a small dose may leave a time of day without one).
     taking_old = [dose.mcg > 0 or dose.other is not None for dose in steps[0].doses]
@@ -38,6 +42,9 @@ def _one_dose_a_step(schedule: Schedule) -> Failure:
             return step.first_day, "the old drug comes back at a time of day it had left"
         if len(changed) != 1:
             return step.first_day, f"{len(changed)} doses of the day change drug at once"
+        latest = max(i for i in range(times) if taking_old[i])
+        if changed[0] != latest:  # Ashton: the evening dose first, then the earlier ones
+            return step.first_day, "a dose is exchanged before a later dose of the day"
         both = [d.time.name for d in step.doses if d.mcg and d.other is not None]
         if both:
             return step.first_day, f"both drugs at the {both[0]} dose"
@@ -55,33 +62,45 @@ def _held_a_week(schedule: Schedule) -> Failure:
 
 
 def _equivalent_steady(schedule: Schedule) -> Failure:
-    """In clonazePAM micrograms by the named source: the whole day's equivalent moves by
-    no more than the dose exchanged at that step, and no more than rounding to the
-    clonazePAM product's steps (half a step) explains."""
-    switch = _switch(schedule)
-    ratio = load_equivalences().ratio(switch.drug_id, switch.source)
-    if ratio != switch.ratio:
-        return 1, f"the equivalence used is not {switch.source}'s"
+    """By the source the request names, read afresh: the day's equivalent moves by no
+    more than the dose exchanged at each step, and by less than one of the clonazePAM
+    product's steps (the rounding of that dose); the switch ends within half a step of
+    the exact equivalent of the day's old dose."""
     request = schedule.request
     assert isinstance(request, SwitchRequest)
+    table = load_equivalences()
+    source = request.equivalence or table.default_source
+    if request.from_drug not in table.from_drugs or source not in table.figure_sources:
+        return 1, "the request names no drug and source of the equivalences file"
+    ratio = table.ratio(request.from_drug, source)
+    switch = schedule.switch
+    if switch is None or (switch.drug_id, switch.source, switch.ratio) != (
+        request.from_drug,
+        source,
+        ratio,
+    ):
+        return 1, f"the equivalence used is not {source}'s for {request.from_drug}"
+    step_mcg = dose_maker(schedule.product).resolution_mcg
     old = mg_to_mcg(request.from_mg_per_day)  # the day before day 1: all the old drug
-    before = old * ratio
-    rounding = Fraction(dose_maker(schedule.product).resolution_mcg, 2)
-    for step in switch_steps(schedule):
+    exact = before = old * ratio
+    steps = switch_steps(schedule)
+    if not steps:
+        return 1, NO_EXCHANGE
+    for step in steps:
         now = step.total_mcg + step.other_mcg * ratio
         exchanged = (old - step.other_mcg) * ratio
         moved = abs(now - before)
-        if moved > exchanged:
-            return step.first_day, (
-                f"the day's equivalent moves by {format_mg(round(moved))} of clonazePAM, "
-                f"more than the dose exchanged ({format_mg(round(exchanged))})"
-            )
-        if moved > rounding:
+        if moved > exchanged or moved >= step_mcg:
             return step.first_day, (
                 f"the day's equivalent moves by {format_mg(round(moved))} of clonazePAM, more "
-                f"than rounding to the product's steps allows ({format_mg(round(rounding))})"
+                f"than the dose exchanged ({format_mg(round(exchanged))}) or its rounding"
             )
         before, old = now, step.other_mcg
+    if abs(steps[-1].total_mcg - exact) > Fraction(step_mcg, 2):
+        return steps[-1].first_day, (
+            f"the switch ends on {format_mg(steps[-1].total_mcg)}/day, not the nearest the "
+            f"product makes to {source}'s {format_mg(round(exact))}/day"
+        )
     return None
 
 
@@ -92,9 +111,14 @@ def _old_never_up(schedule: Schedule) -> Failure:
         if previous is not None and any(n > p for n, p in zip(now, previous, strict=True)):
             return step.first_day, "the old drug's dose rises"
         previous = now
-    last = switch_steps(schedule)[-1]
-    if last.other_mcg:
-        return last.first_day, "the switch ends with the old drug still taken"
+    exchange = switch_steps(schedule)
+    if not exchange:
+        return 1, NO_EXCHANGE
+    if exchange[-1].other_mcg:
+        return exchange[-1].first_day, "the switch ends with the old drug still taken"
+    later = next((s for s in schedule.steps[len(exchange) :] if s.other_mcg), None)
+    if later is not None:
+        return later.first_day, "the old drug is taken again after the switch"
     return None
 
 

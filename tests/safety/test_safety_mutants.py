@@ -691,13 +691,17 @@ def test_an_equivalence_not_its_sources_fails_on_day_1() -> None:
     wrong = dataclasses.replace(schedule.switch, ratio=Fraction(2))
     schedule = dataclasses.replace(schedule, switch=wrong)
     assert failed(schedule)["equivalent_steady"] == 1
-    assert detail(schedule, "equivalent_steady") == "the equivalence used is not ashton-2002's"
+    assert (
+        detail(schedule, "equivalent_steady")
+        == "the equivalence used is not ashton-2002's for alprazolam"
+    )
 
 
 @pytest.mark.parametrize(("bedtime", "passes"), [(1000, True), (1250, False)])
 def test_the_day_equivalent_moves_only_by_rounding(bedtime: int, passes: bool) -> None:
     """1 mg alprazolam is 1 mg clonazePAM by Ashton. Given as 1.25 mg, the day moves by
-    0.25 mg: less than the dose exchanged, but more than half the tablets' 0.25 mg step."""
+    0.25 mg: less than the dose exchanged, but a whole step of the tablets (0.25 mg), more
+    than rounding one dose can explain."""
     schedule = alprazolam_switch()
     units = (UnitCount(500, Fraction(bedtime, 500)),)
     changed = with_dose(schedule, 0, 2, mcg=bedtime, units=units)
@@ -705,8 +709,8 @@ def test_the_day_equivalent_moves_only_by_rounding(bedtime: int, passes: bool) -
     if not passes:
         assert failed(changed)["equivalent_steady"] == 1
         assert detail(changed, "equivalent_steady") == (
-            "the day's equivalent moves by 0.25 mg of clonazePAM, more than rounding to the "
-            "product's steps allows (0.125 mg)"
+            "the day's equivalent moves by 0.25 mg of clonazePAM, more than the dose "
+            "exchanged (1 mg) or its rounding"
         )
 
 
