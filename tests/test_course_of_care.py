@@ -441,3 +441,22 @@ def test_a_batch_plans_each_kind_of_row_and_a_bad_row_fails_alone(tmp_path: Path
     ok("switch", "panic-adult", "--start", "2027-01-04", "--from-drug", "alprazolam",
        "--from", 2, "--then-pace", "asam", "--csv", alone)  # fmt: skip
     assert (tmp_path / "out" / "swap" / "schedule.csv").read_bytes() == alone.read_bytes()
+
+
+def test_the_checks_take_the_dose_before_day_1_from_the_request_not_the_schedule() -> None:
+    """A review found a schedule could claim another dose before day 1 (a day-1 cut) or
+    a longer time on it (a day-2 rise) and pass: the checks read the request instead."""
+    schedule = titrate(SEIZURE, start=START, from_mg_per_day="2", target_mg_per_day="3")
+    assert "starts_at_current_dose" in failed(dataclasses.replace(schedule, previous_mcg=1500))
+    first, second, *rest = schedule.steps
+    early = (
+        dataclasses.replace(first, days=1),
+        *(
+            dataclasses.replace(s, start=s.start - dt.timedelta(days=2), first_day=s.first_day - 2)
+            for s in (second, *rest)
+        ),
+    )
+    tampered = dataclasses.replace(schedule, steps=early, prior_days=3)
+    assert "increase_interval" in failed(tampered)
+    down = taper(PANIC, start=START, from_mg_per_day="2", pace="asam")
+    assert "never_up" in failed(dataclasses.replace(down, previous_mcg=4000))

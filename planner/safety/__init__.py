@@ -51,6 +51,9 @@ class SafetyReport:
 
 def check_schedule(schedule: Schedule) -> SafetyReport:
     """Run every check that applies to this kind of schedule."""
+    # How long the dose before day 1 was held is the checks' own to work out (a course's
+    # maintenance), never a number a schedule brings with it.
+    schedule = replace(schedule, prior_days=None)
     if schedule.kind == "course":
         return _course_report(schedule)
     if schedule.kind == "switch":

@@ -16,6 +16,11 @@ ENDS_AT_ZERO = "ends_at_zero_from_smallest"
 
 def _never_up(schedule: Schedule) -> Failure:
     """A taper only rises where a clinician stepped back, and never above where it began."""
+    request = schedule.request
+    if isinstance(request, TaperRequest) and schedule.previous_mcg != mg_to_mcg(
+        request.from_mg_per_day
+    ):
+        return 1, "the dose taken before day 1 is not the one the request gives"
     for step, before, _ in changes(schedule):
         stepped_back = step.edit == "step back" and step.total_mcg <= schedule.previous_mcg
         if step.total_mcg > before and not stepped_back:

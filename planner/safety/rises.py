@@ -5,13 +5,19 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from planner.models import CourseRequest, TitrationRequest
 from planner.safety.common import Check, Failure, changes
 from planner.schedule import DoseStep, Schedule
-from planner.units import format_decimal, format_mg, format_per_kg
+from planner.units import format_decimal, format_mg, format_per_kg, mg_to_mcg
 
 
 def _start_within_limit(schedule: Schedule) -> Failure:
     current = schedule.previous_mcg
+    request = schedule.request
+    if isinstance(request, TitrationRequest | CourseRequest):
+        asked = request.from_mg_per_day
+        if current != (mg_to_mcg(asked) if asked is not None else 0):
+            return 1, "the dose taken before day 1 is not the one the request gives"
     if current and schedule.steps[0].total_mcg != current:
         return 1, (
             f"starts at {format_mg(schedule.steps[0].total_mcg)}/day, not at the current "
