@@ -115,16 +115,44 @@ def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     doses = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + _(" and ") + parts[-1]
     # After a switch every line names its product: "..., clonazePAM oral drops: take".
     which = f", {_(step.product.name)}" if len(schedule.products) > 1 else ""
-    daily = _daily(schedule, step, lang=lang)
+    daily = daily_words(schedule, step, lang=lang)
     if step.phase == "maintenance":
         # The end of a titration is the dose to go on with, never a day to stop.
-        return _(
+        line = _(
             "From {date}{product}: take {doses}. That is {daily} a day. Keep taking this dose "
             "until your prescriber reviews it; do not stop suddenly."
         ).format(date=start, product=which, doses=doses, daily=daily)
-    return _("{period}{product}: take {doses}. That is {daily} a day.").format(
-        period=_period(step, lang), product=which, doses=doses, daily=daily
+    else:
+        line = _("{period}{product}: take {doses}. That is {daily} a day.").format(
+            period=_period(step, lang), product=which, doses=doses, daily=daily
+        )
+    return f"{line}{_exchanged(schedule, step, lang)}"
+
+
+def _exchanged(schedule: Schedule, step: DoseStep, lang: Language) -> str:
+    """During a switch, which dose of the old drug clonazePAM now replaces, and, once the
+    last is exchanged, that the old drug stops: a patient must never take both."""
+    switch = schedule.switch
+    if switch is None or step.phase not in ("switch", "maintenance"):
+        return ""
+    _ = lang.gettext
+    index = schedule.steps.index(step)
+    before = schedule.steps[index - 1] if index else None
+    replaced = [
+        _(dose.time.label)
+        for number, dose in enumerate(step.doses)
+        if dose.mcg and (before is None or before.doses[number].other is not None)
+    ]
+    if not replaced:
+        return ""
+    words = " " + _("This replaces your {drug} {times}.").format(
+        drug=switch.drug_name, times=_(" and ").join(replaced)
     )
+    if not step.other_mcg:
+        words += " " + _("Stop taking {drug}: clonazePAM replaces it.").format(
+            drug=switch.drug_name
+        )
+    return words
 
 
 def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
@@ -142,11 +170,11 @@ def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     if len(schedule.products) > 1:
         return f"{days}: {step.product.name}: {doses} ({format_mg(step.total_mcg)}/day)."
     if schedule.switch is not None:
-        return f"{days}: {doses} ({_daily(schedule, step, per='/day')})."
+        return f"{days}: {doses} ({daily_words(schedule, step, per='/day')})."
     return f"{days}: {drug} {doses} ({format_mg(step.total_mcg)}/day)."
 
 
-def _daily(schedule: Schedule, step: DoseStep, per: str = "", lang: Language = ENGLISH) -> str:
+def daily_words(schedule: Schedule, step: DoseStep, per: str = "", lang: Language = ENGLISH) -> str:
     """The day's total, of each drug taken during a switch: '1 mg of clonazePAM and 1 mg
     of ALPRAZolam'."""
     if schedule.switch is None or not step.other_mcg:

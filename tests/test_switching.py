@@ -346,3 +346,18 @@ def test_steps_after_a_switch_without_a_pace_fail_and_do_not_crash() -> None:
     last = schedule.steps[-1]
     relabelled = dataclasses.replace(last, phase="taper")
     assert failed(_tampered(schedule, (*schedule.steps[:-1], relabelled)))
+
+
+def test_the_patient_is_told_which_dose_is_replaced_and_when_to_stop_the_old_drug() -> None:
+    from planner.instructions import instructions
+
+    schedule = switch(PANIC, start=START, from_drug="alprazolam", from_mg_per_day="2")
+    first, last = (line.patient for line in instructions(schedule))
+    assert first.endswith("This replaces your ALPRAZolam at bedtime.")
+    assert "Stop taking" not in first
+    assert last.endswith(
+        "This replaces your ALPRAZolam in the morning. "
+        "Stop taking ALPRAZolam: clonazePAM replaces it."
+    )
+    single = switch(PANIC, start=START, from_drug="lorazepam", from_mg_per_day="0.5")
+    assert "Stop taking LORazepam" in instructions(single)[0].patient

@@ -41,7 +41,7 @@ from icalendar import Alarm, Calendar, Event
 from planner import __version__
 from planner.errors import InputError
 from planner.i18n import ENGLISH, Language, language
-from planner.instructions import dose_words, instructions, taken
+from planner.instructions import daily_words, dose_words, instructions, taken
 from planner.plaintext import one_line
 from planner.wording import DISCLAIMER
 
@@ -139,7 +139,7 @@ def render_ics(
             event.add("summary", one_line(f"{dose.drug} {mg}: {units}"))
             day_text = _("Day {day}, {time}: {units}{amount}. Daily total {total}.").format(
                 day=day, time=_(dose.time.label), units=units, amount=amount,
-                total=words.mg(step.total_mcg),
+                total=daily_words(schedule, step, lang=words),
             )  # fmt: skip
             event.add(
                 "description",

@@ -105,7 +105,7 @@ def _table(schedule: Schedule) -> list[str]:
         "To",
         "Days",
         "Phase",
-        "Daily",
+        "Daily" if schedule.switch is None else f"{schedule.protocol.drug.tall_man}/day",
         *per_kg,
         *(t.name.capitalize() for t in times),
     ]
