@@ -68,6 +68,11 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
             step = min(step, mg_to_mcg(older.step_mg_per_day))
         if request.interval_days is None:
             interval = max(interval, older.min_interval_days)
+        if request.step_mg_per_day is not None or request.interval_days is not None:
+            notes.append(
+                f"Older adult: the step of {format_mg(step)}/day every {interval} days asked "
+                "for is used instead of the source's steps; only its lower start is kept."
+            )
     if interval < titration.min_interval_days:
         raise InputError(
             f"interval_days: {interval} days is shorter than the protocol minimum of "

@@ -256,7 +256,7 @@ def older_adult_numbers(
             f"Older adult ({threshold} and over): a lower start of "
             f"{format_decimal(older.start_mg_per_day)} mg/day and steps of at most "
             f"{format_decimal(older.step_mg_per_day)} mg/day every {older.min_interval_days} "
-            f"days, as asked, from {source}"
+            f"days, from {source} (planned with them: --older-adult)"
         ]
     if age is None or age < threshold:
         return None, []

@@ -460,3 +460,11 @@ def test_the_checks_take_the_dose_before_day_1_from_the_request_not_the_schedule
     assert "increase_interval" in failed(tampered)
     down = taper(PANIC, start=START, from_mg_per_day="2", pace="asam")
     assert "never_up" in failed(dataclasses.replace(down, previous_mcg=4000))
+
+
+def test_older_adult_numbers_overridden_by_the_request_say_so() -> None:
+    schedule = titrate(
+        OLDER, start=START, age_years=70, older_adult=True, step_mg_per_day="0.5", interval_days=3
+    )
+    assert totals(schedule)[:2] == [(250, 3), (750, 3)]
+    assert any("only its lower start is kept" in note for note in schedule.notes)
