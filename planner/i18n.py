@@ -24,11 +24,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from babel.dates import format_date, get_day_names
-from babel.messages.pofile import read_po
-from babel.numbers import format_decimal
-
 from planner.errors import InputError
+from planner.units import format_decimal as plain_decimal
 from planner.units import mcg_to_mg
 
 LOCALE_DIR = Path(__file__).parent / "locale"
@@ -52,7 +49,13 @@ class Language:
         return self.messages.get(message) or message
 
     def number(self, value: Decimal) -> str:
-        """An exact number with the language's decimal sign: 0.125 -> '0,125' in Spanish."""
+        """An exact number with the language's decimal sign: 0.125 -> '0,125' in Spanish.
+
+        English needs no Babel (a plain command never loads it): the same digits."""
+        if self.code == SOURCE_LANGUAGE:
+            return plain_decimal(value)
+        from babel.numbers import format_decimal
+
         return format_decimal(
             value, format=NUMBER_FORMAT, locale=self.code, decimal_quantization=False
         )
@@ -66,6 +69,8 @@ class Language:
 
     def date(self, date: dt.date, pattern: str) -> str:
         """``date`` by a CLDR pattern the catalogue may reorder: 'EEEE d MMMM y'."""
+        from babel.dates import format_date
+
         return format_date(date, self.gettext(pattern), locale=self.code)
 
     def long_date(self, date: dt.date) -> str:
@@ -79,6 +84,8 @@ class Language:
 
     def weekdays(self) -> list[str]:
         """Monday first, as the calendar's columns."""
+        from babel.dates import get_day_names
+
         names = get_day_names("wide", locale=self.code)
         return [str(names[index]).capitalize() for index in range(7)]
 
@@ -134,6 +141,8 @@ def language(code: str) -> Language:
             f"unknown language {code!r}; languages are {', '.join(available_languages())}",
             field="lang",
         )
+    from babel.messages.pofile import read_po
+
     path = LOCALE_DIR / code / "LC_MESSAGES" / f"{DOMAIN}.po"
     with path.open("rb") as stream:
         catalogue = read_po(stream, locale=code, domain=DOMAIN)
