@@ -8,13 +8,20 @@ planner titrate seizure-adult --start 2027-01-04 --target 4 --age 40 --weight 70
 planner taper panic-adult --start 2027-12-06 --from 2 --product us-odt \
     --pdf "$out/taper.pdf" --plot taper-plot.png > /dev/null
 pdftoppm -r 70 -png -f 1 -l 1 -singlefile "$out/titration.pdf" titration-summary
-pdftoppm -r 70 -png -f 2 -l 2 -singlefile "$out/titration.pdf" titration-calendar
-pdftoppm -r 70 -png -f 4 -l 4 -singlefile "$out/taper.pdf" taper-calendar-december
+pdftoppm -r 70 -png -f 3 -l 3 -singlefile "$out/titration.pdf" titration-calendar
+pdftoppm -r 70 -png -f 5 -l 5 -singlefile "$out/taper.pdf" taper-calendar-december
 planner titrate seizure-pediatric --start 2027-01-04 --weight 12.5 --age 3 \
     --product rivotril-drops --patient "Example child" --pdf "$out/child.pdf" > /dev/null
 pdftoppm -r 70 -png -f 1 -l 1 -singlefile "$out/child.pdf" child-summary
+planner taper panic-adult --start 2027-03-01 --from 2 --pace asam --product us-odt --lang es \
+    --patient "Зоя Иванова" --pdf "$out/es.pdf" > /dev/null
+pdftoppm -r 70 -png -f 5 -l 5 -singlefile "$out/es.pdf" spanish-calendar
 cp "$out/titration.pdf" titration.pdf
 rm -r "$out"
+planner course panic-adult --start 2027-01-04 --target 2 --maintain 180 --pace asam \
+    --age 40 --plot course-plot.png > /dev/null
+planner switch panic-adult --start 2027-01-04 --from-drug alprazolam --from 1.5 \
+    --then-pace asam --age 40 --plot switch-plot.png > /dev/null
 planner compare --from 2 --product rivotril-drops --start 2027-03-01 --plot compare-paces.png > /dev/null
 planner titrate seizure-adult --start 2027-01-04 --target 6 --age 40 --weight 70 \
     --plot titration-concentration.png --concentration > /dev/null
