@@ -41,7 +41,15 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
     if protocol.by_weight and request.patient.weight_kg is None:
         raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
     times = protocol.dose_times
-    old = other.split_daily(current, len(times))
+    try:
+        old = other.split_daily(current, len(times))
+    except DoseError:
+        raise DoseError(
+            f"from_mg_per_day: {format_mg(current)}/day of {switch.drug_name} cannot be divided "
+            f"over the {len(times)} times of day of {protocol.id} with {switch.product.name}: "
+            "the switch gives the old drug at clonazePAM's times of day; give a dose that "
+            "divides"
+        ) from None
     new = _equivalents(old, switch, maker, protocol.titration.min_doses_per_day)
     limits = resolve_limits(protocol, request.patient, maker)
     if sum(new) > limits.maximum_mcg:

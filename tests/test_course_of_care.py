@@ -468,3 +468,12 @@ def test_older_adult_numbers_overridden_by_the_request_say_so() -> None:
     )
     assert totals(schedule)[:2] == [(250, 3), (750, 3)]
     assert any("only its lower start is kept" in note for note in schedule.notes)
+
+
+def test_the_check_refuses_a_floor_held_shorter_than_asked() -> None:
+    schedule = taper(PANIC, start=START, from_mg_per_day="2", to_mg_per_day="1", hold_days=60)
+    last = schedule.steps[-1]
+    shorter = dataclasses.replace(last, days=last.days - 30)
+    tampered = dataclasses.replace(schedule, steps=(*schedule.steps[:-1], shorter))
+    assert "ends_at_floor" in failed(tampered)
+    assert failed(schedule) == []

@@ -361,3 +361,9 @@ def test_the_patient_is_told_which_dose_is_replaced_and_when_to_stop_the_old_dru
     )
     single = switch(PANIC, start=START, from_drug="lorazepam", from_mg_per_day="0.5")
     assert "Stop taking LORazepam" in instructions(single)[0].patient
+
+
+def test_a_dose_that_does_not_divide_over_the_times_of_day_names_the_field() -> None:
+    with pytest.raises(DoseError, match="cannot be divided over the 2 times of day") as raised:
+        switch(PANIC, start=START, from_drug="diazepam", from_mg_per_day="3")
+    assert raised.value.field == "from_mg_per_day"

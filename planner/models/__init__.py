@@ -66,6 +66,7 @@ from planner.models.protocol import (
 )
 from planner.models.requests import (
     EDIT_KINDS,
+    PARTIAL_TAPER_HOLD_DAYS,
     SWITCH_STEP_DAYS,
     CourseRequest,
     CustomStep,
@@ -87,6 +88,7 @@ __all__ = [
     "EDIT_KINDS",
     "IDENTIFIER",
     "MIN_INTERVAL_FLOOR_DAYS",
+    "PARTIAL_TAPER_HOLD_DAYS",
     "PHASE_KINDS",
     "RESERVED_TIME_NAMES",
     "SWITCH_STEP_DAYS",

@@ -5,7 +5,13 @@ from __future__ import annotations
 
 import functools
 
-from planner.models import CourseRequest, PhaseRule, Product, TaperRequest
+from planner.models import (
+    PARTIAL_TAPER_HOLD_DAYS,
+    CourseRequest,
+    PhaseRule,
+    Product,
+    TaperRequest,
+)
 from planner.products import dose_maker
 from planner.safety.common import Check, Failure, changes
 from planner.schedule import Schedule
@@ -111,6 +117,17 @@ def floor_mcg(schedule: Schedule) -> int:
     return 0
 
 
+def _floor_hold(schedule: Schedule) -> int:
+    """How long the request asks a partial taper's floor to be held."""
+    request = schedule.request
+    if isinstance(request, TaperRequest):
+        return request.held_days
+    if isinstance(request, CourseRequest):
+        hold = request.taper_hold_days
+        return hold if hold is not None else PARTIAL_TAPER_HOLD_DAYS
+    return 1
+
+
 def ends_at_floor(floor: int) -> Check:
     """A partial taper comes down to its floor and holds it: never below, never a stop."""
 
@@ -123,6 +140,14 @@ def ends_at_floor(floor: int) -> Check:
         last = schedule.steps[-1]
         if last.total_mcg != floor:
             return last.first_day, f"ends at {format_mg(last.total_mcg)}/day, not the floor"
+        held = 0
+        for step in reversed(schedule.steps):
+            if step.total_mcg != floor:
+                break
+            held += step.days
+        asked = _floor_hold(schedule)
+        if held < asked:
+            return last.first_day, f"holds the floor {held} days; {asked} were asked for"
         return None
 
     description = f"comes down to {format_mg(floor)}/day and holds it: never lower, never a stop"
