@@ -125,8 +125,7 @@ class Library:
         for product_id in users.products:
             if product_id in self.products.products:
                 raise ProtocolError(
-                    f"{path}::products.{product_id}: is a bundled product's id; give yours "
-                    "another"
+                    f"{path}::products.{product_id}: is a bundled product's id; give yours another"
                 )
         known = {source.id for source in self.products.sources}
         merged = self.products.model_copy(
