@@ -84,6 +84,12 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
                 ),
             )
         )
+    notes = [
+        f"The {switch.drug_name} dose of {format_mg(current)}/day is divided over "
+        f"{protocol.id}'s times of day ({', '.join(t.name for t in times)}) as "
+        f"{', '.join(format_mg(amount) for amount in old)}: check that this is how the "
+        "patient takes it, or ask the prescriber before day 1."
+    ]
     warnings = [
         *population_warnings(protocol, request.patient, request.off_label_reason),
         *_equivalence_warnings(switch, old, new),
@@ -99,6 +105,7 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
         previous_mcg=0,
         warnings=tuple(warnings),
         off_label=off_label_note(tuple(warnings)),
+        notes=tuple(notes),
         switch=switch,
     )
     if request.then_pace is None:
@@ -120,7 +127,11 @@ def _then_taper(switched: Schedule, request: SwitchRequest, library: Library) ->
         off_label_reason=request.off_label_reason,
     )
     falling = build_taper(
-        switched.protocol, taper, library=library, held_before_days=request.step_days
+        switched.protocol,
+        taper,
+        library=library,
+        held_before_days=request.step_days,
+        held_before_as="of the last exchange",
     )
     offset = switched.days
     steps = (

@@ -37,11 +37,13 @@ def build_taper(
     *,
     library: Library,
     held_before_days: int | None = None,
+    held_before_as: str = "of the maintenance",
 ) -> Schedule:
     """Reduce the current dose to zero at the pace asked for, never faster than its limit.
 
     ``held_before_days``: how long the current dose was taken before day 1, where known
     (a course's maintenance); otherwise one interval of the pace is assumed.
+    ``held_before_as`` names those days in the notes ("of the last exchange").
     """
     product = library.product(request.product or protocol.default_product, request.strengths_mg)
     products = TaperProducts(product, request, library)
@@ -79,7 +81,13 @@ def build_taper(
             f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}"
         )
     planner = _TaperPlanner(
-        pace, current, products, floor=floor, hold=request.held_days, held_before=held_before_days
+        pace,
+        current,
+        products,
+        floor=floor,
+        hold=request.held_days,
+        held_before=held_before_days,
+        held_before_as=held_before_as,
     )
     levels = planner.custom(request) if request.custom_steps else planner.from_current()
     levels = planner.apply_edits(levels, request)
@@ -117,6 +125,7 @@ class _TaperPlanner:
     floor: int = 0  # a partial taper's maintenance dose; 0 tapers to a stop
     hold: int = 0  # how long a partial taper holds its floor
     held_before: int | None = None  # days on the current dose before day 1, where known
+    held_before_as: str = "of the maintenance"  # how the notes name those days
     scale: Fraction = Fraction(1)
 
     def __post_init__(self) -> None:
@@ -133,7 +142,7 @@ class _TaperPlanner:
         # interval of the pace before day 1. A first cut larger than the pace's own step
         # waits longer on the current dose, in proportion, as every later cut does.
         if first.hold > prior:
-            before = "before day 1" if self.held_before is None else "of the maintenance"
+            before = "before day 1" if self.held_before is None else self.held_before_as
             why = _why(self.current, levels[0].total, first.hold, self.products.main, prior, before)
             return [Level(self.current, first.hold - prior, self.products.main, why=why), *levels]
         return levels

@@ -367,3 +367,14 @@ def test_a_dose_that_does_not_divide_over_the_times_of_day_names_the_field() -> 
     with pytest.raises(DoseError, match="cannot be divided over the 2 times of day") as raised:
         switch(PANIC, start=START, from_drug="diazepam", from_mg_per_day="3")
     assert raised.value.field == "from_mg_per_day"
+
+
+def test_a_switch_says_how_the_old_dose_is_divided_and_names_the_last_exchange() -> None:
+    schedule = switch(
+        PANIC, start=START, from_drug="alprazolam", from_mg_per_day="2", then_pace="asam"
+    )
+    assert schedule.notes[0].startswith(
+        "The ALPRAZolam dose of 2 mg/day is divided over panic-adult's times of day "
+        "(morning, bedtime) as 1 mg, 1 mg"
+    )
+    assert any("counting the 7 of the last exchange" in note for note in schedule.notes)
