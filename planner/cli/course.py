@@ -9,24 +9,20 @@ from typing import Any
 
 import click
 
-from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _options, plan_and_emit
+from planner.cli.outputs import (
+    _OUTPUT_OPTIONS,
+    _PATIENT_OPTIONS,
+    _RISE_OPTIONS,
+    _options,
+    plan_and_emit,
+)
 from planner.cli.types import DATE, NUMBER
 
 
 @click.command()
 @click.argument("protocol")
 @click.option("--start", required=True, type=DATE, help="First day of the course.")
-@click.option(
-    "--from",
-    "from_mg",
-    type=NUMBER,
-    help="The daily dose the patient takes now, in mg/day (default: start the drug).",
-)
-@click.option(
-    "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
-)
-@click.option("--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's).")
-@click.option("--interval", type=click.IntRange(1, 365), help="Days between increases.")
+@_options(_RISE_OPTIONS)
 @click.option(
     "--maintain",
     required=True,
@@ -39,11 +35,6 @@ from planner.cli.types import DATE, NUMBER
     "--to", "to_mg", type=NUMBER, help="Taper to this lower daily dose and hold it (default 0)."
 )
 @click.option("--hold", type=click.IntRange(1, 3650), help="Days to hold the --to dose (28).")
-@click.option(
-    "--older-adult",
-    is_flag=True,
-    help="Use the protocol's cited lower start and slower steps for 65 and over.",
-)
 @_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
 def course(
     protocol: str,

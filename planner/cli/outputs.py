@@ -116,6 +116,34 @@ _OUTPUT_OPTIONS = [
 ]
 
 
+# The rise of a titration, in `titrate` and `course` alike.
+_RISE_OPTIONS = [
+    click.option(
+        "--from",
+        "from_mg",
+        type=NUMBER,
+        help="The daily dose the patient takes now, in mg/day: kept one interval, then "
+        "raised (default: start the drug at the protocol's start dose).",
+    ),
+    click.option(
+        "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
+    ),
+    click.option(
+        "--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's range)."
+    ),
+    click.option(
+        "--interval",
+        type=click.IntRange(1, 365),
+        help="Days between increases (at least the protocol minimum).",
+    ),
+    click.option(
+        "--older-adult",
+        is_flag=True,
+        help="Use the protocol's cited lower start and slower steps for 65 and over.",
+    ),
+]
+
+
 def _options(options: list[Any]) -> Callable[[Any], Any]:
     def apply(command: Any) -> Any:
         for option in reversed(options):

@@ -12,6 +12,7 @@ import click
 from planner.cli.outputs import (
     _OUTPUT_OPTIONS,
     _PATIENT_OPTIONS,
+    _RISE_OPTIONS,
     _emit,
     _options,
     library_for,
@@ -26,32 +27,11 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("protocol")
 @click.option("--start", required=True, type=DATE, help="First day of the schedule.")
-@click.option(
-    "--from",
-    "from_mg",
-    type=NUMBER,
-    help="The daily dose the patient takes now, in mg/day: kept one interval, then raised.",
-)
-@click.option(
-    "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
-)
-@click.option(
-    "--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's range)."
-)
-@click.option(
-    "--interval",
-    type=click.IntRange(1, 365),
-    help="Days between increases (at least the protocol minimum).",
-)
+@_options(_RISE_OPTIONS)
 @click.option(
     "--hold",
     type=click.IntRange(1, 3650),
     help="Days of maintenance at the target (default: the protocol's).",
-)
-@click.option(
-    "--older-adult",
-    is_flag=True,
-    help="Use the protocol's cited lower start and slower steps for 65 and over.",
 )
 @_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
 def titrate(
