@@ -1,4 +1,5 @@
-"""The bundled library as text: protocols with their key numbers, products and paces.
+"""The bundled library as text: protocols with their key numbers, products, paces and
+the drugs a switch takes, with their equivalents by source.
 
 Read straight from the TOML files, without validating them (``planner validate`` and the
 test suite do that), so that listing them is quick.
@@ -12,7 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from planner.errors import ProtocolError
-from planner.files import PACES_FILE, PRODUCTS_FILE, protocol_files, read_toml
+from planner.files import (
+    EQUIVALENCES_FILE,
+    PACES_FILE,
+    PRODUCTS_FILE,
+    protocol_files,
+    read_toml,
+)
 from planner.units import format_mg, mg_to_mcg
 
 SPLITS = {1: "", 2: " (halves)", 4: " (quarters)"}
@@ -37,7 +44,32 @@ def render_library(folder: Path) -> str:
         protocols = offered.get(pace_id, [])
         where = "every protocol" if len(protocols) == everyone else ", ".join(protocols) or "-"
         pace_rows.append([pace_id, where, str(paces[pace_id].get("title", ""))])
-    return "\n\n".join(_columns(rows) for rows in (protocol_rows, product_rows, pace_rows))
+    tables = [protocol_rows, product_rows, pace_rows]
+    if (folder / EQUIVALENCES_FILE).is_file():
+        tables.append(_switch_rows(folder / EQUIVALENCES_FILE))
+    return "\n\n".join(_columns(rows) for rows in tables)
+
+
+def _switch_rows(path: Path) -> list[list[str]]:
+    """The drugs `planner switch` takes, what equals 10 mg of diazepam by each source,
+    and their products."""
+    table = read_toml(path)
+    drugs = table.get("drugs", {})
+    target = str(table.get("switch_to", ""))
+    sources = list(drugs.get(target, {}).get("mg_per_10_mg_diazepam", {}))
+    default = table.get("default_source")
+    header = ["switch from", *(f"{s}{' (default)' if s == default else ''}" for s in sources)]
+    rows = [[*header, "products"]]
+    for drug_id in sorted(drugs):
+        figures = drugs[drug_id].get("mg_per_10_mg_diazepam", {})
+        rows.append(
+            [
+                drug_id if drug_id != target else f"({drug_id}, switched to)",
+                *(f"{figures[s]} mg" if s in figures else "-" for s in sources),
+                ", ".join(drugs[drug_id].get("products", {})) or "-",
+            ]
+        )
+    return rows
 
 
 def _listed(

@@ -137,6 +137,9 @@ def test_protocols_lists_every_bundled_protocol_product_and_pace() -> None:
     assert "1.1.0" in panic
     assert "0.5 mg/day" in panic  # its start dose
     assert "4 mg/day" in panic  # its maximum
+    diazepam = next(line for line in stdout.splitlines() if line.startswith("diazepam "))
+    assert diazepam.split()[1:5] == ["10", "mg", "10", "mg"]  # ASAM 2025 Table 7, both sources
+    assert "ashton-2002 (default)" in stdout
 
 
 def test_validate_accepts_every_bundled_file() -> None:
