@@ -21,9 +21,17 @@ from fractions import Fraction
 
 from planner.engine import Level, cautions_for, resolve_limits, steps_from_levels
 from planner.errors import DoseError, InputError
-from planner.models import ASAM_LIMIT_DAYS, Pace, Pause, PhaseRule, Protocol, TaperRequest
+from planner.models import (
+    ASAM_LIMIT_DAYS,
+    Pace,
+    Pause,
+    PhaseRule,
+    Product,
+    Protocol,
+    TaperRequest,
+)
 from planner.population import off_label_note, population_warnings
-from planner.products import DoseMaker
+from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import EditName, Schedule
 from planner.speed import custom_speed_warnings, cuts, published_speed_warning
@@ -45,7 +53,9 @@ def build_taper(
     (a course's maintenance); otherwise one interval of the pace is assumed.
     ``held_before_as`` names those days in the notes ("of the last exchange").
     """
-    product = library.product(request.product or protocol.default_product, request.strengths_mg)
+    product_id = request.product or protocol.default_product
+    product = library.product(product_id, request.strengths_mg)
+    _gradual_with(product, library.product(product_id))
     products = TaperProducts(product, request, library)
     pace = choose_pace(protocol, request, library)
     patient = request.patient
@@ -112,6 +122,34 @@ def build_taper(
         warnings=tuple(warnings),
         off_label=off_label_note(tuple(warnings)),
         notes=tuple(lengthened + planner.notes + products.suggestions(bool(lengthened))),
+    )
+
+
+def _gradual_with(on_hand: Product, whole: Product) -> None:
+    """Strengths on hand that make coarser doses than the product's own would turn a taper
+    into large cuts and a stop from a large dose: refuse them, naming what to add."""
+    restricted, full = dose_maker(on_hand), dose_maker(whole)
+    if (restricted.smallest_dose_mcg, restricted.resolution_mcg) == (
+        full.smallest_dose_mcg,
+        full.resolution_mcg,
+    ):
+        return
+    helps = [
+        strength
+        for strength in whole.strengths
+        if strength not in on_hand.strengths
+        and (
+            dose_maker(whole.only((*(s.mg for s in on_hand.strengths), strength.mg))).resolution_mcg
+            == full.resolution_mcg
+        )
+    ]
+    missing = helps or [s for s in whole.strengths if s not in on_hand.strengths]
+    raise InputError(
+        f"strengths_mg: with only {', '.join(format_mg(s.mcg) for s in on_hand.strengths)} on "
+        f"hand, the taper would cut in steps of {format_mg(restricted.resolution_mcg)} and stop "
+        f"from {format_mg(restricted.smallest_dose_mcg)}/day, where {whole.name} goes down in "
+        f"steps of {format_mg(full.resolution_mcg)} to {format_mg(full.smallest_dose_mcg)}: add "
+        f"{' or '.join(format_mg(s.mcg) for s in missing)} to taper gradually"
     )
 
 

@@ -186,3 +186,16 @@ def test_a_bad_products_file_is_one_line_and_writes_nothing(
     message = error_line(run(*command, "--products", products, "--csv", out))
     assert str(products) in message and words in message
     assert not out.exists()
+
+
+def test_strengths_too_coarse_to_taper_gradually_are_refused_and_say_what_to_add(
+    tmp_path: Path,
+) -> None:
+    """A review found --strengths 2 made a taper of 2 mg/day, then a stop: refused now."""
+    out = tmp_path / "t.csv"
+    command = ("taper", "panic-adult", "--start", "2027-03-01", "--from", "2")
+    message = error_line(run(*command, "--strengths", "1", "--csv", out))
+    assert message.startswith("--strengths (strengths_mg): with only 1 mg on hand")
+    assert message.endswith("add 0.5 mg to taper gradually")
+    assert not out.exists()
+    ok(*command, "--strengths", "0.5", "--csv", out)  # halves of 0.5 mg go as low as ever

@@ -13,6 +13,7 @@ from planner.models import (
     TaperRequest,
 )
 from planner.products import dose_maker
+from planner.protocols import load_library
 from planner.safety.common import Check, Failure, changes
 from planner.schedule import Schedule
 from planner.units import format_mg, mg_to_mcg
@@ -95,12 +96,26 @@ def _resolution(product: Product) -> int:
     return dose_maker(product).resolution_mcg
 
 
+def _whole(product: Product) -> Product:
+    """The product with all its strengths, where only some were on hand (a bundled product
+    restricted by --strengths); any other product as it is."""
+    library = load_library()
+    if product.id not in library.products.products:
+        return product
+    whole = library.product(product.id)
+    return whole if set(product.strengths) <= set(whole.strengths) else product
+
+
 def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:
     last = schedule.steps[-1]
     if last.total_mcg != 0:
         return last.first_day, f"ends at {format_mg(last.total_mcg)}/day, not zero"
-    smallest = schedule.limits.smallest_dose_mcg
-    before = schedule.steps[-2].total_mcg if len(schedule.steps) > 1 else schedule.previous_mcg
+    before_step = schedule.steps[-2] if len(schedule.steps) > 1 else None
+    before = before_step.total_mcg if before_step else schedule.previous_mcg
+    # Worked out afresh from the product of the last dose, never taken from the schedule's
+    # own limits; strengths on hand are held to the whole product's smallest dose.
+    product = before_step.product if before_step else schedule.product
+    smallest = dose_maker(_whole(product)).smallest_dose_mcg
     if before > smallest:
         return last.first_day, (
             f"stops from {format_mg(before)}/day; the last dose must be the smallest the "

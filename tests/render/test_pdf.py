@@ -74,3 +74,15 @@ def test_a_name_in_any_script_is_in_the_pdf_text(schedule: Schedule, name: str) 
     months = pages[1:]
     assert months and all(f"Patient: {name}" in page for page in months if "Tick each" in page)
     assert data == render_pdf(schedule, check_schedule(schedule), patient=name)
+
+
+def test_a_count_is_never_split_over_two_lines() -> None:
+    """'1 1/2 tablets' broken after the 1 reads as 1 tablet, or as half of one."""
+    from planner.render.pdf.style import FONT, keep_counts, register_fonts, wrap_words
+
+    register_fonts()
+    text = "Morning: 1 1/2 tablets 0.5 mg and 2 1/4 tablets"
+    for width in range(40, 200, 7):
+        for line in wrap_words(text, FONT, 8, width):
+            assert not line.endswith((" 1", " 2")) and not line.startswith(("1/2", "1/4"))
+    assert keep_counts("take 1 1/2 tablets") == "take 1&nbsp;1/2 tablets"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import importlib.util
+import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -82,9 +83,18 @@ def fit_line(text: str, font: str, size: float, width: float) -> tuple[str, floa
     return text + "…", size
 
 
+MIXED_NUMBER = re.compile(r"(\d) (\d+/\d+)")  # '1 1/2': one count, never two lines
+
+
+def keep_counts(markup: str) -> str:
+    """Paragraph markup in which '1 1/2' cannot break after the 1 (read as 1, or as 1/2)."""
+    return MIXED_NUMBER.sub(r"\1&nbsp;\2", markup)
+
+
 def wrap_words(text: str, font: str, size: float, width: float) -> list[str]:
-    """Greedy word wrap that never separates a number from its unit ('0.5 mg')."""
-    words = text.replace(" mg", "\x00mg").split(" ")
+    """Greedy word wrap that never separates a number from its unit ('0.5 mg') nor the
+    whole and the fraction of a count ('1 1/2')."""
+    words = MIXED_NUMBER.sub("\\1\x00\\2", text.replace(" mg", "\x00mg")).split(" ")
     lines: list[str] = []
     for word in words:
         candidate = f"{lines[-1]} {word}" if lines else word

@@ -33,6 +33,7 @@ from planner.render.pdf.style import (
     TITLE,
     WARNING,
     escape_markup,
+    keep_counts,
     table_style,
 )
 
@@ -70,10 +71,16 @@ def summary_story(
     story.append(Paragraph(heading, HEADING))
     if lang.review_note():
         story.append(Paragraph(f"<i>{escape_markup(lang.review_note())}</i>", BODY))
-    story += [Paragraph(escape_markup(line.patient), BODY) for line in instructions(schedule, lang)]
+    story += [
+        Paragraph(keep_counts(escape_markup(line.patient)), BODY)
+        for line in instructions(schedule, lang)
+    ]
     story += [Paragraph(escape_markup(note), BODY) for note in product_notes(schedule, lang)]
     story.append(Paragraph("Pharmacy directions", HEADING))
-    story += [Paragraph(escape_markup(line.pharmacy), BODY) for line in instructions(schedule)]
+    story += [
+        Paragraph(keep_counts(escape_markup(line.pharmacy)), BODY)
+        for line in instructions(schedule)
+    ]
     return story
 
 
@@ -121,7 +128,7 @@ def _steps_table(schedule: Schedule) -> Table:
                 Paragraph(_total_cell(step, schedule.weight_kg), SMALL),
                 *(
                     Paragraph(
-                        f"{format_mg(dose.mcg)}: {escape_markup(dose_words(dose))}"
+                        f"{format_mg(dose.mcg)}: {keep_counts(escape_markup(dose_words(dose)))}"
                         if (dose := given.get(time.name))
                         else "-",
                         SMALL,
