@@ -17,9 +17,10 @@ name, where given), and nothing records the time it was made.
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -51,16 +52,23 @@ UCUM = "http://unitsofmeasure.org"
 Taken = list[tuple["DoseTime", tuple[UnitCount, ...]]]
 
 
-def render_fhir(schedule: Schedule, report: SafetyReport, *, patient: str | None = None) -> bytes:
+def render_fhir(
+    schedule: Schedule,
+    report: SafetyReport,
+    *,
+    patient: str | None = None,
+    clocks: Mapping[str, dt.time] | None = None,
+) -> bytes:
     """The Bundle as JSON bytes; see the module docstring. ``report`` is the safety report
-    the schedule passed (only a checked schedule is ever rendered)."""
+    the schedule passed (only a checked schedule is ever rendered); ``clocks`` move a time
+    of day as ``--dose-time`` does, so the Bundle and the calendar file agree."""
     del report  # a passed report adds nothing a request can carry
     stamp = fingerprint(schedule)
     key = hashlib.sha256(f"{stamp}\n{patient or ''}".encode()).hexdigest()[:16]
     subject = Reference(display=patient or "the patient (not named in the plan)")
     entries = [
         BundleEntry(fullUrl=f"urn:uuid:{_uuid(key, request.id or '')}", resource=request)
-        for request in _requests(schedule, key, subject, stamp)
+        for request in _requests(schedule, key, subject, stamp, clocks or {})
     ]
     bundle = Bundle(
         id=f"dose-planner-{key}",
@@ -72,7 +80,7 @@ def render_fhir(schedule: Schedule, report: SafetyReport, *, patient: str | None
 
 
 def _requests(
-    schedule: Schedule, key: str, subject: Reference, stamp: str
+    schedule: Schedule, key: str, subject: Reference, stamp: str, clocks: Mapping[str, dt.time]
 ) -> Iterator[MedicationRequest]:
     for number, step in enumerate(schedule.steps, start=1):
         group = Identifier(value=f"{key}-step-{number}")
@@ -92,7 +100,7 @@ def _requests(
                     subject=subject,
                     note=[Annotation(text=_note(schedule, step, number, stamp))],
                     dosageInstruction=[
-                        _dosage(index, time, units, product, step)
+                        _dosage(index, time, units, product, step, clocks.get(time.name))
                         for index, (time, units) in enumerate(doses, start=1)
                         if units
                     ],
@@ -120,7 +128,12 @@ def _medication(product: Product, strength_mcg: int) -> CodeableConcept:
 
 
 def _dosage(
-    sequence: int, time: DoseTime, units: tuple[UnitCount, ...], product: Product, step: DoseStep
+    sequence: int,
+    time: DoseTime,
+    units: tuple[UnitCount, ...],
+    product: Product,
+    step: DoseStep,
+    clock: dt.time | None,
 ) -> Dosage:
     mcg = sum(unit.mcg for unit in units)
     return Dosage(
@@ -132,7 +145,7 @@ def _dosage(
                 frequency=1,
                 period=Decimal(1),
                 periodUnit="d",
-                timeOfDay=[time.clock],
+                timeOfDay=[clock or time.clock],
             )
         ),
         doseAndRate=[

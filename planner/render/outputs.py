@@ -223,4 +223,4 @@ def _xlsx(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> b
 def _fhir(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
     from planner.render.fhir import render_fhir
 
-    return render_fhir(schedule, report, patient=options.patient)
+    return render_fhir(schedule, report, patient=options.patient, clocks=options.clocks)

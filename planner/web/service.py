@@ -193,7 +193,13 @@ def plan_file(site: Site, planned: Planned) -> bytes:
 
     reference = site.reference(planned.protocol_id)
     saved_to = Path(reference).parent / f"{planned.protocol_id}.plan.toml"
-    plan = plan_of(planned.checked.schedule, protocol=reference, saved_to=saved_to)
+    lang = planned.options.lang
+    plan = plan_of(
+        planned.checked.schedule,
+        protocol=reference,
+        saved_to=saved_to,
+        lang=lang if lang != "en" else None,
+    )
     return plan_toml(plan).encode("utf-8")
 
 

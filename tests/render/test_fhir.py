@@ -190,3 +190,23 @@ def test_a_missing_folder_is_one_line_and_nothing_is_written(tmp_path: Path) -> 
     )  # fmt: skip
     assert result.exit_code == 2
     assert not (tmp_path / "x.csv").exists()
+
+
+def test_a_moved_dose_time_is_the_same_in_the_bundle_as_in_the_calendar_file() -> None:
+    """Found by review: --dose-time moved the calendar's dose but not the Bundle's."""
+    import datetime as dt
+    import json
+
+    from planner import load_protocol, taper
+    from planner.render.fhir import render_fhir
+    from planner.safety import check_schedule
+
+    schedule = taper(load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day="2")
+    moved = {"morning": dt.time(7, 30)}
+    bundle = json.loads(render_fhir(schedule, check_schedule(schedule), clocks=moved))
+    times = {
+        dosage["timing"]["repeat"]["timeOfDay"][0]
+        for entry in bundle["entry"]
+        for dosage in entry["resource"]["dosageInstruction"]
+    }
+    assert times == {"07:30:00", "21:00:00"}

@@ -455,3 +455,11 @@ def test_the_page_shows_every_field_it_cannot_read_at_once() -> None:
         assert f'id="field-{field}-error"' in page
     api = client().get("/api/titrate?protocol=panic-adult&start=2027-13-01&target=abc").json()
     assert api["error"]["field"] == "start", "the API reports the first, as the CLI does"
+
+
+def test_the_plan_file_keeps_the_patients_language(tmp_path: Path) -> None:
+    options = [("--start", "2027-03-01"), ("--from", "2"), ("--lang", "es")]
+    response = client().get(f"/api/taper?{query('panic-adult', options, 'plan')}")
+    assert response.status_code == 200, response.text
+    assert response.content == cli_file("taper", "panic-adult", options, "plan", tmp_path)
+    assert b'lang = "es"' in response.content
