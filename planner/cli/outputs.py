@@ -205,7 +205,7 @@ def _emit(
         patient=patient,
         supply_days=supply_days,
         timezone=timezone,
-        clocks=dict(dose_times),
+        clocks=_clocks(dose_times),
         concentration=concentration,
         concentration_csv=concentration_csv,
         lang=lang or "en",
@@ -256,3 +256,14 @@ def library_for(outputs: dict[str, Any]) -> Library:
     products_file: Path | None = outputs.pop("products_file", None)
     library = load_library()
     return library.with_products(products_file) if products_file is not None else library
+
+
+def _clocks(dose_times: tuple[tuple[str, dt.time], ...]) -> dict[str, dt.time]:
+    """``--dose-time`` settings by name; a time of day given twice is refused, not chosen."""
+    names = [name for name, _ in dose_times]
+    twice = next((name for name in names if names.count(name) > 1), None)
+    if twice is not None:
+        from planner.errors import InputError
+
+        raise InputError(f"--dose-time: {twice} is given twice; give each time of day once")
+    return dict(dose_times)

@@ -171,3 +171,23 @@ def test_a_machine_whose_zone_settings_disagree_gets_one_line(
     message = error_line(run("titrate", "panic-adult", "--start", "2027-01-04", "--ics", out))
     assert "time zone settings disagree" in message
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("settings", "words"),
+    [
+        (("--dose-time", "bedtime=07:00"), "bedtime at 07:00 is not after morning at 08:00"),
+        (
+            ("--dose-time", "morning=07:30", "--dose-time", "morning=08:30"),
+            "morning is given twice",
+        ),
+    ],
+)
+def test_moved_dose_times_keep_their_order_and_are_given_once(
+    tmp_path: Path, settings: tuple[str, ...], words: str
+) -> None:
+    """Found by review: these were taken silently (the last one winning)."""
+    out = tmp_path / "t.ics"
+    command = ("taper", "panic-adult", "--start", "2027-03-01", "--from", "2", "--ics", out)
+    assert words in error_line(run(*command, *settings))
+    assert not out.exists()
