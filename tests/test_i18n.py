@@ -278,3 +278,15 @@ def test_every_translation_keeps_its_placeholders(lang: str) -> None:
 def test_the_catalogues_are_read_from_the_package_with_no_build_step() -> None:
     assert sorted(p.parent.parent.name for p in LOCALE_DIR.glob("*/LC_MESSAGES/*.po")) == LANGUAGES
     assert not list(LOCALE_DIR.rglob("*.mo"))  # compiled in memory from the .po
+
+
+def test_no_dose_is_cut_short_on_a_calendar_in_any_language(tmp_path: Path) -> None:
+    """Found by review: 'NUEVA: 0,75 …' lost its unit where the wording did not fit."""
+    from pypdf import PdfReader
+
+    for lang in ("en", "es", "fr"):
+        out = tmp_path / f"{lang}.pdf"
+        ok("taper", "panic-adult", "--start", "2027-03-01", "--from", "2", "--pace", "label",
+           "--lang", lang, "--pdf", out)  # fmt: skip
+        text = "".join(page.extract_text() for page in PdfReader(out).pages)
+        assert "…" not in text

@@ -279,7 +279,9 @@ def _draw_change_label(
         templates = [N_("NEW DOSE: {amount}/day"), N_("NEW: {amount}/day"), N_("NEW: {amount}")]
     labels = [_(template).format(amount=amount) for template in templates]
     room = width - day_width - 14
-    fitting = [label for label in labels if stringWidth(label, BOLD, size) <= room]
+    # The dose alone, where no wording fits: never a dose cut short (the cell's colour
+    # says the dose changes).
+    fitting = [label for label in (*labels, amount) if stringWidth(label, BOLD, size) <= room]
     if not fitting and size > REGULAR.text:  # large print: a line of its own, never smaller
         baseline, room = baseline - size - 3, width - 8
         shorter = [*labels, amount]  # the cell's colour says it changes; the dose, to what
