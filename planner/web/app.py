@@ -110,7 +110,7 @@ class _Web:
         command = COMMANDS.get(request.path_params.get("command", "titrate"))
         if command is None:
             return self.html("missing.html", {"title": "Not found"}, 404)
-        if request.method == "GET":
+        if request.method in ("GET", "HEAD"):
             raw = {"protocol": _query(request).get("protocol", [self.default_protocol])}
             return self.form(request, command, raw, [], None)
         raw = _form(await request.body())

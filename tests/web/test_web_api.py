@@ -463,3 +463,9 @@ def test_the_plan_file_keeps_the_patients_language(tmp_path: Path) -> None:
     assert response.status_code == 200, response.text
     assert response.content == cli_file("taper", "panic-adult", options, "plan", tmp_path)
     assert b'lang = "es"' in response.content
+
+
+def test_a_page_answers_head_as_it_answers_get() -> None:
+    """Found by review: HEAD on a page was taken for a form post (400)."""
+    for path in ("/", "/taper"):
+        assert client().head(path).status_code == 200
