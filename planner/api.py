@@ -83,9 +83,9 @@ def plan_checked(
     return Checked(schedule, ensure_safe(schedule))
 
 
-class TitrationFields(TypedDict, total=False):
-    """A titration's inputs as plain values: doses as ``Decimal``, ``int`` or text
-    (``"0.5"``), never as float."""
+class _RiseFields(TypedDict, total=False):
+    """What a titration and a whole course take, as plain values: doses as ``Decimal``,
+    ``int`` or text (``"0.5"``), never as float."""
 
     start: Required[dt.date]
     from_mg_per_day: Amount | None
@@ -96,9 +96,14 @@ class TitrationFields(TypedDict, total=False):
     target_mg_per_day: Amount | None
     step_mg_per_day: Amount | None
     interval_days: int | None
-    hold_days: int | None
     older_adult: bool
     off_label_reason: str | None
+
+
+class TitrationFields(_RiseFields, total=False):
+    """A titration's inputs as plain values."""
+
+    hold_days: int | None
 
 
 class TaperFields(TypedDict, total=False):
@@ -128,25 +133,14 @@ class TaperFields(TypedDict, total=False):
     off_label_reason: str | None
 
 
-class CourseFields(TypedDict, total=False):
+class CourseFields(_RiseFields, total=False):
     """A whole course's inputs as plain values (see ``CourseRequest``)."""
 
-    start: Required[dt.date]
     maintain_days: Required[int]
-    from_mg_per_day: Amount | None
-    weight_kg: Amount | None
-    age_years: int | None
-    product: str | None
-    strengths_mg: Sequence[Amount]
-    target_mg_per_day: Amount | None
-    step_mg_per_day: Amount | None
-    interval_days: int | None
     pace: str | None
     ec50_mg_per_day: Amount | None
     to_mg_per_day: Amount | None
     taper_hold_days: int | None
-    older_adult: bool
-    off_label_reason: str | None
 
 
 class SwitchFields(TypedDict, total=False):

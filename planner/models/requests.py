@@ -47,12 +47,9 @@ class PatientInputs(Frozen):
     age_years: Annotated[Count, Field(ge=0, le=120)] | None = None
 
 
-class TitrationRequest(Frozen):
-    """Ask for a titration: start date, patient, and optional overrides of the protocol.
-
-    ``from_mg_per_day`` is the dose the patient already takes: the titration keeps it for
-    one interval from day 1, then rises from it (not from the protocol's start dose).
-    """
+class _Rise(Frozen):
+    """What a titration and a whole course share: the start, the patient, the product,
+    and the rise (from a current dose, or from the protocol's start dose)."""
 
     start: StartDate
     from_mg_per_day: InputMg | None = Field(None, gt=0)
@@ -62,6 +59,15 @@ class TitrationRequest(Frozen):
     target_mg_per_day: InputMg | None = Field(None, gt=0)
     step_mg_per_day: InputMg | None = Field(None, gt=0)
     interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
+
+
+class TitrationRequest(_Rise):
+    """Ask for a titration: start date, patient, and optional overrides of the protocol.
+
+    ``from_mg_per_day`` is the dose the patient already takes: the titration keeps it for
+    one interval from day 1, then rises from it (not from the protocol's start dose).
+    """
+
     hold_days: Annotated[Count, Field(ge=0, le=3650)] | None = None
     older_adult: bool = Field(
         False, description="use the protocol's cited lower start and slower steps (65 and over)"
@@ -173,7 +179,7 @@ class TaperRequest(Frozen):
         return tuple(sorted(edits, key=lambda edit: edit.date))
 
 
-class CourseRequest(Frozen):
+class CourseRequest(_Rise):
     """Ask for the whole course: titrate (from nothing or a current dose) to the target,
     keep it ``maintain_days``, then taper at a pace (to zero, or to ``to_mg_per_day``).
 
@@ -181,14 +187,6 @@ class CourseRequest(Frozen):
     ``maintain_days``. ``taper_hold_days`` holds a partial taper's lower dose.
     """
 
-    start: StartDate
-    from_mg_per_day: InputMg | None = Field(None, gt=0)
-    patient: PatientInputs = Field(default_factory=PatientInputs)
-    product: Identifier | None = None
-    strengths_mg: Strengths = ()
-    target_mg_per_day: InputMg | None = Field(None, gt=0)
-    step_mg_per_day: InputMg | None = Field(None, gt=0)
-    interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
     maintain_days: Annotated[Count, Field(ge=1, le=3650)]
     pace: Identifier | None = None
     ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
