@@ -7,8 +7,10 @@ times of day in words ("in the morning", "at bedtime"), the drug in tall-man let
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 
+from planner.errors import InputError
 from planner.i18n import ENGLISH, Language
 from planner.models import DoseTime, Product
 from planner.products import UnitCount, describe_units, describe_units_in_words
@@ -185,3 +187,20 @@ def daily_words(schedule: Schedule, step: DoseStep, per: str = "", lang: Languag
         other=f"{lang.mg(step.other_mcg)}{per}",
         other_drug=schedule.switch.drug_name,
     )
+
+
+def check_clocks(schedule: Schedule, clocks: dict[str, dt.time]) -> None:
+    """Moved dose times still name the protocol's times of day and keep their order
+    (a bedtime dose at 07:00, before the morning one, is a typing mistake)."""
+    times = schedule.protocol.dose_times
+    unknown = sorted(set(clocks) - {t.name for t in times})
+    if unknown:
+        known = ", ".join(t.name for t in times)
+        raise InputError(f"unknown time of day {unknown[0]!r}; this protocol has {known}")
+    moved = [(t.name, clocks.get(t.name, t.clock)) for t in times]
+    for (earlier, first), (later, then) in itertools.pairwise(moved):
+        if then <= first:
+            raise InputError(
+                f"dose times: {later} at {then:%H:%M} is not after {earlier} at {first:%H:%M}; "
+                "the times of day keep their order"
+            )

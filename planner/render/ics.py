@@ -41,7 +41,7 @@ from icalendar import Alarm, Calendar, Event
 from planner import __version__
 from planner.errors import InputError
 from planner.i18n import ENGLISH, Language, language
-from planner.instructions import daily_words, dose_words, instructions, taken
+from planner.instructions import check_clocks, daily_words, dose_words, instructions, taken
 from planner.plaintext import one_line
 from planner.wording import DISCLAIMER
 
@@ -92,10 +92,7 @@ def render_ics(
     _ = words.gettext
     zone = resolve_timezone(timezone)
     clocks = clocks or {}
-    unknown = sorted(set(clocks) - {t.name for t in schedule.protocol.dose_times})
-    if unknown:
-        known = ", ".join(t.name for t in schedule.protocol.dose_times)
-        raise InputError(f"unknown time of day {unknown[0]!r}; this protocol has {known}")
+    check_clocks(schedule, clocks)
     drug = schedule.protocol.drug.tall_man
     cited = getattr(schedule.request, "source", None)
     source = f"Steps from: {cited}" if cited else ""

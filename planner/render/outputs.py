@@ -7,7 +7,6 @@ requested file untouched; each write is atomic (see ``write_atomic``).
 from __future__ import annotations
 
 import datetime as dt
-import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +16,7 @@ from planner.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
 from planner.files import write_all
 from planner.i18n import language
+from planner.instructions import check_clocks
 from planner.limits import MAX_PATIENT_CHARS
 from planner.plaintext import control_character
 
@@ -109,23 +109,6 @@ def render_kind(
     }
     check_clocks(schedule, options.clocks)
     return renderers[kind]()
-
-
-def check_clocks(schedule: Schedule, clocks: dict[str, dt.time]) -> None:
-    """Moved dose times still name the protocol's times of day and keep their order
-    (a bedtime dose at 07:00, before the morning one, is a typing mistake)."""
-    times = schedule.protocol.dose_times
-    unknown = sorted(set(clocks) - {t.name for t in times})
-    if unknown:
-        known = ", ".join(t.name for t in times)
-        raise InputError(f"unknown time of day {unknown[0]!r}; this protocol has {known}")
-    moved = [(t.name, clocks.get(t.name, t.clock)) for t in times]
-    for (earlier, first), (later, then) in itertools.pairwise(moved):
-        if then <= first:
-            raise InputError(
-                f"dose times: {later} at {then:%H:%M} is not after {earlier} at {first:%H:%M}; "
-                "the times of day keep their order"
-            )
 
 
 def write_outputs(files: list[tuple[Path, bytes]]) -> None:
