@@ -37,24 +37,7 @@ def build_course(protocol: Protocol, request: CourseRequest, *, library: Library
             f"maintain_days: {request.maintain_days} days is shorter than the pace's interval "
             f"of {first_cut} days at the target: keep the target at least that long"
         )
-    offset = rising.days
-    steps = (
-        *rising.steps,
-        *(replace(step, first_day=step.first_day + offset) for step in falling.steps),
-    )
-    return Schedule(
-        kind="course",
-        protocol=protocol,
-        product=rising.product,
-        request=request,
-        limits=replace(rising.limits, smallest_dose_mcg=falling.limits.smallest_dose_mcg),
-        steps=steps,
-        previous_mcg=rising.previous_mcg,
-        pace=falling.pace,
-        warnings=_unique(rising.warnings + falling.warnings),
-        off_label=rising.off_label,
-        notes=_unique(rising.notes + falling.notes),
-    )
+    return replace(rising.followed_by(falling), kind="course", request=request)
 
 
 def titration_part(request: CourseRequest) -> TitrationRequest:
@@ -88,7 +71,3 @@ def taper_part(request: CourseRequest, *, start: dt.date, target_mcg: int) -> Ta
         ec50_mg_per_day=request.ec50_mg_per_day,
         off_label_reason=request.off_label_reason,
     )
-
-
-def _unique(texts: tuple[str, ...]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(texts))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
@@ -167,6 +167,23 @@ class Schedule:
     @property
     def days(self) -> int:
         return self.steps[-1].last_day
+
+    def followed_by(self, later: Schedule) -> Schedule:
+        """This schedule, then ``later`` (planned to start the day after this one ends) as
+        one: its steps numbered on, its pace and last product's smallest dose, and the
+        warnings and notes of both, each once."""
+        offset = self.days
+        return replace(
+            self,
+            steps=(
+                *self.steps,
+                *(replace(step, first_day=step.first_day + offset) for step in later.steps),
+            ),
+            pace=later.pace,
+            limits=replace(self.limits, smallest_dose_mcg=later.limits.smallest_dose_mcg),
+            warnings=tuple(dict.fromkeys(self.warnings + later.warnings)),
+            notes=tuple(dict.fromkeys(self.notes + later.notes)),
+        )
 
     def _repr_html_(self) -> str:
         """The steps as a table where a notebook shows the schedule (Jupyter)."""

@@ -133,19 +133,7 @@ def _then_taper(switched: Schedule, request: SwitchRequest, library: Library) ->
         held_before_days=request.step_days,
         held_before_as="of the last exchange",
     )
-    offset = switched.days
-    steps = (
-        *switched.steps,
-        *(replace(step, first_day=step.first_day + offset) for step in falling.steps),
-    )
-    return replace(
-        switched,
-        steps=steps,
-        pace=falling.pace,
-        limits=replace(switched.limits, smallest_dose_mcg=falling.limits.smallest_dose_mcg),
-        warnings=tuple(dict.fromkeys(switched.warnings + falling.warnings)),
-        notes=tuple(dict.fromkeys(switched.notes + falling.notes)),
-    )
+    return switched.followed_by(falling)
 
 
 def _switch(table: EquivalenceTable, request: SwitchRequest) -> Switch:
