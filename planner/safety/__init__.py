@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from planner.errors import UnsafeScheduleError
-from planner.safety.common import COMMON, Check
+from planner.safety.common import COMMON, Check, days_held_last
 from planner.safety.course import MAINTAINED, MAINTAINED_TEXT, maintained_check
 from planner.safety.cuts import ENDS_AT_ZERO, TAPER, ends_at_floor, floor_mcg
 from planner.safety.rises import FROM_CURRENT, TITRATION, divided_check, per_kg_check
@@ -103,17 +103,12 @@ def _course_report(course: Schedule) -> SafetyReport:
         return SafetyReport((*results, CheckResult(MAINTAINED, MAINTAINED_TEXT, False, *detail)))
     rising = replace(course, kind="titration", steps=course.steps[:first_cut])
     target = course.steps[first_cut - 1].total_mcg
-    kept = 0
-    for step in reversed(rising.steps):
-        if step.total_mcg != target:
-            break
-        kept += step.days
     falling = replace(
         course,
         kind="taper",
         steps=course.steps[first_cut:],
         previous_mcg=target,
-        prior_days=kept,
+        prior_days=days_held_last(rising.steps),
     )
     results += _run(_checks_for(rising)[len(COMMON) :], rising)
     results += _run(_checks_for(falling)[len(COMMON) :], falling)

@@ -124,3 +124,13 @@ COMMON: tuple[Check, ...] = (
     ("within_bounds", "never above the maximum, never below zero", _within_bounds),
     ("units_exact", "every dose is made exactly of units that exist", _units_exact),
 )
+
+
+def days_held_last(steps: tuple[DoseStep, ...]) -> int:
+    """How many days the last daily total is held at the end of ``steps``."""
+    held = 0
+    for step in reversed(steps):
+        if step.total_mcg != steps[-1].total_mcg:
+            break
+        held += step.days
+    return held

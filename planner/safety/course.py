@@ -4,7 +4,7 @@ dose it starts from."""
 
 from __future__ import annotations
 
-from planner.safety.common import Check, Failure
+from planner.safety.common import Check, Failure, days_held_last
 from planner.schedule import Schedule
 
 MAINTAINED = "maintained_before_taper"
@@ -18,11 +18,7 @@ def maintained_check(course: Schedule, first_cut: int) -> Check:
         target = course.steps[first_cut - 1].total_mcg
         assert course.pace is not None  # a course tapers at a pace
         interval = course.pace.phase_at(target, target).interval_days
-        held = 0
-        for step in reversed(course.steps[:first_cut]):
-            if step.total_mcg != target:
-                break
-            held += step.days
+        held = days_held_last(course.steps[:first_cut])
         if held < interval:
             return course.steps[first_cut].first_day, (
                 f"the first cut comes after {held} days at the target; the pace holds {interval}"

@@ -14,7 +14,7 @@ from planner.models import (
 )
 from planner.products import dose_maker
 from planner.protocols import load_library
-from planner.safety.common import Check, Failure, changes
+from planner.safety.common import Check, Failure, changes, days_held_last
 from planner.schedule import Schedule
 from planner.units import format_mg, mg_to_mcg
 
@@ -155,11 +155,7 @@ def ends_at_floor(floor: int) -> Check:
         last = schedule.steps[-1]
         if last.total_mcg != floor:
             return last.first_day, f"ends at {format_mg(last.total_mcg)}/day, not the floor"
-        held = 0
-        for step in reversed(schedule.steps):
-            if step.total_mcg != floor:
-                break
-            held += step.days
+        held = days_held_last(schedule.steps)
         asked = _floor_hold(schedule)
         if held < asked:
             return last.first_day, f"holds the floor {held} days; {asked} were asked for"
