@@ -103,6 +103,8 @@ def _whole(product: Product) -> Product:
     if product.id not in library.products.products:
         return product
     whole = library.product(product.id)
+    if whole is product:
+        return whole
     return whole if set(product.strengths) <= set(whole.strengths) else product
 
 
