@@ -15,12 +15,19 @@ from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
 from planner.errors import DoseError, InputError
-from planner.limits import MAX_SCHEDULE_DAYS
 from planner.models import DailyAmount, DoseTime, PatientInputs, Protocol, TitrationRequest
 from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
-from planner.schedule import Dose, DoseStep, EditName, Limits, PhaseName, Schedule
+from planner.schedule import (
+    Dose,
+    DoseStep,
+    EditName,
+    Limits,
+    PhaseName,
+    Schedule,
+    check_length,
+)
 from planner.titration_doses import (
     choose_start,
     choose_target,
@@ -256,12 +263,7 @@ def steps_from_levels(
 
     ``before`` is the daily dose taken before day 1 (None when starting a new drug).
     """
-    total_days = sum(level.days for level in levels)
-    if total_days > MAX_SCHEDULE_DAYS:
-        raise InputError(
-            f"the schedule would last {total_days:,} days, more than the limit of "
-            f"{MAX_SCHEDULE_DAYS:,} (about 10 years); shorten the holds or pauses"
-        )
+    check_length(sum(level.days for level in levels))
     steps: list[DoseStep] = []
     day = 1
     for level in levels:

@@ -16,6 +16,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from planner.errors import InputError
+from planner.limits import MAX_SCHEDULE_DAYS
 from planner.models import (
     CourseRequest,
     DoseTime,
@@ -112,6 +114,16 @@ class Limits:
     smallest_dose_mcg: int
 
 
+def check_length(days: int) -> None:
+    """A schedule lasts at most ``MAX_SCHEDULE_DAYS``: longer is a typing mistake (a
+    century of pauses), and it would run away with time and memory."""
+    if days > MAX_SCHEDULE_DAYS:
+        raise InputError(
+            f"the schedule would last {days:,} days, more than the limit of "
+            f"{MAX_SCHEDULE_DAYS:,} (about 10 years); shorten the holds or pauses"
+        )
+
+
 @dataclass(frozen=True)
 class Schedule:
     """A day-by-day plan for one patient, with where it came from and what to watch."""
@@ -173,6 +185,7 @@ class Schedule:
         one: its steps numbered on, its pace and last product's smallest dose, and the
         warnings and notes of both, each once."""
         offset = self.days
+        check_length(offset + later.days)
         return replace(
             self,
             steps=(

@@ -477,3 +477,11 @@ def test_the_check_refuses_a_floor_held_shorter_than_asked() -> None:
     tampered = dataclasses.replace(schedule, steps=(*schedule.steps[:-1], shorter))
     assert "ends_at_floor" in failed(tampered)
     assert failed(schedule) == []
+
+
+def test_a_whole_course_is_held_to_the_schedule_length_limit() -> None:
+    """Its titration and its taper each fitted; joined, they did not, and were planned."""
+    from planner.limits import MAX_SCHEDULE_DAYS
+
+    with pytest.raises(InputError, match=f"more than the limit of {MAX_SCHEDULE_DAYS:,}"):
+        course(PANIC, start=START, target_mg_per_day="2", maintain_days=3650, pace="asam")
