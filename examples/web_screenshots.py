@@ -36,7 +36,7 @@ def main() -> None:
         page.get_by_label("Product", exact=True).select_option("us-odt")
         page.get_by_label("Age").fill("45")
         page.get_by_role("button", name="Plan the schedule").click()
-        page.get_by_role("heading", name="Safety checks: 6 of 6 passed").wait_for()
+        page.get_by_role("heading", name="Safety checks: 8 of 8 passed").wait_for()
         page.screenshot(path=HERE / "web-page.png")
         page.emulate_media(media="print")
         page.set_viewport_size({"width": 794, "height": 1123})  # A4 at 96 dpi

@@ -29,6 +29,7 @@ from planner.models import (
     TitrationRequest,
 )
 from planner.protocols import Library, load_library, validate_data
+from planner.reviews import with_reviews
 from planner.safety import SafetyReport, ensure_safe
 from planner.schedule import Schedule
 from planner.switching import build_switch
@@ -80,6 +81,7 @@ def plan_checked(
         schedule = build_switch(protocol, request, library=library)
     else:
         schedule = build_taper(protocol, request, library=library)
+    schedule = with_reviews(schedule, library.guideline)
     return Checked(schedule, ensure_safe(schedule))
 
 

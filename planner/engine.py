@@ -8,14 +8,26 @@ and the turning of daily totals into dated steps are shared here.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 from dataclasses import dataclass
-from decimal import ROUND_FLOOR, Decimal
+from decimal import Decimal
 
+from planner.dose_limits import (
+    above_maximum,
+    for_patient,
+    resolve_limits,
+    shown_weight,
+)
 from planner.errors import DoseError, InputError
-from planner.models import DailyAmount, DoseTime, PatientInputs, Protocol, TitrationRequest
+from planner.models import (
+    DoseTime,
+    Guideline,
+    OlderAdults,
+    PatientInputs,
+    Protocol,
+    TitrationRequest,
+)
 from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
@@ -45,18 +57,16 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     if protocol.by_weight and patient.weight_kg is None:
         raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
     gate = population_warnings(protocol, patient, request.off_label_reason)
-    limits = resolve_limits(protocol, patient, maker)
+    guideline = library.guideline
+    limits = resolve_limits(protocol, patient, maker, guideline)
     titration = protocol.titration
 
-    target = _target_mcg(protocol, request, patient, limits)
-    current = _current_mcg(request, maker, limits, target)
-    older, older_words = older_adult_numbers(protocol, patient, request.older_adult)
+    target = _target_mcg(protocol, request, patient, limits, guideline)
+    current = _current_mcg(request, maker, limits, target, guideline)
+    older, older_words = older_adult_numbers(protocol, patient, request.older_adult, guideline)
     used = older_words if older else []  # numbers in use are a warning; an offer, a note
     if current is None:
-        wanted = min(_for_patient(titration.start, patient), limits.start_limit_mcg)
-        if older is not None:
-            wanted = min(wanted, mg_to_mcg(older.start_mg_per_day))
-        start, notes = choose_start(protocol, patient, maker, limits, wanted, library)
+        start, notes = _start_mcg(protocol, patient, maker, limits, older, target, library)
     else:
         start, notes = current, []
     if target < start:
@@ -68,23 +78,7 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         protocol, patient, maker, limits, target, by_default=request.target_mg_per_day is None
     )
     notes += rounded
-    step = step_mcg(protocol, request.step_mg_per_day)
-    interval = request.interval_days or titration.min_interval_days
-    if older is not None:  # the cited source's slower steps, unless the request set its own
-        if request.step_mg_per_day is None:
-            step = min(step, mg_to_mcg(older.step_mg_per_day))
-        if request.interval_days is None:
-            interval = max(interval, older.min_interval_days)
-        if request.step_mg_per_day is not None or request.interval_days is not None:
-            notes.append(
-                f"Older adult: the step of {format_mg(step)}/day every {interval} days asked "
-                "for is used instead of the source's steps; only its lower start is kept."
-            )
-    if interval < titration.min_interval_days:
-        raise InputError(
-            f"interval_days: {interval} days is shorter than the protocol minimum of "
-            f"{titration.min_interval_days} days"
-        )
+    step, interval = _rise(protocol, request, older, guideline, notes)
     hold = request.hold_days if request.hold_days is not None else titration.hold_days
 
     levels = [start]
@@ -111,27 +105,75 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         warnings=(*gate, *cautions_for(protocol, patient, "titration"), *used),
         off_label=off_label_note(tuple(gate)),
         notes=tuple(notes + ([] if older else older_words)),
+        weight_kg=shown_weight(protocol, patient, guideline),
     )
 
 
-def resolve_limits(protocol: Protocol, patient: PatientInputs, maker: DoseMaker) -> Limits:
-    """The protocol's limits in micrograms for this patient.
+def _start_mcg(
+    protocol: Protocol,
+    patient: PatientInputs,
+    maker: DoseMaker,
+    limits: Limits,
+    older: OlderAdults | None,
+    target: int,
+    library: Library,
+) -> tuple[int, list[str]]:
+    """The first dose from nothing, and the notes that explain it: the protocol's start
+    (a cited older-adult start where asked for), or the target where it is lower."""
+    wanted = min(for_patient(protocol.titration.start, patient), limits.start_limit_mcg)
+    if older is not None:
+        wanted = min(wanted, mg_to_mcg(older.start_mg_per_day))
+    notes = []
+    if target < wanted:  # the label's start is a ceiling: a lower target starts lower
+        notes.append(
+            f"The target of {format_mg(target)}/day is below the protocol's start of "
+            f"{format_mg(wanted)}/day: the titration starts at the target (the label's "
+            "start dose is a ceiling)."
+        )
+        wanted = target
+    start, more = choose_start(protocol, patient, maker, limits, wanted, library)
+    return start, notes + more
 
-    Without a weight, a limit given only per kg falls back to the drug's ceiling: that
-    happens only for tapers, which need no weight (a titration by weight requires one).
-    """
+
+def _rise(
+    protocol: Protocol,
+    request: TitrationRequest,
+    older: OlderAdults | None,
+    guideline: Guideline,
+    notes: list[str],
+) -> tuple[int, int]:
+    """The step and interval of each rise, noted where they differ from the protocol's:
+    an older adult may take a smaller step than its usual range (the label's is a ceiling),
+    and a cited older-adult source's slower steps are used where asked for."""
     titration = protocol.titration
-    ceiling = mg_to_mcg(protocol.drug.ceiling_mg_per_day)
-    maximum = _daily_mcg(titration.maximum, patient)
-    start_limit = _daily_mcg(titration.start_limit, patient)
-    return Limits(
-        maximum_mcg=min(maximum if maximum is not None else ceiling, ceiling),
-        ceiling_mcg=ceiling,
-        start_limit_mcg=start_limit if start_limit is not None else ceiling,
-        step_max_mcg=mg_to_mcg(titration.step_mg_per_day.max),
-        min_interval_days=titration.min_interval_days,
-        smallest_dose_mcg=maker.smallest_dose_mcg,
+    older_age = guideline.older_adults.from_age_years
+    age = request.patient.age_years
+    step, smaller = step_mcg(
+        protocol, request.step_mg_per_day, smaller_allowed=age is not None and age >= older_age
     )
+    if smaller:
+        notes.append(
+            f"Older adult ({older_age} and over): a step of {format_mg(step)}/day, below the "
+            "protocol's usual smallest step; the label's step is a ceiling, and it says to "
+            "start at the low end of the dosing range (AGS Beers Criteria 2023)."
+        )
+    interval = request.interval_days or titration.min_interval_days
+    if older is not None:  # the cited source's slower steps, unless the request set its own
+        if request.step_mg_per_day is None:
+            step = min(step, mg_to_mcg(older.step_mg_per_day))
+        if request.interval_days is None:
+            interval = max(interval, older.min_interval_days)
+        if request.step_mg_per_day is not None or request.interval_days is not None:
+            notes.append(
+                f"Older adult: the step of {format_mg(step)}/day every {interval} days asked "
+                "for is used instead of the source's steps; only its lower start is kept."
+            )
+    if interval < titration.min_interval_days:
+        raise InputError(
+            f"interval_days: {interval} days is shorter than the protocol minimum of "
+            f"{titration.min_interval_days} days"
+        )
+    return step, interval
 
 
 def cautions_for(protocol: Protocol, patient: PatientInputs, kind: str) -> tuple[str, ...]:
@@ -161,50 +203,29 @@ def cautions_for(protocol: Protocol, patient: PatientInputs, kind: str) -> tuple
     return tuple(kept)
 
 
-def _daily_mcg(amount: DailyAmount, patient: PatientInputs) -> int | None:
-    """A daily amount for this patient in whole micrograms, rounded down (the safe way).
-
-    None when the amount is given only per kg and the weight is unknown.
-    """
-    values: list[int] = []
-    if amount.mg_per_day is not None:
-        values.append(mg_to_mcg(amount.mg_per_day))
-    if amount.mg_per_kg_per_day is not None and patient.weight_kg is not None:
-        exact = amount.mg_per_kg_per_day * patient.weight_kg * 1000
-        values.append(int(exact.to_integral_value(rounding=ROUND_FLOOR)))
-    return min(values, default=None)
-
-
-def _for_patient(amount: DailyAmount, patient: PatientInputs) -> int:
-    """A daily amount that must be known: per-kg amounts need the patient's weight."""
-    value = _daily_mcg(amount, patient)
-    if value is None:
-        raise InputError("patient.weight_kg: this protocol doses by weight: give the weight")
-    return value
-
-
 def _target_mcg(
-    protocol: Protocol, request: TitrationRequest, patient: PatientInputs, limits: Limits
+    protocol: Protocol,
+    request: TitrationRequest,
+    patient: PatientInputs,
+    limits: Limits,
+    guideline: Guideline,
 ) -> int:
     if request.target_mg_per_day is not None:
         target = mg_to_mcg(request.target_mg_per_day)
     elif protocol.titration.target is not None:
-        target = _for_patient(protocol.titration.target, patient)
+        target = for_patient(protocol.titration.target, patient)
     else:
         raise InputError(
             f"target_mg_per_day: {protocol.id} has no default target (the label "
             f"individualizes it): give one, at most {format_mg(limits.maximum_mcg)}/day"
         )
     if target > limits.maximum_mcg:
-        raise InputError(
-            f"target_mg_per_day: {format_mg(target)}/day is above the maximum of "
-            f"{format_mg(limits.maximum_mcg)}/day for this protocol and patient"
-        )
+        raise InputError(above_maximum("target_mg_per_day", target, limits, patient, guideline))
     return target
 
 
 def _current_mcg(
-    request: TitrationRequest, maker: DoseMaker, limits: Limits, target: int
+    request: TitrationRequest, maker: DoseMaker, limits: Limits, target: int, guideline: Guideline
 ) -> int | None:
     """The dose the patient already takes, if any: one the product makes, not above the
     target (lowering a dose is a taper's work)."""
@@ -213,8 +234,7 @@ def _current_mcg(
     current = mg_to_mcg(request.from_mg_per_day)
     if current > limits.maximum_mcg:
         raise InputError(
-            f"from_mg_per_day: {format_mg(current)}/day is above the maximum of "
-            f"{format_mg(limits.maximum_mcg)}/day for this protocol and patient"
+            above_maximum("from_mg_per_day", current, limits, request.patient, guideline)
         )
     if current > target:
         raise InputError(
@@ -269,61 +289,22 @@ def steps_from_levels(
     for level in levels:
         maker = level.maker
         doses = _doses(maker, level.total, protocol.dose_times)
-        first = start + dt.timedelta(days=day - 1)
-        note = _change_note(before, level.total, level.edit)
-        for begins, days, review in _review_parts(first, level):
-            steps.append(
-                DoseStep(
-                    start=begins,
-                    first_day=day,
-                    days=days,
-                    total_mcg=level.total,
-                    doses=doses,
-                    phase=level.phase,
-                    product=maker.product,
-                    note=_review_note(level.total) if review else note,
-                    edit="" if review else level.edit,
-                    review=review,
-                )
+        steps.append(
+            DoseStep(
+                start=start + dt.timedelta(days=day - 1),
+                first_day=day,
+                days=level.days,
+                total_mcg=level.total,
+                doses=doses,
+                phase=level.phase,
+                product=maker.product,
+                note=_change_note(before, level.total, level.edit),
+                edit=level.edit,
             )
-            day += days
+        )
+        day += level.days
         before = level.total
     return tuple(steps)
-
-
-# ASAM 2025: review risks and benefits at least every 3 months.
-REVIEW_MONTHS = 3
-
-
-def _review_parts(first: dt.date, level: Level) -> list[tuple[dt.date, int, bool]]:
-    """A level as dated parts: a maintenance level is cut at each review date, every 3
-    months from its first day, so the review shows on every output as a change of step."""
-    parts = [(first, level.days, False)]
-    if level.phase != "maintenance":
-        return parts
-    end = first + dt.timedelta(days=level.days)
-    review = add_months(first, REVIEW_MONTHS)
-    while review < end:
-        begins, _, was_review = parts[-1]
-        parts[-1] = (begins, (review - begins).days, was_review)
-        parts.append((review, (end - review).days, True))
-        review = add_months(first, REVIEW_MONTHS * len(parts))
-    return parts
-
-
-def add_months(date: dt.date, months: int) -> dt.date:
-    """The same day ``months`` later, or the month's last day where it has no such day."""
-    month = date.month - 1 + months
-    year, month = date.year + month // 12, month % 12 + 1
-    last = calendar.monthrange(year, month)[1]
-    return dt.date(year, month, min(date.day, last))
-
-
-def _review_note(total: int) -> str:
-    return (
-        f"Review: risks and benefits of continuing {format_mg(total)}/day with the prescriber "
-        "(at least every 3 months, ASAM 2025)."
-    )
 
 
 @functools.lru_cache(maxsize=1 << 14)

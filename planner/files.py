@@ -25,8 +25,9 @@ from planner.limits import MAX_TOML_DEPTH, MAX_TOML_FILE_BYTES, megabytes
 PRODUCTS_FILE = "products.toml"
 PACES_FILE = "paces.toml"
 EQUIVALENCES_FILE = "equivalences.toml"
+GUIDELINE_FILE = "guideline.toml"
 SCHEMA_FILE = "protocol.schema.json"
-CATALOG_FILES = frozenset({PRODUCTS_FILE, PACES_FILE, EQUIVALENCES_FILE})
+CATALOG_FILES = frozenset({PRODUCTS_FILE, PACES_FILE, EQUIVALENCES_FILE, GUIDELINE_FILE})
 
 
 def bundled_dir() -> Path:

@@ -25,6 +25,12 @@ def one_line(text: str) -> str:
     )
 
 
+def visible_letters(text: str) -> int:
+    """How many letters and digits ``text`` shows: spaces, invisible format characters
+    (zero-width spaces and joiners) and punctuation count for nothing."""
+    return sum(1 for char in text if unicodedata.category(char)[0] in "LN")
+
+
 def quoted(text: str, longest: int = 40) -> str:
     """A user's text quoted in a message, cut short if long: 'x', 'xxxx...'."""
     return repr(text if len(text) <= longest else text[:longest] + "...")

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ValidationError
 from planner.errors import DoseError, PlannerError, ProtocolError
 from planner.files import (
     EQUIVALENCES_FILE,
+    GUIDELINE_FILE,
     PACES_FILE,
     PRODUCTS_FILE,
     bundled_dir,
@@ -31,6 +32,7 @@ from planner.models import (
     EDIT_KINDS,
     PHASE_KINDS,
     EquivalenceTable,
+    Guideline,
     Pace,
     PaceCatalog,
     Product,
@@ -48,18 +50,20 @@ FILE_KINDS: dict[str, type[BaseModel]] = {
     "products": ProductCatalog,
     "paces": PaceCatalog,
     "equivalences": EquivalenceTable,
+    "guideline": Guideline,
 }
 
 
 @dataclass(frozen=True)
 class Library:
-    """The protocols, products and paces the planner may use."""
+    """The protocols, products and paces the planner may use, and the guideline's bounds."""
 
     protocols: dict[str, Path]
     products: ProductCatalog
     paces: PaceCatalog
-    # SHA-256 of the products and paces files read: every protocol loaded here records
-    # them with its own file's, for the fingerprint of what is planned from it.
+    guideline: Guideline
+    # SHA-256 of the products, paces and guideline files read: every protocol loaded here
+    # records them with its own file's, for the fingerprint of what is planned from it.
     digests: tuple[str, ...] = ()
     _loaded: dict[str, Protocol] = field(
         default_factory=dict, init=False, compare=False, repr=False
@@ -148,9 +152,15 @@ class Library:
             raise ProtocolError(
                 f"{path}::default_product: unknown product {protocol.default_product!r}"
             )
+        minors = protocol.population.admits_age_below(self.guideline.minors.under_age_years)
         for index, pace in enumerate(protocol.paces):
             if pace not in self.paces.paces:
                 raise ProtocolError(f"{path}::paces[{index}]: unknown pace {pace!r}")
+            misfit = self.paces.paces[pace].population.misfit(protocol.condition, minors)
+            if misfit:
+                raise ProtocolError(
+                    f"{path}::paces[{index}]: {pace} may not be offered for {protocol.id}: {misfit}"
+                )
         maker = dose_maker(self.product(protocol.default_product))
         start_mg = protocol.titration.start.mg_per_day
         if start_mg is not None:
@@ -170,12 +180,31 @@ def load_library(folder: Path | None = None) -> Library:
     folder = folder or bundled_dir()
     products, products_digest = parse_file_digest(folder / PRODUCTS_FILE, ProductCatalog)
     paces, paces_digest = parse_file_digest(folder / PACES_FILE, PaceCatalog)
+    guideline, guideline_digest = load_guideline(folder)
+    check_paces(paces, guideline, folder / PACES_FILE)
     return Library(
         protocols=protocol_files(folder),
         products=products,
         paces=paces,
-        digests=(products_digest, paces_digest),
+        guideline=guideline,
+        digests=(products_digest, paces_digest, guideline_digest),
     )
+
+
+@functools.cache
+def load_guideline(folder: Path | None = None) -> tuple[Guideline, str]:
+    """The guideline's bounds (``guideline.toml``) and the SHA-256 of the file: what the
+    safety check holds every schedule to, beside the protocol file."""
+    return parse_file_digest((folder or bundled_dir()) / GUIDELINE_FILE, Guideline)
+
+
+def check_paces(paces: PaceCatalog, guideline: Guideline, path: Path) -> None:
+    """What the paces file cannot check alone: every phase held to the guideline keeps
+    within its pace."""
+    bound = guideline.taper_pace
+    outrunning = paces.outrunning(bound.max_percent, bound.per_days)
+    if outrunning:
+        raise ProtocolError(f"{path}::{outrunning}")
 
 
 @functools.cache
@@ -306,6 +335,8 @@ def validate_file(path: Path, library: Library) -> str:
     model = parse_file(path, FILE_KINDS[kind])
     if isinstance(model, Protocol):
         library.check_references(model, path)
+    if isinstance(model, PaceCatalog):
+        check_paces(model, library.guideline, path)
     return str(kind)
 
 

@@ -135,15 +135,33 @@ def footer(schedule: Schedule) -> str:
     )
 
 
+def statements(schedule: Schedule) -> list[tuple[str, str]]:
+    """What the clinician wrote of a plan that every output prints, as label and value:
+    where custom steps come from, and why they cut faster than the guideline's pace."""
+    request = schedule.request
+    found = []
+    source = getattr(request, "source", None)
+    if source:
+        found.append(("Steps from", source))
+    faster = getattr(request, "faster_reason", None)
+    if faster:
+        found.append(("Faster than the guideline's pace, by the prescriber's choice", faster))
+    return found
+
+
+def statement_lines(schedule: Schedule) -> list[str]:
+    """``statements`` as lines of text: 'Steps from: ...'."""
+    return [f"{label}: {value}" for label, value in statements(schedule)]
+
+
 def provenance(schedule: Schedule) -> list[tuple[str, str]]:
     """Label and value pairs for an output's header."""
     protocol = schedule.protocol
-    source = getattr(schedule.request, "source", None)
     return [
         ("Protocol", f"{protocol.id} {protocol.version}: {protocol.title}"),
         ("Product", products_line(schedule, with_ids=True)),
         ("Inputs", inputs_line(schedule)),
-        *([("Steps from", source)] if source else []),
+        *statements(schedule),
         ("Program", f"dose-planner {__version__}"),
         ("Fingerprint", fingerprint(schedule)),
         ("Review", DISCLAIMER),

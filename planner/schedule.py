@@ -86,7 +86,7 @@ class DoseStep:
     product: Product
     note: str = ""
     edit: EditName = ""
-    review: bool = False  # a review of the maintenance dose falls on its first day
+    review: bool = False  # a review with the prescriber falls on its first day
 
     @property
     def end(self) -> dt.date:
@@ -143,6 +143,12 @@ class Schedule:
     # its taper); None assumes one interval of the protocol or pace.
     prior_days: int | None = None
     switch: Switch | None = None  # the drug switched from, where the schedule is a switch
+    # The weight each daily total is shown per kg of: a weight-based protocol's patient,
+    # or any patient under 18 whose weight is known (None: mg/day only).
+    weight_kg: Decimal | None = None
+    # Where the schedule ends on a dose the patient goes on taking: the date by which the
+    # next review with the prescriber is due (None where it ends with a stop).
+    next_review: dt.date | None = None
 
     @property
     def products(self) -> tuple[Product, ...]:
@@ -159,13 +165,8 @@ class Schedule:
         return self.previous_mcg or None
 
     @property
-    def weight_kg(self) -> Decimal | None:
-        """The weight a weight-based schedule was dosed for (None otherwise)."""
-        return self.request.patient.weight_kg if self.protocol.by_weight else None
-
-    @property
     def reviews(self) -> tuple[dt.date, ...]:
-        """The days a maintenance dose is reviewed with the prescriber."""
+        """The days the plan is reviewed with the prescriber."""
         return tuple(step.start for step in self.steps if step.review)
 
     @property

@@ -1,8 +1,10 @@
-"""How fast a taper's cuts are, beside ASAM 2025's yardstick of 25% per 2 weeks.
+"""How fast a taper's cuts are, beside the guideline's yardstick (ASAM 2025: 25% per 2
+weeks, from the guideline file).
 
 A graded pace never goes faster (the engine and the safety check see to it). A published
 schedule (the label example, Nardi 2010, Deprescribing.org) and a clinician's own steps
-run at their own speed; where a cut is faster than 25% per 2 weeks the warnings say so.
+run at their own speed; where a cut is faster than the guideline's pace the warnings say
+so, and the safety report says it was exceeded by choice.
 """
 
 from __future__ import annotations
@@ -11,7 +13,8 @@ import datetime as dt
 from dataclasses import dataclass
 from fractions import Fraction
 
-from planner.models import ASAM_LIMIT_DAYS, ASAM_LIMIT_PERCENT
+from planner.errors import InputError
+from planner.models import Protocol, TaperPaceBound, TaperRequest
 from planner.products import dose_maker
 from planner.schedule import DoseStep
 from planner.units import format_mg, format_mg_number
@@ -25,20 +28,25 @@ class Cut:
     before_mcg: int
     after_mcg: int
     held_days: int
-    product_step_mcg: int  # the smallest step the product makes: never "too big" itself
+    product_step_mcg: int  # the smallest step the product makes
 
     @property
     def percent(self) -> Fraction:
         return Fraction(100 * (self.before_mcg - self.after_mcg), self.before_mcg)
 
-    @property
-    def faster_than_asam(self) -> bool:
-        """More than 25% per 14 days, averaged over the days the dose was held; or more
-        than 25% at once where the product could make a smaller cut (a long hold does
-        not make a cut of 80% gentle)."""
-        averaged = self.percent * ASAM_LIMIT_DAYS > ASAM_LIMIT_PERCENT * self.held_days
-        at_once = self.percent > ASAM_LIMIT_PERCENT
-        return averaged or (at_once and self.before_mcg - self.after_mcg > self.product_step_mcg)
+    def faster_than(self, bound: TaperPaceBound) -> bool:
+        """More than the guideline's pace, averaged over the days the dose was held
+        (clinical rules 7: f <= 25% x n / 14)."""
+        return not bound.allows(self.before_mcg, self.after_mcg, self.held_days)
+
+    def large_at_once(self, bound: TaperPaceBound) -> bool:
+        """Within the guideline's pace on average, yet more than its share in one cut where
+        the product could make a smaller one: a long hold does not make 80% at once gentle."""
+        return (
+            not self.faster_than(bound)
+            and self.percent > bound.max_percent
+            and self.before_mcg - self.after_mcg > self.product_step_mcg
+        )
 
     def describe(self) -> str:
         return (
@@ -64,21 +72,38 @@ def cuts(steps: tuple[DoseStep, ...], previous_mcg: int, prior_days: int) -> lis
     return found
 
 
-def published_speed_warning(found: list[Cut], pace_title: str) -> list[str]:
-    """One warning for a published pace with any cut faster than ASAM's yardstick."""
-    fast = [cut for cut in found if cut.faster_than_asam]
+def published_speed_warning(found: list[Cut], pace_title: str, bound: TaperPaceBound) -> list[str]:
+    """One warning for a published pace with any cut faster than the guideline's pace."""
+    fast = [cut for cut in found if cut.faster_than(bound)]
     if not fast:
         return []
     return [
-        f"{len(fast)} of {len(found)} cuts are faster than ASAM 2025's 25% per 2 weeks "
+        f"{len(fast)} of {len(found)} cuts are faster than ASAM 2025's {bound.describe()} "
         f"(the first on {fast[0].describe()}): {pace_title} runs at its published speed."
     ]
 
 
-def custom_speed_warnings(found: list[Cut]) -> list[str]:
-    """Each of a clinician's steps that is faster than 25% per 2 weeks, with its date."""
-    return [
-        f"Faster than ASAM 2025's 25% per 2 weeks: {cut.describe()}."
-        for cut in found
-        if cut.faster_than_asam
-    ]
+def custom_speed_warnings(found: list[Cut], bound: TaperPaceBound) -> list[str]:
+    """Each of a clinician's steps that is faster than the guideline's pace, or a large cut
+    at once after a long hold, with its date."""
+    warnings = []
+    for cut in found:
+        if cut.faster_than(bound):
+            warnings.append(f"Faster than ASAM 2025's {bound.describe()}: {cut.describe()}.")
+        elif cut.large_at_once(bound):
+            warnings.append(
+                f"A large cut at once, within ASAM 2025's {bound.describe()} only on average "
+                f"over a long hold (the product could make smaller cuts): {cut.describe()}."
+            )
+    return warnings
+
+
+def reason_for_faster_cuts(protocol: Protocol, request: TaperRequest, fast: list[Cut]) -> None:
+    """Where the protocol asks it (seizures: abrupt withdrawal may precipitate status
+    epilepticus), a clinician's cut faster than the guideline's pace needs a reason."""
+    if fast and protocol.taper.faster_cuts_need_reason and request.faster_reason is None:
+        raise InputError(
+            f"faster_reason: {len(fast)} of the custom steps cut faster than the guideline's "
+            f"pace (the first on {fast[0].describe()}); {protocol.id} asks for a written "
+            f"reason ({protocol.taper.source}: tapering can precipitate status epilepticus)"
+        )

@@ -15,7 +15,8 @@ from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 
-from planner.engine import cautions_for, resolve_limits
+from planner.dose_limits import above_maximum, resolve_limits, shown_weight
+from planner.engine import cautions_for
 from planner.errors import DoseError, InputError
 from planner.models import EquivalenceTable, Protocol, SwitchRequest, TaperRequest
 from planner.population import off_label_note, population_warnings
@@ -51,12 +52,12 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
             "divides"
         ) from None
     new = _equivalents(old, switch, maker, protocol.titration.min_doses_per_day)
-    limits = resolve_limits(protocol, request.patient, maker)
+    limits = resolve_limits(protocol, request.patient, maker, library.guideline)
     if sum(new) > limits.maximum_mcg:
+        why = above_maximum("from_mg_per_day", sum(new), limits, request.patient, library.guideline)
         raise InputError(
-            f"from_mg_per_day: {format_mg(current)}/day of {switch.drug_name} is "
-            f"{format_mg(sum(new))}/day of clonazePAM, above the maximum of "
-            f"{format_mg(limits.maximum_mcg)}/day"
+            f"{why} ({format_mg(current)}/day of {switch.drug_name} is {format_mg(sum(new))}/day "
+            "of clonazePAM)"
         )
     # The evening dose first, as in Ashton's schedules; times without a dose are skipped.
     order = [index for index in reversed(range(len(times))) if old[index]]
@@ -107,6 +108,7 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
         off_label=off_label_note(tuple(warnings)),
         notes=tuple(notes),
         switch=switch,
+        weight_kg=shown_weight(protocol, request.patient, library.guideline),
     )
     if request.then_pace is None:
         # The last exchange is the dose to go on with: a maintenance, never a stop.

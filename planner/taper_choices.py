@@ -1,65 +1,56 @@
-"""Which pace and which products a taper uses: the protocol's offer, an EC50 asked for,
-and a switch to a product with smaller steps for the end."""
+"""Which pace and which products a taper uses: the protocol's offer, the population the
+pace's source studied, an EC50 asked for, and a switch to a product with smaller steps
+for the end."""
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from planner.errors import InputError
 from planner.models import (
-    CustomPhase,
-    HyperbolicPhase,
     Pace,
+    PatientInputs,
     Product,
     Protocol,
     TaperRequest,
 )
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
-from planner.units import format_decimal, format_mg, mg_to_mcg
+from planner.units import format_mg, mg_to_mcg
 
 
 def choose_pace(protocol: Protocol, request: TaperRequest, library: Library) -> Pace:
-    if not request.custom_steps:
-        pace_id = request.pace or protocol.default_pace
-        if pace_id not in protocol.paces and pace_id in library.paces.paces:
-            raise InputError(
-                f"pace: {pace_id!r} is not offered for {protocol.id}; its paces are "
-                f"{', '.join(protocol.paces)}"
-            )
-        pace = library.pace(pace_id)
-        return with_ec50(pace, request.ec50_mg_per_day)
-    phase = CustomPhase(kind="custom")
-    return Pace(
-        id="custom",
-        published=True,  # the clinician's own schedule runs at its own speed
-        title=(
-            f"Custom steps: the clinician's own, each compared with "
-            f"{phase.limit_percent}% of the dose per {phase.limit_days} days (ASAM 2025)"
-        ),
-        phases=(phase,),
-        sources=("clinician",),
-    )
-
-
-def with_ec50(pace: Pace, ec50_mg_per_day: Decimal | None) -> Pace:
-    """The pace with its hyperbolic phases' illustrative EC50 replaced, as asked."""
-    if ec50_mg_per_day is None:
-        return pace
-    hyperbolic = [p for p in pace.phases if isinstance(p, HyperbolicPhase)]
-    if not hyperbolic:
+    """The pace asked for, where the protocol offers it and its source studied patients
+    like this one; or the clinician's own steps, compared with the guideline's pace."""
+    if request.custom_steps:
+        bound = library.guideline.taper_pace
+        return Pace.custom(bound.max_percent, bound.per_days)
+    pace_id = request.pace or protocol.default_pace
+    if pace_id not in protocol.paces and pace_id in library.paces.paces:
         raise InputError(
-            f"ec50_mg_per_day: applies only to hyperbolic paces; {pace.id} has no hyperbolic phase"
+            f"pace: {pace_id!r} is not offered for {protocol.id}; its paces are "
+            f"{', '.join(protocol.paces)}"
         )
-    phases = tuple(
-        p.model_copy(update={"ec50_mg_per_day": ec50_mg_per_day}) if p in hyperbolic else p
-        for p in pace.phases
-    )
-    return pace.model_copy(
-        update={
-            "phases": phases,
-            "title": f"{pace.title}; EC50 set to {format_decimal(ec50_mg_per_day)} mg/day",
-        }
+    pace = library.pace(pace_id)
+    _studied_in(pace, protocol, request.patient, library)
+    try:
+        return pace.with_ec50(request.ec50_mg_per_day)
+    except ValueError as error:
+        raise InputError(str(error)) from None
+
+
+def _studied_in(pace: Pace, protocol: Protocol, patient: PatientInputs, library: Library) -> None:
+    """A pace studied in adults only is not planned for a patient known to be under 18
+    (who can be on an adults' protocol only past its gate, with an off-label reason)."""
+    minors = library.guideline.minors.under_age_years
+    age = patient.age_years
+    if not pace.population.adults_only or age is None or age >= minors:
+        return
+    fitting = [
+        pace_id for pace_id in protocol.paces if not library.pace(pace_id).population.adults_only
+    ]
+    raise InputError(
+        f"pace: {pace.id} was studied in {pace.population.studied} "
+        f"({pace.population.source}), not in a patient of {age} years; choose "
+        f"{', '.join(fitting)}"
     )
 
 
@@ -117,3 +108,31 @@ class TaperProducts:
             f"--product {finest.product.id}, or switch to it for the last steps "
             "(switch_product in a plan file)."
         ]
+
+
+def gradual_with(on_hand: Product, whole: Product) -> None:
+    """Strengths on hand that make coarser doses than the product's own would turn a taper
+    into large cuts and a stop from a large dose: refuse them, naming what to add."""
+    restricted, full = dose_maker(on_hand), dose_maker(whole)
+    if (restricted.smallest_dose_mcg, restricted.resolution_mcg) == (
+        full.smallest_dose_mcg,
+        full.resolution_mcg,
+    ):
+        return
+    helps = [
+        strength
+        for strength in whole.strengths
+        if strength not in on_hand.strengths
+        and (
+            dose_maker(whole.only((*(s.mg for s in on_hand.strengths), strength.mg))).resolution_mcg
+            == full.resolution_mcg
+        )
+    ]
+    missing = helps or [s for s in whole.strengths if s not in on_hand.strengths]
+    raise InputError(
+        f"strengths_mg: with only {', '.join(format_mg(s.mcg) for s in on_hand.strengths)} on "
+        f"hand, the taper would cut in steps of {format_mg(restricted.resolution_mcg)} and stop "
+        f"from {format_mg(restricted.smallest_dose_mcg)}/day, where {whole.name} goes down in "
+        f"steps of {format_mg(full.resolution_mcg)} to {format_mg(full.smallest_dose_mcg)}: add "
+        f"{' or '.join(format_mg(s.mcg) for s in missing)} to taper gradually"
+    )

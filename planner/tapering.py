@@ -19,23 +19,30 @@ import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
-from planner.engine import Level, cautions_for, resolve_limits, steps_from_levels
+from planner.dose_limits import above_maximum, minors_limits, resolve_limits, shown_weight
+from planner.engine import Level, cautions_for, steps_from_levels
 from planner.errors import DoseError, InputError
 from planner.models import (
-    ASAM_LIMIT_DAYS,
     Pace,
     Pause,
     PhaseRule,
-    Product,
+    ProportionalPhase,
     Protocol,
+    TaperPaceBound,
+    TaperPhase,
     TaperRequest,
 )
 from planner.population import off_label_note, population_warnings
-from planner.products import DoseMaker, dose_maker
+from planner.products import DoseMaker
 from planner.protocols import Library
 from planner.schedule import EditName, Schedule
-from planner.speed import custom_speed_warnings, cuts, published_speed_warning
-from planner.taper_choices import TaperProducts, choose_pace
+from planner.speed import (
+    custom_speed_warnings,
+    cuts,
+    published_speed_warning,
+    reason_for_faster_cuts,
+)
+from planner.taper_choices import TaperProducts, choose_pace, gradual_with
 from planner.units import format_mg, mg_to_mcg
 
 
@@ -55,11 +62,11 @@ def build_taper(
     """
     product_id = request.product or protocol.default_product
     product = library.product(product_id, request.strengths_mg)
-    _gradual_with(product, library.product(product_id))
+    gradual_with(product, library.product(product_id))
     products = TaperProducts(product, request, library)
     pace = choose_pace(protocol, request, library)
     patient = request.patient
-    limits = resolve_limits(protocol, patient, products.for_level(0))
+    limits = resolve_limits(protocol, patient, products.for_level(0), library.guideline)
     current = mg_to_mcg(request.from_mg_per_day)
     warnings = [
         *population_warnings(protocol, patient, request.off_label_reason),
@@ -70,6 +77,11 @@ def build_taper(
         raise InputError(
             f"from_mg_per_day: {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
             f"of {format_mg(limits.ceiling_mcg)}/day; check the dose"
+        )
+    minors = minors_limits(patient, library.guideline)
+    if minors is not None and current > minors[0]:
+        raise InputError(
+            above_maximum("from_mg_per_day", current, limits, patient, library.guideline)
         )
     if current > limits.maximum_mcg:
         warnings.append(
@@ -90,10 +102,12 @@ def build_taper(
             f"to_mg_per_day: {format_mg(floor)}/day cannot be made exactly with "
             f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}"
         )
+    bound = library.guideline.taper_pace
     planner = _TaperPlanner(
         pace,
         current,
         products,
+        bound,
         floor=floor,
         hold=request.held_days,
         held_before=held_before_days,
@@ -104,11 +118,12 @@ def build_taper(
     lengthened = [level.why for level in levels if level.why]
     final = levels[-2].maker if len(levels) > 1 else products.main
     steps = steps_from_levels(request.start, levels, protocol, before=current)
+    found = cuts(steps, current, held_before_days or bound.per_days)
     if request.custom_steps:
-        warnings += custom_speed_warnings(cuts(steps, current, ASAM_LIMIT_DAYS))
+        warnings += custom_speed_warnings(found, bound)
+        reason_for_faster_cuts(protocol, request, [cut for cut in found if cut.faster_than(bound)])
     elif pace.published:
-        prior = pace.phase_at(current, current).interval_days
-        warnings += published_speed_warning(cuts(steps, current, prior), pace.title)
+        warnings += published_speed_warning(found, pace.title, bound)
     return Schedule(
         kind="taper",
         protocol=protocol,
@@ -122,34 +137,7 @@ def build_taper(
         warnings=tuple(warnings),
         off_label=off_label_note(tuple(warnings)),
         notes=tuple(lengthened + planner.notes + products.suggestions(bool(lengthened))),
-    )
-
-
-def _gradual_with(on_hand: Product, whole: Product) -> None:
-    """Strengths on hand that make coarser doses than the product's own would turn a taper
-    into large cuts and a stop from a large dose: refuse them, naming what to add."""
-    restricted, full = dose_maker(on_hand), dose_maker(whole)
-    if (restricted.smallest_dose_mcg, restricted.resolution_mcg) == (
-        full.smallest_dose_mcg,
-        full.resolution_mcg,
-    ):
-        return
-    helps = [
-        strength
-        for strength in whole.strengths
-        if strength not in on_hand.strengths
-        and (
-            dose_maker(whole.only((*(s.mg for s in on_hand.strengths), strength.mg))).resolution_mcg
-            == full.resolution_mcg
-        )
-    ]
-    missing = helps or [s for s in whole.strengths if s not in on_hand.strengths]
-    raise InputError(
-        f"strengths_mg: with only {', '.join(format_mg(s.mcg) for s in on_hand.strengths)} on "
-        f"hand, the taper would cut in steps of {format_mg(restricted.resolution_mcg)} and stop "
-        f"from {format_mg(restricted.smallest_dose_mcg)}/day, where {whole.name} goes down in "
-        f"steps of {format_mg(full.resolution_mcg)} to {format_mg(full.smallest_dose_mcg)}: add "
-        f"{' or '.join(format_mg(s.mcg) for s in missing)} to taper gradually"
+        weight_kg=shown_weight(protocol, patient, library.guideline),
     )
 
 
@@ -160,6 +148,7 @@ class _TaperPlanner:
     pace: Pace
     current: int
     products: TaperProducts
+    bound: TaperPaceBound  # the guideline's pace, where a published source stops early
     floor: int = 0  # a partial taper's maintenance dose; 0 tapers to a stop
     hold: int = 0  # how long a partial taper holds its floor
     held_before: int | None = None  # days on the current dose before day 1, where known
@@ -168,11 +157,33 @@ class _TaperPlanner:
 
     def __post_init__(self) -> None:
         self.notes: list[str] = []
+        self.continued = False  # whether the guideline's pace took over from the source's
+        self.guideline_phase = ProportionalPhase(
+            kind="proportional",
+            step_percent=self.bound.max_percent,
+            interval_days=self.bound.per_days,
+        )
+
+    def phase_for(self, dose: int) -> TaperPhase:
+        """The phase that reduces ``dose``. Where a published source would stop from a dose
+        above the smallest the product makes, the taper goes on at the guideline's pace
+        instead: the planner never turns the source's stop into one large cut."""
+        phase = self.pace.phase_at(dose, self.current)
+        if not self.pace.published or phase.ideal_next(dose, self.current) > 0:
+            return phase
+        if not self.continued:
+            self.continued = True
+            self.notes.append(
+                f"{self.pace.title}: its source stops from {format_mg(dose)}/day, above the "
+                f"smallest dose the product gives; from there the taper goes on at the "
+                f"guideline's pace ({self.bound.describe()}, ASAM 2025) to the smallest dose."
+            )
+        return self.guideline_phase
 
     def from_current(self) -> list[Level]:
         first = self.reductions(self.current)
         levels = first.levels
-        prior = self.held_before or self.interval(self.pace.phase_at(self.current, self.current))
+        prior = self.held_before or self.interval(self.phase_for(self.current))
         if len(levels) == 1 and not self.floor:  # at the smallest dose: hold it, then stop
             maker = self.products.for_level(self.current)
             return [Level(self.current, first.hold, maker), *levels]
@@ -237,7 +248,7 @@ class _TaperPlanner:
         first = _Reductions(hold=0, needed=0, levels=levels)
         while dose > (self.floor or self.products.for_reducing(dose).smallest_dose_mcg):
             maker = self.products.for_reducing(dose)
-            phase = self.pace.phase_at(dose, self.current)
+            phase = self.phase_for(dose)
             reduced, held, needed = _next_dose(
                 phase, dose, self.current, maker, self.scale, self.floor
             )
@@ -282,7 +293,7 @@ class _TaperPlanner:
             previous = _dose_before(levels, index, self.current)
             self.scale *= Fraction(request.slow_down_factor)
             rest = self.reductions(previous)
-            hold = max(rest.hold, self.interval(self.pace.phase_at(previous, self.current)))
+            hold = max(rest.hold, self.interval(self.phase_for(previous)))
             back = Level(previous, hold, self.products.for_level(previous), edit="step back")
             levels = [*levels[:index], *head, back, *rest.levels]
             self.notes.append(

@@ -14,15 +14,12 @@ import math
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from planner.errors import DoseError, InputError
-from planner.models import OlderAdults, PatientInputs, Protocol
+from planner.models import Guideline, OlderAdults, PatientInputs, Protocol
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library
 from planner.schedule import Limits
 from planner.units import format_decimal, format_mg, mg_to_mcg
 from planner.units import format_per_kg as per_kg
-
-# The label's and Beers' older adults: 65 years and over.
-OLDER_ADULT_AGE = 65
 
 
 def dose_count(maker: DoseMaker, total_mcg: int, times: int) -> int:
@@ -212,11 +209,15 @@ def choose_target(
     return made, []
 
 
-def step_mcg(protocol: Protocol, step_mg: Decimal | None) -> int:
-    """The step asked for, within the protocol's range (a ceiling where no min is set)."""
+def step_mcg(
+    protocol: Protocol, step_mg: Decimal | None, *, smaller_allowed: bool = False
+) -> tuple[int, bool]:
+    """The step asked for, within the protocol's range (a ceiling where no min is set, or
+    where ``smaller_allowed``: an older adult), and whether it is below the usual range."""
     steps = protocol.titration.step_mg_per_day
     step = step_mg if step_mg is not None else steps.default
-    if step > steps.max or (steps.min is not None and step < steps.min):
+    below = steps.min is not None and step < steps.min
+    if step > steps.max or (below and not smaller_allowed):
         bounds = (
             f"range of {format_decimal(steps.min)} to {format_decimal(steps.max)} mg/day"
             if steps.min is not None
@@ -225,11 +226,11 @@ def step_mcg(protocol: Protocol, step_mg: Decimal | None) -> int:
         raise InputError(
             f"step_mg_per_day: {format_decimal(step)} mg/day is outside the protocol's {bounds}"
         )
-    return mg_to_mcg(step)
+    return mg_to_mcg(step), below
 
 
 def older_adult_numbers(
-    protocol: Protocol, patient: PatientInputs, asked: bool
+    protocol: Protocol, patient: PatientInputs, asked: bool, guideline: Guideline
 ) -> tuple[OlderAdults | None, list[str]]:
     """The protocol's cited numbers for older adults when asked for, and what to say.
 
@@ -238,7 +239,7 @@ def older_adult_numbers(
     named; without such a source, the output says there is none rather than invent one.
     """
     older = protocol.older_adults
-    threshold = older.from_age if older is not None else OLDER_ADULT_AGE
+    threshold = older.from_age if older is not None else guideline.older_adults.from_age_years
     age = patient.age_years
     if asked:
         if older is None:
@@ -263,9 +264,10 @@ def older_adult_numbers(
     if older is None:
         return None, [
             f"Age {age}: no cited geriatric source gives clonazePAM a lower start or slower "
-            "steps, so this plan uses the protocol's numbers; the label says start low and "
-            "observe closely: a lower target, a smaller step or a longer interval is the "
-            "prescriber's choice."
+            "steps, so this plan uses the protocol's numbers unless others are asked for; the "
+            "label says to start at the low end of the dosing range and observe closely: a "
+            "lower target (the titration then starts at it), a smaller step or a longer "
+            "interval is the prescriber's choice."
         ]
     return None, [
         f"Age {age}: the protocol cites lower numbers for {threshold} and over (start "

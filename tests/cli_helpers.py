@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from dataclasses import dataclass
@@ -63,19 +64,26 @@ TABLE_ROW = re.compile(
 
 
 def table_rows(stdout: str) -> list[TableRow]:
-    """The rows of the printed schedule table; the phase keeps any edit: 'taper (pause)'."""
-    rows = []
+    """The rows of the printed schedule table, one a dose held; the phase keeps any edit:
+    'taper (pause)'. A review (every 3 months) starts a row of its own, '... (review)', at
+    the dose of the row before: it is read back into that row."""
+    rows: list[TableRow] = []
     for line in stdout.splitlines():
         match = TABLE_ROW.match(line)
         if match:
             first, last, days, phase, daily = match.groups()
-            rows.append(
-                TableRow(
-                    dt.date.fromisoformat(first),
-                    dt.date.fromisoformat(last),
-                    int(days),
-                    phase,
-                    Decimal(daily),
-                )
+            review = phase.endswith("review)")
+            phase = phase.replace(", review)", ")").removesuffix(" (review)")
+            row = TableRow(
+                dt.date.fromisoformat(first),
+                dt.date.fromisoformat(last),
+                int(days),
+                phase,
+                Decimal(daily),
             )
+            before = rows[-1] if rows else None
+            if review and before is not None and before.daily_mg == row.daily_mg:
+                rows[-1] = dataclasses.replace(before, last=row.last, days=before.days + row.days)
+            else:
+                rows.append(row)
     return rows

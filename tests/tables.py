@@ -2,15 +2,36 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 from planner.products import UnitCount
-from planner.schedule import Schedule
+from planner.schedule import DoseStep, Schedule
 from planner.units import format_count, format_mg
 
 
-def step_table(schedule: Schedule) -> str:
-    """One line per step: first day, days held, phase, daily total, dose at each time."""
-    lines = []
+def levels(schedule: Schedule) -> list[DoseStep]:
+    """The steps as planned, with each review's split undone: a review (every 3 months)
+    starts a step of its own on every output, at the same doses as the step before it."""
+    merged: list[DoseStep] = []
     for step in schedule.steps:
+        before = merged[-1] if merged else None
+        same = before is not None and (step.doses, step.phase, step.product) == (
+            before.doses,
+            before.phase,
+            before.product,
+        )
+        if before is not None and step.review and same:
+            merged[-1] = dataclasses.replace(before, days=before.days + step.days)
+        else:
+            merged.append(step)
+    return merged
+
+
+def step_table(schedule: Schedule) -> str:
+    """One line per level held (``levels``): first day, days held, phase, daily total,
+    dose at each time."""
+    lines = []
+    for step in levels(schedule):
         doses = " | ".join(format_mg(d.mcg) if d.mcg else "-" for d in step.doses)
         lines.append(
             f"day {step.first_day:>3}  {step.days:>2} days  {step.phase:<11}  "

@@ -46,22 +46,29 @@ def test_a_typed_titration_request_gives_what_the_helper_gives() -> None:
 
 
 def test_the_front_door_never_returns_an_unsafe_schedule(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Whatever the engine builds goes through the independent safety check."""
+    """Whatever the engine builds goes through the independent safety check: an engine
+    that misreads the protocol's maximum (20 mg/day for panic-adult's 4) plans a target of
+    6 mg/day, and the check, reading the protocol file itself, refuses it."""
+    from dataclasses import replace
+
     from planner import api
+    from planner.models import DailyAmount, Protocol
+    from planner.protocols import Library
     from planner.schedule import Schedule
 
     real = api.build_titration  # type: ignore[attr-defined]  # patched where api finds it
 
-    def reckless(*args: object, **kwargs: object) -> Schedule:
-        schedule = real(*args, **kwargs)  # type: ignore[arg-type]  # passed through as given
-        limits = schedule.limits
-        return Schedule(
-            **{**vars(schedule), "limits": type(limits)(**{**vars(limits), "maximum_mcg": 1})}
+    def reckless(protocol: Protocol, request: TitrationRequest, *, library: Library) -> Schedule:
+        titration = protocol.titration.model_copy(
+            update={"maximum": DailyAmount(mg_per_day=Decimal(20))}
         )
+        misread = protocol.model_copy(update={"titration": titration})
+        return replace(real(misread, request, library=library), protocol=protocol)
 
     monkeypatch.setattr(api, "build_titration", reckless)
+    request = TitrationRequest(start=dt.date(2027, 1, 4), target_mg_per_day=Decimal(6))
     with pytest.raises(UnsafeScheduleError, match="within_bounds"):
-        plan(load_protocol("panic-adult"), TitrationRequest(start=dt.date(2027, 1, 4)))
+        plan(load_protocol("panic-adult"), request)
 
 
 def test_every_public_name_resolves() -> None:

@@ -16,7 +16,7 @@ from strategies import mcg_amounts, mg, safe_or_refused
 
 from planner import check_schedule, load_protocol, taper, titrate
 from planner.api import course
-from planner.engine import add_months
+from planner.dates import add_months
 from planner.errors import DoseError, InputError
 from planner.schedule import Schedule
 
@@ -217,8 +217,10 @@ def test_a_long_hold_is_reviewed_every_3_months_on_every_output(tmp_path: Path) 
     schedule = taper(
         PANIC, start=dt.date(2027, 3, 1), from_mg_per_day="3", to_mg_per_day="1", hold_days=200
     )
-    held_from = next(s.start for s in schedule.steps if s.phase == "maintenance")
-    assert schedule.reviews == (add_months(held_from, 3), add_months(held_from, 6))
+    # ASAM 2025: every 3 months from day 1 while the drug is taken, in the taper and in
+    # the hold alike; the hold goes on past the schedule, so the next review is named.
+    assert schedule.reviews == (dt.date(2027, 6, 1), dt.date(2027, 9, 1), dt.date(2027, 12, 1))
+    assert (schedule.end, schedule.next_review) == (dt.date(2028, 1, 28), dt.date(2028, 3, 1))
     assert totals(schedule)[-1] == (1000, 200)
     for review in schedule.reviews:
         assert f"- {review}" in stdout
@@ -288,8 +290,11 @@ def test_a_course_rises_keeps_the_target_reviewed_then_tapers_to_zero() -> None:
     assert [dose for dose, _ in changes[3:]] == sorted({d for d, _ in changes[3:]}, reverse=True)
     phases = [step.phase for step in schedule.steps]
     assert phases.index("taper") > phases.index("maintenance") > phases.index("titration")
-    maintenance = next(s.start for s in schedule.steps if s.phase == "maintenance")
-    assert schedule.reviews == (add_months(maintenance, 3),)
+    # Every 3 months from day 1, through the maintenance and the taper, to the stop.
+    assert schedule.reviews == tuple(
+        dt.date(y, m, 4) for y, m in ((2027, 4), (2027, 7), (2027, 10), (2028, 1))
+    )
+    assert schedule.next_review is None  # the course ends with a stop
     names = [result.name for result in check_schedule(schedule).results]
     for name in ("start_within_limit", "increase_interval", "taper_step_within_pace"):
         assert name in names

@@ -62,7 +62,10 @@ def files_in(folder: Path) -> list[str]:
 
 
 SPAN = re.compile(r"^(\d+) days, (\d{4}-\d{2}-\d{2}) to (\d{4}-\d{2}-\d{2});", re.MULTILINE)
-SAFETY = re.compile(r"^Safety checks: (\d+) of (\d+) passed$", re.MULTILINE)
+SAFETY = re.compile(
+    r"^Safety checks: (?:(\d+) of (\d+) passed|(\d+) passed, (\d+) exceeded by choice)$",
+    re.MULTILINE,
+)
 
 
 def table(stdout: str) -> list[TableRow]:
@@ -78,11 +81,16 @@ def days_of(stdout: str) -> int:
     return int(match[1])
 
 
-def assert_all_checks_pass(stdout: str) -> None:
+def assert_no_check_fails(stdout: str) -> None:
+    """Every check passed, or passed by a choice the report names: none failed."""
     match = SAFETY.search(stdout)
     assert match, stdout
-    assert match[1] == match[2], match[0]
-    assert stdout.count("[pass]") == int(match[2]) >= 6
+    if match[1]:
+        assert match[1] == match[2], match[0]
+        assert stdout.count("[pass]") == int(match[2]) >= 6
+    else:
+        assert stdout.count("[pass]") == int(match[3]) >= 6
+        assert stdout.count("[EXCEEDED BY CHOICE]") == int(match[4])
     assert "[fail" not in stdout.lower()
 
 
@@ -157,7 +165,7 @@ def test_a_saved_taper_plan_reruns_to_the_same_csv_pdf_and_ics(tmp_path: Path) -
     assert report == [line for line in again.splitlines() if not line.startswith("Wrote ")]
     phases = [row.phase for row in table(again)]
     assert phases.count("taper (pause)") == phases.count("taper (step back)") == 1
-    assert_all_checks_pass(again)
+    assert_no_check_fails(again)
 
 
 def test_a_saved_plan_is_commented_toml_naming_every_input(tmp_path: Path) -> None:
@@ -240,7 +248,7 @@ def test_a_saved_titration_plan_reruns_to_the_same_csv_pdf_and_ics(tmp_path: Pat
     stdout = ok("plan", plan, *outputs(tmp_path, "b"))
     assert_same_files(tmp_path, "a", "b")
     assert stdout.startswith("clonazePAM titration")
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 @pytest.mark.parametrize("command", ["taper", "titrate"])
@@ -273,7 +281,7 @@ def test_a_hand_written_plan_finds_its_protocol_next_to_it(tmp_path: Path) -> No
     rows = table(stdout)
     paused = [row for row in rows if row.phase == "taper (pause)"]
     assert [row.first for row in paused] == [dt.date(2027, 3, 10)]
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 def test_the_example_plan_and_its_command_line_give_the_same_csv(tmp_path: Path) -> None:
@@ -328,7 +336,7 @@ def test_the_example_plan_switches_product_pauses_twice_and_steps_back() -> None
     }
     assert rows[-1].phase == "stop"
     assert rows[-1].daily_mg == 0
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 # --- Clinician edits from the command line ------------------------------------------
@@ -363,7 +371,7 @@ def test_a_pause_is_marked_in_the_table_and_stays_checked() -> None:
     before = next(row for row in rows if row.last == paused.first - dt.timedelta(days=1))
     assert before.daily_mg == paused.daily_mg
     assert days_of(stdout) == (DROPS_STOP - START).days + 1 + 14
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 @pytest.mark.parametrize(
@@ -401,7 +409,7 @@ def test_a_step_back_returns_to_the_previous_dose_then_holds_each_dose_longer(
     )
     assert after[-1].phase == "stop"
     assert f"{factor} times as long" in stdout
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 def test_a_step_back_never_takes_larger_steps_than_the_taper_did() -> None:
@@ -435,7 +443,7 @@ def test_edits_combine_and_a_later_pause_adds_exactly_its_days(
     phases = [row.phase for row in table(stdout)]
     assert phases.count("taper (pause)") == 2
     assert phases.count("taper (step back)") == 1
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 @pytest.mark.parametrize("pace", ["asam", "hyperbolic", "linear"])
@@ -460,7 +468,7 @@ def test_switch_product_gives_every_dose_at_or_below_the_threshold_in_drops(
     products = product_line(stdout)
     assert library.product("us-tablet").name in products
     assert library.product("rivotril-drops").name in products
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 def test_custom_steps_from_a_plan_file_are_used_as_written() -> None:
@@ -473,7 +481,7 @@ def test_custom_steps_from_a_plan_file_are_used_as_written() -> None:
         (Decimal(0), 1),
     ]
     assert "pace custom" in stdout
-    assert_all_checks_pass(stdout)
+    assert_no_check_fails(stdout)
 
 
 # --- Bad plan files and bad edit options --------------------------------------------

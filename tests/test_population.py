@@ -86,11 +86,18 @@ def test_tapers_are_gated_too() -> None:
         )
 
 
-def test_panic_disorder_under_18_is_a_caution_not_a_refusal() -> None:
-    """Label: no trial experience under 18; a warning, as before."""
-    schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4), age_years=16)
-    assert any("under 18 years" in warning for warning in schedule.warnings)
-    assert not schedule.off_label
+def test_panic_disorder_under_18_is_a_gate_passed_only_with_a_reason() -> None:
+    """Label: "Safety and effectiveness in pediatric patients with panic disorder below the
+    age of 18 have not been established" (clinical rules 7): refused, naming the field,
+    unless the prescriber records an off-label reason, which every output then prints."""
+    panic = load_protocol("panic-adult")
+    with pytest.raises(InputError, match=r"a patient of 16 years is outside panic-adult") as no:
+        titrate(panic, start=dt.date(2027, 1, 4), age_years=16)
+    assert no.value.field == "patient.age_years"
+    schedule = titrate(panic, start=dt.date(2027, 1, 4), age_years=16, off_label_reason=REASON)
+    assert schedule.off_label.startswith("Off-label: a patient of 16 years is outside panic-adult")
+    assert REASON in schedule.off_label
+    assert titrate(panic, start=dt.date(2027, 1, 4), age_years=18).off_label == ""
 
 
 def test_an_off_label_reason_plans_and_is_printed_on_every_output(tmp_path: Path) -> None:
@@ -149,7 +156,7 @@ def test_exactly_one_seizure_protocol_takes_any_child_or_adult(age: int, weight:
             taper(
                 load_protocol(protocol),
                 start=dt.date(2027, 1, 4),
-                from_mg_per_day="0.5",
+                from_mg_per_day="0.25",  # within 0.2 mg/kg/day for any child of 2 kg and more
                 age_years=age,
                 weight_kg=weight,
             )

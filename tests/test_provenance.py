@@ -102,7 +102,8 @@ def test_a_switch_covers_the_equivalences_file() -> None:
     assert schedule.switch is not None
     digest = hashlib.sha256((ROOT / "protocols" / "equivalences.toml").read_bytes()).hexdigest()
     assert schedule.switch.product.file_digests == (digest,)
-    files = [ROOT / "protocols" / n for n in ("panic-adult.toml", "products.toml", "paces.toml")]
+    names = ("panic-adult.toml", "products.toml", "paces.toml", "guideline.toml")
+    files = [ROOT / "protocols" / name for name in names]
     digests = tuple(hashlib.sha256(path.read_bytes()).hexdigest() for path in files)
     assert schedule.protocol.file_digests == digests
 

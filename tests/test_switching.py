@@ -100,7 +100,12 @@ def test_a_switch_then_a_taper_is_checked_as_both() -> None:
     assert [s[3] for s in steps(schedule)][:2] == ["switch", "switch"]
     assert schedule.steps[-1].total_mcg == 0
     names = [result.name for result in check_schedule(schedule).results]
-    assert names[-3:] == ["never_up", "taper_step_within_pace", "ends_at_zero_from_smallest"]
+    assert names[-4:] == [
+        "never_up",
+        "taper_step_within_pace",
+        "ends_at_zero_from_smallest",
+        "guideline_pace",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -292,7 +297,7 @@ def test_a_childs_switch_needs_the_weight_and_two_doses_a_day() -> None:
     with pytest.raises(InputError, match="give the weight") as raised:
         switch(child, start=START, from_drug="alprazolam", from_mg_per_day="4", age_years=5)
     assert raised.value.field == "patient.weight_kg"
-    with pytest.raises(InputError, match="maximum"):
+    with pytest.raises(InputError, match=r"is 0.4 mg/kg/day for 10 kg, above the 0.2"):
         switch(child, start=START, from_drug="alprazolam", from_mg_per_day="4", age_years=5,
                weight_kg="10")  # fmt: skip
 

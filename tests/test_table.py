@@ -63,7 +63,7 @@ def test_csv_is_exact_iso_and_has_no_index() -> None:
     comments = [line for line in text.splitlines() if line.startswith("#")]
     assert comments[0] == "# clonazePAM titration schedule, day by day"
     assert (
-        "# Protocol: seizure-pediatric 1.1.0: Seizure disorders, children up to 10 years or 30 kg"
+        "# Protocol: seizure-pediatric 1.2.0: Seizure disorders, children up to 10 years or 30 kg"
         in comments
     )
     assert "# Inputs: start 2027-01-04, weight 20 kg" in comments

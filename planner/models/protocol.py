@@ -154,23 +154,39 @@ class Pharmacokinetics(Frozen):
 
 
 class Bound(Frozen):
-    """One bound of a population on age or weight: ``at_most`` (<=) or ``above`` (>)."""
+    """One bound of a population on age or weight: ``at_most`` (<=), ``above`` (>) or
+    ``at_least`` (>=)."""
 
     at_most: Positive | None = None
     above: Positive | None = None
+    at_least: Positive | None = None
 
     @model_validator(mode="after")
     def _one_given(self) -> Self:
-        if (self.at_most is None) == (self.above is None):
-            raise ValueError("give at_most or above")
+        if sum(bound is not None for bound in (self.at_most, self.above, self.at_least)) != 1:
+            raise ValueError("give one of at_most, above or at_least")
         return self
 
     def holds(self, value: Decimal | int) -> bool:
-        return value <= self.at_most if self.at_most is not None else value > (self.above or 0)
+        if self.at_most is not None:
+            return value <= self.at_most
+        if self.at_least is not None:
+            return value >= self.at_least
+        return value > (self.above or 0)
+
+    def admits_below(self, value: int) -> bool:
+        """Whether some whole number below ``value`` (an age in years) holds."""
+        if self.at_least is not None:
+            return self.at_least < value
+        if self.above is not None:
+            return self.above + 1 < value
+        return True
 
     def describe(self, unit: str) -> str:
         if self.at_most is not None:
             return f"up to {format_decimal(self.at_most)} {unit}"
+        if self.at_least is not None:
+            return f"{format_decimal(self.at_least)} {unit} and over"
         return f"over {format_decimal(self.above or Decimal(0))} {unit}"
 
 
@@ -194,6 +210,12 @@ class Population(Frozen):
             raise ValueError("source: bounds on age or weight need the source they come from")
         return self
 
+    def admits_age_below(self, age_years: int) -> bool:
+        """Whether a patient younger than ``age_years`` can be within the population."""
+        if self.age_years is None or not self.age_years.admits_below(age_years):
+            return self.age_years is None or (self.combine == "any" and self.weight_kg is not None)
+        return True
+
 
 class Drug(Frozen):
     """What the protocol says of the drug itself; the engine knows nothing else of it."""
@@ -214,6 +236,39 @@ class OlderAdults(Frozen):
     source: Identifier
 
 
+class TaperRules(Frozen):
+    """What the protocol asks of every taper beyond the guideline's pace."""
+
+    faster_cuts_need_reason: bool = Field(
+        False,
+        description="a cut faster than the guideline's pace, a clinician's own steps included, "
+        "needs a written reason printed on every output",
+    )
+    source: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _sourced(self) -> Self:
+        if self.faster_cuts_need_reason and self.source is None:
+            raise ValueError("source: a rule for faster cuts needs the source it comes from")
+        return self
+
+
+class PrescribingWarning(Frozen):
+    """A boxed warning, contraindication or caution from the label or a monograph: on the
+    clinician's report and the PDF summary, in the source's own words beside ours."""
+
+    kind: Literal["boxed", "contraindication", "caution"]
+    title: Text = Field(min_length=1, max_length=60, description="a few words: 'Renal impairment'")
+    text: Text = Field(min_length=1, description="one line for the clinician")
+    quote: Text = Field(min_length=1, description="the source's own words")
+    source: Identifier
+
+    @property
+    def heading(self) -> str:
+        """'Boxed warning', 'Contraindication' or 'Caution'."""
+        return {"boxed": "Boxed warning"}.get(self.kind, self.kind.capitalize())
+
+
 class PatientAdvice(Frozen):
     """What every calendar page tells the patient, in the protocol's cited words (never
     the program's): what to do if they feel unwell, and if they miss a dose."""
@@ -231,6 +286,9 @@ class Protocol(FromFiles):
     version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")]
     title: Text = Field(min_length=1)
     indication: Text = Field(min_length=1)
+    condition: Identifier = Field(
+        description="the condition treated, as paces name the conditions they were studied in"
+    )
     population: Population
     reviewed: Date
     drug: Drug
@@ -242,6 +300,8 @@ class Protocol(FromFiles):
     dose_times: tuple[DoseTime, ...] = Field(min_length=1, max_length=6)
     titration: Titration
     cautions: tuple[Caution, ...] = Field((), max_length=MAX_CAUTIONS)
+    prescribing_warnings: tuple[PrescribingWarning, ...] = Field((), max_length=MAX_CAUTIONS)
+    taper: TaperRules = Field(default_factory=TaperRules)
     pharmacokinetics: Pharmacokinetics | None = None
     older_adults: OlderAdults | None = None
     patient_advice: PatientAdvice | None = None
@@ -269,6 +329,13 @@ class Protocol(FromFiles):
         advice = self.patient_advice
         if advice is not None and advice.source not in self.source_ids:
             raise ValueError(f"patient_advice.source: unknown source {advice.source}")
+        for index, warning in enumerate(self.prescribing_warnings):
+            if warning.source not in self.source_ids:
+                raise ValueError(
+                    f"prescribing_warnings[{index}].source: unknown source {warning.source}"
+                )
+        if self.taper.source is not None and self.taper.source not in self.source_ids:
+            raise ValueError(f"taper.source: unknown source {self.taper.source}")
         if self.population.otherwise == self.id:
             raise ValueError("population.otherwise: must name another protocol")
         older = self.older_adults
@@ -294,6 +361,29 @@ class Protocol(FromFiles):
     @property
     def source_ids(self) -> set[str]:
         return {s.id for s in self.sources}
+
+    def citation(self, source_id: str) -> str:
+        """One of the file's sources, in full."""
+        return next(s.citation for s in self.sources if s.id == source_id)
+
+    def prescribing_lines(self) -> tuple[str, ...]:
+        """Each boxed warning, contraindication and caution as one line for the clinician:
+        ours, then the source's own words and the source."""
+        return tuple(
+            f'{w.heading}: {w.title}. {w.text} "{w.quote}" ({self.citation(w.source)})'
+            for w in self.prescribing_warnings
+        )
+
+    def prescribing_summary(self) -> str:
+        """The boxed warning, contraindications and cautions by title, in one line:
+        'Boxed warning: concomitant opioids; ... Contraindications: ...'."""
+        kinds = {"boxed": "Boxed warning", "contraindication": "Contraindications"}
+        parts = []
+        for kind in ("boxed", "contraindication", "caution"):
+            titles = [w.title for w in self.prescribing_warnings if w.kind == kind]
+            if titles:
+                parts.append(f"{kinds.get(kind, 'Cautions')}: {'; '.join(titles)}.")
+        return " ".join(parts)
 
 
 def _above(amount: DailyAmount, limit: DailyAmount) -> bool:

@@ -6,6 +6,7 @@ from decimal import Decimal
 from typing import Annotated, Literal, Self
 
 from pydantic import (
+    AfterValidator,
     BeforeValidator,
     Field,
     field_validator,
@@ -25,13 +26,32 @@ from planner.models.base import (
     WeightKg,
     _exact_number_or_text,
 )
+from planner.plaintext import visible_letters
 
+# A reason a clinician records must say something: at least this many letters or digits,
+# once spaces and invisible characters are set aside (our choice).
+REASON_MIN_LETTERS = 3
+
+
+def _says_something(reason: str) -> str:
+    if visible_letters(reason) < REASON_MIN_LETTERS:
+        raise ValueError(
+            f"must say why in words: at least {REASON_MIN_LETTERS} letters or digits, not only "
+            "spaces, punctuation or invisible characters"
+        )
+    return reason.strip()
+
+
+Reason = Annotated[Text, Field(max_length=500), AfterValidator(_says_something)]
 OffLabelReason = Annotated[
-    Text,
+    Reason,
+    Field(description="why a patient outside the protocol's population is planned for (printed)"),
+]
+FasterReason = Annotated[
+    Reason,
     Field(
-        min_length=3,
-        max_length=500,
-        description="why a patient outside the protocol's population is planned for (printed)",
+        description="why a clinician's own steps cut faster than the guideline's pace where the "
+        "protocol asks for a reason (seizures); printed on every output"
     ),
 ]
 
@@ -133,6 +153,7 @@ class TaperRequest(Frozen):
     source: Annotated[Text, Field(min_length=3, max_length=500)] | None = Field(
         None, description="where custom steps come from (a citation); printed on every output"
     )
+    faster_reason: FasterReason | None = None
     slow_down_factor: Annotated[
         Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
     ] = Decimal("1.5")
@@ -158,6 +179,11 @@ class TaperRequest(Frozen):
             raise ValueError("hold_days: a taper to zero holds nothing; give to_mg_per_day too")
         if self.partial and self.custom_steps:
             raise ValueError("to_mg_per_day: custom steps set their own end; give one or the other")
+        if self.faster_reason is not None and not self.custom_steps:
+            raise ValueError(
+                "faster_reason: only a clinician's own steps (custom_steps) may be faster than "
+                "the guideline's pace"
+            )
         return self
 
     @model_validator(mode="after")

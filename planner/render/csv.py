@@ -28,8 +28,8 @@ def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
     """UTF-8 CSV of ``daily_frame`` under a ``#`` header with provenance and warnings."""
     header = [f"# {schedule.protocol.drug.tall_man} {schedule.kind} schedule, day by day"]
     header += [f"# {label}: {value}" for label, value in provenance(schedule)]
-    passed = sum(result.passed for result in report.results)
-    header.append(f"# Safety checks: {passed} of {len(report.results)} passed")
+    header.append(f"# Safety checks: {report.summary}")
+    header += [f"# Exceeded by choice: {result.line}" for result in report.exceeded]
     header += [f"# Warning: {text}" for text in schedule.warnings]
     header += [f"# Note: {text}" for text in schedule.notes]
     columns = daily_columns(schedule)

@@ -35,7 +35,6 @@ def schedule_document(
     """The schedule, its safety report and its warnings as JSON-ready values."""
     protocol = schedule.protocol
     weight = schedule.weight_kg
-    passed = sum(result.passed for result in report.results)
     return {
         "disclaimer": DISCLAIMER,
         "program": f"dose-planner {__version__}",
@@ -56,24 +55,41 @@ def schedule_document(
         ],
         "steps": [_step(step, schedule) for step in schedule.steps],
         "safety": {
-            "passed": passed,
+            "passed": sum(result.status == "passed" for result in report.results),
+            "exceeded_by_choice": len(report.exceeded),
             "total": len(report.results),
-            "summary": f"{passed} of {len(report.results)} passed",
+            "summary": report.summary,
             "checks": [
                 {
                     "name": result.name,
                     "description": result.description,
                     "passed": result.passed,
+                    "status": result.status,
                     "day": result.day,
                     "detail": result.detail,
+                    "chosen_by": result.chosen_by or None,
+                    "line": result.line,
                 }
                 for result in report.results
             ],
         },
         "warnings": list(schedule.warnings),
+        "prescribing_summary": protocol.prescribing_summary(),
+        "prescribing_warnings": [
+            {
+                "kind": w.kind,
+                "heading": w.heading,
+                "title": w.title,
+                "text": w.text,
+                "quote": w.quote,
+                "source": protocol.citation(w.source),
+            }
+            for w in protocol.prescribing_warnings
+        ],
         "notes": list(schedule.notes),
         "off_label": schedule.off_label or None,
         "reviews": [day.isoformat() for day in schedule.reviews],
+        "next_review": schedule.next_review.isoformat() if schedule.next_review else None,
         "instructions": [
             {"patient": step.patient, "pharmacy": step.pharmacy} for step in instructions(schedule)
         ],

@@ -43,6 +43,7 @@ from planner.errors import InputError
 from planner.i18n import ENGLISH, Language, language
 from planner.instructions import check_clocks, daily_words, dose_words, instructions, taken
 from planner.plaintext import one_line
+from planner.provenance import statement_lines
 from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
@@ -94,8 +95,7 @@ def render_ics(
     clocks = clocks or {}
     check_clocks(schedule, clocks)
     drug = schedule.protocol.drug.tall_man
-    cited = getattr(schedule.request, "source", None)
-    source = f"Steps from: {cited}" if cited else ""
+    source = " ".join(statement_lines(schedule))
     edits = [edit.date for edit in getattr(schedule.request, "edits", ())]
     events = _Events(schedule, patient or "", edits, words)
     disclaimer = " ".join(filter(None, (_(DISCLAIMER), words.review_note())))

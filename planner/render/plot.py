@@ -23,7 +23,7 @@ from matplotlib.ticker import FuncFormatter
 from planner.i18n import ENGLISH, Language, language
 from planner.models import SwitchRequest
 from planner.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
-from planner.provenance import fingerprint, footer, products_line
+from planner.provenance import fingerprint, footer, products_line, statement_lines
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -119,7 +119,7 @@ def schedule_figure(
                 # One line each under the plot; the calendar, CSV and workbook have them whole.
                 *(
                     textwrap.shorten(text, 190, placeholder="...")
-                    for text in (schedule.off_label, _source(schedule))
+                    for text in (schedule.off_label, *statement_lines(schedule))
                     if text
                 ),
             ]
@@ -155,11 +155,6 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
         frameon=False,
     )
     return max(others)
-
-
-def _source(schedule: Schedule) -> str:
-    cited = getattr(schedule.request, "source", None)
-    return f"Steps from: {cited}" if cited else ""
 
 
 def _concentration_panel(axes: Any, curve: ConcentrationCurve) -> None:

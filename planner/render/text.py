@@ -13,7 +13,7 @@ from planner.dispensing import (
 from planner.i18n import language
 from planner.instructions import instructions as step_instructions
 from planner.instructions import product_notes, taken
-from planner.provenance import footer, products_line
+from planner.provenance import footer, products_line, statement_lines
 from planner.units import format_count, format_mg, format_per_kg
 
 if TYPE_CHECKING:
@@ -39,6 +39,7 @@ def render_text(
         "",
         *_report_lines(report),
         *_listed("Warnings", schedule.warnings, "!"),
+        *_listed(PRESCRIBING, schedule.protocol.prescribing_lines(), "!"),
         *_listed("Notes", schedule.notes, "-"),
         *_listed(
             "Reviews with the prescriber (at least every 3 months, ASAM 2025)",
@@ -92,7 +93,7 @@ def _header(schedule: Schedule) -> list[str]:
         f"({protocol.id} {protocol.version})",
         f"Product: {products_line(schedule)}",
         "; ".join([f"{schedule.days} days, {schedule.start} to {schedule.end}", *facts]),
-        *([f"Steps from: {source}"] if (source := getattr(request, "source", None)) else []),
+        *statement_lines(schedule),
     ]
 
 
@@ -114,7 +115,7 @@ def _table(schedule: Schedule) -> list[str]:
             step.start.isoformat(),
             step.end.isoformat(),
             str(step.days),
-            f"{step.phase} ({step.edit})" if step.edit else step.phase,
+            _phase_cell(step),
             format_mg(step.total_mcg),
             *([format_per_kg(step.total_mcg, weight)] if weight is not None else []),
             *_dose_cells(schedule, step),
@@ -132,6 +133,12 @@ def _table(schedule: Schedule) -> list[str]:
         return "  ".join(padded).rstrip()
 
     return [line(header), line(["-" * w for w in widths]), *(line(row) for row in rows)]
+
+
+def _phase_cell(step: DoseStep) -> str:
+    """The phase, with a clinician's edit or a review: 'taper (pause)', 'taper (review)'."""
+    marks = [mark for mark in (step.edit, "review" if step.review else "") if mark]
+    return f"{step.phase} ({', '.join(marks)})" if marks else step.phase
 
 
 def _dose_cells(schedule: Schedule, step: DoseStep) -> list[str]:
@@ -153,13 +160,12 @@ def _units_short(units: tuple[UnitCount, ...]) -> str:
 
 
 def _report_lines(report: SafetyReport) -> list[str]:
-    passed = sum(result.passed for result in report.results)
-    lines = [f"Safety checks: {passed} of {len(report.results)} passed"]
-    for result in report.results:
-        mark = "pass" if result.passed else "FAIL"
-        where = "" if result.passed else f" (day {result.day}: {result.detail})"
-        lines.append(f"  [{mark}] {result.description}{where}")
+    lines = [f"Safety checks: {report.summary}"]
+    lines += [f"  [{result.mark}] {result.line}" for result in report.results]
     return lines
+
+
+PRESCRIBING = "Before prescribing: boxed warning, contraindications, cautions (label; FDA 2020)"
 
 
 def _listed(title: str, items: tuple[str, ...], mark: str) -> list[str]:

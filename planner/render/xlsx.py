@@ -81,10 +81,8 @@ def render_xlsx(schedule: Schedule, report: SafetyReport, *, lang: str = "en") -
     notes); the sheets' names in ``lang``, their columns in English (machine-readable)."""
     _ = language(lang).gettext
     about = [*provenance(schedule)]
-    about += [
-        ("Safety check", f"{'pass' if r.passed else 'FAIL'}: {r.description}")
-        for r in report.results
-    ]
+    about += [("Safety checks", report.summary)]
+    about += [("Safety check", f"{r.mark}: {r.line}") for r in report.results]
     about += [("Warning", text) for text in schedule.warnings]
     about += [("Note", text) for text in schedule.notes]
     daily = daily_frame(schedule)

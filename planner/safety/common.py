@@ -5,26 +5,40 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from planner.models import Product
 from planner.products import UnitCount
+from planner.safety.bounds import bounds_for, guideline, pace_of, source_stops
 from planner.schedule import DoseStep, Schedule
 from planner.units import format_mg
 
+
+@dataclass(frozen=True)
+class Exceeded:
+    """A guideline bound gone beyond by a choice the sources allow: the check passes, but
+    its line says so, names each step (``detail``) and who chose it (``chosen_by``)."""
+
+    day: int
+    detail: str
+    chosen_by: str
+
+
 Failure = tuple[int, str] | None
-Check = tuple[str, str, Callable[[Schedule], Failure]]
+Outcome = Failure | Exceeded
+Check = tuple[str, str, Callable[[Schedule], Outcome]]
 
 
-def changes(schedule: Schedule) -> list[tuple[DoseStep, int, int]]:
+def changes(schedule: Schedule, prior_days: int | None = None) -> list[tuple[DoseStep, int, int]]:
     """Each step with the daily total before it and the days that total was held.
 
     The dose before day 1 (zero for a titration, the current dose for a taper) counts as
-    held for one interval of the protocol or pace; a step that keeps the dose adds its days
-    to the time held.
+    held ``prior_days``, by default one interval of the protocol or pace (read afresh); a
+    step that keeps the dose adds its days to the time held.
     """
     changes = []
     before = schedule.previous_mcg
-    held = _assumed_prior_days(schedule)
+    held = prior_days if prior_days is not None else _assumed_prior_days(schedule)
     for step in schedule.steps:
         changes.append((step, before, held))
         if step.total_mcg == before:
@@ -37,13 +51,19 @@ def changes(schedule: Schedule) -> list[tuple[DoseStep, int, int]]:
 def _assumed_prior_days(schedule: Schedule) -> int:
     if schedule.prior_days is not None:
         return schedule.prior_days
+    interval = bounds_for(schedule.protocol, schedule.request.patient).min_interval_days
     if schedule.kind == "titration":
         # From nothing, the first dose may start at once; from a current dose, day 1
         # starts the interval: the first rise waits for it.
-        return schedule.limits.min_interval_days if schedule.previous_mcg == 0 else 0
-    if schedule.pace is None:
-        return schedule.limits.min_interval_days
-    return schedule.pace.phase_at(schedule.previous_mcg, schedule.previous_mcg).interval_days
+        return interval if schedule.previous_mcg == 0 else 0
+    pace = pace_of(schedule)
+    if pace is None:
+        return interval
+    current = schedule.previous_mcg
+    phase = pace.phase_at(current, current)
+    if source_stops(pace, phase, current, current):  # the guideline's pace goes on from here
+        return guideline().taper_pace.per_days
+    return phase.interval_days
 
 
 def _contiguous(schedule: Schedule) -> Failure:
@@ -59,12 +79,16 @@ def _contiguous(schedule: Schedule) -> Failure:
 
 
 def _within_bounds(schedule: Schedule) -> Failure:
-    limits = schedule.limits
-    if schedule.kind != "taper":  # a titration, or a whole course
-        highest, what = limits.maximum_mcg, "the protocol maximum"
+    """Never above the protocol's maximum (a titration, a course, a switch), or above the
+    dose a taper starts from and the drug's ceiling; never below zero. The per-kg bounds
+    are checked by ``per_kg_within_limits``."""
+    bounds = bounds_for(schedule.protocol, schedule.request.patient)
+    if schedule.kind != "taper":
+        highest, what = bounds.maximum_mcg, "the protocol maximum"
+    elif schedule.previous_mcg > bounds.ceiling_mcg:
+        highest, what = bounds.ceiling_mcg, f"the {schedule.protocol.drug.name} ceiling"
     else:
-        highest = min(schedule.previous_mcg, limits.ceiling_mcg)
-        what = "the dose the taper started from"
+        highest, what = schedule.previous_mcg, "the dose the taper started from"
     for step in schedule.steps:
         if step.total_mcg > highest:
             return step.first_day, f"{format_mg(step.total_mcg)}/day is above {what}"

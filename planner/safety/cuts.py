@@ -8,12 +8,14 @@ import functools
 from planner.models import (
     PARTIAL_TAPER_HOLD_DAYS,
     CourseRequest,
+    Pace,
     PhaseRule,
     Product,
     TaperRequest,
 )
 from planner.products import dose_maker
 from planner.protocols import load_library
+from planner.safety.bounds import guideline, pace_of, source_stops
 from planner.safety.common import Check, Failure, changes, days_held_last
 from planner.schedule import Schedule
 from planner.units import format_mg, mg_to_mcg
@@ -41,9 +43,19 @@ def _never_up(schedule: Schedule) -> Failure:
 def _taper_steps_within_pace(schedule: Schedule) -> Failure:
     """Every reduction keeps the pace's limit as a rate over the days held, and no single
     reduction is larger than the limit allows in one window, unless it is the smallest
-    step the product can make. Stopping is checked by ``ends_at_zero_from_smallest``."""
-    pace = schedule.pace
-    assert pace is not None
+    step the product can make. The pace is the one the request names, read afresh from
+    the paces file. Where a published source would stop from a dose above the smallest
+    the product gives, the cut is the planner's, and keeps the guideline's pace. Stopping
+    is checked by ``ends_at_zero_from_smallest``."""
+    pace = pace_of(schedule)
+    if pace is None:
+        return 1, "the request names no pace of the paces file"
+    return within_pace(schedule, pace)
+
+
+def within_pace(schedule: Schedule, pace: Pace) -> Failure:
+    """``schedule``'s cuts held to ``pace`` (see ``_taper_steps_within_pace``)."""
+    bound = guideline().taper_pace
     start = schedule.previous_mcg
     previous_product = schedule.product
     for step, before, held in changes(schedule):
@@ -60,6 +72,14 @@ def _taper_steps_within_pace(schedule: Schedule) -> Failure:
                 )
             continue
         if phase.sets_own_speed:  # a clinician's own steps (warned about, not held)
+            continue
+        if source_stops(pace, phase, before, start):
+            if not bound.allows(before, step.total_mcg, held):
+                return step.first_day, (
+                    f"{format_mg(before)} to {format_mg(step.total_mcg)}/day after {held} days: "
+                    f"{pace.id}'s source stops from {format_mg(before)}/day, so the cut is the "
+                    f"planner's, and faster than the guideline's {bound.describe()}"
+                )
             continue
         resolution = max(map(_resolution, products))
         failure = _cut_failure(phase, start, before, step.total_mcg, held, resolution)

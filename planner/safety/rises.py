@@ -3,12 +3,15 @@ than the interval, never larger than the step); and a child's divided doses and 
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from planner.models import CourseRequest, TitrationRequest
+from planner.safety.bounds import Bounds, bounds_for
 from planner.safety.common import Check, Failure, changes
 from planner.schedule import DoseStep, Schedule
 from planner.units import format_decimal, format_mg, format_per_kg, mg_to_mcg
+
+
+def _bounds(schedule: Schedule) -> Bounds:
+    return bounds_for(schedule.protocol, schedule.request.patient)
 
 
 def _start_within_limit(schedule: Schedule) -> Failure:
@@ -25,10 +28,11 @@ def _start_within_limit(schedule: Schedule) -> Failure:
         )
     # The first dose taken, even after a day without one (the engine never plans that).
     first = next((step for step in schedule.steps if step.total_mcg), schedule.steps[0])
-    if not current and first.total_mcg > schedule.limits.start_limit_mcg:
+    limit = _bounds(schedule).start_limit_mcg
+    if not current and limit is not None and first.total_mcg > limit:
         return first.first_day, (
             f"starts at {format_mg(first.total_mcg)}/day, above the start limit of "
-            f"{format_mg(schedule.limits.start_limit_mcg)}/day"
+            f"{format_mg(limit)}/day"
         )
     return None
 
@@ -51,7 +55,7 @@ def _never_down(schedule: Schedule) -> Failure:
 
 
 def _increase_interval(schedule: Schedule) -> Failure:
-    minimum = schedule.limits.min_interval_days
+    minimum = _bounds(schedule).min_interval_days
     for step, before, held in _rises(schedule):
         if step.total_mcg > before and held < minimum:
             return step.first_day, f"raised after {held} days; the minimum is {minimum}"
@@ -59,7 +63,7 @@ def _increase_interval(schedule: Schedule) -> Failure:
 
 
 def _increase_size(schedule: Schedule) -> Failure:
-    largest = schedule.limits.step_max_mcg
+    largest = _bounds(schedule).step_max_mcg
     for step, before, _ in _rises(schedule):
         if step.total_mcg - before > largest:
             return step.first_day, (
@@ -87,40 +91,41 @@ def divided_check(schedule: Schedule) -> Check:
 
 
 def per_kg_check(schedule: Schedule) -> Check:
-    """mg/kg/day shown and checked against the protocol's per-kg numbers, read afresh."""
-    weight = schedule.weight_kg
+    """mg/kg/day shown and checked against the protocol's per-kg numbers (a titration's
+    start and highest dose) and, for a patient under 18 whose weight is known, the label's
+    pediatric numbers on every day of any schedule; all read afresh."""
+    bounds = _bounds(schedule)
+    weight = bounds.weight_kg
     assert weight is not None
-    titration = schedule.protocol.titration
     first = schedule.steps[0].total_mcg
     highest = max(step.total_mcg for step in schedule.steps)
+    titration = schedule.kind == "titration"
+    starts = titration and not schedule.previous_mcg  # a current dose is not a start
+    maxima = [b for b in bounds.maximum_per_kg if titration or b.source != "the protocol"]
+    start_limits = [b for b in bounds.start_per_kg if starts]
 
     def within(schedule: Schedule) -> Failure:
-        if schedule.kind != "titration":  # a taper comes down from the patient's dose
-            return None
-        start_limit = None if schedule.previous_mcg else titration.start_limit.mg_per_kg_per_day
-        for amount, total, what in (
-            (start_limit, first, "the start"),  # a current dose is not a start
-            (titration.maximum.mg_per_kg_per_day, highest, "the highest dose"),
+        for limits, total, what in (
+            (start_limits, first, "the start"),
+            (maxima, highest, "the highest dose"),
         ):
-            if amount is not None and Decimal(total) > amount * weight * 1000:
-                day = next(s.first_day for s in schedule.steps if s.total_mcg == total)
-                return day, f"{what} is {format_per_kg(total, weight)} mg/kg/day, above {amount}"
+            for bound in limits:
+                if bound.exceeded_by(total):
+                    day = next(s.first_day for s in schedule.steps if s.total_mcg == total)
+                    return day, (
+                        f"{what} is {format_per_kg(total, weight)} mg/kg/day, above "
+                        f"{format_decimal(bound.mg_per_kg_per_day)} ({bound.source})"
+                    )
         return None
 
     description = (
         f"mg/kg/day for {format_decimal(weight)} kg: starts at {format_per_kg(first, weight)}, "
         f"highest {format_per_kg(highest, weight)}"
     )
-    limits = [
-        f"{what} {format_decimal(amount)}"
-        for what, amount in (
-            ("start limit", titration.start_limit.mg_per_kg_per_day),
-            ("maximum", titration.maximum.mg_per_kg_per_day),
-        )
-        if amount is not None and schedule.kind == "titration"
-    ]
+    limits = [f"start limit {format_decimal(b.mg_per_kg_per_day)}" for b in start_limits]
+    limits += [f"maximum {format_decimal(b.mg_per_kg_per_day)}" for b in maxima]
     if limits:
-        description += f" ({', '.join(limits)})"
+        description += f" ({', '.join(dict.fromkeys(limits))})"
     return ("per_kg_within_limits", description, within)
 
 

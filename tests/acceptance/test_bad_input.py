@@ -91,6 +91,8 @@ def test_validate_a_path_that_is_not_a_toml_file(path: str, expected: str) -> No
 # --- Bad command-line input ------------------------------------------------------------
 
 TITRATE = ("titrate", "panic-adult", "--start", "2027-01-04")
+CHILD_TARGET: tuple[str, ...] = ("titrate", "seizure-pediatric", "--start", "2027-01-04")
+CHILD_TARGET += ("--weight", "20", "--target", "0.1")
 CHILD = ("titrate", "seizure-pediatric", "--start", "2027-01-04")
 TAPER = ("taper", "panic-adult", "--start", "2027-01-04")
 SEIZURE_ADULT = ("titrate", "seizure-adult", "--start", "2027-01-04", "--target", "1.5")
@@ -165,7 +167,7 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
         (*CHILD, "--weight", "20", "--target", "5"),
         "above the maximum of 4 mg/day",
     ),
-    "target below start": ((*TITRATE, "--target", "0.25"), "below the start dose"),
+    "target below a child's start": (CHILD_TARGET, "below the start dose"),
     "target not a number": ((*TITRATE, "--target", "one"), "'one' is not a number"),
     "step zero": ((*TITRATE, "--step", "0"), "step"),
     "step negative": ((*TITRATE, "--step", "-0.25"), "step"),

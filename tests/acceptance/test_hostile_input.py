@@ -500,6 +500,15 @@ def test_a_file_name_at_the_start_of_a_message_is_not_a_field(tmp_path: Path) ->
     assert PlannerError("patient.weight_kg: give the weight").field == "patient.weight_kg"
 
 
-def test_an_off_label_reason_too_short_says_characters() -> None:
-    message = error_line(run("titrate", "panic-adult", "--start", "2027-01-04", "--off-label", "x"))
-    assert "--off-label (off_label_reason): must be at least 3 characters" in message
+@pytest.mark.parametrize(
+    "reason",
+    ["x", "   ", "\u200b\u200b\u200b\u200b", " . - ! ", "\u2060ok\u200b"],
+    ids=["too short", "spaces", "zero-width spaces", "punctuation", "two letters among invisibles"],
+)
+def test_an_off_label_reason_must_say_something(reason: str) -> None:
+    """A gate is passed only by a reason with at least 3 letters or digits once spaces,
+    punctuation and invisible characters are set aside (clinical rules 6 and 7)."""
+    message = error_line(
+        run("titrate", "panic-adult", "--start", "2027-01-04", "--off-label", reason)
+    )
+    assert "--off-label (off_label_reason): must say why in words: at least 3 letters" in message

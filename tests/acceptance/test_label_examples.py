@@ -192,7 +192,9 @@ def test_two_phase_reproduces_deprescribing_org_in_shares_of_the_starting_dose()
     """Deprescribing.org (Pottie 2018): 25% every 2 weeks, 12.5% near the end, as shares
     of the starting dose (clinical rules 6). From 2 mg/day: 1.5, 1, 0.5 (a quarter of
     the start), then 0.25 mg/day, two weeks each: eight weeks, as the source's arithmetic
-    gives. With ODT the last dose before stopping is one 0.125 mg tablet, two weeks more."""
+    gives. Its source stops from 0.25 mg/day; ODT make 0.125 mg, so the taper goes on at
+    the guideline's pace (clinical rules 7): 0.25 -> 0.125 mg/day is 50%, held 28 days
+    (25% x 28 / 14), never a cut the planner invents faster than that."""
     schedule = taper(
         load_protocol("panic-adult"),
         start=dt.date(2027, 3, 1),
@@ -201,11 +203,18 @@ def test_two_phase_reproduces_deprescribing_org_in_shares_of_the_starting_dose()
         product="us-odt",
     )
     held = [(step.total_mcg, step.days) for step in schedule.steps]
-    assert held == [(1500, 14), (1000, 14), (500, 14), (250, 14), (125, 14), (0, 1)]
+    assert held == [(1500, 14), (1000, 14), (500, 14), (250, 28), (125, 14), (0, 1)]
+    assert any("its source stops from 0.25 mg/day" in note for note in schedule.notes)
     tablets = taper(
         load_protocol("panic-adult"), start=dt.date(2027, 3, 1), from_mg_per_day=2, pace="two-phase"
     )
-    assert [(s.total_mcg, s.days) for s in tablets.steps] == [*held[:4], (0, 1)]
+    assert [(s.total_mcg, s.days) for s in tablets.steps] == [
+        (1500, 14),
+        (1000, 14),
+        (500, 14),
+        (250, 14),
+        (0, 1),
+    ]
     assert tablets.days == 8 * 7 + 1
 
 
@@ -231,7 +240,6 @@ def test_taper_that_must_wait_holds_the_current_dose_first() -> None:
 @pytest.mark.parametrize(
     ("age", "expected", "absent"),
     [
-        (17, "under 18 years", "65 years"),
         (70, "65 years and over", "under 18"),
         (None, "Age not given", None),
     ],

@@ -66,11 +66,11 @@ def font_sizes(data: bytes) -> set[float]:
 
 def test_pdf_summary_page_has_what_a_clinician_reviews(two_weeks: Schedule) -> None:
     _, pages = pdf_pages(two_weeks, patient="J. Doe, MRN 12345")
-    summary = pages[0]
+    summary = " ".join(pages[:-1])  # the summary's pages, before the month's
     for expected in [
         "clonazePAM titration schedule: clinician summary",
         "J. Doe, MRN 12345",
-        "Panic disorder, adults (panic-adult, version 1.1.0)",
+        "Panic disorder, adults (panic-adult, version 1.2.0)",
         "Klonopin (clonazepam) US prescribing information",
         "clonazePAM tablets (US, Klonopin)",
         "Monday 4 January 2027",
@@ -78,6 +78,14 @@ def test_pdf_summary_page_has_what_a_clinician_reviews(two_weeks: Schedule) -> N
         "Safety checks",
         "no increase sooner than the minimum interval",
         "Warnings",
+        "Before prescribing: boxed warning, contraindications, cautions",
+        "Boxed warning: Concomitant opioids. Profound sedation, respiratory depression",
+        "Contraindication: Significant liver disease.",
+        "Contraindication: Acute narrow-angle glaucoma.",
+        "Caution: Impaired respiratory function.",
+        "Caution: Renal impairment.",
+        "Caution: Hepatic impairment.",
+        "Metabolites of Klonopin are excreted by the kidneys",
         "Dispensing totals",
         "Instructions for the patient",
         "take half a 0.5 mg tablet in the morning and half a 0.5 mg tablet at bedtime",
@@ -94,7 +102,7 @@ def test_pdf_month_pages_show_each_dose_in_words_with_changes_marked(two_weeks: 
     assert "Bedtime: 1 tablet 0.5 mg" in january
     assert "START" in january and "NEW" in january
     assert "Tick each dose when taken" in january
-    assert len(pages) == 2  # one summary page, one month
+    assert len(pages) == 3  # the summary's two pages, one month
 
 
 def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
@@ -102,7 +110,7 @@ def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
     tag = fingerprint(long_taper)
     for text in pages:
         assert "For clinician review and education. Not medical advice." in text
-        assert "seizure-adult 1.1.0" in text
+        assert "seizure-adult 1.2.0" in text
         assert "dose-planner 0.1.0" in text
         assert tag in text
 
@@ -306,9 +314,12 @@ def test_drops_are_dispensed_with_their_volume() -> None:
         product="rivotril-drops",
     )
     total = dispensing_totals(schedule).total
-    # Day 1 is already the first reduction: one drop a day for 3 days, 0.12 mL, rounded
-    # up to the next 0.1 mL; the bottle is the products file's 10 mL.
-    assert [describe_supply(s) for s in total] == ["3 x 0.1 mg drops (0.2 mL) = 1 bottle of 10 mL"]
+    # The label's source stops from 0.2 mg/day (its step is 0.25); drops make 0.1 mg, so
+    # the taper goes on at the guideline's pace: 0.2 -> 0.1 mg/day (50%) waits 28 days, 14
+    # of them before day 1. Two drops a day for 14 days, then one a day for the label's 3:
+    # 31 drops, 1.24 mL, rounded up to the next 0.1 mL; the bottle is the file's 10 mL.
+    assert [(s.total_mcg, s.days) for s in schedule.steps] == [(200, 14), (100, 3), (0, 1)]
+    assert [describe_supply(s) for s in total] == ["31 x 0.1 mg drops (1.3 mL) = 1 bottle of 10 mL"]
 
 
 def test_the_longest_patient_name_fits_the_calendar_header() -> None:

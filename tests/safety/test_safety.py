@@ -50,17 +50,52 @@ def failed(schedule: Schedule) -> dict[str, int | None]:
     return {result.name: result.day for result in check_schedule(schedule).failures}
 
 
-def test_valid_schedules_pass_every_check() -> None:
-    assert check_schedule(seizure_titration()).passed
-    assert check_schedule(panic_taper()).passed
+def half_mg_more(schedule: Schedule, index: int) -> Schedule:
+    """One more 0.5 mg tablet at bedtime in step ``index``: the units stay honest."""
+    step = schedule.steps[index]
+    bedtime = step.doses[-1]
+    more = dataclasses.replace(
+        bedtime, mcg=bedtime.mcg + 500, units=(*bedtime.units, UnitCount(500, Fraction(1)))
+    )
+    return with_step(
+        schedule, index, total_mcg=step.total_mcg + 500, doses=(*step.doses[:-1], more)
+    )
+
+
+def to_the_maximum() -> Schedule:
+    return titrate(load_protocol("seizure-adult"), start=START, target_mg_per_day=20)
 
 
 def test_above_the_maximum() -> None:
-    schedule = seizure_titration()
-    schedule = dataclasses.replace(
-        schedule, limits=dataclasses.replace(schedule.limits, maximum_mcg=3500)
+    """20 mg/day raised to 20.5 mg/day: above seizure-adult's 20 mg/day maximum."""
+    schedule = half_mg_more(to_the_maximum(), -1)
+    assert failed(schedule) == {"within_bounds": schedule.steps[-1].first_day}
+
+
+def test_a_limit_the_engine_computed_moves_no_check() -> None:
+    """The check reads the protocol file, never the limits the engine attached: a maximum
+    tampered up lets nothing through, and tampered down fails nothing."""
+    schedule = half_mg_more(to_the_maximum(), -1)
+    limits = schedule.limits
+    raised = dataclasses.replace(
+        limits, maximum_mcg=50000, ceiling_mcg=50000, start_limit_mcg=50000, step_max_mcg=50000
     )
-    assert failed(schedule) == {"within_bounds": 16}
+    last = schedule.steps[-1].first_day
+    assert failed(dataclasses.replace(schedule, limits=raised)) == {"within_bounds": last}
+    lowered = dataclasses.replace(
+        limits, maximum_mcg=1, start_limit_mcg=1, step_max_mcg=1, min_interval_days=365
+    )
+    assert check_schedule(dataclasses.replace(seizure_titration(), limits=lowered)).passed
+
+
+def test_a_pace_the_engine_attached_moves_no_check() -> None:
+    """The pace is read afresh by the request's id: a schedule carrying a faster pace than
+    it asked for is held to the one it asked for."""
+    from planner.protocols import load_library
+
+    schedule = with_total(panic_taper(), 1, 1250)  # 1.75 -> 1.25 mg/day in 3 days
+    two_phase = load_library().pace("two-phase")  # 0.5 mg/day a cut: it would allow this
+    assert failed(dataclasses.replace(schedule, pace=two_phase)) == {"taper_step_within_pace": 4}
 
 
 def test_increase_sooner_than_the_minimum_interval() -> None:
@@ -144,8 +179,10 @@ def test_taper_that_stops_abruptly() -> None:
 
 
 def test_taper_that_does_not_end_at_zero() -> None:
+    """Without its stop, the taper ends on a dose taken on: it fails, and so does the review
+    owed to a patient who goes on taking it."""
     schedule = dataclasses.replace(panic_taper(), steps=panic_taper().steps[:-1])
-    assert failed(schedule) == {"ends_at_zero_from_smallest": 19}
+    assert failed(schedule) == {"ends_at_zero_from_smallest": 19, "reviewed": 19}
 
 
 def test_ensure_safe_names_the_check_and_the_day() -> None:

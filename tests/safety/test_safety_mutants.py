@@ -13,32 +13,40 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from test_safety import START, failed, panic_taper, seizure_titration, with_step, with_total
+from test_safety import (
+    START,
+    failed,
+    half_mg_more,
+    panic_taper,
+    seizure_titration,
+    to_the_maximum,
+    with_step,
+    with_total,
+)
 
 from planner import load_protocol, taper, titrate
 from planner.api import course, switch
 from planner.errors import UnsafeScheduleError
-from planner.models import CustomPhase, LinearPhase, Pace, ProportionalPhase
+from planner.models import CustomPhase, LinearPhase, Pace, PacePopulation, ProportionalPhase
 from planner.products import UnitCount
 from planner.safety import CheckResult, check_schedule, ensure_safe
+from planner.safety.cuts import within_pace
 from planner.schedule import OtherDose, Schedule
 
+WHOLE_CHECKS = ["contiguous", "within_bounds", "units_exact", "reviewed"]
 TITRATION_CHECKS = [
-    "contiguous",
-    "within_bounds",
-    "units_exact",
+    *WHOLE_CHECKS,
     "start_within_limit",
     "never_down",
     "increase_interval",
     "increase_size",
 ]
 TAPER_CHECKS = [
-    "contiguous",
-    "within_bounds",
-    "units_exact",
+    *WHOLE_CHECKS,
     "never_up",
     "taper_step_within_pace",
     "ends_at_zero_from_smallest",
+    "guideline_pace",
 ]
 
 
@@ -167,11 +175,8 @@ def test_the_error_carries_the_report_it_was_raised_for() -> None:
 
 
 def test_above_the_maximum_names_the_protocol_maximum() -> None:
-    schedule = seizure_titration()
-    schedule = dataclasses.replace(
-        schedule, limits=dataclasses.replace(schedule.limits, maximum_mcg=3500)
-    )
-    assert detail(schedule, "within_bounds") == "4 mg/day is above the protocol maximum"
+    schedule = half_mg_more(to_the_maximum(), -1)
+    assert detail(schedule, "within_bounds") == "20.5 mg/day is above the protocol maximum"
 
 
 def test_a_taper_above_its_starting_dose_names_the_starting_dose() -> None:
@@ -332,6 +337,7 @@ def test_the_first_cut_is_held_to_the_limit_of_one_window() -> None:
         id="slow-window",
         title="30% every 4 weeks, at most 20% per 2 weeks",
         sources=("test",),
+        population=PacePopulation(studied="a test", source="test"),
         phases=(
             ProportionalPhase(
                 kind="proportional",
@@ -343,9 +349,11 @@ def test_the_first_cut_is_held_to_the_limit_of_one_window() -> None:
         ),
     )
     schedule = taper(load_protocol("panic-adult"), start=START, from_mg_per_day=2)
-    schedule = with_doses(dataclasses.replace(schedule, pace=pace), 0, 750, 750)
-    assert failed(schedule)["taper_step_within_pace"] == 1
-    assert detail(schedule, "taper_step_within_pace").startswith(
+    schedule = dataclasses.replace(with_doses(schedule, 0, 750, 750), prior_days=28)
+    failure = within_pace(schedule, pace)
+    assert failure is not None
+    assert failure[0] == 1
+    assert failure[1].startswith(
         "2 mg to 1.5 mg/day in one step is larger than the pace's limit of 20% of the dose"
     )
 
@@ -400,16 +408,24 @@ def test_a_clinicians_custom_phase_does_not_hide_the_next_phase() -> None:
         id="custom-then-label",
         title="Custom steps to 1 mg/day, then 0.25 mg/day every 3 days",
         sources=("test",),
+        population=PacePopulation(studied="a test", source="test"),
         published=True,
         phases=(
-            CustomPhase(kind="custom", until_mg_per_day=Decimal(1)),
+            CustomPhase(
+                kind="custom",
+                until_mg_per_day=Decimal(1),
+                limit_percent=Decimal(25),
+                limit_days=14,
+            ),
             LinearPhase(kind="linear", step_mg_per_day=Decimal("0.25"), interval_days=3),
         ),
     )
-    schedule = dataclasses.replace(panic_taper(), pace=pace)
-    assert check_schedule(schedule).passed
+    schedule = panic_taper()
+    assert within_pace(schedule, pace) is None
     too_fast = with_total(schedule, 4, 500)  # 1 -> 0.5 mg/day after 3 days (day 13)
-    assert failed(too_fast)["taper_step_within_pace"] == 13
+    failure = within_pace(too_fast, pace)
+    assert failure is not None
+    assert failure[0] == 13
 
 
 def stop_on_day_1(from_mg_per_day: str) -> Schedule:
@@ -486,19 +502,17 @@ def test_the_per_kg_maximum_is_exact_to_the_microgram(weight: str, passes: bool)
     else:
         assert failed(schedule) == {"per_kg_within_limits": 55}
         assert detail(schedule, "per_kg_within_limits") == (
-            "the highest dose is 0.2 mg/kg/day, above 0.2"
+            "the highest dose is 0.2 mg/kg/day, above 0.2 (the protocol)"
         )
 
 
 def test_a_start_above_the_per_kg_start_limit_fails_on_day_1() -> None:
     """20 kg: never above 0.05 mg/kg/day (1 mg/day) to start; 1.125 mg/day is 0.056."""
-    schedule = pediatric_titration()
-    schedule = dataclasses.replace(
-        schedule, limits=dataclasses.replace(schedule.limits, start_limit_mcg=1500)
-    )
-    schedule = with_doses(schedule, 0, 375, 375, 375, strength=125)
+    schedule = with_doses(pediatric_titration(), 0, 375, 375, 375, strength=125)
     assert failed(schedule)["per_kg_within_limits"] == 1
-    assert detail(schedule, "per_kg_within_limits") == ("the start is 0.056 mg/kg/day, above 0.05")
+    assert detail(schedule, "per_kg_within_limits") == (
+        "the start is 0.056 mg/kg/day, above 0.05 (the protocol)"
+    )
 
 
 # --- From a current dose, partial tapers, whole courses ------------------------------
@@ -527,7 +541,8 @@ def test_a_titration_from_a_current_dose_that_jumps_on_day_1_breaks_every_rise_r
 
 def test_a_childs_current_dose_is_not_held_to_the_start_limit() -> None:
     """A 20 kg child already on 1.25 mg/day (0.063 mg/kg/day, above the 0.05 a start may
-    be) is titrated from there; the maximum still applies."""
+    be) is titrated from there; the maximum still applies, and the start limit is not
+    named where it does not apply."""
     schedule = titrate(
         load_protocol("seizure-pediatric"),
         start=START,
@@ -538,7 +553,7 @@ def test_a_childs_current_dose_is_not_held_to_the_start_limit() -> None:
     report = check_schedule(schedule)
     assert report.passed
     assert report.results[-1].description == (
-        "mg/kg/day for 20 kg: starts at 0.063, highest 0.1 (start limit 0.05, maximum 0.2)"
+        "mg/kg/day for 20 kg: starts at 0.063, highest 0.1 (maximum 0.2)"
     )
 
 
@@ -557,8 +572,9 @@ def test_a_partial_taper_describes_its_floor() -> None:
 
 def test_a_partial_taper_that_stops_short_of_its_floor_fails() -> None:
     schedule = partial_taper()
-    short = dataclasses.replace(schedule, steps=schedule.steps[:-1])  # ends at 1.25 mg/day
-    assert failed(short) == {"ends_at_floor": 49}
+    above = tuple(step for step in schedule.steps if step.total_mcg > 1000)
+    short = dataclasses.replace(schedule, steps=above)  # ends at 1.25 mg/day
+    assert failed(short)["ends_at_floor"] == above[-1].first_day
     assert detail(short, "ends_at_floor") == "ends at 1.25 mg/day, not the floor"
 
 
@@ -572,7 +588,7 @@ def test_a_course_runs_the_common_checks_then_the_titrations_and_the_tapers() ->
     report = check_schedule(panic_course())
     assert [r.name for r in report.results] == [
         *TITRATION_CHECKS,
-        *TAPER_CHECKS[3:],
+        *TAPER_CHECKS[len(WHOLE_CHECKS) :],
         "maintained_before_taper",
     ]
     assert report.passed
@@ -614,7 +630,7 @@ def test_a_course_that_never_comes_down_fails_on_its_last_day() -> None:
     schedule = panic_course()
     no_taper = dataclasses.replace(schedule, steps=schedule.steps[:3])  # to day 38
     report = check_schedule(no_taper)
-    (failure,) = report.failures
+    reviewed, failure = report.failures
     assert failure == CheckResult(
         "maintained_before_taper",
         "the target is kept at least one interval of the pace before the first cut",
@@ -622,7 +638,9 @@ def test_a_course_that_never_comes_down_fails_on_its_last_day() -> None:
         day=38,
         detail="the course never comes down: no taper",
     )
-    assert [r.name for r in report.results] == [*TITRATION_CHECKS[:3], failure.name]
+    # Ending on a dose taken on, with no review due after it stated, fails too.
+    assert (reviewed.name, reviewed.day) == ("reviewed", no_taper.steps[-1].first_day)
+    assert [r.name for r in report.results] == [*WHOLE_CHECKS, failure.name]
 
 
 # --- A switch to clonazePAM -----------------------------------------------------------
@@ -735,8 +753,8 @@ def test_a_switch_then_a_taper_checks_the_taper_from_the_switched_dose() -> None
     )
     report = check_schedule(schedule)
     assert report.passed
-    assert [r.name for r in report.results][:3] == TITRATION_CHECKS[:3]
-    assert [r.name for r in report.results][-3:] == TAPER_CHECKS[3:]
+    assert [r.name for r in report.results][:4] == WHOLE_CHECKS
+    assert [r.name for r in report.results][-4:] == TAPER_CHECKS[len(WHOLE_CHECKS) :]
 
 
 def test_a_three_dose_switch_then_taper_starts_the_taper_from_the_last_exchange() -> None:

@@ -109,7 +109,16 @@ def test_json_holds_the_schedule_safety_report_and_warnings(command: str) -> Non
     assert response.status_code == 200
     document = response.json()
     assert document["safety"]["passed"] == document["safety"]["total"] > 0
-    assert document["warnings"], "the boxed warning at least"
+    assert (
+        document["safety"]["summary"]
+        == f"{document['safety']['total']} of {document['safety']['total']} passed"
+    )
+    boxed = [w for w in document["prescribing_warnings"] if w["kind"] == "boxed"]
+    assert [w["title"] for w in boxed] == [
+        "Concomitant opioids",
+        "Abuse, misuse and addiction",
+        "Dependence and withdrawal reactions",
+    ]
     assert document["disclaimer"] == "For clinician review and education. Not medical advice."
     assert document["steps"][0]["start"] == dict(options)["--start"]
     # Doses are exact decimal text, never JSON floats.
@@ -330,7 +339,7 @@ def test_the_form_works_without_javascript() -> None:
     """The page is rendered by the server: a plain form post shows the schedule."""
     form = {"protocol": "panic-adult", "start": "2027-03-01", "from": "2", "pace": "asam"}
     page = client().post("/taper", data=form).text
-    assert "Safety checks: 6 of 6 passed" in page
+    assert "Safety checks: 8 of 8 passed" in page
     assert '<table class="steps">' in page
     assert "For clinician review and education" in page
     bad = client().post("/taper", data={**form, "from": "abc"})

@@ -68,7 +68,7 @@ def plan_taper(page: Page, *, open_page: bool = True) -> None:
     page.get_by_label("Taper pace").select_option("asam")
     page.get_by_label("Product", exact=True).select_option("us-odt")
     page.get_by_role("button", name="Plan the schedule").click()
-    page.get_by_role("heading", name="Safety checks: 6 of 6 passed").wait_for()
+    page.get_by_role("heading", name="Safety checks: 8 of 8 passed").wait_for()
 
 
 def test_a_taper_planned_by_labels_shows_its_table_without_a_reload(page: Page) -> None:
@@ -77,7 +77,7 @@ def test_a_taper_planned_by_labels_shows_its_table_without_a_reload(page: Page) 
     plan_taper(page, open_page=False)
     assert page.evaluate("window.notReloaded") is True, "the page was reloaded"
     rows = page.locator("table.steps tbody tr")
-    assert rows.count() == 16
+    assert rows.count() == 19  # 16 doses, three of them split by a review every 3 months
     assert rows.first.locator("td").nth(4).inner_text() == "2 mg"
     assert rows.last.locator("td").nth(3).inner_text() == "stop"
     assert page.get_by_text("For clinician review and education").first.is_visible()
@@ -122,7 +122,7 @@ def test_the_form_works_by_keyboard_alone(page: Page) -> None:
     page.get_by_label("Start date").focus()
     page.keyboard.type("2027-01-04")
     page.keyboard.press("Enter")
-    page.get_by_role("heading", name="Safety checks: 7 of 7 passed").wait_for()
+    page.get_by_role("heading", name="Safety checks: 8 of 8 passed").wait_for()
     assert page.evaluate("document.activeElement.id") == "results-title"
 
 
@@ -140,7 +140,7 @@ def test_the_page_works_without_javascript(browser: Browser, base_url: str) -> N
     page.get_by_label("Start date").fill("2027-03-01")
     page.get_by_label("Current dose").fill("2")
     page.get_by_role("button", name="Plan the schedule").click()
-    page.get_by_role("heading", name="Safety checks: 6 of 6 passed").wait_for()
+    page.get_by_role("heading", name="Safety checks: 8 of 8 passed").wait_for()
     context.close()
 
 
@@ -179,6 +179,6 @@ def test_the_browsers_print_is_a_one_page_summary(page: Page) -> None:
     printed = PdfReader(BytesIO(page.pdf(format="A4")))
     assert len(printed.pages) == 1
     text = printed.pages[0].extract_text()
-    assert "Safety checks: 6 of 6 passed" in text
+    assert "Safety checks: 8 of 8 passed" in text
     assert "For clinician review and education" in text
     assert "Plan the schedule" not in text, "the form is not printed"

@@ -8,16 +8,17 @@ from typing import ClassVar, Literal
 from pydantic import Field
 
 from planner.models.base import Days, Percent
-from planner.models.paces.rule import ASAM_LIMIT_DAYS, ASAM_LIMIT_PERCENT, PhaseBase
+from planner.models.paces.rule import PhaseBase
 from planner.models.step_limits import PercentLimit, StepLimit
 
 
 class CustomPhase(PhaseBase):
-    """ASAM 2025's 25% per 14 days is the yardstick for the warnings, not a limit."""
+    """The guideline's pace (ASAM 2025's 25% per 14 days) is the yardstick for the
+    warnings, not a limit: the clinician decides the speed."""
 
     kind: Literal["custom"]
-    limit_percent: Percent = ASAM_LIMIT_PERCENT
-    limit_days: Days = ASAM_LIMIT_DAYS
+    limit_percent: Percent
+    limit_days: Days
     interval_days: Days = Field(1, description="the shortest hold, also before stopping")
     sets_own_speed: ClassVar[bool] = True
 

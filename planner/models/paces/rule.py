@@ -17,9 +17,6 @@ from planner.models.base import Days, Frozen, Mg, Percent
 from planner.models.step_limits import StepLimit
 from planner.units import mg_to_mcg
 
-# ASAM 2025: a graded taper typically should not exceed 25% every 2 weeks.
-ASAM_LIMIT_PERCENT, ASAM_LIMIT_DAYS = Decimal(25), 14
-
 
 class PhaseRule(Protocol):
     """One phase of a pace: from this daily dose, what next, and how long first."""

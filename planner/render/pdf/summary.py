@@ -17,7 +17,7 @@ from reportlab.platypus import (
 from planner.dispensing import describe_supply, dispensing_totals
 from planner.i18n import ENGLISH, Language
 from planner.instructions import dose_words, instructions, long_date, product_notes, taken
-from planner.provenance import inputs_line, products_line
+from planner.provenance import inputs_line, products_line, statements
 from planner.units import format_count, format_mg, format_per_kg
 from planner.wording import DISCLAIMER
 
@@ -60,6 +60,19 @@ def summary_story(
     if schedule.warnings:
         story.append(Paragraph("Warnings", HEADING))
         story += [Paragraph(f"&bull; {escape_markup(text)}", WARNING) for text in schedule.warnings]
+    if protocol.prescribing_warnings:
+        story.append(
+            Paragraph("Before prescribing: boxed warning, contraindications, cautions", HEADING)
+        )
+        story += [
+            Paragraph(
+                f"&bull; <b>{w.heading}: {escape_markup(w.title)}.</b> {escape_markup(w.text)} "
+                f"<i>&ldquo;{escape_markup(w.quote)}&rdquo;</i> "
+                f"({escape_markup(protocol.citation(w.source))})",
+                SMALL,
+            )
+            for w in protocol.prescribing_warnings
+        ]
     if schedule.notes:
         story.append(Paragraph("Notes", HEADING))
         story += [Paragraph(f"&bull; {escape_markup(text)}", BODY) for text in schedule.notes]
@@ -101,9 +114,7 @@ def _facts_table(schedule: Schedule, patient: str | None) -> Table:
     ]
     if schedule.pace is not None:
         rows.append(("Taper pace", f"{schedule.pace.id}: {escape_markup(schedule.pace.title)}"))
-    source = getattr(schedule.request, "source", None)
-    if source:
-        rows.append(("Steps from", escape_markup(source)))
+    rows += [(label, escape_markup(value)) for label, value in statements(schedule)]
     table = Table(
         [[Paragraph(f"<b>{label}</b>", BODY), Paragraph(value, BODY)] for label, value in rows],
         colWidths=[1.1 * inch, None],
@@ -161,19 +172,10 @@ def _total_cell(step: DoseStep, weight_kg: Decimal | None) -> str:
 
 def _report_table(report: SafetyReport) -> Table:
     rows = [
-        [
-            Paragraph("<b>pass</b>" if result.passed else "<b>FAIL</b>", SMALL),
-            Paragraph(
-                escape_markup(
-                    result.description
-                    + ("" if result.passed else f" (day {result.day}: {result.detail})")
-                ),
-                SMALL,
-            ),
-        ]
+        [Paragraph(f"<b>{result.mark}</b>", SMALL), Paragraph(escape_markup(result.line), SMALL)]
         for result in report.results
     ]
-    table = Table(rows, colWidths=[0.5 * inch, None])
+    table = Table(rows, colWidths=[0.75 * inch, None])
     table.setStyle(
         table_style(("GRID", (0, 0), (-1, -1), 0.4, GRID), ("VALIGN", (0, 0), (-1, -1), "TOP"))
     )
