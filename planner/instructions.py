@@ -102,6 +102,13 @@ def _period(step: DoseStep, lang: Language) -> str:
     )
 
 
+def keeps_on(schedule: Schedule, step: DoseStep) -> bool:
+    """Whether ``step`` is a dose to keep taking after the schedule's last day: only the
+    last step of a schedule that ends on a held dose (a titration, a partial taper, a
+    switch without a taper). Every other step has a last day, since another follows it."""
+    return step is schedule.steps[-1] and step.total_mcg > 0
+
+
 def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     _ = lang.gettext
     drug = schedule.protocol.drug.tall_man
@@ -118,16 +125,19 @@ def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     # After a switch every line names its product: "..., clonazePAM oral drops: take".
     which = f", {_(step.product.name)}" if len(schedule.products) > 1 else ""
     daily = daily_words(schedule, step, lang=lang)
-    if step.phase == "maintenance":
+    if keeps_on(schedule, step):
         # The end of a titration is the dose to go on with, never a day to stop.
         line = _(
             "From {date}{product}: take {doses}. That is {daily} a day. Keep taking this dose "
             "until your prescriber reviews it; do not stop suddenly."
         ).format(date=start, product=which, doses=doses, daily=daily)
     else:
+        # A held dose that a taper (or a review) follows has its last day, as every step.
         line = _("{period}{product}: take {doses}. That is {daily} a day.").format(
             period=_period(step, lang), product=which, doses=doses, daily=daily
         )
+    if step.review:  # as the calendar marks the day
+        line += " " + _("Review this dose with your prescriber on {date}.").format(date=start)
     return f"{line}{_exchanged(schedule, step, lang)}"
 
 
@@ -159,7 +169,7 @@ def _exchanged(schedule: Schedule, step: DoseStep, lang: Language) -> str:
 
 def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     days = f"Day {step.first_day}" if step.days == 1 else f"Days {step.first_day}-{step.last_day}"
-    if step.phase == "maintenance":
+    if keeps_on(schedule, step):
         days = f"Day {step.first_day} on, continuing"
     if step.total_mcg == 0:
         return f"{days}: stop {schedule.protocol.drug.tall_man}."

@@ -41,7 +41,14 @@ from icalendar import Alarm, Calendar, Event
 from planner import __version__
 from planner.errors import InputError
 from planner.i18n import ENGLISH, Language, language
-from planner.instructions import check_clocks, daily_words, dose_words, instructions, taken
+from planner.instructions import (
+    check_clocks,
+    daily_words,
+    dose_words,
+    instructions,
+    keeps_on,
+    taken,
+)
 from planner.plaintext import one_line
 from planner.wording import DISCLAIMER
 
@@ -155,7 +162,7 @@ def render_ics(
             alarm.add("trigger", -REMINDER_BEFORE)
             event.add_component(alarm)
             calendar.add_component(event)
-    if schedule.steps[-1].phase == "maintenance":
+    if keeps_on(schedule, schedule.steps[-1]):
         calendar.add_component(_keep_taking_event(events))
     calendar.add_missing_timezones(
         first_date=dt.date(schedule.start.year, 1, 1),
@@ -205,8 +212,9 @@ def _stop_event(events: _Events, date: dt.date) -> Event:
 
 
 def _keep_taking_event(events: _Events) -> Event:
-    """On a titration's last day, as on the printed calendar: the reminders end, the
-    doses do not."""
+    """On the last day of a schedule that ends on a held dose (a titration, a partial
+    taper, a switch alone), as on the printed calendar: the reminders end, the doses do
+    not."""
     schedule, lang = events.schedule, events.lang
     _ = lang.gettext
     step = schedule.steps[-1]
