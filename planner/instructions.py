@@ -109,6 +109,20 @@ def keeps_on(schedule: Schedule, step: DoseStep) -> bool:
     return step is schedule.steps[-1] and step.total_mcg > 0
 
 
+def exchanged(schedule: Schedule, step: DoseStep) -> tuple[DoseTime, ...]:
+    """During a switch, the times of day whose dose of the old drug ``step`` replaces
+    with clonazePAM (none outside a switch, or once every dose is exchanged)."""
+    if schedule.switch is None:
+        return ()
+    index = schedule.steps.index(step)
+    before = schedule.steps[index - 1] if index else None
+    return tuple(
+        dose.time
+        for number, dose in enumerate(step.doses)
+        if dose.mcg and (before is None or before.doses[number].other is not None)
+    )
+
+
 def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     _ = lang.gettext
     drug = schedule.protocol.drug.tall_man
@@ -145,20 +159,12 @@ def _exchanged(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     """During a switch, which dose of the old drug clonazePAM now replaces, and, once the
     last is exchanged, that the old drug stops: a patient must never take both."""
     switch = schedule.switch
-    if switch is None or step.phase not in ("switch", "maintenance"):
+    replaced = exchanged(schedule, step)
+    if switch is None or not replaced:
         return ""
     _ = lang.gettext
-    index = schedule.steps.index(step)
-    before = schedule.steps[index - 1] if index else None
-    replaced = [
-        _(dose.time.label)
-        for number, dose in enumerate(step.doses)
-        if dose.mcg and (before is None or before.doses[number].other is not None)
-    ]
-    if not replaced:
-        return ""
     words = " " + _("This replaces your {drug} {times}.").format(
-        drug=switch.drug_name, times=_(" and ").join(replaced)
+        drug=switch.drug_name, times=_(" and ").join(_(time.label) for time in replaced)
     )
     if not step.other_mcg:
         words += " " + _("Stop taking {drug}: clonazePAM replaces it.").format(
