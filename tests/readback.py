@@ -354,6 +354,7 @@ def read_xlsx(data: bytes, context: Context) -> tuple[dict[dt.date, Day], list[P
 class Events:
     days: dict[dt.date, Day]
     keep_taking: tuple[tuple[dt.date, Totals], ...]  # the last day's event, if any
+    reviews: tuple[dt.date, ...]  # the days whose events say to review the dose
 
 
 def read_ics(data: bytes, context: Context) -> Events:
@@ -364,7 +365,7 @@ def read_ics(data: bytes, context: Context) -> Events:
     doses: dict[dt.date, set[tuple[str, str, int]]] = defaultdict(set)
     totals: dict[dt.date, set[Totals]] = defaultdict(set)
     numbers: dict[dt.date, set[int]] = defaultdict(set)
-    stops, keep = set(), []
+    stops, keep, reviews = set(), [], set()
     for event in icalendar.Calendar.from_ical(data).walk("VEVENT"):
         start = event.decoded("DTSTART")
         summary = " ".join(str(event["SUMMARY"]).split())
@@ -399,6 +400,9 @@ def read_ics(data: bytes, context: Context) -> Events:
         assert said["time"] == labels[time], description
         numbers[date].add(int(said["day"]))
         totals[date].add(totals_in(said["total"], context))
+        for review in review_dates([description], lang):
+            assert review == date, description  # said on the day itself
+            reviews.add(date)
     days = {}
     for date, taken in doses.items():
         (number,), (total,) = numbers[date], totals[date]  # one day number, one total a day
@@ -406,7 +410,7 @@ def read_ics(data: bytes, context: Context) -> Events:
     for date in stops:
         assert date not in days, f"{date}: a stop and doses"
         days[date] = Day(frozenset(), frozenset())
-    return Events(days, tuple(keep))
+    return Events(days, tuple(keep), tuple(sorted(reviews)))
 
 
 # --- FHIR ---------------------------------------------------------------------------------

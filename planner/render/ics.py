@@ -107,9 +107,14 @@ def render_ics(
     events = _Events(schedule, patient or "", edits, words)
     disclaimer = " ".join(filter(None, (_(DISCLAIMER), words.review_note())))
 
-    def note(step: DoseStep) -> str:
-        """A step's note is the clinician's English (0.5 mg/day): in English events only."""
-        return step.note if words is ENGLISH else ""
+    def note(step: DoseStep, date: dt.date) -> str:
+        """A step's note is the clinician's English (0.5 mg/day): in English events only.
+        A review is said in the patient's words on its day, as the instructions say it."""
+        said = ""
+        if step.review and date == step.start:
+            review = _("Review this dose with your prescriber on {date}.")
+            said = review.format(date=words.long_date(date))
+        return " ".join(filter(None, (said, step.note if words is ENGLISH else "")))
 
     calendar = Calendar()
     calendar.add("prodid", f"-//dose-planner {__version__}//EN")
@@ -147,7 +152,9 @@ def render_ics(
             )  # fmt: skip
             event.add(
                 "description",
-                one_line(f"{day_text} {note(step)} {disclaimer} {schedule.off_label} {source}")
+                one_line(
+                    f"{day_text} {note(step, date)} {disclaimer} {schedule.off_label} {source}"
+                )
                 .replace("  ", " ")
                 .strip(),
             )

@@ -321,6 +321,7 @@ def check_ics(case: str, lang: str, schedule: Schedule) -> None:
     _doses, last = step_amounts(schedule, len(schedule.steps) - 1)
     wanted = ((schedule.end, last),) if held_at_end(schedule) else ()
     assert found.keep_taking == wanted, "calendar file: the last day's keep-taking event"
+    assert found.reviews == schedule.reviews, "calendar file: reviews"
 
 
 def fhir_wanted(schedule: Schedule) -> list[Period]:
