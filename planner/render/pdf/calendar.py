@@ -40,7 +40,6 @@ class DayCell:
 
     step: DoseStep
     changes: bool
-    last: bool
     taken: tuple[Taken, ...]  # each dose of the day, of either drug during a switch
     switches: bool = False  # a dose of the old drug becomes clonazePAM today
     keeps_on: bool = False  # the last day of a held dose: keep taking it after
@@ -315,15 +314,12 @@ def _day_cells(schedule: Schedule) -> dict[dt.date, DayCell]:
         changes = first and (
             step.total_mcg != previous or bool(step.edit) or step.review or switches
         )
-        doses = tuple(taken(schedule, step))
-        last = day == schedule.days
         cells[date] = DayCell(
             step=step,
             changes=changes,
-            last=last,
-            taken=doses,
+            taken=tuple(taken(schedule, step)),
             switches=switches,
-            keeps_on=last and keeps_on(schedule, step),
+            keeps_on=day == schedule.days and keeps_on(schedule, step),
         )
         if first:
             previous = step.total_mcg
