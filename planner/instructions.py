@@ -102,6 +102,27 @@ def _period(step: DoseStep, lang: Language) -> str:
     )
 
 
+def keeps_on(schedule: Schedule, step: DoseStep) -> bool:
+    """Whether ``step`` is a dose to keep taking after the schedule's last day: only the
+    last step of a schedule that ends on a held dose (a titration, a partial taper, a
+    switch without a taper). Every other step has a last day, since another follows it."""
+    return step is schedule.steps[-1] and step.total_mcg > 0
+
+
+def exchanged(schedule: Schedule, step: DoseStep) -> tuple[DoseTime, ...]:
+    """During a switch, the times of day whose dose of the old drug ``step`` replaces
+    with clonazePAM (none outside a switch, or once every dose is exchanged)."""
+    if schedule.switch is None:
+        return ()
+    index = schedule.steps.index(step)
+    before = schedule.steps[index - 1] if index else None
+    return tuple(
+        dose.time
+        for number, dose in enumerate(step.doses)
+        if dose.mcg and (before is None or before.doses[number].other is not None)
+    )
+
+
 def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     _ = lang.gettext
     drug = schedule.protocol.drug.tall_man
@@ -118,16 +139,19 @@ def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     # After a switch every line names its product: "..., clonazePAM oral drops: take".
     which = f", {_(step.product.name)}" if len(schedule.products) > 1 else ""
     daily = daily_words(schedule, step, lang=lang)
-    if step.phase == "maintenance":
+    if keeps_on(schedule, step):
         # The end of a titration is the dose to go on with, never a day to stop.
         line = _(
             "From {date}{product}: take {doses}. That is {daily} a day. Keep taking this dose "
             "until your prescriber reviews it; do not stop suddenly."
         ).format(date=start, product=which, doses=doses, daily=daily)
     else:
+        # A held dose that a taper (or a review) follows has its last day, as every step.
         line = _("{period}{product}: take {doses}. That is {daily} a day.").format(
             period=_period(step, lang), product=which, doses=doses, daily=daily
         )
+    if step.review:  # as the calendar marks the day
+        line += " " + _("Review this dose with your prescriber on {date}.").format(date=start)
     return f"{line}{_exchanged(schedule, step, lang)}"
 
 
@@ -135,20 +159,12 @@ def _exchanged(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     """During a switch, which dose of the old drug clonazePAM now replaces, and, once the
     last is exchanged, that the old drug stops: a patient must never take both."""
     switch = schedule.switch
-    if switch is None or step.phase not in ("switch", "maintenance"):
+    replaced = exchanged(schedule, step)
+    if switch is None or not replaced:
         return ""
     _ = lang.gettext
-    index = schedule.steps.index(step)
-    before = schedule.steps[index - 1] if index else None
-    replaced = [
-        _(dose.time.label)
-        for number, dose in enumerate(step.doses)
-        if dose.mcg and (before is None or before.doses[number].other is not None)
-    ]
-    if not replaced:
-        return ""
     words = " " + _("This replaces your {drug} {times}.").format(
-        drug=switch.drug_name, times=_(" and ").join(replaced)
+        drug=switch.drug_name, times=_(" and ").join(_(time.label) for time in replaced)
     )
     if not step.other_mcg:
         words += " " + _("Stop taking {drug}: clonazePAM replaces it.").format(
@@ -159,7 +175,7 @@ def _exchanged(schedule: Schedule, step: DoseStep, lang: Language) -> str:
 
 def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     days = f"Day {step.first_day}" if step.days == 1 else f"Days {step.first_day}-{step.last_day}"
-    if step.phase == "maintenance":
+    if keeps_on(schedule, step):
         days = f"Day {step.first_day} on, continuing"
     if step.total_mcg == 0:
         return f"{days}: stop {schedule.protocol.drug.tall_man}."

@@ -57,15 +57,14 @@ from planner.models.paces import (
     ProportionalPhase,
     TaperPhase,
 )
+from planner.models.population import Bound, Population
 from planner.models.protocol import (
-    Bound,
     Caution,
     DailyAmount,
     DoseTime,
     Drug,
     OlderAdults,
     Pharmacokinetics,
-    Population,
     PrescribingWarning,
     Protocol,
     StepRange,

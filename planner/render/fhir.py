@@ -10,6 +10,9 @@ Each request is ``status = draft``, ``intent = proposal``: a plan for a clinicia
 review, never an order, as its note says. Each time of day is one ``dosageInstruction``:
 once a day at its clock (``timing.repeat.timeOfDay``) within the step's dates
 (``boundsPeriod``), its dose in mg (UCUM) as an exact decimal, its units in the text.
+The last step of a schedule that ends on a held dose (a titration, a partial taper, a
+switch alone) has a start and no end, as the patient's instructions say to keep taking
+it; every other step ends the day before the next begins.
 
 The bytes depend on the inputs only: ids come from the fingerprint (and the patient's
 name, where given), and nothing records the time it was made.
@@ -37,6 +40,7 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.timing import Timing, TimingRepeat
 
 from planner import __version__
+from planner.instructions import keeps_on
 from planner.products import UnitCount, describe_units
 from planner.provenance import fingerprint
 from planner.units import format_mg, mcg_to_mg
@@ -100,7 +104,15 @@ def _requests(
                     subject=subject,
                     note=[Annotation(text=_note(schedule, step, number, stamp))],
                     dosageInstruction=[
-                        _dosage(index, time, units, product, step, clocks.get(time.name))
+                        _dosage(
+                            index,
+                            time,
+                            units,
+                            product,
+                            step,
+                            clocks.get(time.name),
+                            continuing=keeps_on(schedule, step),
+                        )
                         for index, (time, units) in enumerate(doses, start=1)
                         if units
                     ],
@@ -134,14 +146,17 @@ def _dosage(
     product: Product,
     step: DoseStep,
     clock: dt.time | None,
+    *,
+    continuing: bool,
 ) -> Dosage:
     mcg = sum(unit.mcg for unit in units)
+    end = None if continuing else step.end
     return Dosage(
         sequence=sequence,
         text=f"{describe_units(units, product)} {time.label}",
         timing=Timing(
             repeat=TimingRepeat(
-                boundsPeriod=Period(start=step.start, end=step.end),
+                boundsPeriod=Period(start=step.start, end=end),
                 frequency=1,
                 period=Decimal(1),
                 periodUnit="d",
@@ -158,13 +173,17 @@ def _dosage(
 
 def _note(schedule: Schedule, step: DoseStep, number: int, stamp: str) -> str:
     protocol = schedule.protocol
-    total = format_mg(step.total_mcg)
-    other = f" and {format_mg(step.other_mcg)} a day of the drug switched from" * (
-        step.other_mcg > 0
+    daily = f"{format_mg(step.total_mcg)} a day of {protocol.drug.tall_man}"
+    if schedule.switch is not None and step.other_mcg:
+        daily += f" and {format_mg(step.other_mcg)} a day of {schedule.switch.drug_name}"
+    dates = (
+        f"from {step.start.isoformat()}, continuing until the prescriber reviews it"
+        if keeps_on(schedule, step)
+        else f"{step.start.isoformat()} to {step.end.isoformat()}"
     )
     return (
         f"A proposal for clinician review, not an order. Step {number} ({step.phase}): "
-        f"{total} a day{other}, {step.start.isoformat()} to {step.end.isoformat()}. "
+        f"{daily}, {dates}. "
         f"Protocol {protocol.id} {protocol.version}, dose-planner {__version__}, "
         f"fingerprint {stamp}. {DISCLAIMER}"
     )

@@ -41,7 +41,14 @@ from icalendar import Alarm, Calendar, Event
 from planner import __version__
 from planner.errors import InputError
 from planner.i18n import ENGLISH, Language, language
-from planner.instructions import check_clocks, daily_words, dose_words, instructions, taken
+from planner.instructions import (
+    check_clocks,
+    daily_words,
+    dose_words,
+    instructions,
+    keeps_on,
+    taken,
+)
 from planner.plaintext import one_line
 from planner.provenance import statement_lines
 from planner.wording import DISCLAIMER
@@ -100,9 +107,14 @@ def render_ics(
     events = _Events(schedule, patient or "", edits, words)
     disclaimer = " ".join(filter(None, (_(DISCLAIMER), words.review_note())))
 
-    def note(step: DoseStep) -> str:
-        """A step's note is the clinician's English (0.5 mg/day): in English events only."""
-        return step.note if words is ENGLISH else ""
+    def note(step: DoseStep, date: dt.date) -> str:
+        """A step's note is the clinician's English (0.5 mg/day): in English events only.
+        A review is said in the patient's words on its day, as the instructions say it."""
+        said = ""
+        if step.review and date == step.start:
+            review = _("Review this dose with your prescriber on {date}.")
+            said = review.format(date=words.long_date(date))
+        return " ".join(filter(None, (said, step.note if words is ENGLISH else "")))
 
     calendar = Calendar()
     calendar.add("prodid", f"-//dose-planner {__version__}//EN")
@@ -140,7 +152,9 @@ def render_ics(
             )  # fmt: skip
             event.add(
                 "description",
-                one_line(f"{day_text} {note(step)} {disclaimer} {schedule.off_label} {source}")
+                one_line(
+                    f"{day_text} {note(step, date)} {disclaimer} {schedule.off_label} {source}"
+                )
                 .replace("  ", " ")
                 .strip(),
             )
@@ -155,7 +169,7 @@ def render_ics(
             alarm.add("trigger", -REMINDER_BEFORE)
             event.add_component(alarm)
             calendar.add_component(event)
-    if schedule.steps[-1].phase == "maintenance":
+    if keeps_on(schedule, schedule.steps[-1]):
         calendar.add_component(_keep_taking_event(events))
     calendar.add_missing_timezones(
         first_date=dt.date(schedule.start.year, 1, 1),
@@ -205,8 +219,9 @@ def _stop_event(events: _Events, date: dt.date) -> Event:
 
 
 def _keep_taking_event(events: _Events) -> Event:
-    """On a titration's last day, as on the printed calendar: the reminders end, the
-    doses do not."""
+    """On the last day of a schedule that ends on a held dose (a titration, a partial
+    taper, a switch alone), as on the printed calendar: the reminders end, the doses do
+    not."""
     schedule, lang = events.schedule, events.lang
     _ = lang.gettext
     step = schedule.steps[-1]

@@ -18,7 +18,7 @@ from planner.i18n import N_, Language
 if TYPE_CHECKING:
     from planner.schedule import DoseStep, Schedule
 
-from planner.instructions import Taken, dose_words, taken
+from planner.instructions import Taken, dose_words, exchanged, keeps_on, taken
 from planner.render.pdf.materials import REGULAR, AdviceBox, Look, advice_box, balanced
 from planner.render.pdf.style import (
     BOLD,
@@ -40,8 +40,9 @@ class DayCell:
 
     step: DoseStep
     changes: bool
-    last: bool
     taken: tuple[Taken, ...]  # each dose of the day, of either drug during a switch
+    switches: bool = False  # a dose of the old drug becomes clonazePAM today
+    keeps_on: bool = False  # the last day of a held dose: keep taking it after
 
 
 @dataclass(frozen=True)
@@ -148,7 +149,14 @@ class MonthGrid(Flowable):
         # Right of the month name: the patient, then the products of this page, wrapped.
         room = self.width - stringWidth(month_name + continued, BOLD, sizes.title) - 24
         in_month = (cell for date, cell in self.cells.items() if date.month == page.month)
-        used = list(dict.fromkeys(_(cell.step.product.name) for cell in in_month))
+        # Every product taken this month: during a switch the old drug's too.
+        used = list(
+            dict.fromkeys(
+                _(product.name)
+                for cell in in_month
+                for product in [item.product for item in cell.taken] or [cell.step.product]
+            )
+        )
         who, who_size = fit_line(who, FONT, sizes.patient, room)
         tick = _("{products}. Tick each dose when taken.").format(products=_(" then ").join(used))
         lines = [who, *wrap_words(tick, FONT, sizes.header, room)]
@@ -211,9 +219,10 @@ class MonthGrid(Flowable):
                 day_width=stringWidth(str(date.day), BOLD, sizes.day),
                 lang=self.lang,
                 size=sizes.text,
+                switches=cell.switches,
             )
-        elif cell.last and step.phase == "maintenance":
-            # A titration's last printed day is not a day to stop.
+        elif cell.keeps_on:
+            # The last printed day of a held dose is not a day to stop.
             canvas.setFont(BOLD, sizes.text)
             canvas.drawRightString(x + width - 4, day_line, _("KEEP TAKING"))
         line_y = y + height - sizes.first_dose
@@ -257,14 +266,18 @@ def _draw_change_label(
     day_width: float,
     lang: Language,
     size: float = REGULAR.text,
+    switches: bool = False,
 ) -> None:
-    """'NEW DOSE: 2.5 mg/day' beside the day number, shortened until it fits the cell."""
+    """'NEW DOSE: 2.5 mg/day' beside the day number, shortened until it fits the cell.
+
+    A day a dose is switched says SWITCH with no amount: the day's clonazePAM alone
+    would read as a change of the whole dose; the cell names each drug's dose."""
     _ = lang.gettext
     amount = lang.mg(step.total_mcg)
     if step.review:
         templates = [N_("REVIEW WITH PRESCRIBER"), N_("REVIEW")]
-    elif step.phase == "switch":
-        templates = [N_("SWITCH: {amount}/day"), N_("SWITCH")]
+    elif switches:
+        templates = [N_("SWITCH")]
     elif step.edit == "pause":
         templates = [N_("PAUSE: {amount}/day"), N_("PAUSE: {amount}"), N_("PAUSE")]
     elif step.edit == "step back":
@@ -280,11 +293,12 @@ def _draw_change_label(
     labels = [_(template).format(amount=amount) for template in templates]
     room = width - day_width - 14
     # The dose alone, where no wording fits: never a dose cut short (the cell's colour
-    # says the dose changes).
-    fitting = [label for label in (*labels, amount) if stringWidth(label, BOLD, size) <= room]
+    # says the dose changes). Never clonazePAM's amount alone on a day a dose is switched.
+    alone = () if switches else (amount,)
+    fitting = [label for label in (*labels, *alone) if stringWidth(label, BOLD, size) <= room]
     if not fitting and size > REGULAR.text:  # large print: a line of its own, never smaller
         baseline, room = baseline - size - 3, width - 8
-        shorter = [*labels, amount]  # the cell's colour says it changes; the dose, to what
+        shorter = [*labels, *alone]  # the cell's colour says it changes; the dose, to what
         fitting = [label for label in shorter if stringWidth(label, BOLD, size) <= room]
     label, size = (fitting[0], size) if fitting else fit_line(labels[-1], BOLD, size, room)
     canvas.setFont(BOLD, size)
@@ -296,9 +310,17 @@ def _day_cells(schedule: Schedule) -> dict[dt.date, DayCell]:
     previous = schedule.dose_before_mcg
     for date, day, step in schedule.daily():
         first = day == step.first_day
-        changes = first and (step.total_mcg != previous or bool(step.edit) or step.review)
-        doses = tuple(taken(schedule, step))
-        cells[date] = DayCell(step=step, changes=changes, last=day == schedule.days, taken=doses)
+        switches = first and bool(exchanged(schedule, step))
+        changes = first and (
+            step.total_mcg != previous or bool(step.edit) or step.review or switches
+        )
+        cells[date] = DayCell(
+            step=step,
+            changes=changes,
+            taken=tuple(taken(schedule, step)),
+            switches=switches,
+            keeps_on=day == schedule.days and keeps_on(schedule, step),
+        )
         if first:
             previous = step.total_mcg
     return cells

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from reportlab.lib import colors
@@ -16,7 +16,14 @@ from reportlab.platypus import (
 
 from planner.dispensing import describe_supply, dispensing_totals
 from planner.i18n import ENGLISH, Language
-from planner.instructions import dose_words, instructions, long_date, product_notes, taken
+from planner.instructions import (
+    Taken,
+    dose_words,
+    instructions,
+    long_date,
+    product_notes,
+    taken,
+)
 from planner.provenance import inputs_line, products_line, statements
 from planner.units import format_count, format_mg, format_per_kg
 from planner.wording import DISCLAIMER
@@ -126,6 +133,9 @@ def _facts_table(schedule: Schedule, patient: str | None) -> Table:
 
 
 def _steps_table(schedule: Schedule) -> Table:
+    """One row a step. During a switch the daily total is each drug's, named, and each
+    time of day names the drug taken then: clonazePAM's total alone would read as a
+    change of the whole dose."""
     times = schedule.protocol.dose_times
     header = ["From", "To", "Days", "Daily total", *(t.name.capitalize() for t in times)]
     rows: list[list[Any]] = [[Paragraph(f"<b>{cell}</b>", SMALL) for cell in header]]
@@ -136,19 +146,14 @@ def _steps_table(schedule: Schedule) -> Table:
                 Paragraph(step.start.isoformat(), SMALL),
                 Paragraph(step.end.isoformat(), SMALL),
                 Paragraph(str(step.days), SMALL),
-                Paragraph(_total_cell(step, schedule.weight_kg), SMALL),
+                Paragraph(_total_cell(schedule, step), SMALL),
                 *(
-                    Paragraph(
-                        f"{format_mg(dose.mcg)}: {keep_counts(escape_markup(dose_words(dose)))}"
-                        if (dose := given.get(time.name))
-                        else "-",
-                        SMALL,
-                    )
+                    Paragraph(_dose_cell(dose) if (dose := given.get(time.name)) else "-", SMALL)
                     for time in times
                 ),
             ]
         )
-    total_width = 1.2 * inch if schedule.weight_kg else 0.85 * inch  # room for mg/kg/day
+    total_width = 1.2 * inch if schedule.weight_kg or schedule.switch else 0.85 * inch
     fixed = [0.85 * inch, 0.85 * inch, 0.5 * inch, total_width]  # an ISO date on one line
     table = Table(rows, colWidths=[*fixed, *([None] * len(times))], repeatRows=1)
     table.setStyle(
@@ -161,13 +166,34 @@ def _steps_table(schedule: Schedule) -> Table:
     return table
 
 
-def _total_cell(step: DoseStep, weight_kg: Decimal | None) -> str:
-    """The daily total in bold; under it mg/kg/day (weight-based) and any clinician's edit."""
-    if step.total_mcg == 0:
+def _dose_cell(item: Taken) -> str:
+    """'0.75 mg: 1 1/2 tablets 0.5 mg'; during a switch 'ALPRAZolam 1 mg: 1 tablet 1 mg'."""
+    words = keep_counts(escape_markup(dose_words(replace(item, named=False))))
+    drug = f"{escape_markup(item.drug)} " if item.named else ""
+    return _unbroken(f"{drug}{format_mg(item.mcg)}: {words}")
+
+
+def _unbroken(markup: str) -> str:
+    """Markup in which no amount breaks from its unit ('0.5' at a line's end, 'mg' under)."""
+    return markup.replace(" mg", "&nbsp;mg")
+
+
+def _total_cell(schedule: Schedule, step: DoseStep) -> str:
+    """The daily total in bold (each drug's, named, during a switch); under it mg/kg/day
+    (weight-based) and any clinician's edit."""
+    if step.total_mcg == 0 and not step.other_mcg:
         return "<b>Stop</b>"
+    weight_kg = schedule.weight_kg
     per_kg = f"<br/>{format_per_kg(step.total_mcg, weight_kg)} mg/kg/day" if weight_kg else ""
     edit = f"<br/><i>{step.edit}</i>" if step.edit else ""
-    return f"<b>{format_mg(step.total_mcg)}</b>{per_kg}{edit}"
+    total = f"<b>{format_mg(step.total_mcg)}</b>"
+    if schedule.switch is not None:
+        drug = escape_markup(schedule.protocol.drug.tall_man)
+        total = f"<b>{drug} {format_mg(step.total_mcg)}</b>"
+        if step.other_mcg:
+            other = format_mg(step.other_mcg)
+            total += f"<br/><b>{escape_markup(schedule.switch.drug_name)} {other}</b>"
+    return f"{_unbroken(total)}{per_kg}{edit}"
 
 
 def _report_table(report: SafetyReport) -> Table:
