@@ -152,6 +152,10 @@ def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
         )
     if step.review:  # as the calendar marks the day
         line += " " + _("Review this dose with your prescriber on {date}.").format(date=start)
+    if keeps_on(schedule, step) and schedule.next_review is not None:
+        line += " " + _("See your prescriber to review it by {date}.").format(
+            date=lang.long_date(schedule.next_review)
+        )
     return f"{line}{_exchanged(schedule, step, lang)}"
 
 
@@ -177,6 +181,8 @@ def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
     days = f"Day {step.first_day}" if step.days == 1 else f"Days {step.first_day}-{step.last_day}"
     if keeps_on(schedule, step):
         days = f"Day {step.first_day} on, continuing"
+        if schedule.next_review is not None:
+            days += f" (review by {schedule.next_review})"
     if step.total_mcg == 0:
         return f"{days}: stop {schedule.protocol.drug.tall_man}."
     doses = "; ".join(
@@ -185,11 +191,14 @@ def _pharmacy_line(schedule: Schedule, step: DoseStep) -> str:
         for item in taken(schedule, step)
     )
     drug = schedule.protocol.drug.tall_man
+    review = f" Review with the prescriber on day {step.first_day}." if step.review else ""
     if len(schedule.products) > 1:
-        return f"{days}: {step.product.name}: {doses} ({format_mg(step.total_mcg)}/day)."
-    if schedule.switch is not None:
-        return f"{days}: {doses} ({daily_words(schedule, step, per='/day')})."
-    return f"{days}: {drug} {doses} ({format_mg(step.total_mcg)}/day)."
+        line = f"{days}: {step.product.name}: {doses} ({format_mg(step.total_mcg)}/day)."
+    elif schedule.switch is not None:
+        line = f"{days}: {doses} ({daily_words(schedule, step, per='/day')})."
+    else:
+        line = f"{days}: {drug} {doses} ({format_mg(step.total_mcg)}/day)."
+    return line + review
 
 
 def daily_words(schedule: Schedule, step: DoseStep, per: str = "", lang: Language = ENGLISH) -> str:

@@ -117,6 +117,11 @@ def _step(step: DoseStep, schedule: Schedule) -> Document:
         "edit": step.edit or None,
         "total_mg": _mg(step.total_mcg),
         "total": format_mg(step.total_mcg),
+        # Each drug's daily total, named: during a switch, the old drug's too.
+        "totals": [
+            {"drug": drug, "mg": _mg(mcg), "total": format_mg(mcg)}
+            for drug, mcg in _totals(step, schedule)
+        ],
         "mg_per_kg_per_day": format_per_kg(step.total_mcg, weight) if weight is not None else None,
         "product": step.product.id,
         "doses": [
@@ -133,6 +138,14 @@ def _step(step: DoseStep, schedule: Schedule) -> Document:
         "note": step.note,
         "review": step.review,
     }
+
+
+def _totals(step: DoseStep, schedule: Schedule) -> list[tuple[str, int]]:
+    """The day's total of clonazePAM and, during a switch, of the old drug."""
+    totals = [(schedule.protocol.drug.tall_man, step.total_mcg)]
+    if schedule.switch is not None and step.other_mcg:
+        totals.append((schedule.switch.drug_name, step.other_mcg))
+    return totals
 
 
 def _dispensing(schedule: Schedule, supply_days: int) -> Document:

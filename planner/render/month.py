@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from planner.instructions import dose_words, taken
+from planner.instructions import dose_words, exchanged, keeps_on, taken
 from planner.units import format_mg
 
 if TYPE_CHECKING:
@@ -23,7 +23,7 @@ class CalendarDay:
     in_month: bool
     day: int | None = None  # the schedule's day number, 1-based
     doses: tuple[str, ...] = ()
-    mark: str = ""  # 'START: 0.5 mg/day', 'NEW DOSE: 1 mg/day', 'STOP', 'KEEP TAKING'
+    mark: str = ""  # 'START: 0.5 mg/day', 'NEW DOSE: 1 mg/day', 'SWITCH', 'REVIEW', 'STOP'...
 
 
 @dataclass(frozen=True)
@@ -57,6 +57,9 @@ def _days(schedule: Schedule) -> dict[dt.date, CalendarDay]:
         mark = ""
         if step.total_mcg == 0:
             mark = "STOP"
+        elif first and exchanged(schedule, step):
+            # A dose switched today: never clonazePAM's amount alone, as the calendar says.
+            mark = "SWITCH"
         elif first and (step.total_mcg != previous or step.edit):
             if step.edit:
                 mark = f"{step.edit.upper()}: {amount}"
@@ -64,7 +67,9 @@ def _days(schedule: Schedule) -> dict[dt.date, CalendarDay]:
                 mark = f"START: {amount}"
             else:
                 mark = f"NEW DOSE: {amount}"
-        elif day == schedule.days and step.phase == "maintenance":
+        elif first and step.review:
+            mark = "REVIEW WITH PRESCRIBER"
+        elif day == schedule.days and keeps_on(schedule, step):
             mark = "KEEP TAKING"
         doses = tuple(
             f"{item.time.name.capitalize()}: {dose_words(item)}" for item in taken(schedule, step)

@@ -101,12 +101,16 @@ def _table(schedule: Schedule) -> list[str]:
     times = schedule.protocol.dose_times
     weight = schedule.weight_kg
     per_kg = ["mg/kg/day"] if weight is not None else []
+    switch = schedule.switch
+    # During a switch the day's total of each drug, each named: never clonazePAM's alone.
+    old = [f"{switch.drug_name}/day"] if switch is not None else []
     header = [
         "From",
         "To",
         "Days",
         "Phase",
-        "Daily" if schedule.switch is None else f"{schedule.protocol.drug.tall_man}/day",
+        "Daily" if switch is None else f"{schedule.protocol.drug.tall_man}/day",
+        *old,
         *per_kg,
         *(t.name.capitalize() for t in times),
     ]
@@ -117,13 +121,15 @@ def _table(schedule: Schedule) -> list[str]:
             str(step.days),
             _phase_cell(step),
             format_mg(step.total_mcg),
+            *([format_mg(step.other_mcg)] if switch is not None else []),
             *([format_per_kg(step.total_mcg, weight)] if weight is not None else []),
             *_dose_cells(schedule, step),
         ]
         for step in schedule.steps
     ]
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
-    right = {2, 4, 5} if weight is not None else {2, 4}
+    numbers = 1 + len(old) + len(per_kg)  # the totals, right-aligned after the phase
+    right = {2, *range(4, 4 + numbers)}
 
     def line(cells: list[str]) -> str:
         padded = (

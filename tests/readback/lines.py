@@ -69,11 +69,14 @@ def pharmacy_period(line: str, context: Context) -> Period:
     """One pharmacy direction (English): 'Days 4-6: clonazePAM in the morning: ...', its
     day numbers counted from day 1."""
     found = re.fullmatch(
-        r"(?:Days (?P<a>\d+)-(?P<b>\d+)|Day (?P<open>\d+) on, continuing|Day (?P<one>\d+)): "
-        r"(?P<rest>.+)",
+        r"(?:Days (?P<a>\d+)-(?P<b>\d+)|Day (?P<open>\d+) on, continuing"
+        r"(?: \(review by (?P<due>\d{4}-\d{2}-\d{2})\))?|Day (?P<one>\d+)): "
+        r"(?P<rest>.+?)(?: Review with the prescriber on day (?P<review>\d+)\.)?",
         line,
     )
     assert found, line
+    # A review is said on the first day of its step, as every other output says it.
+    assert found["review"] in (None, found["a"] or found["open"] or found["one"]), line
 
     def date(day: str) -> dt.date:
         return context.start + dt.timedelta(days=int(day) - 1)

@@ -130,7 +130,7 @@ PATIENT_STARTS = {
     "en": r"(?:From|On) (?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday) ",
     "es": r"(?:Desde el|El) (?:lunes|martes|miércoles|jueves|viernes|sábado|domingo), ",
 }
-PHARMACY_STARTS = r"Days? \d+(?:-\d+)?(?: on, continuing)?: "
+PHARMACY_STARTS = r"Days? \d+(?:-\d+)?(?: on, continuing(?: \(review by [\d-]+\))?)?: "
 
 
 def _paragraphs(text: str, starts: str) -> tuple[str, ...]:
