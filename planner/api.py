@@ -133,6 +133,8 @@ class TaperFields(TypedDict, total=False):
     ec50_mg_per_day: Amount | None
     slow_down_factor: Amount | None
     off_label_reason: str | None
+    source: str | None
+    faster_reason: str | None
 
 
 class CourseFields(_RiseFields, total=False):

@@ -166,8 +166,16 @@ def _units_short(units: tuple[UnitCount, ...]) -> str:
 
 
 def _report_lines(report: SafetyReport) -> list[str]:
+    """One line a check; a check exceeded by choice lists each step and who chose it on
+    lines of their own, so a terminal reads them."""
     lines = [f"Safety checks: {report.summary}"]
-    lines += [f"  [{result.mark}] {result.line}" for result in report.results]
+    for result in report.results:
+        if result.status != "exceeded by choice":
+            lines.append(f"  [{result.mark}] {result.line}")
+            continue
+        lines.append(f"  [{result.mark}] {result.description}")
+        lines += [f"      exceeded on {cut}" for cut in result.detail.split("; ")]
+        lines.append(f"      chosen by {result.chosen_by}")
     return lines
 
 

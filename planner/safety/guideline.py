@@ -27,10 +27,12 @@ FastCut = tuple[DoseStep, int, int]
 
 
 class Chooser(NamedTuple):
-    """Who chose the faster cuts (``allowed``), or why nobody could have."""
+    """Who chose the faster cuts (``allowed``), or why nobody could have (and, where one
+    cut is to blame, its day)."""
 
     allowed: bool
     words: str
+    day: int | None = None
 
 
 def guideline_pace_check() -> Check:
@@ -56,7 +58,8 @@ def _within_guideline(schedule: Schedule) -> Outcome:
     day = fast[0][0].first_day
     chooser = _chosen_by(schedule, fast)
     if not chooser.allowed:
-        return day, f"{len(fast)} faster than the guideline ({listed}): {chooser.words}"
+        failing = chooser.day or day
+        return failing, f"{len(fast)} faster than the guideline ({listed}): {chooser.words}"
     return Exceeded(day=day, detail=listed, chosen_by=chooser.words)
 
 
@@ -111,6 +114,7 @@ def _published_choice(schedule: Schedule, pace: Pace, fast: list[FastCut]) -> Ch
                 False,
                 f"on {step.start} {pace.id}'s source stops from {format_mg(before)}/day, so "
                 f"the cut to {format_mg(step.total_mcg)}/day is the planner's, not the source's",
+                step.first_day,
             )
     citation = next(
         (s.citation for s in paces_file().sources if s.id == population.source),
