@@ -3,19 +3,37 @@
 set -euo pipefail
 cd "$(dirname "$0")"
 out=$(mktemp -d)
+
+# The first page of PDF $1 with a line of its own saying $2 (a month's title): the summary before the
+# calendar grows with the schedule, so its pages are found, not counted.
+page_of() {
+    local pages
+    pages=$(pdfinfo "$1" | awk '/^Pages:/ {print $2}')
+    for ((page = 1; page <= pages; page++)); do
+        if pdftotext -f "$page" -l "$page" "$1" - | grep -qx "$2"; then
+            echo "$page"
+            return
+        fi
+    done
+    echo "no page of $1 holds $2" >&2
+    return 1
+}
 planner titrate seizure-adult --start 2027-01-04 --target 4 --age 40 --weight 70 \
     --patient "Example patient" --pdf "$out/titration.pdf" --plot titration-plot.png --csv titration.csv > /dev/null
 planner taper panic-adult --start 2027-12-06 --from 2 --product us-odt \
     --pdf "$out/taper.pdf" --plot taper-plot.png > /dev/null
 pdftoppm -r 70 -png -f 1 -l 1 -singlefile "$out/titration.pdf" titration-summary
-pdftoppm -r 70 -png -f 3 -l 3 -singlefile "$out/titration.pdf" titration-calendar
-pdftoppm -r 70 -png -f 5 -l 5 -singlefile "$out/taper.pdf" taper-calendar-december
+page=$(page_of "$out/titration.pdf" "January 2027")
+pdftoppm -r 70 -png -f "$page" -l "$page" -singlefile "$out/titration.pdf" titration-calendar
+page=$(page_of "$out/taper.pdf" "December 2027")
+pdftoppm -r 70 -png -f "$page" -l "$page" -singlefile "$out/taper.pdf" taper-calendar-december
 planner titrate seizure-pediatric --start 2027-01-04 --weight 12.5 --age 3 \
     --product rivotril-drops --patient "Example child" --pdf "$out/child.pdf" > /dev/null
 pdftoppm -r 70 -png -f 1 -l 1 -singlefile "$out/child.pdf" child-summary
 planner taper panic-adult --start 2027-03-01 --from 2 --pace asam --product us-odt --lang es \
     --patient "Зоя Иванова" --pdf "$out/es.pdf" > /dev/null
-pdftoppm -r 70 -png -f 5 -l 5 -singlefile "$out/es.pdf" spanish-calendar
+page=$(page_of "$out/es.pdf" "Marzo de 2027")
+pdftoppm -r 70 -png -f "$page" -l "$page" -singlefile "$out/es.pdf" spanish-calendar
 cp "$out/titration.pdf" titration.pdf
 rm -r "$out"
 planner course panic-adult --start 2027-01-04 --target 2 --maintain 180 --pace asam \

@@ -34,7 +34,7 @@ def main() -> None:
         page.get_by_label("Current dose").fill("2")
         page.get_by_label("Taper pace").select_option("asam")
         page.get_by_label("Product", exact=True).select_option("us-odt")
-        page.get_by_label("Age").fill("45")
+        page.get_by_label("Age (years)").fill("45")
         page.get_by_role("button", name="Plan the schedule").click()
         page.get_by_role("heading", name="Safety checks: 8 of 8 passed").wait_for()
         page.screenshot(path=HERE / "web-page.png")

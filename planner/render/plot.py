@@ -42,6 +42,7 @@ LINE_COLOUR = "#1f4e79"
 OLD_DRUG_COLOUR = "#7f3f98"  # the drug a switch comes from, dashed
 MAXIMUM_COLOUR = "#b22222"
 EDIT_COLOUR = "#9c3d00"
+REVIEW_COLOUR = "#555555"
 TITLE_WIDTH = 100  # characters per title line, so long product names wrap, not vanish
 MOST_LABELS = 24  # beyond this many changes, label every other one so labels stay legible
 
@@ -75,6 +76,7 @@ def schedule_figure(
     if schedule.switch is not None:
         top = max(top, _draw_old_drug(axes, schedule, edges, lang))
     _label_changes(axes, schedule, lang)
+    _mark_reviews(axes, schedule, lang)
 
     axes.set_ylim(0, top * 1.2)
     last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
@@ -245,6 +247,24 @@ def _shade_phases(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: La
                 va="top",
                 fontsize=9,
                 color="#444444",
+            )
+
+
+def _mark_reviews(axes: Axes, schedule: Schedule, lang: Language) -> None:
+    """A small mark at the foot of the plot on each review with the prescriber (every 3
+    months while the drug is taken), the first one named."""
+    for number, date in enumerate(schedule.reviews):
+        axes.axvline(_day(date), ymax=0.06, color=REVIEW_COLOUR, linewidth=1.2, zorder=2)
+        if number == 0:
+            axes.text(
+                _day(date),
+                0.07,
+                lang.gettext("review"),
+                transform=axes.get_xaxis_transform(),
+                ha="center",
+                va="bottom",
+                fontsize=7,
+                color=REVIEW_COLOUR,
             )
 
 
