@@ -19,10 +19,9 @@ from planner.errors import InputError, PlannerError
 from planner.files import check_input
 from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
 from planner.outfolder import check_patient_id
-from planner.plaintext import control_character, quoted
+from planner.plaintext import control_character, quoted, spreadsheet_cell
 from planner.plans import PlanFile, run_plan
 from planner.protocols import Library, load_library, validate_data
-from planner.render.csv import spreadsheet_cell
 from planner.units import date_from_text, whole_from_text
 
 if TYPE_CHECKING:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import shutil
 import stat
 import tempfile
 import tomllib
@@ -46,9 +47,16 @@ def protocol_files(folder: Path) -> dict[str, Path]:
     }
 
 
+# Every file this process has read, by (device, inode) and by resolved path: no output
+# may replace one of them (a products file, a protocol, a plan, a cohort).
+_READ_FILES: set[tuple[int, int]] = set()
+_READ_PATHS: set[Path] = set()
+
+
 def check_input(path: Path, *, limit: int, error_type: type[PlannerError]) -> None:
     """Refuse what is not a regular file no larger than ``limit``, before it is opened:
-    a FIFO, a device (``/dev/zero``) or a huge file would block or exhaust memory."""
+    a FIFO, a device (``/dev/zero``) or a huge file would block or exhaust memory. The
+    file is remembered as an input: no output of this process may replace it."""
     try:
         info = path.stat()
     except FileNotFoundError:
@@ -61,6 +69,46 @@ def check_input(path: Path, *, limit: int, error_type: type[PlannerError]) -> No
         raise error_type(f"{path}: not a regular file (a device, pipe or socket)")
     if info.st_size > limit:
         raise error_type(f"{path}: larger than the limit of {megabytes(limit)}")
+    _READ_FILES.add((info.st_dev, info.st_ino))
+    _READ_PATHS.add(path.resolve())
+
+
+def check_outputs(paths: list[Path]) -> None:
+    """Refuse, before any work, an output that cannot or must not be written: one asked
+    for twice, one that is a file this process read (compared by resolved path and by
+    inode, so a hard link or a path spelled another way is caught), one inside the
+    planner's installed data, a folder, a read-only file, a name too long or a loop of
+    links. Each is one line naming the path."""
+    seen: set[Path] = set()
+    installed = bundled_dir().resolve()
+    for path in paths:
+        try:
+            resolved = path.resolve()
+            info = path.stat() if path.exists() else None
+            parent_is_folder = path.parent.is_dir()
+        except RuntimeError:  # Path.resolve in Python 3.11 on a loop of links
+            raise OutputError(f"cannot write {path}: a loop of symbolic links") from None
+        except OSError as error:
+            raise OutputError(f"cannot write {path}: {error.strerror or error}") from None
+        if resolved in seen:
+            raise OutputError(f"{path} is asked for twice")
+        seen.add(resolved)
+        if resolved in _READ_PATHS or (
+            info is not None and (info.st_dev, info.st_ino) in _READ_FILES
+        ):
+            raise OutputError(f"{path} is a file this command reads; write elsewhere")
+        if resolved.is_relative_to(installed):
+            raise OutputError(
+                f"{path} is in the planner's installed data ({installed}); write elsewhere"
+            )
+        if not parent_is_folder:
+            raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
+        if info is not None and stat.S_ISDIR(info.st_mode):
+            raise OutputError(f"cannot write {path}: it is a folder")
+        if info is not None and stat.S_ISREG(info.st_mode) and not info.st_mode & 0o222:
+            raise OutputError(
+                f"{path} is read-only; make it writable to replace it, or write elsewhere"
+            )
 
 
 def read_input(path: Path, *, limit: int, error_type: type[PlannerError]) -> bytes:
@@ -136,25 +184,70 @@ def write_atomic(path: Path, data: bytes) -> None:
 
 
 def write_all(files: list[tuple[Path, bytes]]) -> None:
-    """Write several files all or nothing: every one to a temporary file first, then all
-    renamed into place; if any cannot be written, none is changed."""
-    staged: list[tuple[Path, Path]] = []
+    """Write several files all or nothing: every one is prepared before any is placed,
+    and if any cannot be written, every file that existed is as it was and none is new.
+
+    Each file goes to a temporary file beside it; a device (``/dev/stdout``) is written
+    next, since its bytes cannot be taken back; then the files are renamed into place,
+    each one's old bytes kept as a hard link (or a copy) until all are placed.
+    """
+    check_outputs([path for path, _ in files])
     files = [(_followed(path), data) for path, data in files]
-    devices = [(path, data) for path, data in files if _is_device(path)]
+    staged: list[tuple[Path, Path]] = []
+    kept: list[tuple[Path, Path | None]] = []  # each target placed, and its old bytes
     target = None
     try:
         for target, data in files:
             if not _is_device(target):
                 staged.append((_stage(target, data), target))
+        for target, data in files:
+            if _is_device(target):
+                with target.open("wb") as stream:
+                    stream.write(data)
         for temporary, target in staged:
-            temporary.replace(target)
+            old = _keep(target)
+            try:
+                temporary.replace(target)
+            except OSError:
+                if old is not None:  # the target was not replaced: nothing to put back
+                    old.unlink(missing_ok=True)
+                raise
+            kept.append((target, old))
     except OSError as error:
-        raise OutputError(f"cannot write {target}: {error.strerror}") from None
+        _restore(kept)
+        raise OutputError(f"cannot write {target}: {error.strerror or error}") from None
     finally:
         for temporary, _ in staged:
             temporary.unlink(missing_ok=True)
-    for path, data in devices:
-        write_atomic(path, data)
+    for _, old in kept:
+        if old is not None:
+            old.unlink(missing_ok=True)
+
+
+def _keep(target: Path) -> Path | None:
+    """The bytes ``target`` holds now, kept beside it (a hard link, else a copy) so they
+    can be put back; None if it does not exist yet."""
+    if not target.exists():
+        return None
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".old")
+    os.close(handle)
+    kept = Path(name)
+    kept.unlink()
+    try:
+        os.link(target, kept)
+    except OSError:  # a file system without hard links
+        shutil.copy2(target, kept)
+    return kept
+
+
+def _restore(kept: list[tuple[Path, Path | None]]) -> None:
+    """Put back what ``write_all`` had placed: old bytes over each target, new files gone."""
+    for target, old in reversed(kept):
+        with contextlib.suppress(OSError):
+            if old is None:
+                target.unlink(missing_ok=True)
+            else:
+                old.replace(target)
 
 
 def _followed(path: Path) -> Path:

@@ -21,6 +21,7 @@ from decimal import Decimal
 
 from planner.errors import InputError
 from planner.models import Pharmacokinetics
+from planner.plaintext import csv_comment
 from planner.products import dose_maker
 from planner.schedule import Schedule
 
@@ -155,11 +156,11 @@ def concentration_curve(
 
 def concentration_csv(curve: ConcentrationCurve, about: tuple[str, ...] = ()) -> bytes:
     """Hour by hour: ``time`` (ISO, local) and ``ng_per_ml``, under a # header that
-    starts with ``about`` (the schedule's provenance)."""
+    starts with ``about`` (the schedule's provenance, as header lines)."""
     header = [
-        *(f"# {line}" for line in about),
-        f"# {EDUCATION_NOTE}",
-        f"# {curve.assumptions()}",
+        *about,
+        csv_comment("Education", EDUCATION_NOTE),
+        csv_comment("Model", curve.assumptions()),
     ]
     rows = [
         f"{time.isoformat(timespec='minutes')},{value:.2f}"

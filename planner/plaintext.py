@@ -34,3 +34,26 @@ def visible_letters(text: str) -> int:
 def quoted(text: str, longest: int = 40) -> str:
     """A user's text quoted in a message, cut short if long: 'x', 'xxxx...'."""
     return repr(text if len(text) <= longest else text[:longest] + "...")
+
+
+# OWASP, CSV injection: a cell starting with one of these opens as a formula.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def spreadsheet_cell(value: object) -> object:
+    """Text that a spreadsheet would run as a formula, made inert with a leading quote.
+
+    Only text is changed: numbers and dates are written from typed values, never text.
+    """
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def csv_comment(label: str, value: object) -> str:
+    """One ``#`` header line of a CSV file: ``# Label:,"value"``. The value is one quoted
+    cell, through the same formula guard as the data: a comma or quote in a clinician's
+    reason or a file's name never starts a cell of its own, nor a formula. The line
+    starts with ``#``, so ``pandas.read_csv(comment="#")`` reads past it."""
+    text = str(spreadsheet_cell(one_line(str(value))))
+    return f'# {label}:,"{text.replace(chr(34), chr(34) * 2)}"'

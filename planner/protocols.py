@@ -126,6 +126,11 @@ class Library:
         """This library with a user's products file beside the bundled one, validated
         like it; a user product may not take a bundled product's id."""
         users, digest = parse_file_digest(path, ProductCatalog)
+        return self.with_catalog(users, digest, path)
+
+    def with_catalog(self, users: ProductCatalog, digest: str, path: Path) -> Library:
+        """This library with a user's products (read from ``path``, whose bytes hash to
+        ``digest``) beside the bundled ones."""
         for product_id in users.products:
             if product_id in self.products.products:
                 raise ProtocolError(

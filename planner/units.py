@@ -19,7 +19,9 @@ from planner.limits import MAX_NUMBER_CHARS
 
 MICROGRAMS_PER_MG = 1000
 # A number as people type it: 2, 0.125, .5, -1, 1e3 (a short exponent; no separators).
-PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?$")
+# ASCII digits only: Python's \d also matches Arabic-Indic and full-width digits, and
+# Decimal() reads them, so a Bengali four, which looks like 8, would be taken as 4.
+PLAIN_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?$", re.ASCII)
 # Whole numbers (days, years) above this are refused before they are made into integers.
 MAX_WHOLE_NUMBER = 10**9
 
@@ -31,11 +33,13 @@ def number_from_text(text: str) -> Decimal:
     if len(cleaned) > MAX_NUMBER_CHARS:
         raise InputError(f"{cleaned[:12]!r}...: a number is at most {MAX_NUMBER_CHARS} characters")
     if not PLAIN_NUMBER.match(cleaned):
+        if any(char.isdigit() and not char.isascii() for char in cleaned):
+            raise InputError(f"{cleaned!r}: write numbers with the digits 0 to 9")
         raise InputError(f"{cleaned!r} is not a number")
     return Decimal(cleaned)
 
 
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
 
 
 def date_from_text(text: str) -> dt.date:
@@ -55,7 +59,9 @@ def whole_from_text(text: str) -> int:
         value = number_from_text(text)
     except InputError as error:
         raise InputError(str(error).replace("is not a number", "is not a whole number")) from None
-    if abs(value) > MAX_WHOLE_NUMBER or value != value.to_integral_value():
+    if value != value.to_integral_value():
+        raise InputError(f"{text.strip()!r} is not a whole number")
+    if abs(value) > MAX_WHOLE_NUMBER:
         raise InputError(f"{text.strip()!r} is not a whole number up to {MAX_WHOLE_NUMBER:,}")
     return int(value)
 

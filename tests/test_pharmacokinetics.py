@@ -88,7 +88,7 @@ def test_a_taper_starts_from_steady_state_and_ends_near_zero() -> None:
 def test_concentration_csv_is_hour_by_hour_with_its_assumptions() -> None:
     schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
     text = concentration_csv(concentration_curve(schedule)).decode()
-    assert text.startswith(f"# {EDUCATION_NOTE}\n")
+    assert text.startswith(f'# Education:,"{EDUCATION_NOTE}"\n')
     assert "weight 70 kg (not given; 70 kg assumed)" in text
     frame = pd.read_csv(io.StringIO(text), comment="#")
     assert list(frame.columns) == ["time", "ng_per_ml"]

@@ -111,7 +111,7 @@ def test_an_off_label_reason_plans_and_is_printed_on_every_output(tmp_path: Path
     )  # fmt: skip
     note = "Off-label: a patient of 2 years, 10 kg is outside seizure-adult"
     assert note in stdout and REASON in stdout
-    assert f"# Warning: {note}" in files["csv"].read_text()
+    assert f'# Warning:,"{note}' in files["csv"].read_text()
     pdf = " ".join(" ".join(page.extract_text().split()) for page in PdfReader(files["pdf"]).pages)
     assert note in pdf and REASON in pdf
     ics = files["ics"].read_bytes().decode().replace("\r\n ", "")

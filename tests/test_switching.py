@@ -235,7 +235,7 @@ def test_the_csv_has_the_old_drug_beside_clonazepam_and_the_plan_remakes_it(
         "1",
     )
     assert (
-        "# Inputs: start 2027-01-04, switch from ALPRAZolam 2 mg/day, equivalence ashton-2002"
+        '# Inputs:,"start 2027-01-04, switch from ALPRAZolam 2 mg/day, equivalence ashton-2002'
         in (csv.read_text())
     )
     ok("plan", plan, "--csv", again)

@@ -61,13 +61,13 @@ def test_csv_is_exact_iso_and_has_no_index() -> None:
     schedule = titrate(load_protocol("seizure-pediatric"), start=dt.date(2027, 1, 4), weight_kg=20)
     text = render_csv(schedule, check_schedule(schedule)).decode("utf-8")
     comments = [line for line in text.splitlines() if line.startswith("#")]
-    assert comments[0] == "# clonazePAM titration schedule, day by day"
+    assert comments[0] == "# clonazePAM titration schedule (day by day)"
     assert (
-        "# Protocol: seizure-pediatric 1.2.0: Seizure disorders, children up to 10 years or 30 kg"
+        '# Protocol:,"seizure-pediatric 1.2.0: Seizure disorders, children up to 10 years or 30 kg"'
         in comments
     )
-    assert "# Inputs: start 2027-01-04, weight 20 kg" in comments
-    assert "# Review: For clinician review and education. Not medical advice." in comments
+    assert '# Inputs:,"start 2027-01-04, weight 20 kg"' in comments
+    assert '# Review:,"For clinician review and education. Not medical advice."' in comments
     header, first, *_ = text.splitlines()[len(comments) :]
     assert header.startswith(
         "date,day,phase,total_mg,mg_per_kg_per_day,morning_mg,midday_mg,bedtime_mg,"

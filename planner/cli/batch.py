@@ -11,6 +11,8 @@ from typing import Any, Literal
 
 import click
 
+from planner.cli.types import WholeRange
+
 
 @click.command()
 @click.argument("plans_path", metavar="PLANS.csv", type=click.Path(path_type=Path))
@@ -26,7 +28,7 @@ import click
 @click.option("--tz", "timezone", help="IANA time zone of the calendar files.")
 @click.option(
     "--workers",
-    type=click.IntRange(1, 64),
+    type=WholeRange(1, 64),
     help="Processes planning in parallel (default: this machine's cores); the files are "
     "the same bytes whatever the number.",
 )

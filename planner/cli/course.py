@@ -16,7 +16,7 @@ from planner.cli.outputs import (
     _options,
     plan_and_emit,
 )
-from planner.cli.types import DATE, NUMBER
+from planner.cli.types import DATE, NUMBER, WholeRange
 
 
 @click.command()
@@ -26,7 +26,7 @@ from planner.cli.types import DATE, NUMBER
 @click.option(
     "--maintain",
     required=True,
-    type=click.IntRange(1, 3650),
+    type=WholeRange(1, 3650),
     help="Days at the target before the taper (reviewed every 3 months).",
 )
 @click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
@@ -34,7 +34,7 @@ from planner.cli.types import DATE, NUMBER
 @click.option(
     "--to", "to_mg", type=NUMBER, help="Taper to this lower daily dose and hold it (default 0)."
 )
-@click.option("--hold", type=click.IntRange(1, 3650), help="Days to hold the --to dose (28).")
+@click.option("--hold", type=WholeRange(1, 3650), help="Days to hold the --to dose (28).")
 @_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
 def course(
     protocol: str,

@@ -106,13 +106,15 @@ def compare(
     """
     from planner.comparison import compare_paces
     from planner.errors import InputError
-    from planner.files import write_atomic
+    from planner.files import check_outputs, write_all
     from planner.render.outputs import PLOT_FORMATS
     from planner.render.teaching import comparison_text, render_comparison
 
     names = tuple(name.strip() for name in paces.split(",") if name.strip())
     if plot_path is not None and plot_path.suffix.lower() not in PLOT_FORMATS:
         raise InputError(f"cannot write plot {plot_path}: use a .png, .svg or .pdf file name")
+    if plot_path is not None:
+        check_outputs([plot_path])  # before any work
     compared = compare_paces(
         protocol,
         from_mg_per_day=from_mg,
@@ -125,7 +127,6 @@ def compare(
     click.echo(comparison_text(schedules, ec50_mcg))
     if plot_path is not None:
         image_format = PLOT_FORMATS[plot_path.suffix.lower()]
-        write_atomic(
-            plot_path, render_comparison(schedules, ec50_mcg=ec50_mcg, image_format=image_format)
-        )
+        plot = render_comparison(schedules, ec50_mcg=ec50_mcg, image_format=image_format)
+        write_all([(plot_path, plot)])
         click.echo(f"Wrote {plot_path}")

@@ -14,11 +14,11 @@ if TYPE_CHECKING:
     from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
     from planner.protocols import Library
 
-from planner.cli.types import NUMBER, NUMBERS, OUTPUT, ClockSetting
+from planner.cli.types import NUMBER, NUMBERS, OUTPUT, ClockSetting, WholeRange
 
 _PATIENT_OPTIONS = [
     click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
-    click.option("--age", type=click.IntRange(0, 120), help="Patient age in years (age cautions)."),
+    click.option("--age", type=WholeRange(0, 120), help="Patient age in years (age cautions)."),
     click.option(
         "--product", help="Product id (see `planner protocols`); default: the protocol's."
     ),
@@ -69,7 +69,7 @@ _OUTPUT_OPTIONS = [
     click.option("--patient", help="Patient name or id, printed on the PDF."),
     click.option(
         "--supply-days",
-        type=click.IntRange(1, 365),
+        type=WholeRange(1, 365),
         default=30,
         show_default=True,
         help="Days per prescription for the dispensing totals.",
@@ -133,7 +133,7 @@ _RISE_OPTIONS = [
     ),
     click.option(
         "--interval",
-        type=click.IntRange(1, 365),
+        type=WholeRange(1, 365),
         help="Days between increases (at least the protocol minimum).",
     ),
     click.option(
@@ -171,7 +171,6 @@ def _emit(
     checked: Checked,
     *,
     plan: tuple[Path, bytes] | None,
-    inputs: list[Path],
     csv_path: Path | None,
     pdf_path: Path | None,
     plot_path: Path | None,
@@ -211,7 +210,7 @@ def _emit(
         lang=lang or "en",
         large_print=large_print,
     )
-    files = render_outputs(schedule, report, options, extra=[plan] if plan else [], inputs=inputs)
+    files = render_outputs(schedule, report, options, extra=[plan] if plan else [])
     write_outputs(files)
     text = render_text(
         schedule, report, supply_days=supply_days, instructions=instructions, lang=lang or "en"
@@ -243,7 +242,6 @@ def plan_and_emit(
     _emit(
         checked,
         plan=_plan_file(checked, protocol, save_plan, outputs["lang"]),
-        inputs=[Path(protocol)],
         **outputs,
     )
 

@@ -18,7 +18,7 @@ from planner.cli.outputs import (
     library_for,
     plan_and_emit,
 )
-from planner.cli.types import DATE, NUMBER, PauseSetting
+from planner.cli.types import DATE, NUMBER, PauseSetting, WholeRange
 
 if TYPE_CHECKING:
     from planner.models import Pause
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 @_options(_RISE_OPTIONS)
 @click.option(
     "--hold",
-    type=click.IntRange(1, 3650),
+    type=WholeRange(1, 3650),
     help="Days of maintenance at the target (default: the protocol's).",
 )
 @_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
@@ -93,7 +93,7 @@ def titrate(
 )
 @click.option(
     "--hold",
-    type=click.IntRange(1, 3650),
+    type=WholeRange(1, 3650),
     help="Days to hold the --to dose (default 28), for a review before going on.",
 )
 @click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
@@ -205,6 +205,5 @@ def plan(plan_path: Path, **outputs: Any) -> None:
         checked = run_plan(plan_file, folder=plan_path.parent, library=library)
     except PlannerError as error:
         raise PlannerError(f"{plan_path}: {error}") from None
-    inputs = [plan_path, plan_path.parent / plan_file.protocol]
     outputs["lang"] = outputs["lang"] or plan_file.lang  # --lang overrides the plan's
-    _emit(checked, plan=None, inputs=inputs, **outputs)
+    _emit(checked, plan=None, **outputs)

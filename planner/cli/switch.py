@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _options, plan_and_emit
-from planner.cli.types import DATE, NUMBER
+from planner.cli.types import DATE, NUMBER, WholeRange
 
 
 @click.command()
@@ -25,7 +25,7 @@ from planner.cli.types import DATE, NUMBER
 )
 @click.option(
     "--step-days",
-    type=click.IntRange(7, 365),
+    type=WholeRange(7, 365),
     help="Days each exchange is held (at least 7, Ashton's week; default 7).",
 )
 @click.option("--then-pace", help="After the switch, taper clonazePAM at this pace.")

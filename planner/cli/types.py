@@ -37,6 +37,22 @@ class DecimalType(click.ParamType):  # type: ignore[type-arg]  # generic in the 
         return number
 
 
+class WholeRange(click.IntRange):
+    """A whole number within a range, in the digits 0 to 9: Python's int() would also read
+    the digits of other scripts ('२' as 2)."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, str):
+            from planner.errors import InputError
+            from planner.units import whole_from_text
+
+            try:
+                value = whole_from_text(value)
+            except InputError as error:
+                self.fail(str(error), param, ctx)
+        return super().convert(value, param, ctx)
+
+
 class IsoDate(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
     """A calendar date as YYYY-MM-DD."""
 
@@ -55,15 +71,17 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]  # generic in the stub
 
 
 class OutputFile(click.Path):
-    """A file to write: 'plans/' names a folder, so it is refused rather than written
-    as a file called 'plans'."""
+    """A file to write: 'plans/', 'plans/.' or '..' name a folder, so they are refused
+    rather than written as a file called 'plans' (a path object drops a final '.')."""
 
     def __init__(self) -> None:
         super().__init__(dir_okay=False, path_type=Path)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
-        if isinstance(value, str) and value.endswith(("/", os.sep)):
-            self.fail(f"{value!r} names a folder; give a file name", param, ctx)
+        if isinstance(value, str):
+            last = value.rstrip("/" + os.sep).rsplit("/", 1)[-1].rsplit(os.sep, 1)[-1]
+            if value.endswith(("/", os.sep)) or last in (".", "..", ""):
+                self.fail(f"{value!r} names a folder; give a file name", param, ctx)
         return super().convert(value, param, ctx)
 
 

@@ -15,6 +15,7 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from planner.plaintext import csv_comment, spreadsheet_cell
 from planner.provenance import provenance
 from planner.schedule import DoseStep
 from planner.table import DATE, DAY, NOTE, daily_columns, step_values
@@ -25,13 +26,14 @@ if TYPE_CHECKING:
 
 
 def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
-    """UTF-8 CSV of ``daily_frame`` under a ``#`` header with provenance and warnings."""
-    header = [f"# {schedule.protocol.drug.tall_man} {schedule.kind} schedule, day by day"]
-    header += [f"# {label}: {value}" for label, value in provenance(schedule)]
-    header.append(f"# Safety checks: {report.summary}")
-    header += [f"# Exceeded by choice: {result.line}" for result in report.exceeded]
-    header += [f"# Warning: {text}" for text in schedule.warnings]
-    header += [f"# Note: {text}" for text in schedule.notes]
+    """UTF-8 CSV of ``daily_frame`` under a ``#`` header with provenance and warnings,
+    each header line a label and one quoted cell (``csv_comment``)."""
+    header = [f"# {schedule.protocol.drug.tall_man} {schedule.kind} schedule (day by day)"]
+    header += [csv_comment(label, value) for label, value in provenance(schedule)]
+    header.append(csv_comment("Safety checks", report.summary))
+    header += [csv_comment("Exceeded by choice", result.line) for result in report.exceeded]
+    header += [csv_comment("Warning", text) for text in schedule.warnings]
+    header += [csv_comment("Note", text) for text in schedule.notes]
     columns = daily_columns(schedule)
     body = "".join(csv_lines(schedule, columns))
     return ("\n".join(header) + "\n" + encode_row(columns) + "\n" + body).encode("utf-8")
@@ -95,17 +97,3 @@ def csv_cell(value: object) -> object:
     if isinstance(value, Decimal):
         return format(value, "f")
     return spreadsheet_cell(value)
-
-
-# OWASP, CSV injection: a cell starting with one of these opens as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def spreadsheet_cell(value: object) -> object:
-    """Text that a spreadsheet would run as a formula, made inert with a leading quote.
-
-    Only text is changed: numbers and dates are written from typed values, never text.
-    """
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value

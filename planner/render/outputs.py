@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING
 
 from planner.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
-from planner.files import write_all
+from planner.files import check_outputs, write_all
 from planner.i18n import language
 from planner.instructions import check_clocks
 from planner.limits import MAX_PATIENT_CHARS
-from planner.plaintext import control_character
+from planner.plaintext import control_character, csv_comment
 
 if TYPE_CHECKING:
     from planner.pharmacokinetics import ConcentrationCurve
@@ -60,15 +60,14 @@ def render_outputs(
     options: OutputOptions,
     *,
     extra: list[tuple[Path, bytes]] | None = None,
-    inputs: list[Path] | None = None,
 ) -> list[tuple[Path, bytes]]:
     """The bytes of every requested file, in memory; nothing is written here.
 
-    ``extra`` files (a saved plan) are checked with the others and written with them;
-    no output may be one of the ``inputs`` (the protocol or plan file it was made from).
+    ``extra`` files (a saved plan) are checked with the others and written with them; no
+    output may be a file this process read (the protocol, products or plan file).
     """
     extra = extra or []
-    _check_paths(options.paths() + [path for path, _ in extra], options, inputs or [])
+    _check_paths(options.paths() + [path for path, _ in extra], options)
     wanted = [
         ("csv", options.csv),
         ("pdf", options.pdf),
@@ -116,22 +115,10 @@ def write_outputs(files: list[tuple[Path, bytes]]) -> None:
     write_all(files)
 
 
-def _check_paths(paths: list[Path], options: OutputOptions, inputs: list[Path]) -> None:
-    """Refuse before any work: a missing folder, a path given twice or naming an input
-    file, a bad plot suffix."""
-    read = {path.resolve() for path in inputs}
-    seen: set[Path] = set()
-    for path in paths:
-        resolved = path.resolve()
-        if resolved in seen:
-            raise OutputError(f"{path} is asked for twice")
-        if resolved in read:
-            raise OutputError(f"{path} is the file the schedule is read from; write elsewhere")
-        seen.add(resolved)
-        if not path.parent.is_dir():
-            raise OutputError(f"cannot write {path}: folder {path.parent} does not exist")
-        if path.is_dir():
-            raise OutputError(f"cannot write {path}: it is a folder")
+def _check_paths(paths: list[Path], options: OutputOptions) -> None:
+    """Refuse before any work: a path the files module will not write (given twice, a
+    file this command reads, a folder, read-only, ...), a bad plot suffix."""
+    check_outputs(paths)
     if options.plot is not None and options.plot.suffix.lower() not in PLOT_FORMATS:
         raise OutputError(f"cannot write plot {options.plot}: use a .png, .svg or .pdf file name")
     if options.concentration and options.plot is None:
@@ -158,11 +145,15 @@ def concentration_csv(curve: ConcentrationCurve, lines: tuple[str, ...] = ()) ->
 
 
 def about(schedule: Schedule) -> tuple[str, ...]:
-    """Provenance and any off-label reason, for a file that is not the schedule itself."""
+    """Provenance and any off-label reason, as a CSV's ``#`` header lines, for a file that
+    is not the schedule itself."""
     from planner.provenance import provenance
 
-    lines = [f"{label}: {value}" for label, value in provenance(schedule)]
-    return (*lines, *([schedule.off_label] if schedule.off_label else []))
+    pairs = [
+        *provenance(schedule),
+        *([("Off-label", schedule.off_label)] if schedule.off_label else []),
+    ]
+    return tuple(csv_comment(label, value) for label, value in pairs)
 
 
 def _csv(schedule: Schedule, report: SafetyReport) -> bytes:

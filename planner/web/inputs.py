@@ -15,7 +15,7 @@ from typing import Any
 
 from planner.errors import InputError, PlannerError
 from planner.option_text import clock_from_text, pause_from_text
-from planner.units import date_from_text, number_from_text
+from planner.units import date_from_text, number_from_text, whole_from_text
 from planner.web.fields import Field
 
 Values = dict[str, Any]  # option name -> typed value, for the options given
@@ -125,11 +125,9 @@ def _flag(text: str) -> bool:
 
 
 def _whole(field: Field, text: str) -> int:
-    """A whole number in the field's range, refused in click's words for an IntRange."""
-    try:
-        number = int(text)
-    except ValueError:
-        raise InputError(f"{text!r} is not a valid integer range.") from None
+    """A whole number in the field's range, in the digits 0 to 9, refused in the command
+    line's words (its WholeRange)."""
+    number = whole_from_text(text)
     low, high = field.low, field.high
     if (low is not None and number < low) or (high is not None and number > high):
         raise InputError(f"{number} is not in the range {low}<=x<={high}.")

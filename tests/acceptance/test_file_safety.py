@@ -24,7 +24,7 @@ from planner.batch import Outcome, run_batch
 from planner.batch_rows import BatchRow
 from planner.errors import OutputError
 from planner.outfolder import JOURNAL, LOCK, MANIFEST, STAGING, STAGING_MARK, OutputFolder
-from planner.render.csv import FORMULA_STARTS
+from planner.plaintext import FORMULA_STARTS
 from planner.render.outputs import OutputOptions
 
 HEADER = "id,protocol,schedule,start\n"

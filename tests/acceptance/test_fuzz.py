@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from strategies import safe_or_refused
 
 from planner import taper, titrate
 from planner.files import bundled_dir, read_toml
-from planner.models import Protocol
+from planner.models import ProductCatalog, Protocol
+from planner.plans import PlanFile, run_plan
 from planner.protocols import load_library, validate_data
 from planner.schedule import Schedule
 
@@ -159,3 +161,83 @@ def test_any_taper_input_is_safe_or_a_clear_error(
     )
     if schedule is not None:
         assert schedule.steps[-1].total_mcg == 0
+
+
+# Plan files and products files, as a user may hand-edit them ------------------------------
+
+PLAN = {
+    "kind": "plan",
+    "protocol": "panic-adult",
+    "lang": "es",
+    "taper": {
+        "start": dt.date(2027, 3, 1),
+        "from_mg_per_day": Decimal(2),
+        "pace": "hyperbolic",
+        "product": "us-tablet",
+        "switch_product": {"at_or_below_mg_per_day": Decimal("0.5"), "product": "rivotril-drops"},
+        "patient": {"age_years": 45},
+        "edits": [
+            {"kind": "pause", "date": dt.date(2027, 5, 3), "days": 14},
+            {"kind": "step_back", "date": dt.date(2027, 7, 12)},
+        ],
+    },
+}
+PLAN_PATHS = paths(PLAN)
+PRODUCTS = read_toml(bundled_dir() / "products.toml")
+PRODUCT_PATHS = paths(PRODUCTS)
+
+
+def mutated(base: dict[str, Any], where: list[tuple[Any, ...]]) -> st.SearchStrategy[Any]:
+    @st.composite
+    def documents(draw: st.DrawFn) -> dict[str, Any]:
+        document = copy.deepcopy(base)
+        for path in draw(st.lists(st.sampled_from(where), max_size=3)):
+            parent = document
+            try:
+                for key in path[:-1]:
+                    parent = parent[key]
+                if draw(st.booleans()) and isinstance(parent, dict):
+                    parent.pop(path[-1], None)
+                else:
+                    parent[path[-1]] = draw(odd_values)
+            except (KeyError, IndexError, TypeError):
+                continue
+        return document
+
+    return documents()
+
+
+@given(document=mutated(PLAN, PLAN_PATHS))
+def test_mutated_plan_files_never_crash(document: dict[str, Any]) -> None:
+    """A hand-edited plan file gives a checked schedule or one PlannerError."""
+
+    def plan() -> Schedule:
+        plan_file = validate_data(document, PlanFile, source="fuzz.plan.toml")
+        return run_plan(plan_file, folder=Path()).schedule
+
+    safe_or_refused(plan)
+
+
+@given(document=mutated(PRODUCTS, PRODUCT_PATHS), current=st.sampled_from(["2", "0.5", "1.2"]))
+def test_mutated_products_files_never_crash(document: dict[str, Any], current: str) -> None:
+    """A clinic's own products file, damaged any way, plans or is refused in one line:
+    its products are renamed so they do not clash with the bundled ids."""
+    products = document.get("products")
+    if isinstance(products, dict):
+        document = {**document, "products": {f"clinic-{k}": v for k, v in products.items()}}
+        product = next(iter(document["products"]), None)
+    else:
+        product = None
+
+    def plan() -> Schedule:
+        users = validate_data(document, ProductCatalog, source="fuzz.toml")
+        library = load_library().with_catalog(users, "0" * 64, Path("fuzz.toml"))
+        return taper(
+            library.protocol("panic-adult"),
+            start=dt.date(2027, 1, 4),
+            from_mg_per_day=current,
+            product=product,
+            library=library,
+        )
+
+    safe_or_refused(plan)

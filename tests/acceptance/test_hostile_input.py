@@ -396,12 +396,14 @@ def test_an_output_path_may_not_be_the_protocol_or_plan_it_is_read_from(tmp_path
     before = protocol.read_bytes()
     for option in ("--csv", "--save-plan", "--pdf"):
         message = error_line(run("titrate", protocol, "--start", "2027-01-04", option, protocol))
-        assert "is the file the schedule is read from" in message
+        assert "is a file this command reads; write elsewhere" in message
     assert protocol.read_bytes() == before
     plan = tmp_path / "plan.toml"
     run("titrate", "panic-adult", "--start", "2027-01-04", "--save-plan", plan)
     saved = plan.read_bytes()
-    assert "read from" in error_line(run("plan", plan, "--csv", tmp_path / "." / "plan.toml"))
+    assert "this command reads" in error_line(
+        run("plan", plan, "--csv", tmp_path / "." / "plan.toml")
+    )
     assert plan.read_bytes() == saved
 
 

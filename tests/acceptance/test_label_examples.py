@@ -370,7 +370,7 @@ def test_a_plan_files_source_is_printed_on_every_output(tmp_path: Path) -> None:
     stdout = ok("plan", plan, "--csv", csv_path, "--pdf", pdf_path, "--xlsx", xlsx_path)
     cited = "Nardi AE et al. Clonazepam discontinuation"
     assert cited in stdout
-    assert f"# Steps from: {cited}" in csv_path.read_text()
+    assert f'# Steps from:,"{cited}' in csv_path.read_text()
     assert cited in " ".join(PdfReader(pdf_path).pages[0].extract_text().split())
     import openpyxl
 

@@ -414,9 +414,9 @@ def test_the_concentration_csv_carries_provenance_and_the_review_line(tmp_path: 
         "--weight", "10", "--off-label", "A neurologist's reason", "--concentration-csv", out,
     )  # fmt: skip
     header = [line for line in out.read_text().splitlines() if line.startswith("#")]
-    assert "# Review: For clinician review and education. Not medical advice." in header
+    assert '# Review:,"For clinician review and education. Not medical advice."' in header
     assert any("A neurologist's reason" in line for line in header)
-    assert any(line.startswith("# Protocol: seizure-adult") for line in header)
+    assert any(line.startswith('# Protocol:,"seizure-adult') for line in header)
 
 
 def test_a_plan_files_source_is_under_the_plot() -> None:
