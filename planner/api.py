@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, Required, TypedDict, TypeVar, Unpack
 
 from planner.course import build_course
+from planner.dose_limits import pediatric_warnings
 from planner.engine import build_titration
 from planner.errors import InputError
 from planner.models import (
@@ -82,6 +84,9 @@ def plan_checked(
     else:
         schedule = build_taper(protocol, request, library=library)
     schedule = with_reviews(schedule, library.guideline)
+    unchecked = pediatric_warnings(schedule, library.guideline)
+    if unchecked:
+        schedule = replace(schedule, warnings=(*schedule.warnings, *unchecked))
     return Checked(schedule, ensure_safe(schedule))
 
 

@@ -8,7 +8,7 @@ from decimal import ROUND_FLOOR, Decimal
 from planner.errors import InputError
 from planner.models import DailyAmount, Guideline, PatientInputs, Protocol
 from planner.products import DoseMaker
-from planner.schedule import Limits
+from planner.schedule import Limits, Schedule
 from planner.units import format_decimal, format_mg, format_per_kg, mg_to_mcg
 
 
@@ -113,3 +113,31 @@ def for_patient(amount: DailyAmount, patient: PatientInputs) -> int:
     if value is None:
         raise InputError("patient.weight_kg: this protocol doses by weight: give the weight")
     return value
+
+
+def pediatric_warnings(schedule: Schedule, guideline: Guideline) -> tuple[str, ...]:
+    """Where the label's pediatric ceiling cannot be checked, the words that say so: a
+    patient under 18 without a weight; a weight without an age, where a dose would be above
+    0.2 mg/kg/day if the patient were under 18. (With both, it is a refusal instead.)"""
+    patient = schedule.request.patient
+    rule = guideline.minors
+    ceiling = format_decimal(rule.max_mg_per_kg_per_day)
+    if is_minor(patient, guideline) and patient.weight_kg is None:
+        return (
+            f"Under {rule.under_age_years} and weight not given: the label's pediatric ceiling "
+            f"of {ceiling} mg/kg/day (a start of at most "
+            f"{format_decimal(rule.start_limit_mg_per_kg_per_day)}) could not be checked; "
+            "give the weight.",
+        )
+    weight = patient.weight_kg
+    if patient.age_years is not None or weight is None:
+        return ()
+    highest = max(step.total_mcg for step in schedule.steps)
+    if Decimal(highest) <= rule.max_mg_per_kg_per_day * weight * 1000:
+        return ()
+    return (
+        f"Age not given: if the patient is under {rule.under_age_years}, "
+        f"{format_mg(highest)}/day is {format_per_kg(highest, weight)} mg/kg/day for "
+        f"{format_decimal(weight)} kg, above the label's pediatric ceiling of {ceiling} "
+        "mg/kg/day; give the age.",
+    )

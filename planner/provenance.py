@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from planner import __version__
 from planner.models import CourseRequest, SwitchRequest, TaperRequest
+from planner.protocols import load_library
 from planner.schedule import Schedule
 from planner.units import format_decimal, format_mg
 from planner.wording import DISCLAIMER
@@ -166,3 +167,19 @@ def provenance(schedule: Schedule) -> list[tuple[str, str]]:
         ("Fingerprint", fingerprint(schedule)),
         ("Review", DISCLAIMER),
     ]
+
+
+def cited_sources(schedule: Schedule) -> list[str]:
+    """Every source the schedule rests on, in full, each once: the protocol's, its pace's
+    (from the paces file), and the guideline's where it applied (ASAM 2025 on every taper,
+    with its address)."""
+    sources = list(schedule.protocol.sources)
+    library = load_library()
+    pace = schedule.pace
+    if pace is not None:
+        by_id = {source.id: source for source in library.paces.sources}
+        sources += [by_id[name] for name in pace.sources if name in by_id]
+        rule = library.guideline.taper_pace
+        sources += [s for s in library.guideline.sources if s.id == rule.source]
+    cited = (" ".join(filter(None, (source.citation, source.url))) for source in sources)
+    return list(dict.fromkeys(cited))

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from planner.errors import InputError
-from planner.models import Protocol, TaperPaceBound, TaperRequest
+from planner.models import Guideline, Protocol, TaperPaceBound, TaperRequest
 from planner.products import dose_maker
 from planner.schedule import DoseStep
 from planner.units import format_mg, format_mg_number
@@ -98,12 +98,19 @@ def custom_speed_warnings(found: list[Cut], bound: TaperPaceBound) -> list[str]:
     return warnings
 
 
-def reason_for_faster_cuts(protocol: Protocol, request: TaperRequest, fast: list[Cut]) -> None:
-    """Where the protocol asks it (seizures: abrupt withdrawal may precipitate status
-    epilepticus), a clinician's cut faster than the guideline's pace needs a reason."""
-    if fast and protocol.taper.faster_cuts_need_reason and request.faster_reason is None:
+def reason_for_faster_cuts(
+    protocol: Protocol, request: TaperRequest, fast: list[Cut], guideline: Guideline
+) -> None:
+    """Where the guideline or the protocol asks it (seizures: abrupt withdrawal may
+    precipitate status epilepticus), a clinician's cut faster than the guideline's pace
+    needs a written reason."""
+    needed = guideline.reason_for_faster_cuts(
+        protocol.condition, protocol.taper.faster_cuts_need_reason
+    )
+    if fast and needed and request.faster_reason is None:
         raise InputError(
             f"faster_reason: {len(fast)} of the custom steps cut faster than the guideline's "
-            f"pace (the first on {fast[0].describe()}); {protocol.id} asks for a written "
-            f"reason ({protocol.taper.source}: tapering can precipitate status epilepticus)"
+            f"pace (the first on {fast[0].describe()}); for {protocol.condition} "
+            f"({protocol.id}) give a written reason (label: tapering can precipitate status "
+            "epilepticus)"
         )

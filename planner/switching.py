@@ -17,7 +17,7 @@ from fractions import Fraction
 
 from planner.dose_limits import above_maximum, resolve_limits, shown_weight
 from planner.engine import cautions_for
-from planner.errors import DoseError, InputError
+from planner.errors import DoseError, InputError, PlannerError
 from planner.models import EquivalenceTable, Protocol, SwitchRequest, TaperRequest
 from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
@@ -128,13 +128,18 @@ def _then_taper(switched: Schedule, request: SwitchRequest, library: Library) ->
         pace=request.then_pace,
         off_label_reason=request.off_label_reason,
     )
-    falling = build_taper(
-        switched.protocol,
-        taper,
-        library=library,
-        held_before_days=request.step_days,
-        held_before_as="of the last exchange",
-    )
+    try:
+        falling = build_taper(
+            switched.protocol,
+            taper,
+            library=library,
+            held_before_days=request.step_days,
+            held_before_as="of the last exchange",
+        )
+    except PlannerError as error:
+        if error.field != "pace":
+            raise
+        raise InputError(str(error.reason), field="then_pace") from None  # a switch's option
     return switched.followed_by(falling)
 
 

@@ -24,10 +24,12 @@ def choose_pace(protocol: Protocol, request: TaperRequest, library: Library) -> 
         bound = library.guideline.taper_pace
         return Pace.custom(bound.max_percent, bound.per_days)
     pace_id = request.pace or protocol.default_pace
-    if pace_id not in protocol.paces and pace_id in library.paces.paces:
+    if pace_id not in protocol.paces:
+        offered = ", ".join(protocol.paces)
+        if pace_id not in library.paces.paces:
+            raise InputError(f"pace: unknown pace {pace_id!r}; {protocol.id} offers {offered}")
         raise InputError(
-            f"pace: {pace_id!r} is not offered for {protocol.id}; its paces are "
-            f"{', '.join(protocol.paces)}"
+            f"pace: {pace_id!r} is not offered for {protocol.id}; its paces are {offered}"
         )
     pace = library.pace(pace_id)
     _studied_in(pace, protocol, request.patient, library)

@@ -121,7 +121,8 @@ def build_taper(
     found = cuts(steps, current, held_before_days or bound.per_days)
     if request.custom_steps:
         warnings += custom_speed_warnings(found, bound)
-        reason_for_faster_cuts(protocol, request, [cut for cut in found if cut.faster_than(bound)])
+        fast = [cut for cut in found if cut.faster_than(bound)]
+        reason_for_faster_cuts(protocol, request, fast, library.guideline)
     elif pace.published:
         warnings += published_speed_warning(found, pace.title, bound)
     return Schedule(
@@ -169,14 +170,16 @@ class _TaperPlanner:
         above the smallest the product makes, the taper goes on at the guideline's pace
         instead: the planner never turns the source's stop into one large cut."""
         phase = self.pace.phase_at(dose, self.current)
-        if not self.pace.published or phase.ideal_next(dose, self.current) > 0:
+        smallest = self.products.for_reducing(dose).smallest_dose_mcg
+        if not self.pace.published or phase.ideal_next(dose, self.current) >= smallest:
             return phase
         if not self.continued:
             self.continued = True
             self.notes.append(
-                f"{self.pace.title}: its source stops from {format_mg(dose)}/day, above the "
-                f"smallest dose the product gives; from there the taper goes on at the "
-                f"guideline's pace ({self.bound.describe()}, ASAM 2025) to the smallest dose."
+                f"{self.pace.title}: its source stops from {format_mg(dose)}/day (its next "
+                "step would go below the smallest dose the product gives); from there the "
+                f"taper goes on at the guideline's pace ({self.bound.describe()}, ASAM 2025) "
+                "to the smallest dose."
             )
         return self.guideline_phase
 

@@ -21,7 +21,7 @@ from planner.render.outputs import OutputOptions, render_kind
 
 START = dt.date(2027, 1, 4)
 OPTIONS = ["--start", "2027-01-04", "--from", "2", "--pace", "asam"]
-FINGERPRINT = re.compile(r"Fingerprint: ([0-9a-f]{12})")
+FINGERPRINT = re.compile(r'^# Fingerprint:,"([0-9a-f]{12})"$', re.MULTILINE)
 
 
 def printed(csv: bytes | str) -> str:

@@ -197,12 +197,16 @@ def test_product_switch_gives_the_last_steps_in_drops() -> None:
         product="us-tablet",
         switch_product={"at_or_below_mg_per_day": "0.5", "product": "rivotril-drops"},
     )
-    assert [(s.total_mcg, s.product.id) for s in schedule.steps] == [
-        (750, "us-tablet"),
-        (500, "rivotril-drops"),
-        (300, "rivotril-drops"),
-        (100, "rivotril-drops"),
-        (0, "rivotril-drops"),
+    # The label's source stops from 0.3 mg/day (its next step, 0.05, is below the 0.1
+    # mg drops make): from there the guideline's pace, 0.3 -> 0.2 (33%, 19 days) and
+    # 0.2 -> 0.1 (50%, 28 days), never 0.3 -> 0.1 in 3 days (clinical rules 7).
+    assert [(s.total_mcg, s.product.id, s.days) for s in schedule.steps] == [
+        (750, "us-tablet", 3),
+        (500, "rivotril-drops", 3),
+        (300, "rivotril-drops", 19),
+        (200, "rivotril-drops", 28),
+        (100, "rivotril-drops", 3),
+        (0, "rivotril-drops", 1),
     ]
     assert [p.id for p in schedule.products] == ["us-tablet", "rivotril-drops"]
     assert schedule.limits.smallest_dose_mcg == 100

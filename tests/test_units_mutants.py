@@ -65,16 +65,22 @@ def test_whole_numbers_are_read(text: str, whole: int) -> None:
 @pytest.mark.parametrize(
     "text",
     [
-        "14.5",  # half a day
         str(MAX_WHOLE_NUMBER + 1),  # whole, but one above the limit
         "1e12",
         "-1e12",
     ],
 )
-def test_whole_numbers_past_the_limit_or_with_a_fraction_are_refused(text: str) -> None:
+def test_whole_numbers_past_the_limit_are_refused(text: str) -> None:
     with pytest.raises(InputError) as refused:
         whole_from_text(text)
     assert str(refused.value) == f"{text!r} is not a whole number up to 1,000,000,000"
+
+
+@pytest.mark.parametrize("text", ["14.5", "0.1", "-2.5"])  # half a day, and less
+def test_a_number_with_a_fraction_is_not_whole(text: str) -> None:
+    with pytest.raises(InputError) as refused:
+        whole_from_text(text)
+    assert str(refused.value) == f"{text!r} is not a whole number"
 
 
 def test_text_that_is_not_a_whole_number_says_so() -> None:

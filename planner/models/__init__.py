@@ -36,6 +36,7 @@ from planner.models.catalog import (
 )
 from planner.models.equivalences import DrugBody, EquivalenceTable
 from planner.models.guideline import (
+    FasterCutsRule,
     Guideline,
     MinorsRule,
     OlderAdultRule,
@@ -112,6 +113,7 @@ __all__ = [
     "DrugBody",
     "Edit",
     "EquivalenceTable",
+    "FasterCutsRule",
     "Frozen",
     "Guideline",
     "HyperbolicPhase",

@@ -48,6 +48,14 @@ class TaperPaceBound(Frozen):
         return f"{self.max_percent}% of the dose per {self.per_days} days"
 
 
+class FasterCutsRule(Frozen):
+    """The conditions for which a cut faster than the guideline's pace needs a written
+    reason (the label: abrupt withdrawal may precipitate status epilepticus)."""
+
+    need_reason_for_conditions: tuple[Identifier, ...]
+    source: Identifier
+
+
 class ReviewRule(Frozen):
     """ASAM 2025: a review at least every ``every_months`` while the drug is taken."""
 
@@ -78,6 +86,7 @@ class Guideline(FromFiles):
     kind: Literal["guideline"]
     version: Text = Field(min_length=1)
     taper_pace: TaperPaceBound
+    faster_cuts: FasterCutsRule
     reviews: ReviewRule
     minors: MinorsRule
     older_adults: OlderAdultRule
@@ -85,9 +94,14 @@ class Guideline(FromFiles):
 
     @model_validator(mode="after")
     def _sources_cited(self) -> Self:
-        rules = (self.taper_pace, self.reviews, self.minors, self.older_adults)
+        rules = (self.taper_pace, self.faster_cuts, self.reviews, self.minors, self.older_adults)
         _cited(self.sources, [rule.source for rule in rules])
         return self
+
+    def reason_for_faster_cuts(self, condition: str, protocol_asks: bool) -> bool:
+        """Whether a cut faster than the guideline's pace needs a written reason: for the
+        conditions listed here, or where the protocol file asks for one too."""
+        return protocol_asks or condition in self.faster_cuts.need_reason_for_conditions
 
     def citation(self, source_id: str) -> str:
         """The full citation of one of the file's sources."""

@@ -191,7 +191,10 @@ class TaperRequest(Frozen):
         if self.custom_steps and self.pace not in (None, "custom"):
             raise ValueError("pace: give a pace or custom_steps, not both")
         if self.pace == "custom" and not self.custom_steps:
-            raise ValueError("custom_steps: the custom pace needs its steps")
+            raise ValueError(
+                "pace: 'custom' is a clinician's own steps: give them as custom_steps in a "
+                "plan file"
+            )
         dates = [edit.date for edit in self.edits]
         twice = sorted({date for date in dates if dates.count(date) > 1})
         if twice:

@@ -17,7 +17,7 @@ from planner import __version__
 from planner.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_totals
 from planner.instructions import instructions, taken
 from planner.products import describe_units
-from planner.provenance import footer, products_line, provenance
+from planner.provenance import cited_sources, footer, products_line, provenance
 from planner.units import format_decimal, format_mg, format_mg_number, format_per_kg
 from planner.wording import DISCLAIMER
 
@@ -49,6 +49,7 @@ def schedule_document(
         "dose_before_mg": _mg(schedule.dose_before_mcg),
         "weight_kg": format_decimal(weight) if weight is not None else None,
         "provenance": [{"label": label, "value": value} for label, value in provenance(schedule)],
+        "sources": cited_sources(schedule),
         "dose_times": [
             {"name": t.name, "label": t.label, "clock": t.clock.isoformat("minutes")}
             for t in protocol.dose_times

@@ -42,7 +42,7 @@ from fhir.resources.R4B.timing import Timing, TimingRepeat
 from planner import __version__
 from planner.instructions import keeps_on
 from planner.products import UnitCount, describe_units
-from planner.provenance import fingerprint
+from planner.provenance import fingerprint, statement_lines
 from planner.units import format_mg, mcg_to_mg
 from planner.wording import DISCLAIMER
 
@@ -176,14 +176,20 @@ def _note(schedule: Schedule, step: DoseStep, number: int, stamp: str) -> str:
     daily = f"{format_mg(step.total_mcg)} a day of {protocol.drug.tall_man}"
     if schedule.switch is not None and step.other_mcg:
         daily += f" and {format_mg(step.other_mcg)} a day of {schedule.switch.drug_name}"
+    review = f"; review by {schedule.next_review}" if schedule.next_review else ""
     dates = (
-        f"from {step.start.isoformat()}, continuing until the prescriber reviews it"
+        f"from {step.start.isoformat()}, continuing until the prescriber reviews it{review}"
         if keeps_on(schedule, step)
         else f"{step.start.isoformat()} to {step.end.isoformat()}"
     )
+    if step.review:
+        dates += f"; review with the prescriber on {step.start.isoformat()}"
+    # What the clinician wrote of the plan, on every output: the off-label reason, the
+    # source of their own steps, and why they cut faster than the guideline.
+    written = " ".join(filter(None, [schedule.off_label, *statement_lines(schedule)]))
     return (
         f"A proposal for clinician review, not an order. Step {number} ({step.phase}): "
-        f"{daily}, {dates}. "
+        f"{daily}, {dates}. {written + ' ' if written else ''}"
         f"Protocol {protocol.id} {protocol.version}, dose-planner {__version__}, "
         f"fingerprint {stamp}. {DISCLAIMER}"
     )

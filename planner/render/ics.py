@@ -108,10 +108,13 @@ def render_ics(
     disclaimer = " ".join(filter(None, (_(DISCLAIMER), words.review_note())))
 
     def note(step: DoseStep, date: dt.date) -> str:
-        """A step's note is the clinician's English (0.5 mg/day): in English events only.
-        A review is said in the patient's words on its day, as the instructions say it."""
+        """A step's note says what changes on its first day, so it is on that day's events
+        only, in English events (it is the clinician's English: 0.5 mg/day). A review is
+        said in the patient's words on its day, as the instructions say it."""
+        if date != step.start:
+            return ""
         said = ""
-        if step.review and date == step.start:
+        if step.review:
             review = _("Review this dose with your prescriber on {date}.")
             said = review.format(date=words.long_date(date))
         return " ".join(filter(None, (said, step.note if words is ENGLISH else "")))

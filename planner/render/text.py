@@ -13,7 +13,7 @@ from planner.dispensing import (
 from planner.i18n import language
 from planner.instructions import instructions as step_instructions
 from planner.instructions import product_notes, taken
-from planner.provenance import footer, products_line, statement_lines
+from planner.provenance import cited_sources, footer, products_line, statement_lines
 from planner.units import format_count, format_mg, format_per_kg
 
 if TYPE_CHECKING:
@@ -40,6 +40,7 @@ def render_text(
         *_report_lines(report),
         *_listed("Warnings", schedule.warnings, "!"),
         *_listed(PRESCRIBING, schedule.protocol.prescribing_lines(), "!"),
+        *_listed("Sources", tuple(cited_sources(schedule)), "-"),
         *_listed("Notes", schedule.notes, "-"),
         *_listed(
             "Reviews with the prescriber (at least every 3 months, ASAM 2025)",

@@ -18,10 +18,12 @@ from planner.models import (
     PaceCatalog,
     PatientInputs,
     PhaseRule,
+    Product,
     Protocol,
     SwitchRequest,
     TaperRequest,
 )
+from planner.products import dose_maker
 from planner.protocols import load_guideline, load_library
 from planner.schedule import Schedule
 
@@ -132,7 +134,29 @@ def pace_of(schedule: Schedule) -> Pace | None:
     return paces.get(pace_id).with_ec50(ec50)
 
 
-def source_stops(pace: Pace, phase: PhaseRule, before: int, start: int) -> bool:
-    """Whether a published pace's source would stop from ``before`` (its next step
-    reaches zero): any cut from there short of the stop is the planner's, not the source's."""
-    return pace.published and not phase.sets_own_speed and phase.ideal_next(before, start) <= 0
+def source_stops(pace: Pace, phase: PhaseRule, before: int, start: int, smallest: int) -> bool:
+    """Whether a published pace's source would stop from ``before``: its next step goes
+    below ``smallest``, the least the product gives (a step of 1.875 mg from 2 mg, once
+    rounding made 1.875 into 2, would leave 0.125). Any cut from there short of the stop
+    is the planner's, not the source's, and keeps the guideline's pace."""
+    if not pace.published or phase.sets_own_speed:
+        return False
+    return phase.ideal_next(before, start) < smallest
+
+
+def smallest_dose(product: Product) -> int:
+    """The least a product gives at one time of day, from the whole product the library
+    has under its id (strengths on hand are held to it)."""
+    return dose_maker(whole_product(product)).smallest_dose_mcg
+
+
+def whole_product(product: Product) -> Product:
+    """The product with all its strengths, where only some were on hand (a bundled product
+    restricted by --strengths); any other product as it is."""
+    library = load_library()
+    if product.id not in library.products.products:
+        return product
+    whole = library.product(product.id)
+    if whole is product:
+        return whole
+    return whole if set(product.strengths) <= set(whole.strengths) else product

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 
 from planner.models import Product
 from planner.products import UnitCount
-from planner.safety.bounds import bounds_for, guideline, pace_of, source_stops
+from planner.protocols import load_library
+from planner.safety.bounds import bounds_for, guideline, pace_of, smallest_dose, source_stops
 from planner.schedule import DoseStep, Schedule
-from planner.units import format_mg
+from planner.units import format_mg, mg_to_mcg
 
 
 @dataclass(frozen=True)
@@ -61,7 +62,8 @@ def _assumed_prior_days(schedule: Schedule) -> int:
         return interval
     current = schedule.previous_mcg
     phase = pace.phase_at(current, current)
-    if source_stops(pace, phase, current, current):  # the guideline's pace goes on from here
+    smallest = smallest_dose(schedule.steps[0].product)
+    if source_stops(pace, phase, current, current, smallest):  # the guideline's pace goes on
         return guideline().taper_pace.per_days
     return phase.interval_days
 
@@ -99,7 +101,11 @@ def _within_bounds(schedule: Schedule) -> Failure:
 
 def _units_exact(schedule: Schedule) -> Failure:
     """Every dose, of clonazePAM and (during a switch) of the other drug, is made exactly of
-    units its product has, split no further than the product allows."""
+    units its product has, split no further than the product allows; and every product is
+    one the request asks for, with the strengths it asks for (read afresh by id)."""
+    wrong = _product_not_asked(schedule)
+    if wrong is not None:
+        return wrong
     splits_of: dict[int, dict[int, int]] = {}
     other = _splits(schedule.switch.product) if schedule.switch is not None else {}
     for step in schedule.steps:
@@ -116,6 +122,31 @@ def _units_exact(schedule: Schedule) -> Failure:
                 problem = _made_of(units, mcg, allowed, name)
                 if problem:
                     return step.first_day, problem
+    return None
+
+
+def _product_not_asked(schedule: Schedule) -> Failure:
+    """The first step made of a product the request does not name: its main product (the
+    protocol's default when none is named, only the strengths on hand where given), or a
+    taper's product for the last steps. A bundled product must be the one under its id."""
+    request = schedule.request
+    main = request.product or schedule.protocol.default_product
+    switch_product = getattr(request, "switch_product", None)
+    asked = {main} | ({switch_product.product} if switch_product is not None else set())
+    on_hand = {mg_to_mcg(mg) for mg in request.strengths_mg}
+    bundled = load_library().products.products
+    for step in schedule.steps:
+        product = step.product
+        if product.id not in asked:
+            named = ", ".join(sorted(asked))
+            return step.first_day, f"made of {product.id}, not one the request names ({named})"
+        strengths = {strength.mcg for strength in product.strengths}
+        if product.id == main and on_hand and strengths != on_hand:
+            return step.first_day, f"made of strengths that are not the ones on hand in {main}"
+        if product.id in bundled and not (product.id == main and on_hand):
+            filed = load_library().product(product.id)
+            if _splits(product) != _splits(filed):
+                return step.first_day, f"{product.id} is not the product of that id in the files"
     return None
 
 

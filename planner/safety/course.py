@@ -4,6 +4,7 @@ dose it starts from."""
 
 from __future__ import annotations
 
+from planner.safety.bounds import pace_of
 from planner.safety.common import Check, Failure, days_held_last
 from planner.schedule import Schedule
 
@@ -16,8 +17,10 @@ def maintained_check(course: Schedule, first_cut: int) -> Check:
 
     def kept(course: Schedule) -> Failure:
         target = course.steps[first_cut - 1].total_mcg
-        assert course.pace is not None  # a course tapers at a pace
-        interval = course.pace.phase_at(target, target).interval_days
+        pace = pace_of(course)  # the pace the request names, read afresh
+        if pace is None:
+            return 1, "the request names no pace of the paces file"
+        interval = pace.phase_at(target, target).interval_days
         held = days_held_last(course.steps[:first_cut])
         if held < interval:
             return course.steps[first_cut].first_day, (

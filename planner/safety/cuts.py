@@ -14,8 +14,7 @@ from planner.models import (
     TaperRequest,
 )
 from planner.products import dose_maker
-from planner.protocols import load_library
-from planner.safety.bounds import guideline, pace_of, source_stops
+from planner.safety.bounds import guideline, pace_of, smallest_dose, source_stops
 from planner.safety.common import Check, Failure, changes, days_held_last
 from planner.schedule import Schedule
 from planner.units import format_mg, mg_to_mcg
@@ -73,7 +72,7 @@ def within_pace(schedule: Schedule, pace: Pace) -> Failure:
             continue
         if phase.sets_own_speed:  # a clinician's own steps (warned about, not held)
             continue
-        if source_stops(pace, phase, before, start):
+        if source_stops(pace, phase, before, start, smallest_dose(products[0])):
             if not bound.allows(before, step.total_mcg, held):
                 return step.first_day, (
                     f"{format_mg(before)} to {format_mg(step.total_mcg)}/day after {held} days: "
@@ -116,18 +115,6 @@ def _resolution(product: Product) -> int:
     return dose_maker(product).resolution_mcg
 
 
-def _whole(product: Product) -> Product:
-    """The product with all its strengths, where only some were on hand (a bundled product
-    restricted by --strengths); any other product as it is."""
-    library = load_library()
-    if product.id not in library.products.products:
-        return product
-    whole = library.product(product.id)
-    if whole is product:
-        return whole
-    return whole if set(product.strengths) <= set(whole.strengths) else product
-
-
 def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:
     last = schedule.steps[-1]
     if last.total_mcg != 0:
@@ -137,7 +124,7 @@ def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:
     # Worked out afresh from the product of the last dose, never taken from the schedule's
     # own limits; strengths on hand are held to the whole product's smallest dose.
     product = before_step.product if before_step else schedule.product
-    smallest = dose_maker(_whole(product)).smallest_dose_mcg
+    smallest = smallest_dose(product)
     if before > smallest:
         return last.first_day, (
             f"stops from {format_mg(before)}/day; the last dose must be the smallest the "

@@ -15,15 +15,24 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import NamedTuple
 
-from planner.models import Pace
-from planner.safety.bounds import guideline, minor, pace_of, paces_file, source_stops
+from planner.models import Pace, Product
+from planner.safety.bounds import (
+    guideline,
+    minor,
+    pace_of,
+    paces_file,
+    smallest_dose,
+    source_stops,
+)
 from planner.safety.common import Check, Exceeded, Outcome, changes
 from planner.schedule import DoseStep, Schedule
 from planner.units import format_mg, format_mg_number
 
 GUIDELINE_PACE = "guideline_pace"
 
-FastCut = tuple[DoseStep, int, int]
+# A cut faster than the guideline: its step, the dose before it, the days that dose was
+# held, and the product the dose before it was made of.
+FastCut = tuple[DoseStep, int, int, Product]
 
 
 class Chooser(NamedTuple):
@@ -47,11 +56,12 @@ def guideline_pace_check() -> Check:
 def _within_guideline(schedule: Schedule) -> Outcome:
     bound = guideline().taper_pace
     prior = schedule.prior_days if schedule.prior_days is not None else bound.per_days
-    fast = [
-        (step, before, held)
-        for step, before, held in changes(schedule, prior)
-        if 0 < step.total_mcg < before and not bound.allows(before, step.total_mcg, held)
-    ]
+    fast: list[FastCut] = []
+    made_of = schedule.steps[0].product
+    for step, before, held in changes(schedule, prior):
+        if 0 < step.total_mcg < before and not bound.allows(before, step.total_mcg, held):
+            fast.append((step, before, held, made_of))
+        made_of = step.product
     if not fast:
         return None
     listed = "; ".join(_describe(cut) for cut in fast)
@@ -64,7 +74,7 @@ def _within_guideline(schedule: Schedule) -> Outcome:
 
 
 def _describe(cut: FastCut) -> str:
-    step, before, held = cut
+    step, before, held, _ = cut
     percent = Fraction(100 * (before - step.total_mcg), before)
     return (
         f"{step.start}: {format_mg_number(before)} to {format_mg(step.total_mcg)}/day, "
@@ -81,11 +91,15 @@ def _chosen_by(schedule: Schedule, fast: list[FastCut]) -> Chooser:
     request = schedule.request
     if any(phase.sets_own_speed for phase in pace.phases):
         reason = getattr(request, "faster_reason", None)
-        if protocol.taper.faster_cuts_need_reason and not reason:
+        needed = guideline().reason_for_faster_cuts(
+            protocol.condition, protocol.taper.faster_cuts_need_reason
+        )
+        if needed and not reason:
             return Chooser(
                 False,
-                f"the clinician's own steps, without the written reason {protocol.id} asks "
-                f"for ({protocol.taper.source}: tapering can precipitate status epilepticus)",
+                f"the clinician's own steps, without the written reason {protocol.id} "
+                f"needs for {protocol.condition} (label: tapering can precipitate status "
+                "epilepticus)",
             )
         because = f"; reason: {reason}" if reason else ""
         return Chooser(True, f"the clinician's own steps{because}")
@@ -108,8 +122,9 @@ def _published_choice(schedule: Schedule, pace: Pace, fast: list[FastCut]) -> Ch
     if population.adults_only and minor(schedule.request.patient):
         return Chooser(False, f"{pace.id} was studied in {population.studied}, not in minors")
     start = schedule.previous_mcg
-    for step, before, _ in fast:
-        if source_stops(pace, pace.phase_at(before, start), before, start):
+    for step, before, _, made_of in fast:
+        phase = pace.phase_at(before, start)
+        if source_stops(pace, phase, before, start, smallest_dose(made_of)):
             return Chooser(
                 False,
                 f"on {step.start} {pace.id}'s source stops from {format_mg(before)}/day, so "

@@ -100,15 +100,14 @@ class Planned:
 
 
 def plan_for(site: Site, command: Command, raw: Mapping[str, Sequence[str]]) -> Planned:
-    """Plan what the form or query asks for; every error names its option."""
+    """Plan what the form or query asks for; every error names its option (a pace is
+    the planner's to refuse, naming the paces the protocol offers)."""
     values = read_values(command.fields, raw)
     protocol_id = protocol_id_of(raw)
     protocol = site.protocol(protocol_id)
     for option, lookup in (
         ("product", site.library.product),
         ("switch-product", site.library.product),
-        ("pace", site.library.pace),
-        ("then-pace", site.library.pace),
     ):
         _known(values.get(option), lookup, option)
     options = _output_options(values)

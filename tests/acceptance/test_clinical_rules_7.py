@@ -231,7 +231,7 @@ def test_a_clinicians_fast_steps_on_a_seizure_protocol_need_a_written_reason() -
     with pytest.raises(InputError) as refused:
         custom_seizure_taper()
     assert refused.value.field == "faster_reason"
-    assert "seizure-adult asks for a written reason" in str(refused.value)
+    assert "for seizure (seizure-adult) give a written reason" in str(refused.value)
     report = custom_seizure_taper(REASON).report
     (exceeded,) = report.exceeded
     assert exceeded.chosen_by == f"the clinician's own steps; reason: {REASON}"

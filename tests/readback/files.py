@@ -227,14 +227,17 @@ def read_fhir(data: bytes, context: Context) -> tuple[list[Period], list[Period]
 
 def _note_period(text: str, context: Context) -> Period:
     """'Step 3 (taper): 1.5 mg a day of clonazePAM, 2027-01-18 to 2027-01-31.' or
-    '..., from 2027-01-18, continuing until the prescriber reviews it.'"""
+    '..., from 2027-01-18, continuing until the prescriber reviews it; review by ...', a
+    review day named on its step: '...; review with the prescriber on 2027-04-04.'"""
     iso = r"\d{4}-\d\d-\d\d"
     said = re.search(
         rf"Step \d+ \(\w+\): (?P<daily>.+?), "
-        rf"(?:(?P<first>{iso}) to (?P<last>{iso})|from (?P<open>{iso}), continuing[^.]*)\. ",
+        rf"(?:(?P<first>{iso}) to (?P<last>{iso})|from (?P<open>{iso}), continuing[^.;]*"
+        rf"(?:; review by {iso})?)(?:; review with the prescriber on (?P<review>{iso}))?\. ",
         text,
     )
     assert said, text
+    assert said["review"] in (None, said["first"] or said["open"]), text
     first = dt.date.fromisoformat(said["first"] or said["open"])
     last = dt.date.fromisoformat(said["last"]) if said["last"] else None
     return Period(first, last, None, totals_in(said["daily"].replace(" a day", ""), context, "en"))

@@ -129,7 +129,16 @@ def test_a_clinicians_fast_steps_on_a_seizure_protocol_fail_without_their_reason
     assert checked.report.exceeded[0].chosen_by.endswith(reason)
     request = checked.schedule.request.model_copy(update={"faster_reason": None})
     tampered = dataclasses.replace(checked.schedule, request=request)
-    assert "without the written reason seizure-adult asks for" in detail(tampered, "guideline_pace")
+    assert "without the written reason seizure-adult needs for seizure" in detail(
+        tampered, "guideline_pace"
+    )
+    # A protocol file that drops the rule changes nothing: the guideline file holds it.
+    lax = SEIZURE.model_copy(
+        update={"taper": SEIZURE.taper.model_copy(update={"faster_cuts_need_reason": False})}
+    )
+    assert "without the written reason" in detail(
+        dataclasses.replace(tampered, protocol=lax), "guideline_pace"
+    )
 
 
 # --- Reviews -----------------------------------------------------------------------------

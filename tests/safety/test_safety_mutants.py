@@ -220,19 +220,26 @@ def test_zero_tablets_is_not_a_way_to_give_a_dose() -> None:
 
 def test_half_a_tablet_must_be_whole_micrograms_even_past_the_catalog() -> None:
     """The catalog refuses a scored 0.125 mg tablet (62.5 mcg halves); the check does not
-    rely on that and refuses half of one on its own."""
+    rely on that and refuses half of one on its own (a clinic's product, by its own id)."""
     schedule = pediatric_titration()
     odt = schedule.product
     scored = odt.model_copy(
         update={
+            "id": "clinic-odt",
             "strengths": tuple(
                 s.model_copy(update={"split": 2}) if s.mcg == 125 else s for s in odt.strengths
-            )
+            ),
         }
     )
+    request = schedule.request.model_copy(update={"product": "clinic-odt"})
     step = schedule.steps[0]  # 0.125 | 0.125 | 0.125 mg
     half = dataclasses.replace(step.doses[0], units=(UnitCount(125, Fraction(1, 2)),))
     schedule = with_step(schedule, 0, product=scored, doses=(half, *step.doses[1:]))
+    schedule = dataclasses.replace(
+        schedule,
+        request=request,
+        steps=tuple(dataclasses.replace(s, product=scored) for s in schedule.steps),
+    )
     assert failed(schedule) == {"units_exact": 1}
     assert detail(schedule, "units_exact") == "1/2 of a 0.125 mg unit"
 

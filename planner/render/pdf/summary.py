@@ -24,7 +24,7 @@ from planner.instructions import (
     product_notes,
     taken,
 )
-from planner.provenance import inputs_line, products_line, statements
+from planner.provenance import cited_sources, inputs_line, products_line, statements
 from planner.units import format_count, format_mg, format_per_kg
 from planner.wording import DISCLAIMER
 
@@ -106,7 +106,7 @@ def summary_story(
 
 def _facts_table(schedule: Schedule, patient: str | None) -> Table:
     protocol = schedule.protocol
-    sources = "<br/>".join(escape_markup(source.citation) for source in protocol.sources)
+    sources = "<br/>".join(escape_markup(citation) for citation in cited_sources(schedule))
     rows = [
         ("Patient", escape_markup(patient) if patient else "_" * 40),
         (
