@@ -253,7 +253,7 @@ def run_batch(
                     report.failed.append(outcome.result)
                 else:
                     report.planned += 1
-        if report.planned or not folder.earlier().files:
+        if report.planned or not folder.earlier().has_files():
             folder.commit()
         else:
             report.kept_earlier = True  # a batch of typos must not wipe the earlier cohort

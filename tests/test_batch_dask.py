@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from batch_helpers import output_bytes
 from cli_helpers import ROOT, error_line, run
 
 from planner import batch_dask
+from planner.outfolder import MANIFEST
 
 pytest.importorskip("dask")
 import dask.dataframe as dd  # after the skip: these come with the extra
@@ -107,24 +108,22 @@ def _cell(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(out)): path.read_bytes()
-        for path in sorted(out.rglob("*"))
-        if path.is_file()
-    }
+def snapshot(out: Path) -> dict[str, object]:
+    """OUT's files by their bytes; the manifest, which names inodes, by its digests."""
+    return output_bytes(out)
 
 
-def as_named(files: dict[str, bytes], source: str, name: str) -> dict[str, bytes]:
+def as_named(files: dict[str, object], source: str, name: str) -> dict[str, object]:
     """A folder's files as if its rows were read from ``name``: errors name their file,
     and the manifest holds the summary's digest."""
-    renamed = {
+    renamed: dict[str, object] = {
         key: data.replace(f"{source}:row".encode(), f"{name}:row".encode())
         for key, data in files.items()
+        if isinstance(data, bytes)
     }
-    manifest = json.loads(renamed.pop(".planner-manifest.json"))
-    manifest["files"].pop("summary.csv")
-    return renamed | {"manifest": json.dumps(manifest, sort_keys=True).encode()}
+    manifest = dict(files[MANIFEST])  # type: ignore[call-overload]
+    manifest.pop("summary.csv")
+    return renamed | {MANIFEST: manifest}
 
 
 @pytest.fixture(scope="module")
