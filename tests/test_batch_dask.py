@@ -298,3 +298,23 @@ def test_without_the_extra_it_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     message = error_line(run("batch", cohort, "--out", tmp_path / "out", "--dask", "local"))
     assert message == f"a Parquet cohort or --dask needs the dask extra: {batch_dask.INSTALL}"
+
+
+def test_a_column_only_a_later_part_has_is_planned_on_the_cluster(
+    tmp_path: Path, scheduler: str
+) -> None:
+    """Once, the first part's columns were all that was read: p3 and p4 were planned to
+    the default target."""
+    base = {"protocol": "panic-adult", "schedule": "titration", "start": "2027-01-04"}
+    rows = [base | {"id": f"p{n}", "target_mg_per_day": "" if n < 3 else "2"} for n in (1, 2, 3, 4)]
+    cohort = tmp_path / "cohort.parquet"
+    cohort.mkdir()
+    first = text_table(rows[:2]).drop_columns(["target_mg_per_day"])
+    pq.write_table(first, cohort / "part.0.parquet")
+    pq.write_table(text_table(rows[2:]), cohort / "part.1.parquet")
+    plans = write_csv(tmp_path / "cohort.csv", rows)
+    assert batch(plans, tmp_path / "csv", "--csv") == (0, [])
+    assert batch(cohort, tmp_path / "dask", "--csv", "--dask", scheduler) == (0, [])
+    assert snapshot(tmp_path / "dask") == snapshot(tmp_path / "csv")
+    schedules = snapshot(tmp_path / "dask")
+    assert schedules["p3/schedule.csv"] != schedules["p1/schedule.csv"]
