@@ -46,7 +46,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.batch import Job, Outcome, plan_one, plan_outcomes
-from planner.batch_rows import BatchRow, BatchScan, batch_row, check_header
+from planner.batch_rows import COLUMNS, BatchRow, BatchScan, batch_row, check_header
 from planner.errors import InputError
 from planner.limits import MAX_COLUMNS, MAX_PARQUET_READ_ROWS
 
@@ -161,8 +161,8 @@ def _parts(path: Path) -> tuple[list[Part], list[str]]:
         except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
             shown = path if file == path else file
             raise InputError(f"{shown}: not a Parquet file or folder ({_reason(error)})") from None
-        if len(schema.names) > MAX_COLUMNS:  # before a column is looked at
-            check_header(file, list(schema.names))
+        if len(schema.names) > MAX_COLUMNS or set(schema.names) - set(COLUMNS):
+            check_header(path if file == path else file, list(schema.names))  # names the part
         for column in schema:
             _check_type(path if file == path else file, column.name, column.type)
         parts.append(Part(file, tuple(schema.names)))

@@ -29,7 +29,7 @@ import stat
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from planner.errors import OutputError
@@ -45,7 +45,7 @@ MAX_ENTRY_CHARS = 1024  # one manifest entry: two ids, an inode and a digest fit
 HEX = frozenset("0123456789abcdef")
 # A patient id names a folder: letters, digits, '.', '_' and '-', starting with a letter
 # or digit (so never '..', a hidden file or an absolute path), at most 64 characters.
-SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")  # \Z: not before a newline
 
 
 def state_folder() -> Path:
@@ -228,7 +228,8 @@ class Manifest:
 
 
 def _entry_line(name: str, entry: Entry) -> bytes:
-    return json.dumps([name, entry[0], entry[1]], separators=(",", ":")).encode("utf-8") + b"\n"
+    digest = "null" if entry[1] is None else f'"{entry[1]}"'
+    return f"[{json.dumps(name)},{int(entry[0])},{digest}]\n".encode()
 
 
 def _read_manifest(stream: Any, key: bytes, folder: int) -> tuple[Manifest, str] | None:
@@ -273,14 +274,10 @@ def _entry(line: bytes) -> tuple[str, Entry] | None:
 
 
 def inside(name: str) -> bool:
-    """A name inside the folder: ``file`` or ``folder/file``, each part a safe id."""
-    parts = PurePosixPath(name).parts
-    return (
-        0 < len(parts) <= 2
-        and not PurePosixPath(name).is_absolute()
-        and "/".join(parts) == name
-        and all(SAFE_ID.match(part) for part in parts)
-    )
+    """A name inside the folder: ``file`` or ``folder/file``, each part a safe id (so
+    never absolute, never '..', never hidden)."""
+    parts = name.split("/")
+    return len(parts) <= 2 and all(SAFE_ID.match(part) for part in parts)
 
 
 @contextlib.contextmanager

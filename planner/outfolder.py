@@ -99,6 +99,13 @@ def _inode(path: Path) -> int | None:
     return info.st_ino if stat.S_ISREG(info.st_mode) or stat.S_ISDIR(info.st_mode) else None
 
 
+def _file_inode(staged: Path) -> int:
+    """A staged file's inode; anything but a regular file there was not staged by us."""
+    if not _regular(staged):
+        raise OutputError(f"{staged} is not a file the planner staged; move it away")
+    return staged.lstat().st_ino
+
+
 class OutputFolder:
     """OUT, locked for one batch: stage files, then swap them in (see the module doc)."""
 
@@ -317,9 +324,9 @@ class OutputFolder:
                 keep = existing is not None and self._ours(top, existing)
                 entries[top] = (existing[0] if keep and existing else path.lstat().st_ino, None)
                 for staged in sorted(path.iterdir()):
-                    entries[f"{top}/{staged.name}"] = (staged.lstat().st_ino, sha256(staged))
+                    entries[f"{top}/{staged.name}"] = (_file_inode(staged), sha256(staged))
             else:
-                entries[top] = (path.lstat().st_ino, sha256(path))
+                entries[top] = (_file_inode(path), sha256(path))
         return Manifest(entries)
 
     def _replay(self) -> None:

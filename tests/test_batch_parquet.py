@@ -60,7 +60,7 @@ def test_a_later_part_with_an_unknown_column_is_refused(tmp_path: Path) -> None:
     pq.write_table(pa.table({"id": ["p2"], "colour": ["red"]}), cohort / "b.parquet")
     result = run("batch", cohort, "--out", tmp_path / "out")
     assert result.exit_code == 2
-    assert "unknown column 'colour'" in result.stderr
+    assert f"{cohort / 'b.parquet'}: unknown column 'colour'" in result.stderr
     assert not (tmp_path / "out").exists()
 
 
