@@ -1,4 +1,5 @@
-"""The batch's bookkeeping, signed so that it cannot be forged into deleting a file.
+"""The batch's bookkeeping, signed so that it cannot be forged into deleting a file;
+and the rule for the names the batch writes in its output folder.
 
 A batch's output folder holds the planner's manifest (each file and folder it wrote,
 with the inode it was given and, for a file, its SHA-256), a journal during the swap and
@@ -32,7 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from planner.errors import OutputError
+from planner.errors import InputError, OutputError
+from planner.plaintext import quoted
 
 STATE_ENV = "DOSE_PLANNER_STATE"
 KEY_FILE = "batch-key"
@@ -46,6 +48,23 @@ HEX = frozenset("0123456789abcdef")
 # A patient id names a folder: letters, digits, '.', '_' and '-', starting with a letter
 # or digit (so never '..', a hidden file or an absolute path), at most 64 characters.
 SAFE_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}\Z")  # \Z: not before a newline
+SHARED_FILES = frozenset({"all-days.csv", "summary.csv"})
+# Names Windows reserves for devices, whatever their extension.
+RESERVED_NAMES = frozenset(
+    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
+)
+
+
+def check_patient_id(patient: str) -> None:
+    """The one rule for an id that names a folder; every writer calls it before any file."""
+    shown = quoted(patient)
+    if not SAFE_ID.match(patient):
+        raise InputError(
+            f"id: {shown} cannot name a folder; use 1 to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit"
+        )
+    if patient.lower() in SHARED_FILES or patient.lower().split(".")[0] in RESERVED_NAMES:
+        raise InputError(f"id: {shown} is a name the batch or the system reserves")
 
 
 def state_folder() -> Path:

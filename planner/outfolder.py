@@ -34,8 +34,10 @@ from planner.bookkeeping import (
     JOURNAL_KIND,
     MARK_KIND,
     SAFE_ID,
+    SHARED_FILES,
     Entry,
     Manifest,
+    check_patient_id,
     inside,
     read_record,
     sign,
@@ -43,8 +45,7 @@ from planner.bookkeeping import (
     signing_key,
     write_new,
 )
-from planner.errors import InputError, OutputError
-from planner.plaintext import quoted
+from planner.errors import OutputError
 
 LOCK = ".planner.lock"
 MANIFEST = ".planner-manifest.json"
@@ -52,24 +53,7 @@ JOURNAL = ".planner-journal.json"
 STAGING = ".planner-staging"
 STAGING_MARK = ".dose-planner-staging"  # inside STAGING: the folder is the planner's
 BOOKKEEPING = frozenset({LOCK, MANIFEST, JOURNAL, STAGING})
-SHARED_FILES = frozenset({"all-days.csv", "summary.csv"})
-# Names Windows reserves for devices, whatever their extension.
-RESERVED_NAMES = frozenset(
-    {"con", "prn", "aux", "nul"} | {f"{port}{n}" for port in ("com", "lpt") for n in range(1, 10)}
-)
-__all__ = ["SAFE_ID", "Manifest", "OutputFolder", "check_patient_id"]
-
-
-def check_patient_id(patient: str) -> None:
-    """The one rule for an id that names a folder; every writer calls it before any file."""
-    shown = quoted(patient)
-    if not SAFE_ID.match(patient):
-        raise InputError(
-            f"id: {shown} cannot name a folder; use 1 to 64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
-        )
-    if patient.lower() in SHARED_FILES or patient.lower().split(".")[0] in RESERVED_NAMES:
-        raise InputError(f"id: {shown} is a name the batch or the system reserves")
+__all__ = ["SAFE_ID", "SHARED_FILES", "Manifest", "OutputFolder", "check_patient_id"]
 
 
 def sha256(path: Path) -> str:
