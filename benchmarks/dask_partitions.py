@@ -77,7 +77,7 @@ def measure(path: Path, out: Path, workers: int) -> tuple[float, float, list[flo
                 report = run_batch(path, out, outputs=[], options=OutputOptions(), cohort=rows)
             seconds, used = time.perf_counter() - started, time.process_time() - used
     tasks = [(str(task["key"]), _computing(task)) for task in stream.data]
-    planning = [spent for key, spent in tasks if key.startswith("_plan_rows")]
+    planning = [spent for key, spent in tasks if key.startswith("_plan_records")]
     return seconds, used, planning, sum(spent for _, spent in tasks), report.planned
 
 

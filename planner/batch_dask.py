@@ -62,6 +62,7 @@ CONNECT_TIMEOUT = "10s"
 # All the first pass keeps of a row.
 SCAN_COLUMNS = ("id", "protocol", "switch_product", "schedule", "from_drug")
 READ_BUFFER_BYTES = 1 << 20  # pages are read through a buffer this size, not whole groups
+Record = tuple[int, tuple[str, ...]]  # a record's line and its cells as text
 
 
 def is_parquet(path: Path) -> bool:
@@ -232,19 +233,31 @@ class ParquetCohort:
         self.path, self.parts, self.header, self.client = path, parts, header, client
 
     def scan(self, *, keep_ids: bool) -> BatchScan:
+        """The first pass reads only the columns it keeps, and checks no cell (each row's
+        cells are checked where it is planned)."""
         wanted = [name for name in self.header if name in SCAN_COLUMNS]
-        return BatchScan.of(self.path, keep_ids=keep_ids, rows=self.rows(wanted))
+        rows = (
+            BatchRow(line, {name: cell.strip() for name, cell in zip(wanted, cells, strict=True)})
+            for line, cells in self.records(wanted)
+        )
+        return BatchScan.of(self.path, keep_ids=keep_ids, rows=rows)
 
     def outcomes(self, job: Job, workers: int) -> Iterator[Outcome]:
-        """In this process (and ``workers`` processes, as a CSV), or on the cluster."""
-        rows = self.rows(self.header)
+        """In this process (and ``workers`` processes, as a CSV), or on the cluster, where
+        the records go as they were read and become rows on the workers."""
         if self.client is None:
-            return plan_outcomes(job, rows, workers)
-        chunks = iter(lambda: list(islice(rows, MAX_PARQUET_READ_ROWS)), [])
+            return plan_outcomes(job, self.rows(self.header), workers)
+        records = self.records(self.header)
+        chunks = iter(lambda: list(islice(records, MAX_PARQUET_READ_ROWS)), [])
         return (outcome for outcomes in self._on_cluster(chunks, job) for outcome in outcomes)
 
     def rows(self, columns: list[str]) -> Iterator[BatchRow]:
-        """Every record as a row of ``columns`` (empty where its part lacks one), numbered
+        """Every record as a row of ``columns``, its cells checked as a CSV's are."""
+        for line, cells in self.records(columns):
+            yield batch_row(columns, list(cells), line)
+
+    def records(self, columns: list[str]) -> Iterator[Record]:
+        """Every record's cells in ``columns`` (empty where its part lacks one), numbered
         across parts; blank records are counted, then skipped, as a CSV's blank lines."""
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -259,19 +272,20 @@ class ParquetCohort:
                         batch_size=MAX_PARQUET_READ_ROWS, columns=present, use_threads=False
                     )
                     for batch in batches:
-                        yield from _rows(batch, columns, line)
+                        yield from _records(batch, columns, line)
                         line += batch.num_rows
             except (OSError, pa.ArrowException) as error:  # the cohort changed meanwhile
                 raise InputError(f"{part.path}: cannot be read ({_reason(error)})") from None
 
-    def _on_cluster(self, chunks: Iterable[list[BatchRow]], job: Job) -> Iterator[list[Outcome]]:
+    def _on_cluster(self, chunks: Iterable[list[Record]], job: Job) -> Iterator[list[Outcome]]:
         """Each chunk's outcomes in order, at most a few per worker thread in flight."""
         assert self.client is not None
         window = IN_FLIGHT_PER_THREAD * max(1, sum(self.client.nthreads().values()))
         pending: deque[Any] = deque()
         try:
             for chunk in chunks:
-                pending.append(self.client.submit(_plan_rows, chunk, job, pure=False))
+                task = self.client.submit(_plan_records, self.header, chunk, job, pure=False)
+                pending.append(task)
                 if len(pending) >= window:
                     yield pending.popleft().result()
             while pending:
@@ -281,8 +295,9 @@ class ParquetCohort:
                 self.client.cancel(list(pending))
 
 
-def _rows(batch: pa.RecordBatch, columns: list[str], first_line: int) -> Iterator[BatchRow]:
-    """A batch of records as batch rows, as a CSV of them reads (blank ones skipped)."""
+def _records(batch: pa.RecordBatch, columns: list[str], first_line: int) -> Iterator[Record]:
+    """A batch's records as the cells of ``columns``, as a CSV holds them (blank ones
+    skipped), each with its line."""
     names = batch.schema.names
     blank = [""] * batch.num_rows
     cells = [
@@ -293,7 +308,7 @@ def _rows(batch: pa.RecordBatch, columns: list[str], first_line: int) -> Iterato
     ]
     for offset, record in enumerate(zip(*cells, strict=True)):
         if any(cell.strip() for cell in record):
-            yield batch_row(columns, list(record), first_line + offset)
+            yield first_line + offset, record
 
 
 def _text(value: object) -> str:
@@ -310,6 +325,6 @@ def _text(value: object) -> str:
     return str(value)  # text and whole numbers
 
 
-def _plan_rows(rows: list[BatchRow], job: Job) -> list[Outcome]:
-    """A worker plans one chunk of rows with the batch's own ``plan_one``."""
-    return [plan_one(row, job) for row in rows]
+def _plan_records(header: list[str], records: list[Record], job: Job) -> list[Outcome]:
+    """A worker makes one chunk of records rows and plans them with ``plan_one``."""
+    return [plan_one(batch_row(header, list(cells), line), job) for line, cells in records]
