@@ -114,6 +114,10 @@ def run_child(args: list[str], phase: str, signum: int, tmp_path: Path) -> tuple
         code = 99
         try:
             os.setpgid(0, 0)
+            # As a command started from a terminal (a background job of a script, as this
+            # test run may be, starts with Ctrl-C ignored).
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
             stream = errors.open("w")
             os.dup2(stream.fileno(), 2)
             sys.stderr = stream
