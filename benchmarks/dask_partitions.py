@@ -1,15 +1,15 @@
-"""`planner batch --dask` on a varied Parquet cohort (not a test): per-partition
-throughput, and a projection to 5 million patients on N workers.
+"""`planner batch --dask` on a varied Parquet cohort (not a test): per-chunk throughput,
+and a projection to 5 million patients on N workers.
 
 It writes benchmarks/cohort.py's varied cohort (fixed seed; doses as text, as the planner
 asks) to Parquet in equal partitions, plans it with the Dask path on a LocalCluster of 1
 and 2 worker processes (``run_batch`` with a ``ParquetCohort``, in this process, writing
-the combined CSV and the summary), and reads from Dask's task stream how long each
-partition took on its worker.
+the combined CSV and the summary), and reads from Dask's task stream how long each chunk
+of rows (``MAX_PARQUET_READ_ROWS``) took on its worker.
 
 Run: python benchmarks/dask_partitions.py           (20,000 patients, 10 partitions; ~1 min)
      python benchmarks/dask_partitions.py --patients 4000 --partitions 8 --workers 1,2
-The projection is arithmetic on the measured per-partition throughput, assuming it adds up
+The projection is arithmetic on the measured per-worker throughput, assuming it adds up
 linearly over workers; it is not a measurement of a larger cluster.
 """
 
@@ -35,6 +35,7 @@ from distributed import Client, LocalCluster, get_task_stream
 from planner.batch import run_batch
 from planner.batch_dask import parquet_cohort
 from planner.batch_rows import COLUMNS
+from planner.limits import MAX_PARQUET_READ_ROWS
 from planner.protocols import load_library
 from planner.render.outputs import OutputOptions
 
@@ -59,10 +60,9 @@ def _text(value: Any) -> str | None:
 
 
 def measure(path: Path, out: Path, workers: int) -> tuple[float, float, list[float], float, int]:
-    """Wall seconds of the whole batch; this process's CPU seconds (the client's first
-    pass and writer, and the local scheduler); each partition's planning seconds on its
-    worker; the workers' seconds on every task (reading twice, the first pass, planning);
-    rows planned."""
+    """Wall seconds of the whole batch; this process's CPU seconds (the client's reading,
+    first pass and writer, and the local scheduler); each chunk's planning seconds on its
+    worker (MAX_PARQUET_READ_ROWS rows); the workers' seconds on every task; rows planned."""
     with (
         LocalCluster(
             n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -77,7 +77,7 @@ def measure(path: Path, out: Path, workers: int) -> tuple[float, float, list[flo
                 report = run_batch(path, out, outputs=[], options=OutputOptions(), cohort=rows)
             seconds, used = time.perf_counter() - started, time.process_time() - used
     tasks = [(str(task["key"]), _computing(task)) for task in stream.data]
-    planning = [spent for key, spent in tasks if key.startswith("_plan_partition")]
+    planning = [spent for key, spent in tasks if key.startswith("_plan_records")]
     return seconds, used, planning, sum(spent for _, spent in tasks), report.planned
 
 
@@ -115,9 +115,9 @@ def main() -> None:
     print(f"Load average before the run (1, 5, 15 min): {load}; other work slows every figure")
     print()
     print(
-        "| workers | seconds, whole batch | patients/s overall | planning one partition"
-        " (median s) | patients/s per partition, planning | patients/s per worker, all work"
-        " | client CPU s |"
+        "| workers | seconds, whole batch | patients/s overall | planning one chunk of"
+        f" {MAX_PARQUET_READ_ROWS:,} (median s) | patients/s per chunk, planning | patients/s"
+        " per worker, all its work | client CPU s |"
     )
     print("|---:|---:|---:|---:|---:|---:|---:|")
     rates: list[float] = []
@@ -133,7 +133,7 @@ def main() -> None:
             client.append(size / used)
             print(
                 f"| {workers} | {seconds:.1f} | {size / seconds:,.0f} | {median:.2f} "
-                f"| {each / median:,.0f} | {size / busy:,.0f} | {used:.1f} |",
+                f"| {MAX_PARQUET_READ_ROWS / median:,.0f} | {size / busy:,.0f} | {used:.1f} |",
                 flush=True,
             )
             if planned * 20 < size * 19:
@@ -142,7 +142,7 @@ def main() -> None:
     print()
     print(
         f"Projected, not measured: {TARGET:,} patients at {rate:,.0f} patients/s per worker"
-        " (the slower measured rate of all worker work: reading, first pass, planning),"
+        " (the slower measured rate of all worker work: planning and rendering),"
         " assuming it adds up linearly over workers and the client (first pass and the one"
         " writer) keeps up:"
     )
@@ -155,7 +155,8 @@ def main() -> None:
     print()
     print(
         f"The client does not keep up for ever: it used a CPU second for every {ceiling:,.0f}"
-        " patients (first pass, receiving, writing; the local scheduler too), so however"
+        " patients (reading, first pass, sending, receiving, writing; the local scheduler"
+        " too), so however"
         f" many workers, {TARGET:,} patients take at least {_duration(TARGET / ceiling)}"
         " (projected the same way)."
     )

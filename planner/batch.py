@@ -16,7 +16,7 @@ import multiprocessing
 import signal
 import typing
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -54,14 +54,25 @@ OUTPUT_FILES = {
 CHUNK_ROWS = 32
 
 
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C or SIGTERM stopped a batch. A signal during the swap waits for it to end
+    (``planner.outfolder``), so OUT holds either the earlier cohort or, with
+    ``swapped_in``, the new one whole: never a mix."""
+
+    def __init__(self, signum: int = signal.SIGINT, *, swapped_in: bool = False) -> None:
+        super().__init__(signum)
+        self.signum, self.swapped_in = signum, swapped_in
+
+
 @dataclass
 class BatchReport:
     """What a batch did, for the exit code and the closing line."""
 
     total: int = 0
     planned: int = 0
-    failed: list[RowResult] = field(default_factory=list)
+    failed: int = 0  # each was handed to ``on_failure`` as it was found, not kept
     kept_earlier: bool = False  # no row planned: the earlier batch in OUT was left whole
+    swapped_in: bool = False  # the new cohort is in OUT, whole
 
 
 @dataclass(frozen=True)
@@ -94,8 +105,10 @@ def _start(job: Job) -> None:
 
 
 def _start_worker(job: Job) -> None:
-    """A worker leaves Ctrl-C to the batch, which stops the workers itself."""
+    """A worker leaves Ctrl-C to the batch, which stops the workers itself, and dies
+    quietly on SIGTERM (the batch's own handler, copied by fork, is not for workers)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _start(job)
 
 
@@ -208,13 +221,16 @@ def run_batch(
     workers: int = 1,
     track: Tracker = lambda outcomes, _: outcomes,
     cohort: Cohort | None = None,
+    on_failure: Callable[[RowResult], None] = lambda _: None,
 ) -> BatchReport:
     """Plan every row and write the combined CSV, the summary and each patient's files.
 
     Everything is staged inside OUT and swapped in at the end (see ``planner.outfolder``):
     a failed or killed batch leaves the earlier cohort and every user file as they were.
     ``track`` wraps the stream of outcomes (the CLI shows a progress bar with it);
-    ``cohort`` reads and plans the rows of ``plans_path`` when it is not a batch CSV.
+    ``cohort`` reads and plans the rows of ``plans_path`` when it is not a batch CSV;
+    ``on_failure`` is told of each row that fails as it is found (none is kept: a file
+    of typos takes no more memory than a file of good rows).
     """
     if cohort is None:
         scan = BatchScan.of(plans_path, keep_ids=bool(outputs))
@@ -230,34 +246,57 @@ def run_batch(
     job = Job(plans_path.name, plans_path.parent, columns, outputs, options)
     workers = max(1, min(workers, scan.rows))  # no idle processes for a short batch
     report = BatchReport(total=scan.rows)
-    with OutputFolder.open(out, force=force) as folder:
-        folder.check_names(*_names_written(scan.ids, outputs))  # a user's file in the way: stop
-        days_path, summary_path = folder.path("all-days.csv"), folder.path("summary.csv")
-        with (
-            days_path.open("w", encoding="utf-8", newline="") as days,
-            summary_path.open("w", encoding="utf-8", newline="") as summary_stream,
-        ):
-            days.write(encode_row(columns) + "\n")
-            summary = csv.writer(summary_stream, lineterminator="\n")
-            summary.writerow(SUMMARY_COLUMNS)
-            if cohort is None:
-                outcomes = plan_outcomes(job, read_rows(plans_path), workers)
+    try:
+        with OutputFolder.open(out, force=force) as folder:
+            _stage(folder, scan, job, workers, track, cohort, report, on_failure)
+            if report.planned or not folder.earlier().has_files():
+                try:
+                    folder.commit()
+                finally:
+                    report.swapped_in = folder.committed
             else:
-                outcomes = cohort.outcomes(job, workers)
-            for outcome in track(outcomes, scan.rows):
-                days.write(outcome.days)
-                summary.writerow(outcome.summary)
-                for name, data in outcome.files:
-                    folder.path(name).write_bytes(data)
-                if outcome.result.error:
-                    report.failed.append(outcome.result)
-                else:
-                    report.planned += 1
-        if report.planned or not folder.earlier().files:
-            folder.commit()
-        else:
-            report.kept_earlier = True  # a batch of typos must not wipe the earlier cohort
+                report.kept_earlier = True  # a batch of typos must not wipe the earlier cohort
+    except KeyboardInterrupt as stop:  # Ctrl-C, or SIGTERM as the CLI raises it
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        raise Interrupted(signum, swapped_in=report.swapped_in) from None
     return report
+
+
+def _stage(
+    folder: OutputFolder,
+    scan: BatchScan,
+    job: Job,
+    workers: int,
+    track: Tracker,
+    cohort: Cohort | None,
+    report: BatchReport,
+    on_failure: Callable[[RowResult], None],
+) -> None:
+    """The second pass: plan every row and stage its files in OUT."""
+    columns, outputs, plans_path = job.columns, job.outputs, job.folder / job.source
+    folder.check_names(*_names_written(scan.ids, outputs))  # a user's file in the way: stop
+    days_path, summary_path = folder.path("all-days.csv"), folder.path("summary.csv")
+    with (
+        days_path.open("w", encoding="utf-8", newline="") as days,
+        summary_path.open("w", encoding="utf-8", newline="") as summary_stream,
+    ):
+        days.write(encode_row(columns) + "\n")
+        summary = csv.writer(summary_stream, lineterminator="\n")
+        summary.writerow(SUMMARY_COLUMNS)
+        if cohort is None:
+            outcomes = plan_outcomes(job, read_rows(plans_path), workers)
+        else:
+            outcomes = cohort.outcomes(job, workers)
+        for outcome in track(outcomes, scan.rows):
+            days.write(outcome.days)
+            summary.writerow(outcome.summary)
+            for name, data in outcome.files:
+                folder.path(name).write_bytes(data)
+            if outcome.result.error:
+                report.failed += 1
+                on_failure(outcome.result)
+            else:
+                report.planned += 1
 
 
 def _names_written(ids: list[str], outputs: list[str]) -> tuple[list[str], list[str]]:

@@ -1,11 +1,17 @@
 """A Parquet cohort as a batch: planned in this process, or beyond one machine on Dask.
 
-The rows are read with dask.dataframe, a partition at a time, and made into the same
-``BatchRow`` cells a batch CSV gives, numbered as a spreadsheet counts rows (the header is
-row 1) across partitions. The same first pass checks them (``BatchScan``), the same
-``plan_one`` plans them, and their outcomes come back in the cohort's order to the same
-writer (``run_batch``): OUT holds the bytes a CSV of the same rows gives. A bounded number
-of partitions is in flight, so memory stays bounded on the client as on the workers.
+The cohort (a ``.parquet`` file, or a folder of them) is read here with pyarrow, part by
+part in their natural order (``part.2`` before ``part.10``), at most
+``MAX_PARQUET_READ_ROWS`` records at a time however large a file's row groups, and each
+record becomes the ``BatchRow`` a batch CSV of it would give, numbered as a spreadsheet
+counts rows (the header is row 1) across parts. Its columns are the **union of every
+part's**: a part without a column has it empty, as a CSV cell left blank would be, so a
+column that only a later part has (``target_mg_per_day``) is read, never dropped. The
+same first pass checks the rows (``BatchScan``), the same ``plan_one`` plans them, and
+their outcomes come back in the cohort's order to the same writer (``run_batch``): OUT
+holds the bytes a CSV of the same rows gives. On a Dask cluster, the rows are sent to
+the workers in those bounded chunks, a few per worker thread in flight, so memory stays
+bounded on the client as on the workers.
 
 Column types: text, whole numbers and decimals are read exactly; a date may be a date or
 timestamp column (a timestamp at midnight, in its own zone, is that date; another time
@@ -17,7 +23,8 @@ typed, so even its shortest text is a guess (``0.1 + 0.2`` prints as
 column as text or decimal costs one line of pandas; a silently wrong dose costs more.
 
 On a cluster, every worker needs this planner (the same version: it is printed in the
-outputs), the Parquet path and any protocol file a row names, at the same paths.
+outputs) and any protocol file a row names, at the same paths; the cohort itself is read
+by the client.
 """
 
 from __future__ import annotations
@@ -25,44 +32,48 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import importlib
-import itertools
 import logging
+import os
+import re
 import signal
 import threading
 from collections import deque
 from collections.abc import Iterable, Iterator
-from dataclasses import replace
+from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.batch import Job, Outcome, plan_one, plan_outcomes
-from planner.batch_rows import BatchRow, BatchScan, batch_row, check_header
+from planner.batch_rows import COLUMNS, BatchRow, BatchScan, batch_row, check_header
 from planner.errors import InputError
+from planner.limits import MAX_COLUMNS, MAX_PARQUET_READ_ROWS
 
 if TYPE_CHECKING:
-    import pandas as pd
-    from dask.dataframe import DataFrame
-    from dask.delayed import Delayed
+    import pyarrow as pa
     from distributed import Client
 
 INSTALL = "pip install 'dose-planner[dask]'"
 SUFFIXES = (".parquet", ".pq")
 LOCAL = "local"
-IN_FLIGHT_PER_THREAD = 2  # partitions queued for each worker thread: busy, yet bounded
+IN_FLIGHT_PER_THREAD = 2  # chunks of rows queued for each worker thread: busy, yet bounded
 CONNECT_TIMEOUT = "10s"
 # All the first pass keeps of a row.
 SCAN_COLUMNS = ("id", "protocol", "switch_product", "schedule", "from_drug")
+READ_BUFFER_BYTES = 1 << 20  # pages are read through a buffer this size, not whole groups
+Record = tuple[int, tuple[str, ...]]  # a record's line and its cells as text
 
 
 def is_parquet(path: Path) -> bool:
     return path.suffix.lower() in SUFFIXES
 
 
-def require_dask() -> None:
+def require_dask(*, cluster: bool = True) -> None:
     """One line saying how to install the extra, never an ImportError."""
+    names = ("pyarrow", "dask", "distributed") if cluster else ("pyarrow",)
     try:
-        for name in ("dask.dataframe", "distributed", "pyarrow"):
+        for name in names:
             importlib.import_module(name)
     except ImportError:
         raise InputError(f"a Parquet cohort or --dask needs the dask extra: {INSTALL}") from None
@@ -75,13 +86,13 @@ def parquet_cohort(path: Path, *, scheduler: str | None, workers: int) -> Iterat
     process like a CSV. The file is checked before any cluster is started."""
     if not is_parquet(path):
         raise InputError(f"{path}: --dask plans a Parquet cohort (a .parquet file or folder)")
-    require_dask()
-    frame = _read(path)
+    require_dask(cluster=scheduler is not None)
+    parts, header = _parts(path)
     if scheduler is None:
-        yield ParquetCohort(path, frame)
+        yield ParquetCohort(path, parts, header)
         return
     with _client(scheduler, workers=workers) as client:
-        yield ParquetCohort(path, frame, client=client)
+        yield ParquetCohort(path, parts, header, client=client)
 
 
 @contextlib.contextmanager
@@ -126,31 +137,64 @@ def _ignoring_ctrl_c() -> Iterator[None]:
         signal.signal(signal.SIGINT, previous)
 
 
-def _read(path: Path) -> DataFrame:
-    """The cohort's partitions, lazily, once its columns and their types are checked."""
-    import dask.dataframe as dd
+@dataclass(frozen=True)
+class Part:
+    """One Parquet file of the cohort, and its columns."""
+
+    path: Path
+    columns: tuple[str, ...]
+
+
+def _parts(path: Path) -> tuple[list[Part], list[str]]:
+    """The cohort's files in order, each with its columns checked; and the union of their
+    columns, in the order first seen."""
+    import pyarrow.parquet as pq
 
     if not path.exists():
         raise InputError(f"{path}: no such file")
-    try:
-        frame: DataFrame = dd.read_parquet(path, dtype_backend="pyarrow")
-    except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
-        raise InputError(f"{path}: not a Parquet file or folder ({_reason(error)})") from None
-    check_header(path, [str(name) for name in frame.columns])
-    for name, dtype in frame.dtypes.items():
-        _check_type(path, str(name), dtype)
-    return frame
+    files = _files(path)
+    if not files:
+        raise InputError(f"{path}: not a Parquet file or folder (no Parquet files in it)")
+    parts, header = [], dict[str, None]()
+    for file in files:
+        try:
+            schema = pq.read_schema(file)
+        except (OSError, ValueError) as error:  # pyarrow's ArrowInvalid is a ValueError
+            shown = path if file == path else file
+            raise InputError(f"{shown}: not a Parquet file or folder ({_reason(error)})") from None
+        if len(schema.names) > MAX_COLUMNS or set(schema.names) - set(COLUMNS):
+            check_header(path if file == path else file, list(schema.names))  # names the part
+        for column in schema:
+            _check_type(path if file == path else file, column.name, column.type)
+        parts.append(Part(file, tuple(schema.names)))
+        header |= dict.fromkeys(schema.names)
+    check_header(path, list(header))
+    return parts, list(header)
 
 
-def _check_type(path: Path, name: str, dtype: Any) -> None:
+def _files(path: Path) -> list[Path]:
+    """A file, or a folder's files as dask and pyarrow find them (not hidden, nor ``_``
+    metadata), in natural order: part.2 before part.10."""
+    if not path.is_dir():
+        return [path]
+    found = []
+    for root, folders, files in os.walk(path):
+        folders[:] = [name for name in folders if not name.startswith(("_", "."))]
+        found += [Path(root, name) for name in files if not name.startswith(("_", "."))]
+    return sorted(found, key=lambda file: _natural(str(file.relative_to(path))))
+
+
+def _natural(name: str) -> list[tuple[int, str]]:
+    return [
+        (int(piece), "") if piece.isdigit() else (-1, piece) for piece in re.split(r"(\d+)", name)
+    ]
+
+
+def _check_type(path: Path, name: str, kind: pa.DataType) -> None:
     """Text, whole numbers, decimals, dates and timestamps are exact; floats are not."""
-    import pandas as pd
     import pyarrow as pa
 
-    if isinstance(dtype, pd.StringDtype):
-        return
-    kind = dtype.pyarrow_dtype if isinstance(dtype, pd.ArrowDtype) else None
-    if kind is not None and pa.types.is_dictionary(kind):  # a pandas category
+    if pa.types.is_dictionary(kind):  # a pandas category
         kind = kind.value_type
     exact = (
         pa.types.is_string,
@@ -162,15 +206,15 @@ def _check_type(path: Path, name: str, dtype: Any) -> None:
         pa.types.is_timestamp,
         pa.types.is_null,
     )
-    if kind is not None and any(test(kind) for test in exact):
+    if any(test(kind) for test in exact):
         return
-    if kind is not None and pa.types.is_floating(kind):
+    if pa.types.is_floating(kind):
         raise InputError(
             f"{path}: column {name!r} holds binary floating-point numbers, which cannot "
             "carry a dose exactly; store it as text (as typed) or as a decimal column"
         )
     raise InputError(
-        f"{path}: column {name!r} is of type {kind or dtype}; store it as text, whole "
+        f"{path}: column {name!r} is of type {kind}; store it as text, whole "
         "numbers, decimals or dates"
     )
 
@@ -183,83 +227,94 @@ def _reason(error: BaseException) -> str:
 class ParquetCohort:
     """A Parquet cohort's rows for ``run_batch`` (a ``planner.batch.Cohort``)."""
 
-    def __init__(self, path: Path, frame: DataFrame, *, client: Client | None = None) -> None:
-        self.path, self.frame, self.client = path, frame, client
-        self.lengths: list[int] = []  # records in each partition, blank ones included
+    def __init__(
+        self, path: Path, parts: list[Part], header: list[str], *, client: Client | None = None
+    ) -> None:
+        self.path, self.parts, self.header, self.client = path, parts, header, client
 
     def scan(self, *, keep_ids: bool) -> BatchScan:
-        return BatchScan.of(self.path, keep_ids=keep_ids, rows=self._scanned())
-
-    def _scanned(self) -> Iterator[BatchRow]:
-        """The first pass's rows, numbered across partitions (each partition is read where
-        it is planned, and sends back only the cells the pass keeps)."""
-        from dask.delayed import delayed
-
-        self.lengths, first = [], 2
-        tasks = (delayed(_scan_partition)(part) for part in self.frame.to_delayed())
-        for length, rows in self._in_order(tasks):
-            yield from (replace(row, line=first + row.line) for row in rows)
-            self.lengths.append(length)
-            first += length
+        """The first pass reads only the columns it keeps, and checks no cell (each row's
+        cells are checked where it is planned)."""
+        wanted = [name for name in self.header if name in SCAN_COLUMNS]
+        rows = (
+            BatchRow(line, {name: cell.strip() for name, cell in zip(wanted, cells, strict=True)})
+            for line, cells in self.records(wanted)
+        )
+        return BatchScan.of(self.path, keep_ids=keep_ids, rows=rows)
 
     def outcomes(self, job: Job, workers: int) -> Iterator[Outcome]:
-        """In this process (and ``workers`` processes, as a CSV), or on the cluster."""
-        from dask.delayed import delayed
-
-        parts = self.frame.to_delayed()
-        assert len(parts) == len(self.lengths), "scan the cohort first"
-        firsts = itertools.accumulate(self.lengths, initial=2)
+        """In this process (and ``workers`` processes, as a CSV), or on the cluster, where
+        the records go as they were read and become rows on the workers."""
         if self.client is None:
-            frames = self._in_order(parts)
-            pairs = zip(frames, firsts, strict=False)
-            rows = (row for frame, first in pairs for row in _rows(frame, first))
-            return plan_outcomes(job, rows, workers)
-        pairs = zip(parts, firsts, strict=False)
-        tasks = (delayed(_plan_partition)(part, first, job) for part, first in pairs)
-        return (outcome for outcomes in self._in_order(tasks) for outcome in outcomes)
+            return plan_outcomes(job, self.rows(self.header), workers)
+        records = self.records(self.header)
+        chunks = iter(lambda: list(islice(records, MAX_PARQUET_READ_ROWS)), [])
+        return (outcome for outcomes in self._on_cluster(chunks, job) for outcome in outcomes)
 
-    def _in_order(self, tasks: Iterable[Delayed]) -> Iterator[Any]:
-        """Each task's result in order, at most a few per worker thread in flight."""
-        from pyarrow import ArrowException
+    def rows(self, columns: list[str]) -> Iterator[BatchRow]:
+        """Every record as a row of ``columns``, its cells checked as a CSV's are."""
+        for line, cells in self.records(columns):
+            yield batch_row(columns, list(cells), line)
 
-        try:
-            if self.client is None:
-                for task in tasks:
-                    yield task.compute(scheduler="sync")
-                return
-            window = IN_FLIGHT_PER_THREAD * max(1, sum(self.client.nthreads().values()))
-            pending: deque[Any] = deque()
+    def records(self, columns: list[str]) -> Iterator[Record]:
+        """Every record's cells in ``columns`` (empty where its part lacks one), numbered
+        across parts; blank records are counted, then skipped, as a CSV's blank lines."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        line = 2
+        for part in self.parts:
+            present = [name for name in columns if name in part.columns]
             try:
-                for task in tasks:
-                    pending.append(self.client.compute(task))
-                    if len(pending) >= window:
-                        yield pending.popleft().result()
-                while pending:
+                reader = pq.ParquetFile(part.path, pre_buffer=False, buffer_size=READ_BUFFER_BYTES)
+                with contextlib.closing(reader):
+                    batches = reader.iter_batches(
+                        batch_size=MAX_PARQUET_READ_ROWS, columns=present, use_threads=False
+                    )
+                    for batch in batches:
+                        yield from _records(batch, columns, line)
+                        line += batch.num_rows
+            except (OSError, pa.ArrowException) as error:  # the cohort changed meanwhile
+                raise InputError(f"{part.path}: cannot be read ({_reason(error)})") from None
+
+    def _on_cluster(self, chunks: Iterable[list[Record]], job: Job) -> Iterator[list[Outcome]]:
+        """Each chunk's outcomes in order, at most a few per worker thread in flight."""
+        assert self.client is not None
+        window = IN_FLIGHT_PER_THREAD * max(1, sum(self.client.nthreads().values()))
+        pending: deque[Any] = deque()
+        try:
+            for chunk in chunks:
+                task = self.client.submit(_plan_records, self.header, chunk, job, pure=False)
+                pending.append(task)
+                if len(pending) >= window:
                     yield pending.popleft().result()
-            finally:  # a stopped batch leaves no work queued (unless the cluster is gone)
-                if pending and self.client.status == "running":
-                    self.client.cancel(list(pending))
-        except (OSError, ArrowException) as error:  # the cohort changed, or a worker lost it
-            reason = _reason(error)
-            raise InputError(f"{self.path}: a partition could not be read ({reason})") from None
+            while pending:
+                yield pending.popleft().result()
+        finally:  # a stopped batch leaves no work queued (unless the cluster is gone)
+            if pending and self.client.status == "running":
+                self.client.cancel(list(pending))
 
 
-def _rows(frame: pd.DataFrame, first_line: int) -> Iterator[BatchRow]:
-    """A partition's records as batch rows, as a CSV of them reads (blank ones skipped)."""
-    header = [str(name) for name in frame.columns]
-    columns = [
-        [_text(value) if present else "" for value, present in zip(values, mask, strict=True)]
-        for values, mask in (
-            (frame[name].tolist(), frame[name].notna().tolist()) for name in frame.columns
-        )
+def _records(batch: pa.RecordBatch, columns: list[str], first_line: int) -> Iterator[Record]:
+    """A batch's records as the cells of ``columns``, as a CSV holds them (blank ones
+    skipped), each with its line."""
+    names = batch.schema.names
+    blank = [""] * batch.num_rows
+    cells = [
+        [_text(value) for value in batch.column(names.index(name)).to_pylist()]
+        if name in names
+        else blank
+        for name in columns
     ]
-    for offset, cells in enumerate(zip(*columns, strict=True)):
-        if any(cell.strip() for cell in cells):
-            yield batch_row(header, list(cells), first_line + offset)
+    for offset, record in enumerate(zip(*cells, strict=True)):
+        if any(cell.strip() for cell in record):
+            yield first_line + offset, record
 
 
 def _text(value: object) -> str:
     """A value of a checked column as the text of a CSV cell."""
+    if value is None:
+        return ""
     if isinstance(value, dt.datetime):  # a pandas Timestamp, in its own zone
         midnight = value.time() == dt.time() and getattr(value, "nanosecond", 0) == 0
         return value.date().isoformat() if midnight else value.isoformat()
@@ -270,15 +325,6 @@ def _text(value: object) -> str:
     return str(value)  # text and whole numbers
 
 
-def _scan_partition(frame: pd.DataFrame) -> tuple[int, list[BatchRow]]:
-    """(records, the rows' kept cells numbered from 0): a worker's share of the first pass."""
-    rows = [
-        BatchRow(row.line, {name: row.cells.get(name, "") for name in SCAN_COLUMNS})
-        for row in _rows(frame, 0)
-    ]
-    return len(frame), rows
-
-
-def _plan_partition(frame: pd.DataFrame, first_line: int, job: Job) -> list[Outcome]:
-    """A worker plans one partition with the batch's own ``plan_one``."""
-    return [plan_one(row, job) for row in _rows(frame, first_line)]
+def _plan_records(header: list[str], records: list[Record], job: Job) -> list[Outcome]:
+    """A worker makes one chunk of records rows and plans them with ``plan_one``."""
+    return [plan_one(batch_row(header, list(cells), line), job) for line, cells in records]

@@ -15,6 +15,9 @@ MAX_TOML_DEPTH = 16
 MAX_CELL_CHARS = 1000
 MAX_COLUMNS = 40  # columns of a batch CSV (it has 21)
 MAX_ROW_CHARS = 64 * 1024  # one line of a batch CSV
+# Records of a Parquet cohort read (and sent to a Dask worker) at a time: a larger row
+# group is read in parts of this many, so memory is bounded whatever the file's groups.
+MAX_PARQUET_READ_ROWS = 1000
 MAX_NUMBER_CHARS = 24
 # One patient's schedule: at most about ten years of days, and so many edits.
 MAX_SCHEDULE_DAYS = 3660

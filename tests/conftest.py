@@ -30,3 +30,10 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         terminalreporter.section("figures")
         for line in FIGURES:
             terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _batch_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The batch signs its bookkeeping with a key kept outside OUT; the tests keep theirs
+    in a folder of the run's own, never the user's state folder."""
+    os.environ["DOSE_PLANNER_STATE"] = str(tmp_path_factory.mktemp("state") / "dose-planner")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from batch_helpers import output_bytes
 from cli_helpers import ROOT, run
 
 from planner.batch import plan_cohort
@@ -269,6 +270,6 @@ def test_workers_give_the_same_bytes_as_one_process(tmp_path: Path) -> None:
             "--workers", workers,
         )  # fmt: skip
         assert result.exit_code == 1  # the example's one bad row
-        outs.append({p.relative_to(out): p.read_bytes() for p in out.rglob("*") if p.is_file()})
+        outs.append(output_bytes(out))
     assert outs[0] == outs[1]
     assert len(outs[0]) > 50

@@ -7,16 +7,17 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import json
 import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from batch_helpers import output_bytes
 from cli_helpers import ROOT, error_line, run
 
 from planner import batch_dask
+from planner.outfolder import MANIFEST
 
 pytest.importorskip("dask")
 import dask.dataframe as dd  # after the skip: these come with the extra
@@ -107,24 +108,22 @@ def _cell(value: object) -> str:
     return value.isoformat() if isinstance(value, dt.date) else str(value)
 
 
-def snapshot(out: Path) -> dict[str, bytes]:
-    return {
-        str(path.relative_to(out)): path.read_bytes()
-        for path in sorted(out.rglob("*"))
-        if path.is_file()
-    }
+def snapshot(out: Path) -> dict[str, object]:
+    """OUT's files by their bytes; the manifest, which names inodes, by its digests."""
+    return output_bytes(out)
 
 
-def as_named(files: dict[str, bytes], source: str, name: str) -> dict[str, bytes]:
+def as_named(files: dict[str, object], source: str, name: str) -> dict[str, object]:
     """A folder's files as if its rows were read from ``name``: errors name their file,
     and the manifest holds the summary's digest."""
-    renamed = {
+    renamed: dict[str, object] = {
         key: data.replace(f"{source}:row".encode(), f"{name}:row".encode())
         for key, data in files.items()
+        if isinstance(data, bytes)
     }
-    manifest = json.loads(renamed.pop(".planner-manifest.json"))
-    manifest["files"].pop("summary.csv")
-    return renamed | {"manifest": json.dumps(manifest, sort_keys=True).encode()}
+    manifest = dict(files[MANIFEST])  # type: ignore[call-overload]
+    manifest.pop("summary.csv")
+    return renamed | {MANIFEST: manifest}
 
 
 @pytest.fixture(scope="module")
@@ -299,3 +298,23 @@ def test_without_the_extra_it_says_how_to_install_it(
     monkeypatch.setitem(sys.modules, "distributed", None)  # as if not installed
     message = error_line(run("batch", cohort, "--out", tmp_path / "out", "--dask", "local"))
     assert message == f"a Parquet cohort or --dask needs the dask extra: {batch_dask.INSTALL}"
+
+
+def test_a_column_only_a_later_part_has_is_planned_on_the_cluster(
+    tmp_path: Path, scheduler: str
+) -> None:
+    """Once, the first part's columns were all that was read: p3 and p4 were planned to
+    the default target."""
+    base = {"protocol": "panic-adult", "schedule": "titration", "start": "2027-01-04"}
+    rows = [base | {"id": f"p{n}", "target_mg_per_day": "" if n < 3 else "2"} for n in (1, 2, 3, 4)]
+    cohort = tmp_path / "cohort.parquet"
+    cohort.mkdir()
+    first = text_table(rows[:2]).drop_columns(["target_mg_per_day"])
+    pq.write_table(first, cohort / "part.0.parquet")
+    pq.write_table(text_table(rows[2:]), cohort / "part.1.parquet")
+    plans = write_csv(tmp_path / "cohort.csv", rows)
+    assert batch(plans, tmp_path / "csv", "--csv") == (0, [])
+    assert batch(cohort, tmp_path / "dask", "--csv", "--dask", scheduler) == (0, [])
+    assert snapshot(tmp_path / "dask") == snapshot(tmp_path / "csv")
+    schedules = snapshot(tmp_path / "dask")
+    assert schedules["p3/schedule.csv"] != schedules["p1/schedule.csv"]

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import sys
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Literal
@@ -67,8 +69,9 @@ def batch(
     from_mg_per_day, pace, switch_product, switch_at_mg_per_day, ec50_mg_per_day, pauses
     (DATE:DAYS;...), step_backs (DATE;...), off_label_reason. Writes OUT/all-days.csv (every
     patient's days), OUT/summary.csv (one line a patient) and, as asked, OUT/<id>/ files.
-    A bad row is reported and skipped; the exit code is 1 when any row failed, 2 for a bad
-    batch file, 130 when interrupted (OUT is then left as it was).
+    A bad row is reported (as it is found) and skipped; the exit code is 1 when any row
+    failed, 2 for a bad batch file, 130 on Ctrl-C and 143 on SIGTERM (OUT then holds the
+    earlier cohort, or the new one whole if the signal came while it was swapped in).
 
     PLANS may also be a Parquet cohort (a .parquet file or folder, the same columns; doses
     as text or decimals, never floats), planned here or, with --dask, on a Dask cluster:
@@ -78,7 +81,7 @@ def batch(
     Example:
         planner batch examples/batch-patients.csv --out cohort --csv
     """
-    from planner.batch import run_batch
+    from planner.batch import Interrupted, run_batch
     from planner.batch_dask import is_parquet, parquet_cohort
     from planner.render.outputs import OutputOptions
 
@@ -93,30 +96,64 @@ def batch(
         with click.progressbar(results, length=total, label="Planning", file=sys.stderr) as bar:
             yield from bar
 
-    with contextlib.ExitStack() as stack:
-        cohort = None
-        if scheduler is not None or is_parquet(plans_path):
-            cohort = stack.enter_context(
-                parquet_cohort(plans_path, scheduler=scheduler, workers=workers or _cores())
-            )
-        report = run_batch(
-            plans_path,
-            out,
-            outputs=[name for name, asked in wanted.items() if asked],
-            options=options,
-            force=force,
-            workers=workers or _cores(),
-            track=track,
-            cohort=cohort,
+    def failed(result: Any) -> None:
+        click.echo(
+            ("\r\x1b[K" if show_progress else "") + f"planner: error: {result.error}", err=True
         )
-    for result in report.failed:
-        click.echo(f"planner: error: {result.error}", err=True)
+
+    try:
+        with contextlib.ExitStack() as stack:
+            stack.enter_context(_terminate_as_interrupt())
+            cohort = None
+            if scheduler is not None or is_parquet(plans_path):
+                cohort = stack.enter_context(
+                    parquet_cohort(plans_path, scheduler=scheduler, workers=workers or _cores())
+                )
+            report = run_batch(
+                plans_path,
+                out,
+                outputs=[name for name, asked in wanted.items() if asked],
+                options=options,
+                force=force,
+                workers=workers or _cores(),
+                track=track,
+                cohort=cohort,
+                on_failure=failed,
+            )
+    except KeyboardInterrupt as stop:  # a cluster is stopped before the line that says so
+        signum = stop.signum if isinstance(stop, Interrupted) else signal.SIGINT
+        name = "SIGTERM" if signum == signal.SIGTERM else "Ctrl-C"
+        if isinstance(stop, Interrupted) and stop.swapped_in:
+            said = f"after the new cohort was swapped in whole: {out} holds it"
+        else:
+            said = f"{out} is as it was"
+        click.echo(f"planner: error: stopped by {name}, {said}", err=True)
+        sys.exit(128 + signum)
     if report.kept_earlier:
         click.echo(f"Planned no patient; the earlier batch in {out} is left as it was.")
     else:
         click.echo(f"Planned {report.planned} of {report.total} patients into {out}.")
     if report.failed:
         sys.exit(1)
+
+
+@contextlib.contextmanager
+def _terminate_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a batch as Ctrl-C does: its staging cleared, a swap finished first."""
+    from planner.batch import Interrupted
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, _frame: object) -> None:
+        raise Interrupted(signum)
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _cores() -> int:

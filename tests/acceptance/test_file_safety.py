@@ -18,6 +18,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from batch_helpers import manifest_digests
 from cli_helpers import error_line, ok, run
 
 from planner.batch import Outcome, run_batch
@@ -88,6 +89,11 @@ def tree(tmp_path: Path) -> Path:
     (out / "link").symlink_to(victim)
     (tmp_path / "work" / "keep.txt").write_text("beside OUT\n")
     return tmp_path
+
+
+def cohort_files(out: Path) -> dict[str, object]:
+    """A cohort as its bytes: the snapshot, with its manifest by names and digests."""
+    return snapshot(out) | {MANIFEST: manifest_digests(out)}
 
 
 def outside_and_user_files(tmp_path: Path) -> dict[str, object]:
@@ -200,7 +206,8 @@ def test_a_forged_manifest_cannot_point_outside_out(tmp_path: Path) -> None:
     }
     (out / MANIFEST).write_text(repr(forged).replace("'", '"'))
     plans.write_text(HEADER + ROW.format("p1"))
-    assert run("batch", plans, "--out", out, "--force").exit_code == 0
+    message = error_line(run("batch", plans, "--out", out, "--force"))
+    assert f"{out / MANIFEST} is not the planner's manifest" in message
     assert (tmp_path / "victim.txt").read_text() == "keep\n"
 
 
@@ -280,7 +287,7 @@ def test_a_run_killed_during_the_swap_is_finished_by_the_next(
 ) -> None:
     out = tmp_path / "out"
     batch(cohort(tmp_path, ["b1", "b2", "b3"], "b.csv"), out)
-    cohort_b = snapshot(out)
+    cohort_b = cohort_files(out)
     batch(cohort(tmp_path, ["a1", "a2", "a3"], "a.csv"), out)
     moved = 0
     real = Path.replace
@@ -300,7 +307,7 @@ def test_a_run_killed_during_the_swap_is_finished_by_the_next(
     assert (out / JOURNAL).is_file()  # a mix, for now, with the journal to finish it
     with OutputFolder.open(out, force=True):
         pass
-    assert snapshot(out) == cohort_b
+    assert cohort_files(out) == cohort_b
 
 
 def test_finishing_a_killed_swap_never_writes_through_a_link(
@@ -332,12 +339,23 @@ def test_finishing_a_killed_swap_never_writes_through_a_link(
     assert (victim / "schedule.csv").read_text() == "a user's data\n"
 
 
-def test_stale_staging_from_a_killed_first_run_is_cleared(tmp_path: Path) -> None:
+def test_stale_staging_from_a_killed_first_run_is_cleared(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As a run killed while planning leaves it: its staging folder, with its signed mark."""
     out = tmp_path / "out"
-    (out / STAGING / "p1").mkdir(parents=True)
-    (out / STAGING / STAGING_MARK).write_bytes(b"")
-    (out / STAGING / "p1" / ".schedule.csv.x1y2.tmp").write_text("half")
-    (out / "..planner-journal.json.k3j4_x.tmp").write_text("{half")
+    from planner import batch as batch_module
+
+    def killed(row: BatchRow) -> Outcome:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(batch_module, "plan_one", killed)
+    monkeypatch.setattr(OutputFolder, "clear_staging", lambda self: None)  # as if SIGKILLed
+    with pytest.raises(KeyboardInterrupt):
+        batch(cohort(tmp_path, ["a1"], "a.csv"), out)
+    monkeypatch.undo()
+    assert sorted(p.name for p in out.iterdir()) == [STAGING]
+    assert (out / STAGING / STAGING_MARK).is_file()
     plans = cohort(tmp_path, ["p1"], "plans.csv")
     assert run("batch", plans, "--out", out, "--csv").exit_code == 0  # no --force needed
     assert not (out / STAGING).exists()
