@@ -33,8 +33,8 @@ from cohort import cohort
 from distributed import Client, LocalCluster, get_task_stream
 
 from planner.batch import run_batch
+from planner.batch_columns import COLUMNS
 from planner.batch_dask import parquet_cohort
-from planner.batch_rows import COLUMNS
 from planner.limits import MAX_PARQUET_READ_ROWS
 from planner.protocols import load_library
 from planner.render.outputs import OutputOptions

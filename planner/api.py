@@ -158,6 +158,8 @@ class SwitchFields(TypedDict, total=False):
     start: Required[dt.date]
     from_drug: Required[str]
     from_mg_per_day: Required[Amount]
+    # As the patient takes it, in the day's order: {"morning": "0.5", ...} or pairs.
+    from_doses: Mapping[str, Amount] | Sequence[tuple[str, Amount]]
     from_product: str | None
     weight_kg: Amount | None
     age_years: int | None
@@ -200,14 +202,20 @@ def course_request(**fields: Unpack[CourseFields]) -> CourseRequest:
 def switch(
     protocol: Protocol, *, library: Library | None = None, **fields: Unpack[SwitchFields]
 ) -> Schedule:
-    """A checked switch to clonazePAM, one dose of the day at a time (then a taper)."""
+    """A checked switch to clonazePAM in stages, each replacing part of one dose of the
+    day (then the dose held, or a taper)."""
     return plan(protocol, switch_request(**fields), library=library)
 
 
 def switch_request(**fields: Unpack[SwitchFields]) -> SwitchRequest:
-    """A switch request from plain values, validated (errors name their field)."""
+    """A switch request from plain values, validated (errors name their field); the old
+    drug's doses as a mapping of time of day to mg, in the day's order."""
     values = {key: value for key, value in _with_patient(dict(fields)).items() if value is not None}
-    return _validated(SwitchRequest, **values)
+    doses = values.pop("from_doses", ())
+    pairs = doses.items() if isinstance(doses, Mapping) else doses
+    return _validated(
+        SwitchRequest, **values, from_doses=[{"time": time, "mg": mg} for time, mg in pairs]
+    )
 
 
 def titration_request(**fields: Unpack[TitrationFields]) -> TitrationRequest:

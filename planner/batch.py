@@ -20,8 +20,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from planner.batch_columns import COLUMNS
 from planner.batch_rows import (
-    COLUMNS,
     SUMMARY_COLUMNS,
     BatchRow,
     BatchScan,
@@ -157,9 +157,13 @@ def combined_columns(
 ) -> list[str]:
     """``id`` and the daily columns: the dose times of every protocol, in day order;
     mg/kg/day if any protocol doses by weight; the product if any row switches product;
-    each drug a row switches from (known to the equivalences file), beside clonazePAM."""
-    known = load_equivalences().from_drugs if drugs else []
+    each drug a row switches from (known to the equivalences file), beside clonazePAM, at
+    every time of day the file knows (each patient takes it at their own)."""
+    table = load_equivalences()
+    known = table.from_drugs if drugs else []
     others = sorted(drug for drug in set(drugs) if drug in known)
+    # The drug switched from at any time of day the equivalences file knows, in day order.
+    old_times = sorted(table.times, key=lambda name: table.times[name].clock)
     clocks: dict[str, dt.time] = {}
     by_weight = False
     for protocol in protocols:
@@ -176,10 +180,10 @@ def combined_columns(
         *(f"{drug}_mg" for drug in others),
         *([MG_PER_KG] if by_weight else []),
         *(f"{name}_mg" for name in times),
-        *(f"{name}_{drug}_mg" for drug in others for name in times),
+        *(f"{name}_{drug}_mg" for drug in others for name in old_times),
         *([PRODUCT] if switches else []),
         *(f"{name}_units" for name in times),
-        *(f"{name}_{drug}_units" for drug in others for name in times),
+        *(f"{name}_{drug}_units" for drug in others for name in old_times),
         NOTE,
     ]
 

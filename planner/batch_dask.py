@@ -46,7 +46,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.batch import Job, Outcome, plan_one, plan_outcomes
-from planner.batch_rows import COLUMNS, BatchRow, BatchScan, batch_row, check_header
+from planner.batch_columns import COLUMNS
+from planner.batch_rows import BatchRow, BatchScan, batch_row, check_header
 from planner.errors import InputError
 from planner.limits import MAX_COLUMNS, MAX_PARQUET_READ_ROWS
 

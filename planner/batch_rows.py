@@ -15,9 +15,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TextIO
 
+from planner.batch_columns import (
+    COLUMNS,
+    FIELDS_OF,
+    FLAGS,
+    LATER_FIELDS,
+    PATIENT_FIELDS,
+    PLAN_FIELDS,
+    REQUIRED,
+    SHARED_FIELDS,
+    TAPER_FIELDS,
+    TITRATION_FIELDS,
+    WHOLE_NUMBERS,
+)
 from planner.errors import InputError, PlannerError
 from planner.files import check_input
 from planner.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
+from planner.option_text import old_dose_from_text
 from planner.outfolder import check_patient_id
 from planner.plaintext import control_character, quoted, spreadsheet_cell
 from planner.plans import PlanFile, run_plan
@@ -28,71 +42,6 @@ if TYPE_CHECKING:
     from planner.safety import SafetyReport
     from planner.schedule import Schedule
 
-REQUIRED = ("id", "protocol", "schedule", "start")
-TITRATION_FIELDS = ("target_mg_per_day", "step_mg_per_day", "interval_days", "hold_days")
-TAPER_FIELDS = (
-    "from_mg_per_day",
-    "pace",
-    "switch_product",
-    "switch_at_mg_per_day",
-    "ec50_mg_per_day",
-    "pauses",
-    "step_backs",
-)
-# Columns after the first round's: each says which schedules it belongs to.
-LATER_FIELDS = (
-    "to_mg_per_day",
-    "maintain_days",
-    "taper_hold_days",
-    "older_adult",
-    "from_drug",
-    "from_product",
-    "equivalence",
-    "step_days",
-    "then_pace",
-)
-PATIENT_FIELDS = ("weight_kg", "age_years")
-SHARED_FIELDS = ("product", "off_label_reason")
-# The plan file's own fields beside its request: the patient's language (any schedule).
-PLAN_FIELDS = ("lang",)
-COLUMNS = (
-    *REQUIRED,
-    *PATIENT_FIELDS,
-    *SHARED_FIELDS,
-    *TITRATION_FIELDS,
-    *TAPER_FIELDS,
-    *LATER_FIELDS,
-    *PLAN_FIELDS,
-)
-# The columns of each kind of schedule (batch file column -> plan file field).
-FIELDS_OF = {
-    "titration": ("from_mg_per_day", *TITRATION_FIELDS, "older_adult"),
-    "taper": (*TAPER_FIELDS, "to_mg_per_day", "hold_days"),
-    "course": (
-        "from_mg_per_day",
-        "target_mg_per_day",
-        "step_mg_per_day",
-        "interval_days",
-        "maintain_days",
-        "pace",
-        "ec50_mg_per_day",
-        "to_mg_per_day",
-        "taper_hold_days",
-        "older_adult",
-    ),
-    "switch": (
-        "from_drug",
-        "from_mg_per_day",
-        "from_product",
-        "equivalence",
-        "step_days",
-        "then_pace",
-    ),
-}
-WHOLE_NUMBERS = frozenset(
-    {"age_years", "interval_days", "hold_days", "maintain_days", "taper_hold_days", "step_days"}
-)
-FLAGS = frozenset({"older_adult"})
 SUMMARY_COLUMNS = (
     "row",
     "id",
@@ -340,6 +289,8 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
             request[name] = _cell(name, values[name])
     if kind == "taper":
         _taper_fields(request)
+    if kind == "switch" and "from_doses" in request:  # 'morning=0.5;bedtime=1'
+        request["from_doses"] = [_old_dose(item) for item in _items(request["from_doses"])]
     if "protocol" not in values:
         raise InputError("protocol: missing: give a bundled protocol id or a .toml path")
     plan = {name: values[name] for name in PLAN_FIELDS if name in values}
@@ -374,6 +325,14 @@ def _cell(name: str, text: str) -> object:
             raise InputError(f"{name}: {quoted(text)} is not true or false")
         return text.lower() == "true"
     return text
+
+
+def _old_dose(item: str) -> dict[str, object]:
+    try:
+        time, mg = old_dose_from_text(item)
+    except InputError as error:
+        raise InputError(f"from_doses: {error}") from None
+    return {"time": time, "mg": mg}
 
 
 def _items(cell: str) -> list[str]:

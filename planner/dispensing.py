@@ -75,8 +75,9 @@ def dispensing_totals(schedule: Schedule, *, supply_days: int = DEFAULT_SUPPLY_D
             for unit in dose.units:
                 key = (step.product, unit.strength_mcg)
                 taken[key] = taken.get(key, Fraction(0)) + unit.count
-            if dose.other is not None and schedule.switch is not None:
-                for unit in dose.other.units:  # the old drug, during a switch
+        if schedule.switch is not None:
+            for other in step.other_doses:  # the old drug, during a switch
+                for unit in other.units:
                     key = (schedule.switch.product, unit.strength_mcg)
                     taken[key] = taken.get(key, Fraction(0)) + unit.count
         per_day.append(taken)

@@ -32,26 +32,22 @@ class Taken:
 
 
 def taken(schedule: Schedule, step: DoseStep) -> list[Taken]:
-    """Each time of day with a dose, of clonazePAM or (during a switch) the old drug."""
-    named = schedule.switch is not None
-    found = []
-    for dose in step.doses:
-        if dose.mcg:
-            drug = schedule.protocol.drug.tall_man
-            found.append(Taken(dose.time, drug, dose.mcg, dose.units, step.product, named))
-        elif dose.other is not None and dose.other.mcg and schedule.switch is not None:
-            switch = schedule.switch
-            found.append(
-                Taken(
-                    dose.time,
-                    switch.drug_name,
-                    dose.other.mcg,
-                    dose.other.units,
-                    switch.product,
-                    named,
-                )
-            )
-    return found
+    """Each dose of the day in the day's order: clonazePAM at the protocol's times, and
+    during a switch the old drug at its own (at a time both share, clonazePAM first)."""
+    switch = schedule.switch
+    named = switch is not None
+    drug = schedule.protocol.drug.tall_man
+    found = [
+        Taken(dose.time, drug, dose.mcg, dose.units, step.product, named)
+        for dose in step.doses
+        if dose.mcg
+    ]
+    if switch is not None:
+        found += [
+            Taken(dose.time, switch.drug_name, dose.mcg, dose.units, switch.product, named)
+            for dose in step.other_doses
+        ]
+    return sorted(found, key=lambda item: (item.time.clock, item.drug != drug))
 
 
 def dose_words(item: Taken, *, brief: bool = True, lang: Language = ENGLISH) -> str:
@@ -110,17 +106,19 @@ def keeps_on(schedule: Schedule, step: DoseStep) -> bool:
 
 
 def exchanged(schedule: Schedule, step: DoseStep) -> tuple[DoseTime, ...]:
-    """During a switch, the times of day whose dose of the old drug ``step`` replaces
-    with clonazePAM (none outside a switch, or once every dose is exchanged)."""
-    if schedule.switch is None:
+    """During a switch, the old drug's times of day whose dose ``step`` lowers, replacing
+    it (in part or whole) with clonazePAM (none outside a switch, or on a step that only
+    holds the doses, such as a review)."""
+    switch = schedule.switch
+    if switch is None:
         return ()
     index = schedule.steps.index(step)
-    before = schedule.steps[index - 1] if index else None
-    return tuple(
-        dose.time
-        for number, dose in enumerate(step.doses)
-        if dose.mcg and (before is None or before.doses[number].other is not None)
-    )
+    if index:
+        before = {dose.time: dose.mcg for dose in schedule.steps[index - 1].other_doses}
+    else:
+        before = dict(zip(switch.times, switch.regimen, strict=True))
+    now = {dose.time: dose.mcg for dose in step.other_doses}
+    return tuple(time for time in switch.times if now.get(time, 0) < before.get(time, 0))
 
 
 def _patient_line(schedule: Schedule, step: DoseStep, lang: Language) -> str:
@@ -167,9 +165,18 @@ def _exchanged(schedule: Schedule, step: DoseStep, lang: Language) -> str:
     if switch is None or not replaced:
         return ""
     _ = lang.gettext
-    words = " " + _("This replaces your {drug} {times}.").format(
-        drug=switch.drug_name, times=_(" and ").join(_(time.label) for time in replaced)
-    )
+    left = {dose.time for dose in step.other_doses}
+    whole = [time for time in replaced if time not in left]
+    part = [time for time in replaced if time in left]
+    words = ""
+    if whole:
+        words += " " + _("This replaces your {drug} {times}.").format(
+            drug=switch.drug_name, times=_(" and ").join(_(time.label) for time in whole)
+        )
+    if part:
+        words += " " + _("This replaces part of your {drug} {times}.").format(
+            drug=switch.drug_name, times=_(" and ").join(_(time.label) for time in part)
+        )
     if not step.other_mcg:
         words += " " + _("Stop taking {drug}: clonazePAM replaces it.").format(
             drug=switch.drug_name

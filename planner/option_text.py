@@ -1,5 +1,5 @@
 """Options typed as text, read the same way by every front end: a pause as DATE:DAYS and
-a calendar file's time of day as NAME=HH:MM.
+a calendar file's time of day as NAME=HH:MM, a dose of the drug switched from as TIME=MG.
 
 The command line's option types and the web page both call these, so a mistyped value
 gets the same words wherever it was typed.
@@ -8,11 +8,12 @@ gets the same words wherever it was typed.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from planner.errors import InputError
 from planner.models import Pause
 from planner.protocols import validate_data
-from planner.units import date_from_text, whole_from_text
+from planner.units import date_from_text, number_from_text, whole_from_text
 
 
 def pause_from_text(text: str) -> Pause:
@@ -35,3 +36,12 @@ def clock_from_text(text: str) -> tuple[str, dt.time]:
         return name.strip(), dt.time.fromisoformat(clock.strip())
     except ValueError:
         raise InputError(f"{text!r} is not NAME=HH:MM, for example morning=07:30") from None
+
+
+def old_dose_from_text(text: str) -> tuple[str, Decimal]:
+    """'bedtime=0.5': a time of day the drug switched from is taken at, and its dose in mg."""
+    name, _, mg = text.partition("=")
+    try:
+        return name.strip(), number_from_text(mg.strip())
+    except InputError:
+        raise InputError(f"{text!r} is not TIME=MG, for example bedtime=0.5") from None

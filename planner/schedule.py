@@ -39,29 +39,29 @@ ScheduleKind = Literal["titration", "taper", "course", "switch"]
 
 @dataclass(frozen=True)
 class OtherDose:
-    """During a switch, the other drug taken at one time of day: ``mcg`` of it, made of
-    ``units`` of the schedule's ``switch.product``."""
+    """During a switch, the drug switched from, taken at one of its own times of day:
+    ``mcg`` of it, made of ``units`` of the schedule's ``switch.product``."""
 
+    time: DoseTime
     mcg: int
     units: tuple[UnitCount, ...]
 
 
 @dataclass(frozen=True)
 class Dose:
-    """What is taken at one time of day: ``mcg`` made of ``units`` (none when 0), and,
-    during a switch, the other drug still taken at that time."""
+    """What is taken at one time of day: ``mcg`` made of ``units`` (none when 0)."""
 
     time: DoseTime
     mcg: int
     units: tuple[UnitCount, ...]
-    other: OtherDose | None = None
 
 
 @dataclass(frozen=True)
 class Switch:
-    """A switch from another benzodiazepine: the drug, its product, and the equivalence
-    used, named by its source (``ratio``: mcg of clonazePAM for 1 mcg of the drug), with
-    the figure every other source gives, so no source is picked silently."""
+    """A switch from another benzodiazepine: the drug, its product, the times of day the
+    patient takes it at, and the equivalence used, named by its source (``ratio``: mcg of
+    clonazePAM for 1 mcg of the drug), with the figure every other source gives, so no
+    source is picked silently."""
 
     drug_id: str
     drug_name: str
@@ -70,6 +70,12 @@ class Switch:
     citation: str
     ratio: Fraction
     figures: tuple[tuple[str, Fraction], ...]
+    times: tuple[DoseTime, ...] = ()  # the old drug's own times of day, in the day's order
+    regimen: tuple[int, ...] = ()  # its dose at each of ``times`` before day 1, in mcg
+
+    def before(self, time: DoseTime) -> int:
+        """The old drug's dose at ``time`` before day 1 (0 at a time it is not taken)."""
+        return dict(zip(self.times, self.regimen, strict=True)).get(time, 0)
 
 
 @dataclass(frozen=True)
@@ -87,6 +93,8 @@ class DoseStep:
     note: str = ""
     edit: EditName = ""
     review: bool = False  # a review with the prescriber falls on its first day
+    # During a switch, the drug switched from at its own times of day (the doses left).
+    other_doses: tuple[OtherDose, ...] = ()
 
     @property
     def end(self) -> dt.date:
@@ -95,7 +103,7 @@ class DoseStep:
     @property
     def other_mcg(self) -> int:
         """The other drug's daily total during a switch (0 otherwise)."""
-        return sum(dose.other.mcg for dose in self.doses if dose.other is not None)
+        return sum(dose.mcg for dose in self.other_doses)
 
     @property
     def last_day(self) -> int:
@@ -199,15 +207,24 @@ class Schedule:
             notes=tuple(dict.fromkeys(self.notes + later.notes)),
         )
 
+    def times_of_day(self) -> list[DoseTime]:
+        """The times of day doses are taken at, in the day's order: the protocol's, and
+        during a switch the old drug's own too (each name once)."""
+        times = {t.name: t for t in self.protocol.dose_times}
+        if self.switch is not None:
+            times.update((t.name, t) for t in self.switch.times if t.name not in times)
+        return sorted(times.values(), key=lambda t: t.clock)
+
     def _repr_html_(self) -> str:
-        """The steps as a table where a notebook shows the schedule (Jupyter)."""
-        times = [t.name for t in self.protocol.dose_times]
-        head = ["From", "To", "Days", "Phase", "Daily", *(n.capitalize() for n in times)]
+        """The steps as a table where a notebook shows the schedule (Jupyter); during a
+        switch each drug's total and each dose named."""
+        times = self.times_of_day()
+        head = ["From", "To", "Days", "Phase", "Daily", *(t.name.capitalize() for t in times)]
         rows = []
         for step in self.steps:
             cells = [str(step.start), str(step.end), str(step.days), step.phase]
-            cells.append(format_mg(step.total_mcg))
-            cells += [self._dose_text(step, dose) for dose in step.doses]
+            cells.append(self._total_text(step))
+            cells += [self._doses_text(step, time) for time in times]
             rows.append("".join(f"<td>{html.escape(cell)}</td>" for cell in cells))
         title = (
             f"{self.protocol.drug.tall_man} {self.kind}: {self.protocol.title}, "
@@ -222,13 +239,33 @@ class Schedule:
             + "</tbody></table>"
         )
 
-    def _dose_text(self, step: DoseStep, dose: Dose) -> str:
-        if dose.mcg:
-            return f"{format_mg(dose.mcg)} ({describe_units(dose.units, step.product)})"
-        if dose.other is not None and self.switch is not None:
-            units = describe_units(dose.other.units, self.switch.product)
-            return f"{self.switch.drug_name} {format_mg(dose.other.mcg)} ({units})"
-        return "-"
+    def _total_text(self, step: DoseStep) -> str:
+        if self.switch is None:
+            return format_mg(step.total_mcg)
+        return (
+            f"{self.protocol.drug.tall_man} {format_mg(step.total_mcg)}, "
+            f"{self.switch.drug_name} {format_mg(step.other_mcg)}"
+        )
+
+    def _doses_text(self, step: DoseStep, time: DoseTime) -> str:
+        """What is taken at ``time``: '0.5 mg (1 x 0.5 mg)', each drug named in a switch."""
+        texts = [
+            f"{self._named(self.protocol.drug.tall_man)}{format_mg(dose.mcg)} "
+            f"({describe_units(dose.units, step.product)})"
+            for dose in step.doses
+            if dose.mcg and dose.time.name == time.name
+        ]
+        if self.switch is not None:
+            texts += [
+                f"{self.switch.drug_name} {format_mg(dose.mcg)} "
+                f"({describe_units(dose.units, self.switch.product)})"
+                for dose in step.other_doses
+                if dose.time.name == time.name
+            ]
+        return "; ".join(texts) or "-"
+
+    def _named(self, drug: str) -> str:
+        return f"{drug} " if self.switch is not None else ""
 
     def daily(self) -> Iterator[tuple[dt.date, int, DoseStep]]:
         """Every day of the schedule: its date, its 1-based day number, and its step."""

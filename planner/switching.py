@@ -1,99 +1,88 @@
-"""Switching to clonazePAM from another benzodiazepine, one dose of the day at a time.
+"""Switching to clonazePAM from another benzodiazepine, in small stages.
 
-Ashton's method (2002): the day's doses of the old drug are exchanged for clonazePAM one
-at a time, the evening dose first, each step held about a week; ASAM 2025: a switch "may
-be more successful if the doses are slowly transitioned over 1-2 weeks rather than 1-2
-days". Each exchanged dose is the equivalent by one named source, rounded to the nearest
-dose the clonazePAM product makes. Then, if asked, clonazePAM is tapered at a pace.
+Clinical rules 7 (the Ashton Manual 2002, slow withdrawal schedules; ASAM 2025: a switch
+"may be more successful if the doses are slowly transitioned over 1-2 weeks rather than
+1-2 days"): the old drug is taken at the patient's own times of day (by default its
+label's usual divided schedule) until it is exchanged. Each stage replaces part of one
+dose of the day, the latest first, with the clonazePAM its equivalent by one named
+source, given at the protocol's time of day nearest to it; no stage replaces more than a
+quarter of the day's starting equivalent, nor more than Ashton's 10 mg of diazepam; each
+is held at least a week. ClonazePAM's day total is the exact equivalent of what has been
+exchanged, rounded to the nearest dose the product makes (a tie to the lower), so at
+every stage the day's equivalent stays within half a product step of where it started.
+Then the dose is held (with reviews), or, if asked, clonazePAM is tapered at a pace.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import math
 from dataclasses import replace
-from decimal import Decimal
-from fractions import Fraction
 
 from planner.dose_limits import above_maximum, resolve_limits, shown_weight
 from planner.engine import cautions_for
 from planner.errors import DoseError, InputError, PlannerError
-from planner.models import EquivalenceTable, Protocol, SwitchRequest, TaperRequest
+from planner.levels import switch_levels
+from planner.models import (
+    DoseTime,
+    EquivalenceTable,
+    Protocol,
+    SwitchRequest,
+    TaperRequest,
+)
 from planner.population import off_label_note, population_warnings
 from planner.products import DoseMaker, dose_maker
 from planner.protocols import Library, load_equivalences
 from planner.schedule import Dose, DoseStep, OtherDose, Schedule, Switch
+from planner.switch_stages import Stages, TooCoarse, exact_mg, stages_or_none, too_coarse
 from planner.tapering import build_taper
-from planner.units import format_decimal, format_mg, mcg_to_mg, mg_to_mcg
+from planner.units import format_mg, mcg_to_mg, mg_to_mcg
 
 
 def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library) -> Schedule:
-    """Exchange the old drug's doses for clonazePAM, then optionally taper clonazePAM."""
+    """Exchange the old drug for clonazePAM in stages, then hold it or taper it."""
     table = load_equivalences()
-    switch = _switch(table, request)
-    product = library.product(request.product or protocol.default_product, request.strengths_mg)
-    maker, other = dose_maker(product), dose_maker(switch.product)
-    current = mg_to_mcg(request.from_mg_per_day)
-    if not other.can_make_daily(current):
-        raise DoseError(
-            f"from_mg_per_day: {format_mg(current)}/day cannot be made exactly with "
-            f"{switch.product.name}; its doses go in steps of {format_mg(other.resolution_mcg)}"
-        )
     if protocol.by_weight and request.patient.weight_kg is None:
         raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
-    times = protocol.dose_times
-    try:
-        old = other.split_daily(current, len(times))
-    except DoseError:
-        raise DoseError(
-            f"from_mg_per_day: {format_mg(current)}/day of {switch.drug_name} cannot be divided "
-            f"over the {len(times)} times of day of {protocol.id} with {switch.product.name}: "
-            "the switch gives the old drug at clonazePAM's times of day; give a dose that "
-            "divides"
-        ) from None
-    new = _equivalents(old, switch, maker, protocol.titration.min_doses_per_day)
-    limits = resolve_limits(protocol, request.patient, maker, library.guideline)
-    if sum(new) > limits.maximum_mcg:
-        why = above_maximum("from_mg_per_day", sum(new), limits, request.patient, library.guideline)
+    product = library.product(request.product or protocol.default_product, request.strengths_mg)
+    maker = dose_maker(product)
+    switch, regimen = _switch(table, request)
+    if request.step_days < table.switching.stage_days_at_least:
         raise InputError(
-            f"{why} ({format_mg(current)}/day of {switch.drug_name} is {format_mg(sum(new))}/day "
-            "of clonazePAM)"
+            f"step_days: each stage is held at least {table.switching.stage_days_at_least} days"
         )
-    # The evening dose first, as in Ashton's schedules; times without a dose are skipped.
-    order = [index for index in reversed(range(len(times))) if old[index]]
-    steps = []
-    for count in range(1, len(order) + 1):
-        exchanged = set(order[:count])
-        doses = tuple(
-            Dose(time, new[i], maker.make(new[i]))
-            if i in exchanged
-            else Dose(time, 0, (), OtherDose(old[i], other.make(old[i])) if old[i] else None)
-            for i, time in enumerate(times)
-        )
-        first_day = (count - 1) * request.step_days + 1
-        steps.append(
-            DoseStep(
-                start=request.start + dt.timedelta(days=first_day - 1),
-                first_day=first_day,
-                days=request.step_days,
-                total_mcg=sum(dose.mcg for dose in doses),
-                doses=doses,
-                phase="switch",
-                product=product,
-                note=_exchange_note(
-                    switch, times[order[count - 1]].name, old, new, order[count - 1]
-                ),
+
+    def with_other_products() -> dict[str, Stages | None]:
+        """The stages with each other product (asked only where this one falls short)."""
+        return {
+            other: stages_or_none(
+                table, switch, regimen, dose_maker(library.product(other)), protocol
             )
+            for other in library.products.products
+            if other != product.id
+        }
+
+    try:
+        stages = Stages.plan(table, switch, regimen, maker, protocol)
+    except TooCoarse as coarse:
+        can = [other for other, staged in with_other_products().items() if staged is not None]
+        raise too_coarse(switch, maker, coarse.cap_mg, can) from None
+    limits = resolve_limits(protocol, request.patient, maker, library.guideline)
+    final = sum(stages.clonazepam[-1].values())
+    if final > limits.maximum_mcg:
+        why = above_maximum("from_mg_per_day", final, limits, request.patient, library.guideline)
+        raise InputError(
+            f"{why} ({format_mg(sum(regimen.values()))}/day of {switch.drug_name} is "
+            f"{format_mg(final)}/day of clonazePAM)"
         )
-    notes = [
-        f"The {switch.drug_name} dose of {format_mg(current)}/day is divided over "
-        f"{protocol.id}'s times of day ({', '.join(t.name for t in times)}) as "
-        f"{', '.join(format_mg(amount) for amount in old)}: check that this is how the "
-        "patient takes it, or ask the prescriber before day 1."
-    ]
+    steps = _stage_steps(request, protocol, switch, stages, maker)
     warnings = [
         *population_warnings(protocol, request.patient, request.off_label_reason),
-        *_equivalence_warnings(switch, old, new),
+        *_equivalence_warnings(switch, sum(regimen.values()), final, maker),
+        *(
+            _unreplaced_warnings(switch, stages, maker, with_other_products())
+            if stages.unreplaced
+            else []
+        ),
         *cautions_for(protocol, request.patient, "switch"),
     ]
     schedule = Schedule(
@@ -106,45 +95,22 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
         previous_mcg=0,
         warnings=tuple(warnings),
         off_label=off_label_note(tuple(warnings)),
-        notes=tuple(notes),
+        notes=tuple(stages.notes),
         switch=switch,
         weight_kg=shown_weight(protocol, request.patient, library.guideline),
     )
-    if request.then_pace is None:
-        # The last exchange is the dose to go on with: a maintenance, never a stop.
-        return replace(schedule, steps=(*steps[:-1], replace(steps[-1], phase="maintenance")))
-    return _then_taper(schedule, request, library)
-
-
-def _then_taper(switched: Schedule, request: SwitchRequest, library: Library) -> Schedule:
-    """The switch, then a clonazePAM taper from the dose the switch ends on."""
-    end = switched.steps[-1]
-    taper = TaperRequest(
-        start=end.end + dt.timedelta(days=1),
-        from_mg_per_day=mcg_to_mg(end.total_mcg),
-        patient=request.patient,
-        product=request.product,
-        strengths_mg=request.strengths_mg,
-        pace=request.then_pace,
-        off_label_reason=request.off_label_reason,
+    whole = (
+        _then_hold(schedule)
+        if request.then_pace is None
+        else _then_taper(schedule, request, library)
     )
-    try:
-        falling = build_taper(
-            switched.protocol,
-            taper,
-            library=library,
-            held_before_days=request.step_days,
-            held_before_as="of the last exchange",
-        )
-    except PlannerError as error:
-        if error.field != "pace":
-            raise
-        raise InputError(str(error.reason), field="then_pace") from None  # a switch's option
-    return switched.followed_by(falling)
+    dip = switch_levels(whole).dip_warning()
+    return whole if dip is None else replace(whole, warnings=(*whole.warnings, dip))
 
 
-def _switch(table: EquivalenceTable, request: SwitchRequest) -> Switch:
-    """The drug switched from, its product and the equivalence asked for, or why not."""
+def _switch(table: EquivalenceTable, request: SwitchRequest) -> tuple[Switch, dict[DoseTime, int]]:
+    """The drug switched from, its product, the equivalence asked for and the patient's
+    regimen of it (each time of day and its dose in mcg), or why not."""
     if request.from_drug not in table.from_drugs:
         raise InputError(
             f"from_drug: {request.from_drug!r} is not a drug the planner switches from; "
@@ -166,89 +132,227 @@ def _switch(table: EquivalenceTable, request: SwitchRequest) -> Switch:
             f"from_product: {product_id!r} is not a product of {drug.name}; "
             f"known: {', '.join(drug.products)}"
         )
-    return Switch(
+    old_product = drug.product(product_id).read_from(table.file_digests)
+    regimen = _regimen(table, request, dose_maker(old_product))
+    switch = Switch(
         drug_id=request.from_drug,
         drug_name=drug.name,
-        product=drug.product(product_id).read_from(table.file_digests),
+        product=old_product,
         source=source,
         citation=table.citation(source),
         ratio=table.ratio(request.from_drug, source),
         figures=tuple((other, table.ratio(request.from_drug, other)) for other in known),
+        times=tuple(regimen),
+        regimen=tuple(regimen.values()),
     )
+    return switch, regimen
 
 
-def _equivalents(
-    old: tuple[int, ...], switch: Switch, maker: DoseMaker, fewest_doses: int
-) -> tuple[int, ...]:
-    """The clonazePAM dose for each of the old drug's doses of the day.
+def _regimen(
+    table: EquivalenceTable, request: SwitchRequest, maker: DoseMaker
+) -> dict[DoseTime, int]:
+    """The old drug as the patient takes it: the doses given, at their times of day in the
+    day's order; else the daily dose divided over the drug's usual times (its label's)."""
+    name = table.drugs[request.from_drug].name
+    total = mg_to_mcg(request.from_mg_per_day)
+    if not request.from_doses:
+        usual = [table.dose_time(time) for time in table.drugs[request.from_drug].usual_times]
+        try:
+            amounts = _usual_split(total, len(usual), maker)
+        except DoseError:
+            raise DoseError(
+                f"from_mg_per_day: {format_mg(total)}/day of {name} cannot be made with "
+                f"{maker.product.name} (its doses go in steps of "
+                f"{format_mg(maker.resolution_mcg)}); give the doses as the patient takes them"
+            ) from None
+        return {time: amount for time, amount in zip(usual, amounts, strict=True) if amount}
+    regimen: dict[DoseTime, int] = {}
+    for index, dose in enumerate(request.from_doses):
+        where = f"from_doses[{index}]"
+        if dose.time not in table.times:
+            raise InputError(
+                f"{where}: {dose.time!r} is not a time of day; use {', '.join(table.times)}"
+            )
+        time = table.dose_time(dose.time)
+        if regimen and time.clock <= max(t.clock for t in regimen):
+            raise InputError(f"{where}: {dose.time} is out of the day's order; list them in it")
+        amount = mg_to_mcg(dose.mg)
+        if not maker.can_make(amount):
+            raise DoseError(
+                f"{where}: {format_mg(amount)} of {name} cannot be made with "
+                f"{maker.product.name} (steps of {format_mg(maker.resolution_mcg)})"
+            )
+        regimen[time] = amount
+    return regimen
 
-    The day's total is rounded once, to the nearest the product makes (half down), so it
-    stays within half a product step of the source's exact figure; each dose is its own
-    exact equivalent rounded down, and the steps left go to the doses with the largest
-    remainders, the latest first (the largest dose at bedtime). A dose taken is never
-    exchanged for nothing: where the product's steps are too coarse, the switch is
-    refused rather than rounded away.
-    """
-    step = maker.resolution_mcg
-    exact = [amount * switch.ratio for amount in old]
-    total = math.ceil(sum(exact) / step - Fraction(1, 2)) * step
-    doses = [math.floor(e / step) * step for e in exact]
-    by_remainder = sorted(
-        (i for i, amount in enumerate(old) if amount),
-        key=lambda i: (exact[i] - doses[i], i),
-        reverse=True,
+
+def _usual_split(total: int, times: int, maker: DoseMaker) -> tuple[int, ...]:
+    """The daily dose divided over the usual times as a prescriber would: in whole
+    tablets where they divide it, else in the parts the product allows."""
+    whole = maker.product.model_copy(
+        update={
+            "strengths": tuple(s.model_copy(update={"split": 1}) for s in maker.product.strengths)
+        }
     )
-    for index in by_remainder[: (total - sum(doses)) // step]:
-        doses[index] += step
-    given = [d for d in doses if d]
-    unmade = [i for i, amount in enumerate(old) if amount and not maker.can_make(doses[i])]
-    if unmade or any(amount and not dose for amount, dose in zip(old, doses, strict=True)):
-        index = next(i for i, amount in enumerate(old) if amount and (i in unmade or not doses[i]))
-        raise DoseError(
-            f"from_mg_per_day: {format_mg(old[index])} of {switch.drug_name} at one time of day "
-            f"is {_mg(exact[index])} mg of clonazePAM by {switch.source}, which "
-            f"{maker.product.name} cannot give (steps of {format_mg(step)}): choose a product "
-            "with smaller steps (us-odt, rivotril-drops)"
+    try:
+        return dose_maker(whole).split_daily(total, times)
+    except DoseError:
+        return maker.split_daily(total, times)
+
+
+def _stage_steps(
+    request: SwitchRequest,
+    protocol: Protocol,
+    switch: Switch,
+    stages: Stages,
+    maker: DoseMaker,
+) -> list[DoseStep]:
+    """One step per stage, each held ``step_days``: clonazePAM at the protocol's times,
+    the old drug at its own."""
+    old_maker = dose_maker(switch.product)
+    steps = []
+    for number, (old, new, exchanged) in enumerate(
+        zip(stages.old, stages.clonazepam, stages.exchanged, strict=True), 1
+    ):
+        first_day = (number - 1) * request.step_days + 1
+        steps.append(
+            DoseStep(
+                start=request.start + dt.timedelta(days=first_day - 1),
+                first_day=first_day,
+                days=request.step_days,
+                total_mcg=sum(new.values()),
+                doses=tuple(
+                    Dose(time, new[time], maker.make(new[time])) for time in protocol.dose_times
+                ),
+                phase="switch",
+                product=maker.product,
+                note=_stage_note(number, switch, exchanged, old),
+                other_doses=tuple(
+                    OtherDose(time, amount, old_maker.make(amount))
+                    for time, amount in old.items()
+                    if amount
+                ),
+            )
         )
-    if len(given) < fewest_doses:
-        raise DoseError(
-            f"from_mg_per_day: the protocol gives at least {fewest_doses} doses a day; "
-            f"{maker.product.name} makes this switch in {len(given)}: choose a product with "
-            "smaller steps"
-        )
-    return tuple(doses)
+    return steps
 
 
-def _mg(mcg: Fraction) -> str:
-    """An exact equivalent in mg as people read it, to the microgram."""
-    rounded = Decimal(math.floor(mcg + Fraction(1, 2))) / 1000
-    return format_decimal(rounded)
-
-
-def _exchange_note(
-    switch: Switch, time: str, old: tuple[int, ...], new: tuple[int, ...], index: int
+def _stage_note(
+    number: int,
+    switch: Switch,
+    exchanged: tuple[DoseTime, int, DoseTime, int],
+    old: dict[DoseTime, int],
 ) -> str:
+    time, part, target, added = exchanged
+    left = old[time]
+    after = f"{format_mg(left)} left" if left else "none left"
+    if not added:
+        return (
+            f"Stage {number}: {format_mg(part)} of the {time.name} {switch.drug_name} "
+            f"({after}) is not yet replaced: its clonazePAM equivalent is less than half a "
+            "step of the product, and comes with a later stage."
+        )
     return (
-        f"Switch the {time} dose: {format_mg(old[index])} of {switch.drug_name} becomes "
-        f"{format_mg(new[index])} of clonazePAM."
+        f"Stage {number}: {format_mg(part)} of the {time.name} {switch.drug_name} ({after}) "
+        f"becomes {format_mg(added)} more clonazePAM {target.label}."
     )
 
 
-def _equivalence_warnings(switch: Switch, old: tuple[int, ...], new: tuple[int, ...]) -> list[str]:
+def _then_hold(switched: Schedule) -> Schedule:
+    """After the last stage the clonazePAM is held, the old drug gone: a step of its own,
+    the dose to go on with (reviewed every 3 months)."""
+    last = switched.steps[-1]
+    hold = replace(
+        last,
+        start=last.end + dt.timedelta(days=1),
+        first_day=last.last_day + 1,
+        days=switched.protocol.titration.hold_days or 1,
+        phase="maintenance",
+        note=(
+            f"Hold {format_mg(last.total_mcg)}/day of clonazePAM: the switch is complete; "
+            "keep taking it until the prescriber reviews it."
+        ),
+        other_doses=(),
+    )
+    return replace(switched, steps=(*switched.steps, hold))
+
+
+def _then_taper(switched: Schedule, request: SwitchRequest, library: Library) -> Schedule:
+    """The switch, then a clonazePAM taper from the dose the last stage ends on; each time
+    of day keeps its dose until the taper's first cut."""
+    end = switched.steps[-1]
+    taper = TaperRequest(
+        start=end.end + dt.timedelta(days=1),
+        from_mg_per_day=mcg_to_mg(end.total_mcg),
+        patient=request.patient,
+        product=request.product,
+        strengths_mg=request.strengths_mg,
+        pace=request.then_pace,
+        off_label_reason=request.off_label_reason,
+    )
+    try:
+        falling = build_taper(
+            switched.protocol,
+            taper,
+            library=library,
+            held_before_days=request.step_days,
+            held_before_as="of the last stage",
+        )
+    except PlannerError as error:
+        if error.field != "pace":
+            raise
+        raise InputError(str(error.reason), field="then_pace") from None  # a switch's option
+    held = []
+    for step in falling.steps:
+        if step.total_mcg != end.total_mcg:
+            break
+        held.append(replace(step, doses=end.doses))  # the last stage's doses, kept
+    falling = replace(falling, steps=(*held, *falling.steps[len(held) :]))
+    return switched.followed_by(falling)
+
+
+def _unreplaced_warnings(
+    switch: Switch, stages: Stages, maker: DoseMaker, others: dict[str, Stages | None]
+) -> list[str]:
+    """Where a stage lowers the old drug with nothing added yet (the product's step is
+    coarser than the stage), say so, and which products would add clonazePAM at every
+    stage."""
+    finer = [other for other, staged in others.items() if staged and not staged.unreplaced]
+    would = (
+        f"{', '.join(finer)} would add clonazePAM at every stage"
+        if finer
+        else "no other product of the products file would add clonazePAM at every stage"
+    )
+    numbers = stages.unreplaced
+    which = (
+        f"Stage {numbers[0]} lowers"
+        if len(numbers) == 1
+        else f"Stages {', '.join(map(str, numbers[:-1]))} and {numbers[-1]} lower"
+    )
+    return [
+        f"{which} {switch.drug_name} with no clonazePAM added yet, as {maker.product.name} "
+        f"cannot add less than {format_mg(maker.resolution_mcg)}; the day's equivalent stays "
+        f"within half a step. {would}."
+    ]
+
+
+def _equivalence_warnings(switch: Switch, total: int, final: int, maker: DoseMaker) -> list[str]:
     """The equivalence used, by name, and every other source's figure where it differs."""
-    total = sum(old)
     planned = (
         ""
-        if sum(new) == total * switch.ratio
-        else f" This plan gives {format_mg(sum(new))}/day, the nearest the product makes."
+        if final == total * switch.ratio
+        else (
+            f" This plan gives {format_mg(final)}/day, the nearest the product makes "
+            f"(steps of {format_mg(maker.resolution_mcg)}; exactly halfway, the lower)."
+        )
     )
     used = (
         f"Equivalence: {switch.drug_name} {format_mg(total)}/day is clonazePAM "
-        f"{_mg(total * switch.ratio)} mg/day by {switch.source} ({switch.citation}).{planned} "
-        "Equivalences are approximate and individual: review the patient at every step."
+        f"{exact_mg(total * switch.ratio)} mg/day by {switch.source} ({switch.citation}).{planned} "
+        "Equivalences are approximate and individual: review the patient at every stage."
     )
     others = [
-        f"{source} gives {_mg(total * ratio)} mg/day"
+        f"{source} gives {exact_mg(total * ratio)} mg/day"
         for source, ratio in switch.figures
         if source != switch.source and ratio != switch.ratio
     ]

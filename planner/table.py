@@ -41,10 +41,13 @@ def units_column(time_name: str) -> str:
 
 
 def daily_columns(schedule: Schedule) -> list[str]:
-    """The day-by-day table's columns; during a switch the old drug's beside clonazePAM's:
-    ``alprazolam_mg`` after ``total_mg``, ``morning_alprazolam_mg`` after the doses."""
+    """The day-by-day table's columns; during a switch the old drug's beside clonazePAM's,
+    at its own times of day: ``alprazolam_mg`` after ``total_mg``, then
+    ``afternoon_alprazolam_mg`` (and its units) after clonazePAM's doses."""
     names = [t.name for t in schedule.protocol.dose_times]
-    other = schedule.switch.drug_id if schedule.switch is not None else None
+    switch = schedule.switch
+    other = switch.drug_id if switch is not None else None
+    old_names = [f"{t.name}_{other}" for t in switch.times] if switch is not None else []
     return [
         DATE,
         DAY,
@@ -53,10 +56,10 @@ def daily_columns(schedule: Schedule) -> list[str]:
         *([f"{other}_mg"] if other else []),
         *([MG_PER_KG] if schedule.weight_kg is not None else []),
         *(dose_column(n) for n in names),
-        *(dose_column(f"{n}_{other}") for n in names if other),
+        *(dose_column(n) for n in old_names),
         *([PRODUCT] if len(schedule.products) > 1 else []),
         *(units_column(n) for n in names),
-        *(units_column(f"{n}_{other}") for n in names if other),
+        *(units_column(n) for n in old_names),
         NOTE,
     ]
 
@@ -78,8 +81,9 @@ def step_values(
         values[units_column(dose.time.name)] = describe_units(dose.units, step.product)
     if switch is not None:
         values[f"{switch.drug_id}_mg"] = mcg_to_mg(step.other_mcg)
-        for dose in step.doses:
-            name, other = f"{dose.time.name}_{switch.drug_id}", dose.other
+        taken = {dose.time.name: dose for dose in step.other_doses}
+        for time in switch.times:
+            name, other = f"{time.name}_{switch.drug_id}", taken.get(time.name)
             values[dose_column(name)] = mcg_to_mg(other.mcg if other else 0)
             values[units_column(name)] = (
                 describe_units(other.units, switch.product) if other else ""
@@ -121,24 +125,41 @@ def daily_frame(schedule: Schedule) -> pd.DataFrame:
     return frame
 
 
+DRUG = "drug"
+
+
 def to_frame(schedule: Schedule) -> pd.DataFrame:
-    """Tidy: one row per dose taken (date, day, phase, time, clock, dose_mg, units)."""
+    """Tidy: one row per dose taken (date, day, phase, drug, time, clock, dose_mg, units):
+    during a switch, the old drug's doses at its own times too."""
     import pandas as pd
 
-    rows = [
-        {
-            DATE: date,
-            DAY: day,
-            PHASE: step.phase,
-            TIME: dose.time.name,
-            CLOCK: dose.time.clock.isoformat(timespec="minutes"),
-            DOSE_MG: dose.mcg / 1000,
-            UNITS: describe_units(dose.units, step.product),
-        }
-        for date, day, step in schedule.daily()
-        for dose in step.doses
-        if dose.mcg
-    ]
-    frame = pd.DataFrame(rows, columns=[DATE, DAY, PHASE, TIME, CLOCK, DOSE_MG, UNITS])
+    switch = schedule.switch
+    rows = []
+    for date, day, step in schedule.daily():
+        doses = [
+            (schedule.protocol.drug.tall_man, dose.time, dose.mcg, dose.units, step.product)
+            for dose in step.doses
+            if dose.mcg
+        ]
+        if switch is not None:
+            doses += [
+                (switch.drug_name, dose.time, dose.mcg, dose.units, switch.product)
+                for dose in step.other_doses
+            ]
+        for drug, time, mcg, units, product in sorted(doses, key=lambda d: d[1].clock):
+            rows.append(
+                {
+                    DATE: date,
+                    DAY: day,
+                    PHASE: step.phase,
+                    DRUG: drug,
+                    TIME: time.name,
+                    CLOCK: time.clock.isoformat(timespec="minutes"),
+                    DOSE_MG: mcg / 1000,
+                    UNITS: describe_units(units, product),
+                }
+            )
+    columns = [DATE, DAY, PHASE, DRUG, TIME, CLOCK, DOSE_MG, UNITS]
+    frame = pd.DataFrame(rows, columns=columns)
     frame[DATE] = pd.to_datetime(frame[DATE])
     return frame

@@ -92,7 +92,10 @@ def test_a_schedule_shows_as_a_table_in_a_notebook() -> None:
     )  # fmt: skip
     shown = schedule._repr_html_()
     assert shown.count("<tr>") == 1 + len(schedule.steps)  # the header, then a row a step
-    assert "<td>ALPRAZolam 1 mg (1 x 1 mg tablet)</td>" in shown
+    # Both drugs at their own times: the alprazolam afternoon dose has a column of its own.
+    assert "<th>Afternoon</th>" in shown
+    assert "<td>ALPRAZolam 0.75 mg (1 x 0.5 mg tablet + 1 x 0.25 mg tablet)</td>" in shown
+    assert "<td>clonazePAM 0.5 mg, ALPRAZolam 1.5 mg</td>" in shown
     assert "For clinician review and education" in shown
     tampered = dataclasses.replace(
         schedule, protocol=schedule.protocol.model_copy(update={"title": "<script>x</script>"})

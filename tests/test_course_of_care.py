@@ -416,7 +416,7 @@ def test_older_adult_numbers_are_for_older_adults_only() -> None:
 def test_a_batch_plans_each_kind_of_row_and_a_bad_row_fails_alone(tmp_path: Path) -> None:
     import csv
 
-    from planner.batch_rows import COLUMNS
+    from planner.batch_columns import COLUMNS
 
     rows = [
         {"id": "up", "protocol": "seizure-adult", "schedule": "titration",

@@ -56,6 +56,7 @@ OPTION_FOR_FIELD = {
     "from_mg_per_day": "--from",
     "to_mg_per_day": "--to",
     "from_drug": "--from-drug",
+    "from_doses": "--from-dose",
     "from_product": "--from-product",
     "equivalence": "--equivalence",
     "step_days": "--step-days",

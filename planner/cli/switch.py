@@ -1,4 +1,5 @@
-"""Switching to clonazePAM from another benzodiazepine, one dose of the day at a time."""
+"""Switching to clonazePAM from another benzodiazepine in stages, from the patient's own
+regimen of it."""
 
 from __future__ import annotations
 
@@ -10,13 +11,22 @@ from typing import Any
 import click
 
 from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _options, plan_and_emit
-from planner.cli.types import DATE, NUMBER, WholeRange
+from planner.cli.types import DATE, NUMBER, OldDoseSetting, WholeRange
 
 
 @click.command()
 @click.argument("protocol")
 @click.option("--from-drug", required=True, help="The drug taken now: alprazolam, lorazepam...")
 @click.option("--from", "from_mg", required=True, type=NUMBER, help="Its daily dose in mg/day.")
+@click.option(
+    "--from-dose",
+    "from_doses",
+    multiple=True,
+    type=OldDoseSetting(),
+    help="A dose as the patient takes it, TIME=MG, once for each time of day, in the day's "
+    "order (morning, midday, afternoon, evening, bedtime); they add up to --from "
+    "(default: the drug's usual times from its label).",
+)
 @click.option("--from-product", help="Its product (default: the first listed for the drug).")
 @click.option("--start", required=True, type=DATE, help="Day of the first exchange.")
 @click.option(
@@ -34,6 +44,7 @@ def switch(
     protocol: str,
     from_drug: str,
     from_mg: Decimal,
+    from_doses: tuple[tuple[str, Decimal], ...],
     from_product: str | None,
     start: dt.date,
     equivalence: str | None,
@@ -49,9 +60,11 @@ def switch(
 ) -> None:
     """Switch to clonazePAM from alprazolam, lorazepam or diazepam, then optionally taper.
 
-    One dose of the day is exchanged at a time, the evening dose first, each held at least
-    7 days (Ashton); --then-pace asam tapers clonazePAM after. The equivalence is named on
-    every output; where its sources disagree for the drug, both figures are shown.
+    The old drug stays at the patient's own times (--from-dose, else its label's usual
+    times). Each stage replaces part of one dose, the latest of the day first: at most a
+    quarter of the day's equivalent or Ashton's 10 mg of diazepam, each held at least 7
+    days. Then the dose is held, or --then-pace asam tapers clonazePAM. The equivalence is
+    named on every output; where its sources disagree for the drug, both figures are shown.
 
     PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
 
@@ -60,6 +73,8 @@ def switch(
         planner switch panic-adult --from-drug alprazolam --from 2 --start 2027-01-04
         planner switch panic-adult --from-drug diazepam --from 20 --start 2027-01-04 --pdf s.pdf
         planner switch seizure-adult --from-drug lorazepam --from 3 --start 2027-01-04
+        planner switch panic-adult --from-drug alprazolam --from 1.5 --start 2027-01-04 \\
+            --from-dose morning=0.5 --from-dose bedtime=1
     """
     from planner.api import switch_request
 
@@ -67,6 +82,7 @@ def switch(
         start=start,
         from_drug=from_drug,
         from_mg_per_day=from_mg,
+        from_doses=from_doses,
         from_product=from_product,
         weight_kg=weight,
         age_years=age,

@@ -135,3 +135,20 @@ class PauseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the
             return pause_from_text(str(value))
         except InputError as error:
             self.fail(str(error), param, ctx)
+
+
+class OldDoseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the stubs only
+    """A dose of the drug switched from as TIME=MG (bedtime=0.5), as the patient takes it."""
+
+    name = "TIME=MG"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        if isinstance(value, tuple):
+            return value
+        from planner.errors import InputError
+        from planner.option_text import old_dose_from_text
+
+        try:
+            return old_dose_from_text(str(value))
+        except InputError as error:
+            self.fail(str(error), param, ctx)

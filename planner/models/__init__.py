@@ -34,7 +34,7 @@ from planner.models.catalog import (
     ProductCatalog,
     Strength,
 )
-from planner.models.equivalences import DrugBody, EquivalenceTable
+from planner.models.equivalences import DrugBody, EquivalenceTable, OldTime, Switching
 from planner.models.guideline import (
     FasterCutsRule,
     Guideline,
@@ -80,6 +80,7 @@ from planner.models.requests import (
     CustomStep,
     Edit,
     OffLabelReason,
+    OldDose,
     PatientInputs,
     Pause,
     ProductSwitch,
@@ -126,6 +127,8 @@ __all__ = [
     "MinorsRule",
     "OccupancyLimit",
     "OffLabelReason",
+    "OldDose",
+    "OldTime",
     "OlderAdultRule",
     "OlderAdults",
     "Pace",
@@ -158,6 +161,7 @@ __all__ = [
     "StepRange",
     "Strength",
     "SwitchRequest",
+    "Switching",
     "TaperPaceBound",
     "TaperPhase",
     "TaperRequest",

@@ -27,6 +27,7 @@ from planner.models.base import (
     _exact_number_or_text,
 )
 from planner.plaintext import visible_letters
+from planner.units import format_decimal
 
 # A reason a clinician records must say something: at least this many letters or digits,
 # once spaces and invisible characters are set aside (our choice).
@@ -233,21 +234,32 @@ class CourseRequest(_Rise):
         return self
 
 
-# Ashton 2002: one dose of the day is exchanged at a time, about a week per step.
+# Ashton 2002: each stage of a switch is held about a week; at least this long.
 SWITCH_STEP_DAYS = 7
 
 
-class SwitchRequest(Frozen):
-    """Ask for a switch to clonazePAM from another benzodiazepine, one dose of the day at
-    a time, each step held ``step_days`` (at least Ashton's week); then, optionally, a
-    clonazePAM taper at ``then_pace``.
+class OldDose(Frozen):
+    """One dose of the drug switched from, as the patient takes it: a time of day of the
+    equivalences file ('morning', 'afternoon', 'bedtime', ...) and the dose in mg."""
 
+    time: Identifier
+    mg: Annotated[InputMg, Field(gt=0)]
+
+
+class SwitchRequest(Frozen):
+    """Ask for a switch to clonazePAM from another benzodiazepine, in stages that each
+    replace part of one dose of the day, each held ``step_days`` (at least Ashton's week);
+    then, optionally, a clonazePAM taper at ``then_pace``.
+
+    ``from_doses`` are the old drug's doses as the patient takes them (default: its
+    label's usual divided schedule); they add up to ``from_mg_per_day``.
     ``equivalence`` names the source of the equivalence used (default: the file's).
     """
 
     start: StartDate
     from_drug: Identifier
     from_mg_per_day: InputMg = Field(gt=0)
+    from_doses: tuple[OldDose, ...] = Field((), max_length=6)
     from_product: Identifier | None = None
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
@@ -256,3 +268,19 @@ class SwitchRequest(Frozen):
     step_days: Annotated[Count, Field(ge=SWITCH_STEP_DAYS, le=365)] = SWITCH_STEP_DAYS
     then_pace: Identifier | None = None
     off_label_reason: OffLabelReason | None = None
+
+    @model_validator(mode="after")
+    def _doses_add_up(self) -> Self:
+        if not self.from_doses:
+            return self
+        times = [dose.time for dose in self.from_doses]
+        twice = next((time for time in times if times.count(time) > 1), None)
+        if twice is not None:
+            raise ValueError(f"from_doses: {twice} is given twice; give each time of day once")
+        total = sum((dose.mg for dose in self.from_doses), Decimal(0))
+        if total != self.from_mg_per_day:
+            raise ValueError(
+                f"from_doses: the doses add up to {format_decimal(total)} mg/day, not the "
+                f"daily dose of {format_decimal(self.from_mg_per_day)} mg/day"
+            )
+        return self

@@ -52,7 +52,7 @@ def schedule_document(
         "sources": cited_sources(schedule),
         "dose_times": [
             {"name": t.name, "label": t.label, "clock": t.clock.isoformat("minutes")}
-            for t in protocol.dose_times
+            for t in schedule.times_of_day()
         ],
         "steps": [_step(step, schedule) for step in schedule.steps],
         "safety": {

@@ -125,7 +125,7 @@ def _drugs(schedule: Schedule, step: DoseStep) -> Iterator[tuple[Product, Taken]
     if mine:
         yield step.product, mine
     if schedule.switch is not None:
-        other = [(d.time, d.other.units) for d in step.doses if d.other and d.other.units]
+        other = [(d.time, d.units) for d in step.other_doses if d.units]
         if other:
             yield schedule.switch.product, other
 

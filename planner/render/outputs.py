@@ -83,8 +83,7 @@ def render_outputs(
         if path is not None
     ]
     if options.concentration_csv is not None:
-        curve = _curve(schedule, options)
-        rendered.append((options.concentration_csv, concentration_csv(curve, about(schedule))))
+        rendered.append((options.concentration_csv, _concentration_csv(schedule, options)))
     return rendered + extra
 
 
@@ -182,10 +181,21 @@ def _plot(
 ) -> bytes:
     from planner.render.plot import render_plot
 
-    curve = _curve(schedule, options) if options.concentration else None
+    wanted = options.concentration and schedule.switch is None  # a switch draws its levels
+    curve = _curve(schedule, options) if wanted else None
     return render_plot(
         schedule, report, image_format=image_format, concentration=curve, lang=options.lang
     )
+
+
+def _concentration_csv(schedule: Schedule, options: OutputOptions) -> bytes:
+    """Hour by hour, clonazePAM's estimated concentration; during a switch, day by day,
+    both drugs' levels as shares of their own steady states."""
+    if schedule.switch is not None:
+        from planner.levels import levels_csv, switch_levels
+
+        return levels_csv(switch_levels(schedule), about(schedule))
+    return concentration_csv(_curve(schedule, options), about(schedule))
 
 
 def _curve(schedule: Schedule, options: OutputOptions) -> ConcentrationCurve:

@@ -21,9 +21,12 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from planner.i18n import ENGLISH, Language, language
+from planner.levels import switch_levels
 from planner.models import SwitchRequest
 from planner.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
 from planner.provenance import fingerprint, footer, products_line, statement_lines
+from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
+from planner.render.levels_plot import levels_panel
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
@@ -38,9 +41,7 @@ PHASE_COLOURS = {
     "taper": "#fbe8d3",
     "stop": "#eeeeee",
 }
-LINE_COLOUR = "#1f4e79"
-OLD_DRUG_COLOUR = "#7f3f98"  # the drug a switch comes from, dashed
-MAXIMUM_COLOUR = "#b22222"
+MAXIMUM_COLOUR = WARNING_COLOUR
 EDIT_COLOUR = "#9c3d00"
 REVIEW_COLOUR = "#555555"
 TITLE_WIDTH = 100  # characters per title line, so long product names wrap, not vanish
@@ -59,7 +60,10 @@ def schedule_figure(
     the estimated plasma concentration. No pyplot, no global state. The labels are in
     ``lang``; the protocol's title, products and the model's notes stay in English."""
     _ = lang.gettext
-    panels = 2 if concentration is not None else 1
+    # A switch always draws both drugs' levels (the teaching view), in place of clonazePAM's.
+    levels = switch_levels(schedule) if schedule.switch is not None else None
+    concentration = None if levels is not None else concentration
+    panels = 2 if concentration is not None or levels is not None else 1
     figure = Figure(figsize=(width_in, height_in * (1.75 if panels == 2 else 1)))
     # Keep a strip at the bottom for the provenance line, below the date labels.
     review = [lang.review_note()] if lang.review_note() else []  # a line of its own
@@ -111,6 +115,8 @@ def schedule_figure(
     )
     if concentration is not None:
         _concentration_panel(figure.add_subplot(grid[1], sharex=axes), concentration)
+    if levels is not None:
+        levels_panel(figure.add_subplot(grid[1], sharex=axes), levels, lang)
     figure.text(
         0.01,
         bottom / 3,
@@ -152,7 +158,7 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
                 label=lang.gettext("{drug} (switched from)").format(drug=schedule.switch.drug_name),
             ),
         ],
-        loc="upper right",
+        loc="center left",  # the old drug starts high and clonazePAM low: clear there
         fontsize=8,
         frameon=False,
     )

@@ -99,7 +99,7 @@ def _header(schedule: Schedule) -> list[str]:
 
 
 def _table(schedule: Schedule) -> list[str]:
-    times = schedule.protocol.dose_times
+    times = schedule.times_of_day()
     weight = schedule.weight_kg
     per_kg = ["mg/kg/day"] if weight is not None else []
     switch = schedule.switch
@@ -149,16 +149,18 @@ def _phase_cell(step: DoseStep) -> str:
 
 
 def _dose_cells(schedule: Schedule, step: DoseStep) -> list[str]:
-    """Each time of day: '0.5 mg (1 x 0.5 mg)', naming the drug during a switch."""
-    given = {item.time.name: item for item in taken(schedule, step)}
+    """Each time of day: '0.5 mg (1 x 0.5 mg)'; during a switch each drug named, both
+    where both are taken at that time: 'clonazePAM 0.5 mg (...) + ALPRAZolam ...'."""
+    given = taken(schedule, step)
     cells = []
-    for time in schedule.protocol.dose_times:
-        item = given.get(time.name)
-        if item is None:
-            cells.append("-")
-            continue
-        drug = f"{item.drug} " if item.named else ""
-        cells.append(f"{drug}{format_mg(item.mcg)} ({_units_short(item.units)})")
+    for time in schedule.times_of_day():
+        items = [
+            f"{item.drug + ' ' if item.named else ''}{format_mg(item.mcg)} "
+            f"({_units_short(item.units)})"
+            for item in given
+            if item.time.name == time.name
+        ]
+        cells.append(" + ".join(items) or "-")
     return cells
 
 

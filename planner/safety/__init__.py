@@ -28,7 +28,7 @@ from planner.safety.switch import SWITCH, switch_steps
 from planner.schedule import Schedule
 
 SWITCHED = "switch_then_taper"
-SWITCHED_TEXT = "the switch comes first, and anything after it is a taper at a pace"
+SWITCHED_TEXT = "the switch comes first; after it the dose is held, or tapered at a pace"
 
 
 @dataclass(frozen=True)
@@ -129,17 +129,22 @@ def _switch_report(switched: Schedule) -> SafetyReport:
     if not exchange:
         failed = CheckResult(SWITCHED, SWITCHED_TEXT, False, 1, "no step exchanges a dose")
         return SafetyReport((*results, failed))
-    if rest and switched.pace is None:
-        detail = "steps after the switch, but no taper pace to hold them to"
-        failed = CheckResult(SWITCHED, SWITCHED_TEXT, False, rest[0].first_day, detail)
-        return SafetyReport((*results, failed))
+    if switched.pace is None:
+        # Without a taper, the switch's last dose is held (and reviewed), the old drug gone.
+        ended = exchange[-1].total_mcg
+        moved = next((s for s in rest if s.total_mcg != ended or s.other_doses), None)
+        if moved is not None:
+            detail = "the dose moves after the switch, but no taper pace holds it"
+            failed = CheckResult(SWITCHED, SWITCHED_TEXT, False, moved.first_day, detail)
+            return SafetyReport((*results, failed))
+        return SafetyReport(results)
     if rest:
         falling = replace(
             switched,
             kind="taper",
             steps=rest,
             previous_mcg=exchange[-1].total_mcg,
-            prior_days=exchange[-1].days,
+            prior_days=days_held_last(exchange),  # a review may split the last stage
         )
         results += _run(_checks_for(falling), falling)
     return SafetyReport(results)

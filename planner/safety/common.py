@@ -114,14 +114,15 @@ def _units_exact(schedule: Schedule) -> Failure:
             splits = splits_of[id(step.product)] = _splits(step.product)
         if sum(dose.mcg for dose in step.doses) != step.total_mcg:
             return step.first_day, "the doses do not add up to the daily total"
-        for dose in step.doses:
-            made = [(dose.units, dose.mcg, splits, dose.time.name)]
-            if dose.other is not None:
-                made.append((dose.other.units, dose.other.mcg, other, f"{dose.time.name} (other)"))
-            for units, mcg, allowed, name in made:
-                problem = _made_of(units, mcg, allowed, name)
-                if problem:
-                    return step.first_day, problem
+        made = [(dose.units, dose.mcg, splits, dose.time.name) for dose in step.doses]
+        made += [
+            (dose.units, dose.mcg, other, f"{dose.time.name} (the old drug)")
+            for dose in step.other_doses
+        ]
+        for units, mcg, allowed, name in made:
+            problem = _made_of(units, mcg, allowed, name)
+            if problem:
+                return step.first_day, problem
     return None
 
 

@@ -1,134 +1,189 @@
-"""The checks of a switch to clonazePAM: one dose of the day exchanged per step, each
-step held at least Ashton's week, the diazepam-equivalent total steady (never moving by
-more than the dose exchanged), the old drug never raised, and the equivalence the one
-its named source gives (read afresh from the equivalences file)."""
+"""The checks of a switch to clonazePAM (clinical rules 7), each reading the request and
+the equivalences file afresh, never the switch the engine attached:
+
+- the old drug is taken at the patient's own times (the request's, or its label's usual
+  divided schedule), only ever lowered, and ends at zero when the switch does;
+- each stage lowers one dose of the day, the latest first, by no more than a quarter of
+  the day's starting equivalent (nor Ashton's 10 mg of diazepam), and is held a week;
+- at every stage the day's equivalent, by the named source, is within half a step of
+  the clonazePAM product of where it started.
+"""
 
 from __future__ import annotations
 
+import math
+from dataclasses import replace
 from fractions import Fraction
 
-from planner.models import SWITCH_STEP_DAYS, SwitchRequest
+from planner.models import DoseTime, EquivalenceTable, SwitchRequest
 from planner.products import dose_maker
 from planner.protocols import load_equivalences
+from planner.safety.bounds import smallest_dose, whole_product
 from planner.safety.common import Check, Failure
 from planner.schedule import DoseStep, Schedule
 from planner.units import format_mg, mg_to_mcg
 
-NO_EXCHANGE = "the schedule does not begin with the exchange of a dose"
+NO_EXCHANGE = "the schedule does not begin with a stage of the switch"
 
 
 def switch_steps(schedule: Schedule) -> tuple[DoseStep, ...]:
-    """The steps of the exchange itself: the schedule's first steps, up to any taper."""
+    """The steps of the switch itself: the schedule's first steps in its switch phase."""
     exchange = []
     for step in schedule.steps:
-        if step.phase not in ("switch", "maintenance"):
+        if step.phase != "switch":
             break
         exchange.append(step)
     return tuple(exchange)
 
 
-def _one_dose_a_step(schedule: Schedule) -> Failure:
-    times = len(schedule.protocol.dose_times)
-    steps = switch_steps(schedule)
-    if not steps:
+def _stages(schedule: Schedule) -> list[DoseStep]:
+    """The switch's stages: its steps, a review's split undone (the same doses go on)."""
+    stages: list[DoseStep] = []
+    for step in switch_steps(schedule):
+        if stages and (step.doses, step.other_doses) == (stages[-1].doses, stages[-1].other_doses):
+            stages[-1] = replace(stages[-1], days=stages[-1].days + step.days)
+        else:
+            stages.append(step)
+    return stages
+
+
+def _regimen(schedule: Schedule, table: EquivalenceTable) -> dict[DoseTime, int] | str:
+    """The old drug before day 1: the request's doses, read afresh; or, where the request
+    gives none, the regimen the schedule states, held to the file (the drug's usual times
+    of day, doses its product makes, adding up to the request's daily dose); or why not."""
+    request = schedule.request
+    assert isinstance(request, SwitchRequest)
+    if request.from_drug not in table.from_drugs:
+        return "the request names no drug of the equivalences file"
+    if request.from_doses:
+        if any(dose.time not in table.times for dose in request.from_doses):
+            return "the request names a time of day the equivalences file does not"
+        return {table.dose_time(d.time): mg_to_mcg(d.mg) for d in request.from_doses}
+    drug = table.drugs[request.from_drug]
+    product = drug.product(request.from_product or next(iter(drug.products)))
+    stated = schedule.switch
+    if stated is None:
+        return "the schedule states no regimen of the old drug"
+    usual = {table.dose_time(time) for time in drug.usual_times}
+    regimen = dict(zip(stated.times, stated.regimen, strict=True))
+    if not set(regimen) <= usual:
+        return "the old drug's regimen is not at its label's usual times of day"
+    if sum(regimen.values()) != mg_to_mcg(request.from_mg_per_day):
+        return "the old drug's regimen does not add up to the daily dose asked for"
+    if not all(amount > 0 and dose_maker(product).can_make(amount) for amount in regimen.values()):
+        return "the old drug's regimen has a dose its product does not make"
+    return regimen
+
+
+def _old_at_its_times(schedule: Schedule) -> Failure:
+    """The old drug only at its own times of day, only ever lowered, ended with the switch."""
+    table = load_equivalences()
+    regimen = _regimen(schedule, table)
+    if isinstance(regimen, str):
+        return 1, regimen
+    stages = _stages(schedule)
+    if not stages:
         return 1, NO_EXCHANGE
-    # Before day 1 the old drug was taken at every time of day the first step gives a
-    # dose of either drug (a small dose may leave a time of day without one).
-    taking_old = [dose.mcg > 0 or dose.other is not None for dose in steps[0].doses]
-    for step in steps:
-        now = [dose.other is not None and dose.other.mcg > 0 for dose in step.doses]
-        changed = [i for i in range(times) if now[i] != taking_old[i]]
-        if any(now[i] and not taking_old[i] for i in changed):
-            return step.first_day, "the old drug comes back at a time of day it had left"
-        if len(changed) != 1:
-            return step.first_day, f"{len(changed)} doses of the day change drug at once"
-        latest = max(i for i in range(times) if taking_old[i])
-        if changed[0] != latest:  # Ashton: the evening dose first, then the earlier ones
-            return step.first_day, "a dose is exchanged before a later dose of the day"
-        both = [d.time.name for d in step.doses if d.mcg and d.other is not None]
-        if both:
-            return step.first_day, f"both drugs at the {both[0]} dose"
-        taking_old = now
+    before = dict(regimen)
+    for step in schedule.steps:
+        now = {dose.time: dose.mcg for dose in step.other_doses}
+        strange = [time.name for time in now if time not in regimen]
+        if strange:
+            return step.first_day, f"the old drug at {strange[0]}, not a time the patient takes it"
+        raised = [time.name for time in now if now[time] > before.get(time, 0)]
+        if raised:
+            return step.first_day, f"the old drug's {raised[0]} dose rises"
+        before = now
+    if stages[-1].other_mcg:
+        return stages[-1].first_day, "the switch ends with the old drug still taken"
     return None
 
 
-def _held_a_week(schedule: Schedule) -> Failure:
-    for step in switch_steps(schedule):
-        if step.days < SWITCH_STEP_DAYS:
-            return step.first_day, (
-                f"a step of {step.days} days; each is held at least {SWITCH_STEP_DAYS}"
+def _one_dose_a_stage(schedule: Schedule) -> Failure:
+    """Each stage lowers one dose of the day, the latest still taken, by at most the
+    stage's cap, and is held at least the file's days (a week)."""
+    table = load_equivalences()
+    regimen = _regimen(schedule, table)
+    if isinstance(regimen, str):
+        return 1, regimen
+    request = schedule.request
+    assert isinstance(request, SwitchRequest)
+    rules = table.switching
+    total = sum(regimen.values())
+    ashton = table.drugs[request.from_drug].mg_per_10_mg_diazepam["ashton-2002"]
+    by_ashton = Fraction(mg_to_mcg(ashton) * mg_to_mcg(rules.stage_mg_diazepam), 10_000)
+    cap = min(total * Fraction(rules.stage_share_at_most) / 100, by_ashton)
+    before = dict(regimen)
+    stages = _stages(schedule)
+    if not stages:
+        return 1, NO_EXCHANGE
+    for stage in stages:
+        now = {dose.time: dose.mcg for dose in stage.other_doses}
+        lowered = [time for time in before if now.get(time, 0) < before[time]]
+        if len(lowered) != 1:
+            return stage.first_day, f"{len(lowered)} doses of the day are lowered at once"
+        time = lowered[0]
+        if time != max((t for t in before if before[t]), key=lambda t: t.clock):
+            return stage.first_day, "a dose is exchanged before a later dose of the day"
+        part = before[time] - now.get(time, 0)
+        if part > cap:
+            return stage.first_day, (
+                f"{format_mg(part)} of the old drug exchanged at once; a stage replaces at "
+                f"most {format_mg(math.floor(cap))} ({rules.stage_share_at_most}% of the "
+                "day's equivalent, or Ashton's 10 mg of diazepam)"
             )
+        if stage.days < rules.stage_days_at_least:
+            return stage.first_day, (
+                f"a stage of {stage.days} days; each is held at least {rules.stage_days_at_least}"
+            )
+        before = now
     return None
 
 
 def _equivalent_steady(schedule: Schedule) -> Failure:
-    """By the source the request names, read afresh: the day's equivalent moves by no
-    more than the dose exchanged at each step, and by less than one of the clonazePAM
-    product's steps (the rounding of that dose); the switch ends within half a step of
-    the exact equivalent of the day's old dose."""
+    """By the source the request names, read afresh: at every stage the day's equivalent
+    (clonazePAM plus the old drug left) is within half a step of the clonazePAM product
+    of the equivalent the patient started on."""
+    table = load_equivalences()
     request = schedule.request
     assert isinstance(request, SwitchRequest)
-    table = load_equivalences()
     source = request.equivalence or table.default_source
     if request.from_drug not in table.from_drugs or source not in table.figure_sources:
         return 1, "the request names no drug and source of the equivalences file"
     ratio = table.ratio(request.from_drug, source)
-    switch = schedule.switch
-    if switch is None or (switch.drug_id, switch.source, switch.ratio) != (
-        request.from_drug,
-        source,
-        ratio,
-    ):
-        return 1, f"the equivalence used is not {source}'s for {request.from_drug}"
-    step_mcg = dose_maker(schedule.product).resolution_mcg
-    old = mg_to_mcg(request.from_mg_per_day)  # the day before day 1: all the old drug
-    exact = before = old * ratio
-    steps = switch_steps(schedule)
-    if not steps:
+    exact = mg_to_mcg(request.from_mg_per_day) * ratio
+    stages = _stages(schedule)
+    if not stages:
         return 1, NO_EXCHANGE
-    for step in steps:
-        now = step.total_mcg + step.other_mcg * ratio
-        exchanged = (old - step.other_mcg) * ratio
-        moved = abs(now - before)
-        if moved > exchanged or moved >= step_mcg:
-            return step.first_day, (
-                f"the day's equivalent moves by {format_mg(round(moved))} of clonazePAM, more "
-                f"than the dose exchanged ({format_mg(round(exchanged))}) or its rounding"
+    for stage in stages:
+        step = dose_maker(whole_product(stage.product)).resolution_mcg
+        now = stage.total_mcg + stage.other_mcg * ratio
+        if abs(now - exact) > Fraction(step, 2):
+            return stage.first_day, (
+                f"the day's equivalent is {format_mg(round(now))} of clonazePAM by {source}, "
+                f"more than half a step ({format_mg(step)}) from the "
+                f"{format_mg(round(exact))} the patient started on"
             )
-        before, old = now, step.other_mcg
-    if abs(steps[-1].total_mcg - exact) > Fraction(step_mcg, 2):
-        return steps[-1].first_day, (
-            f"the switch ends on {format_mg(steps[-1].total_mcg)}/day, not the nearest the "
-            f"product makes to {source}'s {format_mg(round(exact))}/day"
-        )
-    return None
-
-
-def _old_never_up(schedule: Schedule) -> Failure:
-    previous: list[int] | None = None
-    for step in switch_steps(schedule):
-        now = [dose.other.mcg if dose.other else 0 for dose in step.doses]
-        if previous is not None and any(n > p for n, p in zip(now, previous, strict=True)):
-            return step.first_day, "the old drug's dose rises"
-        previous = now
-    exchange = switch_steps(schedule)
-    if not exchange:
-        return 1, NO_EXCHANGE
-    if exchange[-1].other_mcg:
-        return exchange[-1].first_day, "the switch ends with the old drug still taken"
-    later = next((s for s in schedule.steps[len(exchange) :] if s.other_mcg), None)
-    if later is not None:
-        return later.first_day, "the old drug is taken again after the switch"
+        if smallest_dose(stage.product) > step and stage.total_mcg % step:
+            return stage.first_day, "a clonazePAM total the product does not make"
     return None
 
 
 SWITCH: tuple[Check, ...] = (
-    ("one_dose_a_step", "one dose of the day changes drug per step, never back", _one_dose_a_step),
-    ("held_a_week", f"each step is held at least {SWITCH_STEP_DAYS} days (Ashton)", _held_a_week),
+    (
+        "old_drug_at_its_times",
+        "the old drug at the patient's own times, only ever lowered, and ended by the switch",
+        _old_at_its_times,
+    ),
+    (
+        "one_dose_a_stage",
+        "each stage lowers one dose, the latest first, by at most a quarter of the day "
+        "(Ashton's 10 mg of diazepam), held at least a week",
+        _one_dose_a_stage,
+    ),
     (
         "equivalent_steady",
-        "the day's equivalent by the named source moves by no more than the dose exchanged",
+        "the day's equivalent by the named source within half a product step at every stage",
         _equivalent_steady,
     ),
-    ("old_drug_never_up", "the old drug is only ever lowered, and ends at zero", _old_never_up),
 )

@@ -163,7 +163,7 @@ def context(case: str, lang: str) -> Context:
     products = [(product.id, drug) for product in schedule.products]
     if switch is not None:
         products.append((switch.product.id, switch.drug_name))
-    times = schedule.protocol.dose_times
+    times = schedule.times_of_day()  # during a switch, the old drug's times too
     return Context(
         lang=lang,
         drug=drug,
@@ -225,7 +225,7 @@ def step_amounts(schedule: Schedule, index: int) -> tuple[Doses, Totals]:
     new = schedule.protocol.drug.tall_man
     old = schedule.switch.drug_name if schedule.switch is not None else ""
     doses = {(d.time.name, new, d.mcg) for d in step.doses if d.mcg}
-    doses |= {(d.time.name, old, d.other.mcg) for d in step.doses if d.other and d.other.mcg}
+    doses |= {(d.time.name, old, d.mcg) for d in step.other_doses}
     totals = {(new, step.total_mcg)} if step.total_mcg else set()
     totals |= {(old, step.other_mcg)} if step.other_mcg else set()
     return frozenset(doses), frozenset(totals)
@@ -259,15 +259,19 @@ def expected_periods(schedule: Schedule, *, open_end: bool) -> list[Period]:
 
 
 def exchange_dates(schedule: Schedule) -> list[dt.date]:
-    """During a switch, the first day of each step that gives clonazePAM at a time of day
-    the old drug was taken at (before day 1: every time of day)."""
+    """During a switch, the first day of each step that lowers a dose of the old drug
+    (before day 1: the patient's regimen)."""
     if schedule.switch is None:
         return []
-    dates, old = [], {d.time.name for d in schedule.steps[0].doses}
+    dates = []
+    before = {
+        t.name: mcg for t, mcg in zip(schedule.switch.times, schedule.switch.regimen, strict=True)
+    }
     for step in schedule.steps:
-        if {d.time.name for d in step.doses if d.mcg} & old:
+        now = {d.time.name: d.mcg for d in step.other_doses}
+        if any(now.get(name, 0) < mcg for name, mcg in before.items()):
             dates.append(step.start)
-        old = {d.time.name for d in step.doses if d.other and d.other.mcg}
+        before = now
     return dates
 
 
@@ -460,12 +464,9 @@ def wrong_dose(schedule: Schedule) -> Schedule:
 def wrong_old_dose(schedule: Schedule) -> Schedule:
     """During a switch, the first dose of the drug switched from 1 microgram more."""
     step = schedule.steps[0]
-    first = next(i for i, dose in enumerate(step.doses) if dose.other)
-    doses = list(step.doses)
-    other = doses[first].other
-    assert other is not None
-    doses[first] = replace(doses[first], other=replace(other, mcg=other.mcg + 1))
-    return replace(schedule, steps=(replace(step, doses=tuple(doses)), *schedule.steps[1:]))
+    first, *rest = step.other_doses
+    step = replace(step, other_doses=(replace(first, mcg=first.mcg + 1), *rest))
+    return replace(schedule, steps=(step, *schedule.steps[1:]))
 
 
 @pytest.mark.parametrize("case", CASES)

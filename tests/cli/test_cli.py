@@ -403,10 +403,17 @@ def _commands() -> list[tuple[str, click.Command]]:
 
 
 def _examples(command: click.Command) -> list[str]:
-    """The example commands that end a command's docstring."""
+    """The example commands that end a command's docstring (a line ending in a backslash
+    goes on, as in a shell)."""
     lines = [line.strip() for line in (command.help or "").strip().splitlines()]
     heading = max(i for i, line in enumerate(lines) if line in ("Example:", "Examples:"))
-    return lines[heading + 1 :]
+    examples: list[str] = []
+    for line in lines[heading + 1 :]:
+        if examples and examples[-1].endswith("\\"):
+            examples[-1] = f"{examples[-1][:-1].rstrip()} {line}"
+        else:
+            examples.append(line)
+    return examples
 
 
 def test_the_expected_commands_exist() -> None:
@@ -426,7 +433,7 @@ def test_every_command_has_help_ending_in_an_example(name: str, command: click.C
     assert stdout.startswith(f"Usage: {name} ")
     words = " ".join(stdout.split())  # click wraps the help text
     assert " ".join(docstring.splitlines()[0].split()) in words
-    assert examples[-1] in stdout
+    assert examples[-1] in " ".join(stdout.replace("\\\n", " ").split())
     assert ok(*name.split()[1:], "-h") == stdout
 
 

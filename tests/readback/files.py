@@ -43,10 +43,16 @@ def _amounts(row: dict[str, Any], context: Context, dose: Callable[[Any], int]) 
     and during a switch ``<drug>_mg`` and ``<time>_<drug>_mg`` for the old drug."""
     new, old, old_id = context.drug, context.old_drug, context.old_drug_id
     totals = {(new, dose(row["total_mg"]))}
-    columns = [(time, new, f"{time}_mg", f"{time}_units") for time in context.times]
+    columns = [
+        (time, new, f"{time}_mg", f"{time}_units") for time in context.times if f"{time}_mg" in row
+    ]
     if old is not None and old_id is not None:
         totals.add((old, dose(row[f"{old_id}_mg"])))
-        columns += [(t, old, f"{t}_{old_id}_mg", f"{t}_{old_id}_units") for t in context.times]
+        # The old drug's own times of day, as the file's columns name them.
+        suffix = f"_{old_id}_mg"
+        old_times = [c.removesuffix(suffix) for c in row if c.endswith(suffix) and c != suffix[1:]]
+        assert old_times, f"no column of {old} at a time of day: {list(row)}"
+        columns += [(t, old, f"{t}_{old_id}_mg", f"{t}_{old_id}_units") for t in old_times]
     doses = set()
     for time, drug, dose_column, units_column in columns:
         amount = dose(row[dose_column])

@@ -103,17 +103,20 @@ def pdf_step_table(pages: Pages, context: Context) -> list[Period]:
         first, last, days, total, *doses = (" ".join(words) for words in row)
         start, end = dt.date.fromisoformat(first), dt.date.fromisoformat(last)
         assert int(days) == (end - start).days + 1, row
-        taken = set()
-        for time, text in zip(context.times, doses, strict=True):
-            if text == "-":
+        taken: set[tuple[str, str, int]] = set()
+        for time, given in zip(context.times, doses, strict=True):
+            if given == "-":
                 continue
-            found = re.fullmatch(rf"(?:(?P<drug>{drugs}) )?(?P<mg>{n}) mg: (?P<words>.+)", text)
-            assert found, text
-            drug, words = split_drug(found["words"], drugs, found["drug"] or context.drug)
-            assert found["drug"] in (None, drug), text
-            amount = mcg(found["mg"])
-            assert units_mcg(words, english) == amount, text
-            taken.add((time, drug, amount))
+            # Both drugs at one time of day during a switch: one line each, each named.
+            for text in re.split(rf" (?=(?:{drugs}) {n} mg: )", given):
+                found = re.fullmatch(rf"(?:(?P<drug>{drugs}) )?(?P<mg>{n}) mg: (?P<words>.+)", text)
+                assert found, text
+                drug, words = split_drug(found["words"], drugs, found["drug"] or context.drug)
+                assert found["drug"] in (None, drug), text
+                amount = mcg(found["mg"])
+                assert units_mcg(words, english) == amount, text
+                assert (time, drug) not in {(t, d) for t, d, _ in taken}, given
+                taken.add((time, drug, amount))
         total = re.sub(rf"\s*{n} mg/kg/day|\s*(?:pause|step back)$", "", total)
         named = rf"(?:(?P<drug>{drugs}) )?(?P<mg>{n}) mg"
         assert total == "Stop" or re.sub(named, "", total).strip() == "", total

@@ -75,12 +75,36 @@ MCG_PER_DROP = 100  # protocols/products.toml: rivotril-drops, 2.5 mg/mL, 0.1 mg
 
 # The words of each language that outputs are read by (the catalogues' translations).
 TIME_LABELS = {
-    "en": {"morning": "in the morning", "midday": "at midday", "bedtime": "at bedtime"},
-    "es": {"morning": "por la mañana", "midday": "al mediodía", "bedtime": "al acostarse"},
+    "en": {
+        "morning": "in the morning",
+        "midday": "at midday",
+        "afternoon": "in the afternoon",
+        "evening": "in the evening",
+        "bedtime": "at bedtime",
+    },
+    "es": {
+        "morning": "por la mañana",
+        "midday": "al mediodía",
+        "afternoon": "por la tarde",
+        "evening": "por la noche",
+        "bedtime": "al acostarse",
+    },
 }
 CALENDAR_LABELS = {
-    "en": {"morning": "Morning", "midday": "Midday", "bedtime": "Bedtime"},
-    "es": {"morning": "Mañana", "midday": "Mediodía", "bedtime": "Al acostarse"},
+    "en": {
+        "morning": "Morning",
+        "midday": "Midday",
+        "afternoon": "Afternoon",
+        "evening": "Evening",
+        "bedtime": "Bedtime",
+    },
+    "es": {
+        "morning": "Mañana",
+        "midday": "Mediodía",
+        "afternoon": "Tarde",
+        "evening": "Noche",
+        "bedtime": "Al acostarse",
+    },
 }
 PRODUCT_NAMES = {
     "en": {

@@ -25,13 +25,13 @@ from test_safety import (
 )
 
 from planner import load_protocol, taper, titrate
-from planner.api import course, switch
+from planner.api import course
 from planner.errors import UnsafeScheduleError
 from planner.models import CustomPhase, LinearPhase, Pace, PacePopulation, ProportionalPhase
 from planner.products import UnitCount
 from planner.safety import CheckResult, check_schedule, ensure_safe
 from planner.safety.cuts import within_pace
-from planner.schedule import OtherDose, Schedule
+from planner.schedule import Schedule
 
 WHOLE_CHECKS = ["contiguous", "within_bounds", "units_exact", "reviewed"]
 TITRATION_CHECKS = [
@@ -648,136 +648,3 @@ def test_a_course_that_never_comes_down_fails_on_its_last_day() -> None:
     # Ending on a dose taken on, with no review due after it stated, fails too.
     assert (reviewed.name, reviewed.day) == ("reviewed", no_taper.steps[-1].first_day)
     assert [r.name for r in report.results] == [*WHOLE_CHECKS, failure.name]
-
-
-# --- A switch to clonazePAM -----------------------------------------------------------
-
-
-def alprazolam_switch() -> Schedule:
-    """Seizure (adult), from alprazolam 1 mg three times a day (ratio 1 by Ashton): bedtime
-    exchanged on day 1, midday on day 8, all clonazePAM from day 15."""
-    return switch(
-        load_protocol("seizure-adult"), start=START, from_drug="alprazolam", from_mg_per_day="3"
-    )
-
-
-def with_dose(schedule: Schedule, index: int, time: int, **changes: object) -> Schedule:
-    """Change one dose of the day of step ``index``; the daily total follows its mcg."""
-    step = schedule.steps[index]
-    doses = list(step.doses)
-    doses[time] = dataclasses.replace(doses[time], **changes)  # type: ignore[arg-type]  # any field
-    return with_step(schedule, index, doses=tuple(doses), total_mcg=sum(d.mcg for d in doses))
-
-
-def test_the_switch_is_as_the_tests_below_expect() -> None:
-    schedule = alprazolam_switch()
-    assert [
-        [(d.mcg, d.other.mcg if d.other else None) for d in s.doses] for s in schedule.steps
-    ] == [
-        [(0, 1000), (0, 1000), (1000, None)],
-        [(0, 1000), (1000, None), (1000, None)],
-        [(1000, None), (1000, None), (1000, None)],
-    ]
-    assert check_schedule(schedule).passed
-
-
-def test_the_old_drug_may_not_come_back_at_a_time_it_had_left() -> None:
-    """Day 8: bedtime goes back to alprazolam (and midday stays on it)."""
-    schedule = alprazolam_switch()
-    old = schedule.steps[0].doses[0]
-    back = with_dose(schedule, 1, 2, mcg=0, units=(), other=old.other)
-    back = with_dose(back, 1, 1, mcg=0, units=(), other=old.other)
-    assert failed(back)["one_dose_a_step"] == 8
-    assert detail(back, "one_dose_a_step") == (
-        "the old drug comes back at a time of day it had left"
-    )
-
-
-def test_a_line_of_the_old_drug_beside_clonazepam_is_both_drugs_even_at_0_mg() -> None:
-    """Day 8: '0 mg alprazolam' written beside the bedtime clonazePAM. It is not the old
-    drug coming back (0 mg is not taken), but the dose names both drugs."""
-    schedule = alprazolam_switch()
-    zero = with_dose(schedule, 1, 2, other=OtherDose(0, ()))
-    assert failed(zero) == {"one_dose_a_step": 8}
-    assert detail(zero, "one_dose_a_step") == "both drugs at the bedtime dose"
-
-
-def test_both_drugs_at_one_time_of_day_fail() -> None:
-    """Day 1: midday is given 1 mg of clonazePAM while its alprazolam is still taken."""
-    schedule = alprazolam_switch()
-    both = with_dose(schedule, 0, 1, mcg=1000, units=schedule.steps[0].doses[2].units)
-    assert failed(both)["one_dose_a_step"] == 1
-    assert detail(both, "one_dose_a_step") == "both drugs at the midday dose"
-
-
-def test_an_equivalence_not_its_sources_fails_on_day_1() -> None:
-    schedule = alprazolam_switch()
-    assert schedule.switch is not None
-    wrong = dataclasses.replace(schedule.switch, ratio=Fraction(2))
-    schedule = dataclasses.replace(schedule, switch=wrong)
-    assert failed(schedule)["equivalent_steady"] == 1
-    assert (
-        detail(schedule, "equivalent_steady")
-        == "the equivalence used is not ashton-2002's for alprazolam"
-    )
-
-
-@pytest.mark.parametrize(("bedtime", "passes"), [(1000, True), (1250, False)])
-def test_the_day_equivalent_moves_only_by_rounding(bedtime: int, passes: bool) -> None:
-    """1 mg alprazolam is 1 mg clonazePAM by Ashton. Given as 1.25 mg, the day moves by
-    0.25 mg: less than the dose exchanged, but a whole step of the tablets (0.25 mg), more
-    than rounding one dose can explain."""
-    schedule = alprazolam_switch()
-    units = (UnitCount(500, Fraction(bedtime, 500)),)
-    changed = with_dose(schedule, 0, 2, mcg=bedtime, units=units)
-    assert ("equivalent_steady" not in failed(changed)) is passes
-    if not passes:
-        assert failed(changed)["equivalent_steady"] == 1
-        assert detail(changed, "equivalent_steady") == (
-            "the day's equivalent moves by 0.25 mg of clonazePAM, more than the dose "
-            "exchanged (1 mg) or its rounding"
-        )
-
-
-def test_the_old_drug_may_only_be_lowered_and_must_end_at_zero() -> None:
-    """Day 8: the morning alprazolam raised to 1.5 mg fails; a last step that still has
-    the morning alprazolam fails too."""
-    schedule = alprazolam_switch()
-    morning = schedule.steps[1].doses[0]
-    assert morning.other is not None
-    raised = with_dose(schedule, 1, 0, other=dataclasses.replace(morning.other, mcg=1500))
-    assert failed(raised)["old_drug_never_up"] == 8
-    assert detail(raised, "old_drug_never_up") == "the old drug's dose rises"
-    kept = with_dose(schedule, 2, 0, mcg=0, units=(), other=morning.other)
-    assert failed(kept)["old_drug_never_up"] == 15
-    assert detail(kept, "old_drug_never_up") == "the switch ends with the old drug still taken"
-
-
-def test_a_switch_then_a_taper_checks_the_taper_from_the_switched_dose() -> None:
-    """Lorazepam 2 mg/day is 1 mg/day of clonazePAM; the ASAM taper starts from there."""
-    schedule = switch(
-        PANIC, start=START, from_drug="lorazepam", from_mg_per_day="2", then_pace="asam"
-    )
-    report = check_schedule(schedule)
-    assert report.passed
-    assert [r.name for r in report.results][:4] == WHOLE_CHECKS
-    assert [r.name for r in report.results][-4:] == TAPER_CHECKS[len(WHOLE_CHECKS) :]
-
-
-def test_a_three_dose_switch_then_taper_starts_the_taper_from_the_last_exchange() -> None:
-    """Alprazolam 1 mg three times a day: three weekly exchanges to 3 mg/day clonazePAM,
-    then the ASAM taper from 3 mg/day (not from the 2 mg/day of the middle step)."""
-    schedule = switch(
-        load_protocol("seizure-adult"),
-        start=START,
-        from_drug="alprazolam",
-        from_mg_per_day="3",
-        then_pace="asam",
-    )
-    assert [(s.total_mcg, s.other_mcg) for s in schedule.steps[:4]] == [
-        (1000, 2000),
-        (2000, 1000),
-        (3000, 0),
-        (3000, 0),
-    ]
-    assert check_schedule(schedule).passed

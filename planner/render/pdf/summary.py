@@ -136,11 +136,11 @@ def _steps_table(schedule: Schedule) -> Table:
     """One row a step. During a switch the daily total is each drug's, named, and each
     time of day names the drug taken then: clonazePAM's total alone would read as a
     change of the whole dose."""
-    times = schedule.protocol.dose_times
+    times = schedule.times_of_day()
     header = ["From", "To", "Days", "Daily total", *(t.name.capitalize() for t in times)]
     rows: list[list[Any]] = [[Paragraph(f"<b>{cell}</b>", SMALL) for cell in header]]
     for step in schedule.steps:
-        given = {item.time.name: item for item in taken(schedule, step)}
+        given = taken(schedule, step)
         rows.append(
             [
                 Paragraph(step.start.isoformat(), SMALL),
@@ -148,7 +148,11 @@ def _steps_table(schedule: Schedule) -> Table:
                 Paragraph(str(step.days), SMALL),
                 Paragraph(_total_cell(schedule, step), SMALL),
                 *(
-                    Paragraph(_dose_cell(dose) if (dose := given.get(time.name)) else "-", SMALL)
+                    Paragraph(
+                        "<br/>".join(_dose_cell(d) for d in given if d.time.name == time.name)
+                        or "-",
+                        SMALL,
+                    )
                     for time in times
                 ),
             ]
