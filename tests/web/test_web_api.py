@@ -437,24 +437,33 @@ def test_a_flag_is_a_ticked_box_or_true() -> None:
 
 
 def test_serve_warns_when_other_machines_can_reach_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    served: list[tuple[object, ...]] = []
-    monkeypatch.setattr("planner.web.server.serve", lambda *a, **k: served.append((a, k)))
-    result = run("serve", "--host", "0.0.0.0", "--port", "8123")
+    from planner.web.server import Listening
+
+    served: list[Listening] = []
+    monkeypatch.setattr("planner.web.server.serve", lambda listening, **k: served.append(listening))
+    result = run("serve", "--host", "0.0.0.0", "--port", "0", "--allow-host", "clinic-pc.local")
     assert result.exit_code == 0, result.output
     assert "warning: 0.0.0.0 is reachable from other machines" in result.stderr
-    assert "http://127.0.0.1:8123/" in result.stdout
-    quiet = run("serve", "--port", "8124")
+    assert served[0].port != 0
+    assert f"http://127.0.0.1:{served[0].port}/" in result.stdout
+    quiet = run("serve", "--port", "0")
     assert quiet.stderr == ""
     assert len(served) == 2
 
 
-def test_the_server_keeps_queries_out_of_its_log_and_bounds_connections() -> None:
-    from planner.web.server import config
+def test_the_server_bounds_connections_and_keeps_queries_out_of_its_log() -> None:
+    from planner.web.connections import GuardedH11
+    from planner.web.server import config, listen
 
-    settings = config("127.0.0.1", 0, None)
+    listening = listen("127.0.0.1", 0)
+    try:
+        settings = config(listening)
+    finally:
+        listening.close()
     assert settings.access_log is False
-    assert settings.limit_concurrency is not None
     assert settings.server_header is False
+    assert isinstance(settings.http, type) and issubclass(settings.http, GuardedH11)
+    assert settings.limit_concurrency is None, "uvicorn's limit answers 503 to everyone"
 
 
 def test_the_page_shows_every_field_it_cannot_read_at_once() -> None:
