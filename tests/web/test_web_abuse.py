@@ -106,7 +106,7 @@ def test_an_idle_connection_is_closed_and_slow_headers_are_a_408(connect: Connec
         assert closed_within(idle, 3) == b"", "an idle connection was kept"
         assert (closed_within(slow, 3) or b"").startswith(b"HTTP/1.1 408")
         assert (closed_within(trickle, 3) or b"").startswith(b"HTTP/1.1 408")
-        assert time.monotonic() - started < 3
+        assert time.monotonic() - started < 4  # 1 s, and a busy machine's delays
 
 
 def test_a_keep_alive_connection_must_send_its_next_request_in_time_too(connect: Connect) -> None:
@@ -121,7 +121,7 @@ def test_a_keep_alive_connection_must_send_its_next_request_in_time_too(connect:
             time.sleep(0.1)
         rest = closed_within(raw, 3)
         assert rest is not None and b"408" in rest
-        assert time.monotonic() - answered < 2.5
+        assert time.monotonic() - answered < 3.5  # 1 s, and a busy machine's delays
 
 
 def test_a_slow_body_is_a_408(monkeypatch: pytest.MonkeyPatch, connect: Connect) -> None:
@@ -179,7 +179,7 @@ def test_one_client_waiting_cannot_hold_every_worker(monkeypatch: pytest.MonkeyP
             status, seconds = from_address("127.0.0.1")
             statuses = sorted(future.result()[0] for future in busy)
         assert status == 200
-        assert seconds < 2.5, f"the other client waited {seconds:.1f} s"
+        assert seconds < 3, f"the other client waited {seconds:.1f} s"  # its own 1 s nap
         assert statuses == [200, 200, 200, 200, 429], "two run, two wait, one refused"
 
 
