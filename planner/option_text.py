@@ -33,9 +33,15 @@ def clock_from_text(text: str) -> tuple[str, dt.time]:
     """'morning=07:30': the name of a time of day and its new clock time."""
     name, _, clock = text.partition("=")
     try:
-        return name.strip(), dt.time.fromisoformat(clock.strip())
+        time = dt.time.fromisoformat(clock.strip())
     except ValueError:
         raise InputError(f"{text!r} is not NAME=HH:MM, for example morning=07:30") from None
+    if time.tzinfo is not None:  # 07:30+05:00: the calendar's zone is --tz, not each time's
+        raise InputError(
+            f"{text!r} has a UTC offset; give the local time (NAME=HH:MM, for example "
+            "morning=07:30) and the time zone with --tz"
+        )
+    return name.strip(), time
 
 
 def old_dose_from_text(text: str) -> tuple[str, Decimal]:

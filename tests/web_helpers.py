@@ -9,12 +9,15 @@ import urllib.parse
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from cli_helpers import run
 from starlette.testclient import TestClient
 
 from planner.web.app import create_app
+from planner.web.server import config, listen
+from planner.web.workers import PROCESSES
 
 # The CLI's output option for each API format (png and svg are --plot with that suffix).
 CLI_OUTPUT = {
@@ -51,21 +54,24 @@ def cli_file(
 
 
 @contextmanager
-def serving() -> Iterator[str]:
-    """The app on an ephemeral loopback port, in a thread; yields its base URL."""
-    config = uvicorn.Config(
-        create_app(), host="127.0.0.1", port=0, access_log=False, log_level="warning"
+def serving(**settings: Any) -> Iterator[str]:
+    """The app as ``planner serve`` runs it (its connection limits, worker processes),
+    on an ephemeral loopback port, in a thread; yields its base URL. ``settings`` go to
+    ``planner.web.server.config`` (``limits``, ``time_limit``, ``pool``)."""
+    PROCESSES.warm(2)  # as planner serve does: the first request finds a worker ready
+    listening = listen("127.0.0.1", 0)
+    server = uvicorn.Server(config(listening, **settings))
+    thread = threading.Thread(
+        target=server.run, kwargs={"sockets": [listening.socket]}, daemon=True
     )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30
     while not server.started:
         assert thread.is_alive() and time.monotonic() < deadline, "the server did not start"
         time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"http://127.0.0.1:{listening.port}"
     finally:
         server.should_exit = True
         thread.join(timeout=30)
+        listening.close()

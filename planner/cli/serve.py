@@ -18,7 +18,19 @@ INSTALL_HINT = (
 @click.command()
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option(
-    "--port", type=click.IntRange(0, 65535), default=8000, show_default=True, help="Port."
+    "--port",
+    type=click.IntRange(0, 65535),
+    default=8000,
+    show_default=True,
+    help="Port (0: any free one, printed).",
+)
+@click.option(
+    "--allow-host",
+    "allow_hosts",
+    multiple=True,
+    metavar="NAME",
+    help="A host name other machines reach the server by (repeatable); needed when "
+    "--host is not a loopback address. No other name is answered.",
 )
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the browser.")
 @click.option(
@@ -27,13 +39,20 @@ INSTALL_HINT = (
     type=click.Path(exists=True, file_okay=False, path_type=Path),
     help="A folder of your own protocol files, offered beside the bundled ones (by id).",
 )
-def serve(host: str, port: int, open_browser: bool, protocol_folder: Path | None) -> None:
+def serve(
+    host: str,
+    port: int,
+    allow_hosts: tuple[str, ...],
+    open_browser: bool,
+    protocol_folder: Path | None,
+) -> None:
     """Serve the planner as a web page and an HTTP API on this machine.
 
     The page plans, shows and downloads schedules as the commands do; the API answers
-    GET /api/titrate, /api/taper and /api/course with the same files (see /docs). Only
-    this machine can reach it unless --host says otherwise; nothing is stored or logged
-    but method, path and status. Ctrl-C stops it.
+    /api/titrate, /api/taper and /api/course with the same files (see /docs). Only
+    this machine can reach it unless --host says otherwise, and then only by the names
+    given with --allow-host; nothing is stored or logged but method, path and status.
+    Ctrl-C stops it.
 
     \b
     Examples:
@@ -41,18 +60,22 @@ def serve(host: str, port: int, open_browser: bool, protocol_folder: Path | None
         planner serve --port 8080 --open
     """
     try:
-        from planner.web.server import is_loopback, url_for
-        from planner.web.server import serve as run
+        from planner.web import server
     except ImportError as error:
         if error.name in ("starlette", "uvicorn", "jinja2", "anyio"):
             click.echo(INSTALL_HINT, err=True)
             sys.exit(EXIT_INPUT_ERROR)
         raise
-    if not is_loopback(host):
-        click.echo(
-            f"warning: {host} is reachable from other machines: what is typed into the page "
-            "crosses the network unencrypted. Use 127.0.0.1 unless a secured proxy is in front.",
-            err=True,
-        )
-    click.echo(f"dose-planner: serving on {url_for(host, port)} (Ctrl-C to stop)")
-    run(host, port, open_browser=open_browser, protocol_folder=protocol_folder)
+    listening = server.listen(host, port, allow_hosts=allow_hosts, protocol_folder=protocol_folder)
+    try:
+        if listening.public:
+            click.echo(
+                f"warning: {host} is reachable from other machines: what is typed into the "
+                "page crosses the network unencrypted. Use 127.0.0.1 unless a secured proxy "
+                "is in front.",
+                err=True,
+            )
+        click.echo(f"dose-planner: serving on {listening.url} (Ctrl-C to stop)")
+        server.serve(listening, open_browser=open_browser)
+    finally:
+        listening.close()

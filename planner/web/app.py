@@ -1,26 +1,31 @@
 """The web front end: a page for clinicians and an HTTP API, over the command line's own
 library calls (see ``service``). Starlette routes; every planning call runs in a worker
-thread, bounded in time; every error is the planner's own words beside its field.
+process (``workers``), bounded in time and stopped when its client leaves; every error is
+the planner's own words beside its field.
 
     GET  /                      the page (titrate); /taper, /course: the other commands
     POST /{command}             plan the form; the page again with the schedule or errors
     POST /{command}/download    one file of the schedule shown (the same inputs)
     GET/POST /compare           the teaching view: paces side by side
-    GET  /api/{command}?protocol=ID&<options>&format=csv|pdf|ics|xlsx|png|svg|plan|json|fhir
+    GET  /api/{command}?protocol=ID&<options>&format=json|csv|plan|fhir
+    POST /api/{command}         the same, and every format: pdf, ics, xlsx, png and svg
+                                take seconds for a long schedule, so they are POST only:
+                                another site cannot start them with a link or an image
     GET  /api/protocols         the protocols, products and paces offered
     GET  /openapi.json, /docs   the API described
+
+Every POST must come from this server's own page or from a program (``guard``); a GET of
+the API from another site's page is refused too.
 """
 
 from __future__ import annotations
 
-import functools
 import urllib.parse
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
-import anyio.to_thread
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -32,20 +37,24 @@ from starlette.staticfiles import StaticFiles
 
 from planner import __version__
 from planner.errors import PlannerError
+from planner.web import jobs
 from planner.web.commands import COMMANDS, Command
-from planner.web.fields import TEACHING, Field
-from planner.web.guard import Guard
+from planner.web.fields import TEACHING
+from planner.web.guard import Abandoned, Guard, cross_site, same_origin
 from planner.web.inputs import Problem, problem
 from planner.web.openapi import openapi, operations
-from planner.web.pages import field_views, protocol_choices, result_view, teaching_view
-from planner.web.service import FORMATS, Site, file_name, load_site, plan_for, render
+from planner.web.pages import field_views, protocol_choices
+from planner.web.service import FORMATS, HEAVY_FORMATS, Site, load_site
+from planner.web.workers import Busy, Pool
 from planner.wording import DISCLAIMER
 
 T = TypeVar("T")
 Raw = dict[str, list[str]]
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
-TIME_LIMIT_SECONDS = 30.0  # one request's planning and rendering; then 503
-WORKERS = 4  # planning threads; more would only share the same two cores
+# One request's wait for a worker, planning and rendering; then 503 and the work stopped.
+# A 10-year schedule's calendar file or workbook takes under 10 s; its large-print PDF a
+# minute, which the command line can make.
+TIME_LIMIT_SECONDS = 30.0
 DEFAULT_PROTOCOL = "panic-adult"
 
 
@@ -54,10 +63,13 @@ def create_app(
     *,
     allowed_hosts: Sequence[str] = LOOPBACK_HOSTS,
     time_limit: float = TIME_LIMIT_SECONDS,
+    pool: Pool | None = None,
 ) -> Starlette:
     """The app over ``site``'s protocols; answers only requests for ``allowed_hosts``
     (a page on 127.0.0.1 is not reachable through another name: no DNS rebinding)."""
-    web = _Web(site or load_site(), time_limit)
+    if "*" in "".join(allowed_hosts):
+        raise ValueError("the Host check is always on: name each host, no wildcard")
+    web = _Web(site or load_site(), time_limit, pool or Pool())
     static = Path(__file__).parent / "static"
     routes = [
         Route("/", web.page, methods=["GET", "POST"]),
@@ -65,7 +77,7 @@ def create_app(
         Route("/docs", web.docs),
         Route("/openapi.json", web.openapi_json),
         Route("/api/protocols", web.api_protocols),
-        Route("/api/{command}", web.api),
+        Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
         Route("/{command}", web.page, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
@@ -78,12 +90,12 @@ def create_app(
 
 
 class _Web:
-    """The endpoints, sharing the site, the templates and the worker threads."""
+    """The endpoints, sharing the site, the templates and the pool of worker processes."""
 
-    def __init__(self, site: Site, time_limit: float) -> None:
+    def __init__(self, site: Site, time_limit: float, pool: Pool) -> None:
         self.site = site
         self.time_limit = time_limit
-        self.workers = anyio.CapacityLimiter(WORKERS)
+        self.pool = pool
         self.templates = Environment(
             loader=PackageLoader("planner.web", "templates"),
             autoescape=select_autoescape(["html"]),
@@ -97,12 +109,38 @@ class _Web:
         ids = sorted(site.protocols)
         self.default_protocol = DEFAULT_PROTOCOL if DEFAULT_PROTOCOL in ids else ids[0]
 
-    async def work(self, function: Callable[..., T], *args: Any) -> T:
-        """``function`` in a worker thread, given at most ``time_limit`` seconds."""
-        with anyio.fail_after(self.time_limit):
-            return await anyio.to_thread.run_sync(
-                functools.partial(function, *args), limiter=self.workers, abandon_on_cancel=True
-            )
+    async def work(self, request: Request, function: Callable[..., T], *args: Any) -> T:
+        """``function(site folder, *args)`` in a worker process, for this request's client.
+
+        Raises ``TimeoutError`` past ``time_limit`` (the wait for a worker included),
+        ``Busy`` when the client has too many waiting, ``Abandoned`` when the client
+        left: in each case the work is stopped (its process killed).
+        """
+        client = request.client.host if request.client else "-"
+        gone = False
+        outcome: list[T] = []
+        failure: list[Exception] = []
+
+        async def watch(scope: anyio.CancelScope) -> None:
+            nonlocal gone
+            while (await request.receive())["type"] != "http.disconnect":
+                pass  # the rest of a body no endpoint reads
+            gone = True
+            scope.cancel()
+
+        async with anyio.create_task_group() as group:
+            group.start_soon(watch, group.cancel_scope)
+            try:
+                with anyio.fail_after(self.time_limit):
+                    outcome.append(await self.pool.run(client, function, self.site.folder, *args))
+            except Exception as error:  # raised below, once the watch has stopped
+                failure.append(error)
+            group.cancel_scope.cancel()
+        if gone:
+            raise Abandoned
+        if failure:
+            raise failure[0]
+        return outcome[0]
 
     # --- the page -----------------------------------------------------------------------
 
@@ -118,15 +156,14 @@ class _Web:
         if raw.get("action", [""])[-1] == "refresh":
             return self.form(request, command, raw, [], None)
         try:
-            result = await self.work(self.planned_view, command, raw)
-        except PlannerError as error:
-            return self.form(request, command, raw, _problems(error, command.fields), None)
+            result = await self.work(request, jobs.page, command.name, raw)
         except TimeoutError:
             return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
+        except Busy:
+            return self.form(request, command, raw, [_busy()], None, 429)
+        if isinstance(result, jobs.Refused):
+            return self.form(request, command, raw, list(result.problems), None)
         return self.form(request, command, raw, [], result)
-
-    def planned_view(self, command: Command, raw: Raw) -> Any:
-        return result_view(self.site, plan_for(self.site, command, raw), raw)
 
     def form(
         self,
@@ -166,39 +203,33 @@ class _Web:
         raw.setdefault("protocol", [self.default_protocol])
         format_name = raw.get("format", ["pdf"])[-1]
         try:
-            return await self.work(self.file, command, raw, format_name)
-        except PlannerError as error:
-            return self.form(request, command, raw, [problem(error, command.fields)], None)
+            made = await self.work(request, jobs.download, command.name, raw, format_name)
         except TimeoutError:
             return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
-
-    def file(self, command: Command, raw: Raw, format_name: str) -> Response:
-        """One output as a response: a download, or JSON shown inline."""
-        if format_name not in FORMATS:
-            from planner.web.inputs import OptionError
-
-            choices = ", ".join(repr(name) for name in FORMATS)
-            raise OptionError("format", f"{format_name!r} is not one of {choices}.")
-        planned = plan_for(self.site, command, raw)
-        body = render(self.site, planned, format_name)
-        media_type = FORMATS[format_name][2]
-        disposition = "inline" if format_name == "json" else "attachment"
-        name = file_name(planned, format_name)
-        headers = {"content-disposition": f'{disposition}; filename="{name}"'}
-        return Response(body, media_type=media_type, headers=headers)
+        except Busy:
+            return self.form(request, command, raw, [_busy()], None, 429)
+        if isinstance(made, jobs.Refused):
+            return self.form(request, command, raw, list(made.problems[:1]), None)
+        return _file(made)
 
     async def compare(self, request: Request) -> Response:
         raw = _form(await request.body()) if request.method == "POST" else _query(request)
         raw.setdefault("protocol", [self.default_protocol])
         problems: list[Problem] = []
         teaching = None
+        status = None
         if request.method == "POST":
             try:
-                teaching = await self.work(teaching_view, self.site, raw)
-            except PlannerError as error:
-                problems = _problems(error, TEACHING)
+                taught = await self.work(request, jobs.teaching, raw)
             except TimeoutError:
-                problems = [_late(self.time_limit)]
+                problems, status = [_late(self.time_limit)], 503
+            except Busy:
+                problems, status = [_busy()], 429
+            else:
+                if isinstance(taught, jobs.Refused):
+                    problems = list(taught.problems)
+                else:
+                    teaching = taught
         protocol_id = raw["protocol"][-1]
         if protocol_id not in self.site.protocols:
             protocol_id = self.default_protocol
@@ -213,7 +244,7 @@ class _Web:
             "general": [p for p in problems if p.option is None or p.option == "protocol"],
             "teaching": teaching,
         }
-        return self.html("compare.html", context, 400 if problems else 200)
+        return self.html("compare.html", context, status or (400 if problems else 200))
 
     # --- the API ------------------------------------------------------------------------
 
@@ -224,13 +255,31 @@ class _Web:
             reason = f"unknown command {request.path_params['command']!r}; commands: {known}"
             return _error(404, Problem(None, "command", reason, reason))
         raw = _query(request)
+        if request.method == "POST":
+            body = await request.body()
+            kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+            if body and kind != "application/x-www-form-urlencoded":
+                reason = "a POST body is a form (application/x-www-form-urlencoded), or none"
+                return _error(415, Problem(None, "body", reason, reason))
+            for name, texts in _form(body).items():
+                raw.setdefault(name, []).extend(texts)
         format_name = raw.get("format", ["json"])[-1] or "json"
+        if request.method in ("GET", "HEAD"):
+            foreign = cross_site(request.scope)
+            if foreign is not None:
+                reason = f"{foreign}; plan from the planner's own page"
+                return _error(403, Problem(None, "origin", reason, reason))
+            if format_name in HEAVY_FORMATS and not same_origin(request.scope):
+                return _post_only(format_name)
         try:
-            return await self.work(self.file, command, raw, format_name)
-        except PlannerError as error:
-            return _error(400, problem(error, command.fields))
+            made = await self.work(request, jobs.download, command.name, raw, format_name)
         except TimeoutError:
             return _error(503, _late(self.time_limit))
+        except Busy:
+            return _error(429, _busy(), {"retry-after": "1"})
+        if isinstance(made, jobs.Refused):
+            return _error(400, made.problems[0])
+        return _file(made)
 
     async def api_protocols(self, request: Request) -> Response:
         del request
@@ -271,7 +320,17 @@ class _Web:
     async def docs(self, request: Request) -> Response:
         del request
         document = openapi(sorted(self.site.protocols))
-        context = {"title": "HTTP API", "operations": operations(document), "api": document}
+        limits = {
+            "per_client": self.pool.per_client,
+            "waiting": self.pool.waiting_per_client,
+            "seconds": f"{self.time_limit:g}",
+        }
+        context = {
+            "title": "HTTP API",
+            "operations": operations(document),
+            "api": document,
+            "limits": limits,
+        }
         return self.html("docs.html", context)
 
     def html(self, template: str, context: dict[str, Any], status: int = 200) -> Response:
@@ -293,11 +352,6 @@ def _parsed(text: str) -> Raw:
     return urllib.parse.parse_qs(text, keep_blank_values=True)
 
 
-def _problems(error: PlannerError, fields: Sequence[Field]) -> list[Problem]:
-    """Every field the form got wrong, for the page (the API reports the first)."""
-    return [problem(found, fields) for found in [error, *getattr(error, "also", [])]]
-
-
 def _unknown_protocol(site: Site, protocol_id: str) -> PlannerError:
     try:
         site.protocol(protocol_id)
@@ -306,10 +360,34 @@ def _unknown_protocol(site: Site, protocol_id: str) -> PlannerError:
     raise AssertionError(protocol_id)
 
 
+def _file(made: jobs.Download) -> Response:
+    """One output as a response: a download, or JSON shown inline."""
+    disposition = "inline" if made.inline else "attachment"
+    headers = {"content-disposition": f'{disposition}; filename="{made.name}"'}
+    return Response(made.body, media_type=made.media_type, headers=headers)
+
+
 def _late(seconds: float) -> Problem:
-    reason = f"planning took longer than {seconds:g} seconds; try again"
+    reason = (
+        f"planning took longer than {seconds:g} seconds, the server's limit, and was "
+        "stopped: plan a shorter schedule here, or make a file this large with the "
+        "command line"
+    )
     return Problem(None, None, reason, reason)
 
 
-def _error(status: int, found: Problem) -> Response:
-    return JSONResponse({"error": found.as_json()}, status_code=status)
+def _busy() -> Problem:
+    reason = "too many plans from this computer are waiting already; try again in a moment"
+    return Problem(None, None, reason, reason)
+
+
+def _post_only(format_name: str) -> Response:
+    reason = (
+        f"format={format_name} is made on POST only (so that another site cannot start it "
+        "with a link): POST the same query, or use the page's download buttons"
+    )
+    return _error(405, Problem(None, "format", reason, reason), {"allow": "POST"})
+
+
+def _error(status: int, found: Problem, headers: dict[str, str] | None = None) -> Response:
+    return JSONResponse({"error": found.as_json()}, status_code=status, headers=headers)

@@ -13,7 +13,7 @@ from typing import Any
 from planner import __version__
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import Field
-from planner.web.service import FORMATS
+from planner.web.service import FORMATS, HEAVY_FORMATS
 from planner.wording import DISCLAIMER
 
 EXAMPLES = {
@@ -55,7 +55,10 @@ MEDIA_TYPES = {name: media.split(";")[0] for name, (_, _, media, _) in FORMATS.i
 def openapi(protocol_ids: list[str]) -> dict[str, Any]:
     """The API's OpenAPI document; ``protocol_ids`` are the ids this server offers."""
     paths: dict[str, Any] = {
-        f"/api/{command.name}": {"get": _operation(command, protocol_ids)}
+        f"/api/{command.name}": {
+            "get": _operation(command, protocol_ids, "get"),
+            "post": _operation(command, protocol_ids, "post"),
+        }
         for command in COMMANDS.values()
     }
     paths["/api/protocols"] = {
@@ -81,45 +84,85 @@ def openapi(protocol_ids: list[str]) -> dict[str, Any]:
     }
 
 
-def _operation(command: Command, protocol_ids: list[str]) -> dict[str, Any]:
+def _operation(command: Command, protocol_ids: list[str], method: str) -> dict[str, Any]:
     error = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
-    return {
-        "operationId": command.name,
+    heavy = ", ".join(name for name in FORMATS if name in HEAVY_FORMATS)
+    if method == "get":
+        description = (
+            f"As `planner {command.name} PROTOCOL ...`. Example: "
+            f"`{EXAMPLES.get(command.name, '/api/' + command.name)}`. The formats that take "
+            f"seconds for a long schedule ({heavy}) are made on POST only, so that another "
+            "site's link or image cannot start them (a GET of one is a 405, unless the "
+            "browser says it is the server's own page or typed by its user)."
+        )
+    else:
+        description = (
+            f"As GET, for every format ({', '.join(FORMATS)}): the parameters in the query, "
+            "or in a form body (application/x-www-form-urlencoded), or both. A request a "
+            "browser sends from another site is refused (403)."
+        )
+    parameters = [
+        {
+            "name": "protocol",
+            "in": "query",
+            "required": method == "get",
+            "description": "a protocol id (never a path)",
+            "schema": {"type": "string", "enum": protocol_ids},
+        },
+        *(_parameter(field, method == "get") for field in command.fields),
+        {
+            "name": "format",
+            "in": "query",
+            "description": "json (default): the schedule, safety report and warnings; "
+            "else the file the command line writes",
+            "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
+        },
+    ]
+    operation: dict[str, Any] = {
+        "operationId": command.name if method == "get" else f"{command.name}_post",
         "summary": command.summary,
-        "description": f"As `planner {command.name} PROTOCOL ...`. Example: "
-        f"`{EXAMPLES.get(command.name, '/api/' + command.name)}`",
-        "parameters": [
-            {
-                "name": "protocol",
-                "in": "query",
-                "required": True,
-                "description": "a protocol id (never a path)",
-                "schema": {"type": "string", "enum": protocol_ids},
-            },
-            *(_parameter(field) for field in command.fields),
-            {
-                "name": "format",
-                "in": "query",
-                "description": "json (default): the schedule, safety report and warnings; "
-                "else the file the command line writes",
-                "schema": {"type": "string", "enum": list(FORMATS), "default": "json"},
-            },
-        ],
+        "description": description,
+        "parameters": parameters,
         "responses": {
             "200": {
                 "description": "the schedule, or one of its files",
                 "content": {media: {} for media in dict.fromkeys(MEDIA_TYPES.values())},
             },
             "400": {"description": "an input the planner refuses, named", **error},
+            "403": {"description": "a browser's request from another site", **error},
             "413": {"description": "the request body is too large", **error},
             "414": {"description": "the query is too long", **error},
-            "503": {"description": "planning took too long", **error},
+            "429": {"description": "too many requests of this client waiting", **error},
+            "503": {"description": "planning took too long, and was stopped", **error},
             "500": {"description": "a bug in the planner (no details)", **error},
         },
     }
+    if method == "get":
+        operation["responses"]["405"] = {"description": f"GET of {heavy}: use POST", **error}
+    else:
+        operation["responses"]["408"] = {"description": "the body came too slowly", **error}
+        operation["responses"]["415"] = {"description": "a body that is not a form", **error}
+        operation["requestBody"] = {
+            "required": False,
+            "content": {
+                "application/x-www-form-urlencoded": {
+                    "schema": {
+                        "type": "object",
+                        "properties": {item["name"]: item["schema"] for item in parameters},
+                        "required": ["protocol"],
+                    },
+                    "encoding": {
+                        item["name"]: {"style": "form", "explode": True}
+                        for item in parameters
+                        if item["schema"].get("type") == "array"
+                    },
+                }
+            },
+        }
+    return operation
 
 
-def _parameter(field: Field) -> dict[str, Any]:
+def _parameter(field: Field, required: bool) -> dict[str, Any]:
     schema: dict[str, Any] = dict(SCHEMAS.get(field.kind, {"type": "string"}))
     if field.kind == "whole":
         schema.update(
@@ -129,7 +172,7 @@ def _parameter(field: Field) -> dict[str, Any]:
     parameter: dict[str, Any] = {
         "name": field.option,
         "in": "query",
-        "required": field.required,
+        "required": field.required and required,
         "description": f"{field.label}{unit}; as --{field.option}",
         "schema": {"type": "array", "items": schema} if field.repeatable else schema,
     }

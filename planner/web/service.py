@@ -45,6 +45,11 @@ FORMATS: dict[str, tuple[str, str, str, str]] = {
     "json": ("json", "", "application/json", "json"),
     "fhir": ("fhir", "", "application/fhir+json", "fhir.json"),
 }
+# Formats that take up to seconds for a long schedule (a ten-year course: its PNG plot
+# 0.3 s, SVG 1 s, workbook 2 s, calendar file 5 s, PDF calendar in large print a minute;
+# its JSON 0.2 s, FHIR 0.06 s, CSV 0.01 s): the API makes them on POST only, which no
+# other site's link or image can send (``app``).
+HEAVY_FORMATS = frozenset({"pdf", "ics", "xlsx", "png", "svg"})
 # matplotlib's rcParams (the SVG salt) and reportlab's fonts are process-wide: render
 # these one at a time, so each file is the bytes the command line writes.
 _SHARED_STATE = threading.Lock()
@@ -58,6 +63,7 @@ class Site:
     library: Library
     protocols: dict[str, Path]
     user_ids: frozenset[str] = field(default_factory=frozenset)
+    folder: Path | None = None  # the user's folder of protocols: a worker loads it again
 
     def protocol(self, protocol_id: str) -> Protocol:
         """The protocol of an id; never a path from a request."""
@@ -86,7 +92,7 @@ def load_site(user_folder: Path | None = None) -> Site:
         )
     for path in user.values():
         library.protocol(path)
-    return Site(library, {**protocols, **user}, frozenset(user))
+    return Site(library, {**protocols, **user}, frozenset(user), user_folder)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import pairwise
 from pathlib import Path
+from socket import create_server
 
 import click
 import pytest
@@ -474,6 +475,8 @@ def test_every_example_in_the_help_runs(
         pytest.importorskip("uvicorn", reason="the web extra is not installed")
         served: list[object] = []
         monkeypatch.setattr("planner.web.server.serve", lambda *a, **k: served.append((a, k)))
+        # any free port, not the example's 8000
+        monkeypatch.setattr("planner.web.server.bind", lambda *a: create_server(("127.0.0.1", 0)))
         assert "http://127.0.0.1:" in ok(*args)
         assert served, f"{example} did not start the server"
         return

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 
 from cli_helpers import ROOT, error_line, run
 from web_helpers import cli_file, client, query
+from worker_jobs import broken, slow
 
 from planner.cli import OPTION_FOR_FIELD
 from planner.web.commands import COMMANDS
@@ -83,7 +85,7 @@ def test_every_file_is_the_bytes_the_command_line_writes(
     command = case.split("-", maxsplit=1)[0]
     protocol, options = CASES[case]
     options = [*options, *OUTPUT_OPTIONS]
-    response = client().get(f"/api/{command}?{query(protocol, options, format_name)}")
+    response = client().post(f"/api/{command}?{query(protocol, options, format_name)}")
     assert response.status_code == 200, response.text
     assert response.content == cli_file(command, protocol, options, format_name, tmp_path)
     assert response.headers["content-disposition"].startswith("attachment; filename=")
@@ -197,7 +199,7 @@ def test_an_output_option_the_cli_refuses_is_refused_by_name(
     format_name: str, option: str, value: str, field: str, tmp_path: Path
 ) -> None:
     options = [("--start", "2027-03-01"), ("--from", "2"), (f"--{option}", value)]
-    response = client().get(f"/api/taper?{query('panic-adult', options, format_name)}")
+    response = client().post(f"/api/taper?{query('panic-adult', options, format_name)}")
     assert response.status_code == 400
     error = response.json()["error"]
     assert error["field"] == field
@@ -257,7 +259,7 @@ def test_every_response_forbids_framing_and_third_party_content() -> None:
         assert "default-src 'self'" in headers["content-security-policy"]
         assert "unsafe-inline" not in headers["content-security-policy"]
         assert headers["x-content-type-options"] == "nosniff"
-        assert headers["referrer-policy"] == "no-referrer"
+        assert headers["referrer-policy"] == "same-origin"
     assert client().get("/taper").headers["cache-control"] == "no-store"
 
 
@@ -270,38 +272,36 @@ def test_another_host_name_is_refused() -> None:
 def test_an_unexpected_error_is_a_500_without_a_traceback(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    detail = "".join(["sec", "ret patient detail"])  # not in the logged source line
-
-    def broken(*args: object, **kwargs: object) -> bytes:
-        raise RuntimeError(detail)
-
-    monkeypatch.setattr("planner.web.app.render", broken)
+    monkeypatch.setattr("planner.web.jobs.download", broken)
     response = client().get("/api/titrate?protocol=panic-adult&start=2027-01-04&format=csv")
     assert response.status_code == 500
     assert "Traceback" not in response.text
     assert "secret" not in response.text
     assert "secret" not in caplog.text, "an error's message may hold a patient's input"
-    assert "RuntimeError" in caplog.text
+    assert "unexpected RuntimeError in GET /api/titrate" in caplog.text
+    assert "in broken" in caplog.text, "where it happened, in the worker process"
+    assert "worker_jobs.py" in caplog.text
 
 
-def test_a_request_past_its_time_limit_is_a_503(monkeypatch: pytest.MonkeyPatch) -> None:
-    import time
-
+def test_a_request_past_its_time_limit_is_a_503_and_its_work_is_stopped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     from starlette.testclient import TestClient
 
     from planner.web.app import create_app
+    from planner.web.workers import PROCESSES
 
-    def slow(*args: object, **kwargs: object) -> bytes:
-        time.sleep(1)
-        return b""
-
-    monkeypatch.setattr("planner.web.app.render", slow)
-    app = create_app(time_limit=0.1)
+    monkeypatch.setattr("planner.web.jobs.download", slow)
+    killed = PROCESSES.killed
+    app = create_app(time_limit=0.5)
+    started = time.monotonic()
     response = TestClient(app, base_url="http://127.0.0.1").get(
         "/api/titrate?protocol=panic-adult&start=2027-01-04&format=csv"
     )
     assert response.status_code == 503
-    assert "longer than 0.1 seconds" in response.json()["error"]["reason"]
+    assert "longer than 0.5 seconds" in response.json()["error"]["reason"]
+    assert time.monotonic() - started < 5, "the answer did not wait for the work"
+    assert PROCESSES.killed == killed + 1, "the work was not stopped"
 
 
 def test_the_access_log_has_no_query_string(caplog: pytest.LogCaptureFixture) -> None:
@@ -437,24 +437,33 @@ def test_a_flag_is_a_ticked_box_or_true() -> None:
 
 
 def test_serve_warns_when_other_machines_can_reach_it(monkeypatch: pytest.MonkeyPatch) -> None:
-    served: list[tuple[object, ...]] = []
-    monkeypatch.setattr("planner.web.server.serve", lambda *a, **k: served.append((a, k)))
-    result = run("serve", "--host", "0.0.0.0", "--port", "8123")
+    from planner.web.server import Listening
+
+    served: list[Listening] = []
+    monkeypatch.setattr("planner.web.server.serve", lambda listening, **k: served.append(listening))
+    result = run("serve", "--host", "0.0.0.0", "--port", "0", "--allow-host", "clinic-pc.local")
     assert result.exit_code == 0, result.output
     assert "warning: 0.0.0.0 is reachable from other machines" in result.stderr
-    assert "http://127.0.0.1:8123/" in result.stdout
-    quiet = run("serve", "--port", "8124")
+    assert served[0].port != 0
+    assert f"http://127.0.0.1:{served[0].port}/" in result.stdout
+    quiet = run("serve", "--port", "0")
     assert quiet.stderr == ""
     assert len(served) == 2
 
 
-def test_the_server_keeps_queries_out_of_its_log_and_bounds_connections() -> None:
-    from planner.web.server import config
+def test_the_server_bounds_connections_and_keeps_queries_out_of_its_log() -> None:
+    from planner.web.connections import GuardedH11
+    from planner.web.server import config, listen
 
-    settings = config("127.0.0.1", 0, None)
+    listening = listen("127.0.0.1", 0)
+    try:
+        settings = config(listening)
+    finally:
+        listening.close()
     assert settings.access_log is False
-    assert settings.limit_concurrency is not None
     assert settings.server_header is False
+    assert isinstance(settings.http, type) and issubclass(settings.http, GuardedH11)
+    assert settings.limit_concurrency is None, "uvicorn's limit answers 503 to everyone"
 
 
 def test_the_page_shows_every_field_it_cannot_read_at_once() -> None:

@@ -182,3 +182,47 @@ def test_the_browsers_print_is_a_one_page_summary(page: Page) -> None:
     assert "Safety checks: 8 of 8 passed" in text
     assert "For clinician review and education" in text
     assert "Plan the schedule" not in text, "the form is not printed"
+
+
+def test_another_site_cannot_make_the_browser_start_a_download(
+    browser: Browser, base_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A page elsewhere (another origin on this machine, so the browser lets it reach
+    loopback at all) that shows a heavy format as an image and posts the download form
+    (issue 19): the browser says where the requests come from, and both are refused."""
+    import http.server
+    import threading
+
+    query = "protocol=panic-adult&start=2027-03-01&from=2"
+    attack = f"""<!doctype html><title>elsewhere</title>
+      <img src="{base_url}/api/taper?{query}&format=pdf" alt="">
+      <form method="post" action="{base_url}/taper/download">
+        <input name="protocol" value="panic-adult"><input name="start" value="2027-03-01">
+        <input name="from" value="2"><input name="format" value="pdf"></form>""".encode()
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/html")
+            self.send_header("content-length", str(len(attack)))
+            self.end_headers()
+            self.wfile.write(attack)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    with http.server.ThreadingHTTPServer(("127.0.0.2", 0), Elsewhere) as elsewhere:
+        threading.Thread(target=elsewhere.serve_forever, daemon=True).start()
+        caplog.set_level("INFO", logger="planner.web.access")
+        context = browser.new_context()
+        page = context.new_page()
+        with page.expect_event("requestfailed"):  # the image: the answer is not for it
+            page.goto(f"http://127.0.0.2:{elsewhere.server_address[1]}/")
+        log = [r.getMessage() for r in caplog.records if r.name == "planner.web.access"]
+        assert any('"GET /api/taper" 403' in line for line in log), log
+        with page.expect_response(lambda r: r.url.endswith("/taper/download")) as posted:
+            page.evaluate("document.forms[0].submit()")
+        assert posted.value.status == 403
+        assert "another site" in posted.value.json()["error"]["reason"]
+        context.close()
+        elsewhere.shutdown()
