@@ -40,6 +40,8 @@ planner course panic-adult --start 2027-01-04 --target 2 --maintain 180 --pace a
     --age 40 --plot course-plot.png > /dev/null
 planner switch panic-adult --start 2027-01-04 --from-drug alprazolam --from 1.5 \
     --then-pace asam --age 40 --plot switch-plot.png > /dev/null
+planner switch panic-adult --start 2027-01-04 --from-drug alprazolam --from 4 --age 40 \
+    --plot switch-levels.png > /dev/null
 planner compare --from 2 --product rivotril-drops --start 2027-03-01 --plot compare-paces.png > /dev/null
 planner titrate seizure-adult --start 2027-01-04 --target 6 --age 40 --weight 70 \
     --plot titration-concentration.png --concentration > /dev/null

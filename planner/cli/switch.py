@@ -36,7 +36,7 @@ from planner.cli.types import DATE, NUMBER, OldDoseSetting, WholeRange
 @click.option(
     "--step-days",
     type=WholeRange(7, 365),
-    help="Days each exchange is held (at least 7, Ashton's week; default 7).",
+    help="Days each stage is held (at least 7, Ashton's week; default 7).",
 )
 @click.option("--then-pace", help="After the switch, taper clonazePAM at this pace.")
 @_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)

@@ -82,7 +82,8 @@ def schedule_figure(
     _label_changes(axes, schedule, lang)
     _mark_reviews(axes, schedule, lang)
 
-    axes.set_ylim(0, top * 1.2)
+    # A switch's legend sits under the phase names, above both drugs' lines: room for it.
+    axes.set_ylim(0, top * (1.45 if schedule.switch is not None else 1.2))
     last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
     axes.set_xlim(float(_x(edges[:1])[0]), float(_x([last])[0]))
     locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]  # untyped in matplotlib
@@ -158,7 +159,8 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
                 label=lang.gettext("{drug} (switched from)").format(drug=schedule.switch.drug_name),
             ),
         ],
-        loc="center left",  # the old drug starts high and clonazePAM low: clear there
+        loc="upper right",
+        bbox_to_anchor=(1, 0.94),  # under the phase names; the plot keeps room for it
         fontsize=8,
         frameon=False,
     )

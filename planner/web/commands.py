@@ -119,6 +119,7 @@ def _switch(values: Values) -> Request:
         start=values["start"],
         from_drug=values["from-drug"],
         from_mg_per_day=values["from"],
+        from_doses=values.get("from-dose", ()),
         from_product=values.get("from-product"),
         equivalence=values.get("equivalence"),
         step_days=values.get("step-days"),
@@ -258,7 +259,7 @@ COMMANDS: dict[str, Command] = {
         Command(
             "switch",
             "Switch",
-            "To clonazePAM from another benzodiazepine, one dose of the day at a time.",
+            "To clonazePAM from another benzodiazepine, in weekly stages from the patient's own doses.",
             (START, *SWITCH, *PATIENT, *OUTPUTS),
             _switch,
         ),

@@ -34,6 +34,7 @@ Kind = Literal[
     "pauses",
     "dates",
     "clocks",
+    "old_doses",
 ]
 Hint = Callable[["Protocol"], str]
 
@@ -283,6 +284,18 @@ SWITCH = (
         required=True,
     ),
     Field(
+        "from-dose",
+        "Its doses as taken",
+        "",
+        "old_doses",
+        fixed(
+            "optional: TIME=MG, comma-separated, in the day's order (morning=0.5, bedtime=1); "
+            "they add up to the daily dose; default: its label's usual times"
+        ),
+        ("from_doses",),
+        repeatable=True,
+    ),
+    Field(
         "equivalence",
         "Equivalence source",
         "",
@@ -292,10 +305,10 @@ SWITCH = (
     ),
     Field(
         "step-days",
-        "Days per exchange",
+        "Days per stage",
         "days",
         "whole",
-        fixed("7 to 365; default 7 (Ashton's week): each dose of the day is exchanged in turn"),
+        fixed("7 to 365; default 7 (Ashton's week): each stage replaces part of one dose"),
         ("step_days",),
         more=True,
         low=7,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from planner.errors import InputError, PlannerError
-from planner.option_text import clock_from_text, pause_from_text
+from planner.option_text import clock_from_text, old_dose_from_text, pause_from_text
 from planner.units import date_from_text, number_from_text, whole_from_text
 from planner.web.fields import Field
 
@@ -110,6 +110,8 @@ def _convert(field: Field, text: str) -> Any:
         return pause_from_text(text)
     if field.kind == "clocks":
         return clock_from_text(text)
+    if field.kind == "old_doses":
+        return old_dose_from_text(text)
     if field.kind == "paper" and text not in PAPERS:
         raise InputError(f"{text!r} is not one of 'letter', 'a4'.")
     return text

@@ -32,6 +32,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "flag": {"type": "boolean"},
     "pauses": {"type": "string", "pattern": r"^\d{4}-\d{2}-\d{2}:\d+$"},
     "clocks": {"type": "string", "pattern": r"^[a-z_]+=\d{2}:\d{2}$"},
+    "old_doses": {"type": "string", "pattern": r"^[a-z_]+=\d+(\.\d+)?$"},
     "paper": {"type": "string", "enum": ["letter", "a4"]},
 }
 ERROR = {
