@@ -259,7 +259,7 @@ COMMANDS: dict[str, Command] = {
         Command(
             "switch",
             "Switch",
-            "To clonazePAM from another benzodiazepine, in weekly stages from the patient's own doses.",
+            "To clonazePAM from another benzodiazepine, in weekly stages from the patient's doses.",
             (START, *SWITCH, *PATIENT, *OUTPUTS),
             _switch,
         ),
