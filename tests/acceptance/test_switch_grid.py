@@ -15,6 +15,7 @@ import pytest
 from switch_rules import Asked, broken_rules, mcg, stage_cap
 
 from planner import load_protocol
+from planner.protocols import load_library
 from planner.api import switch
 from planner.errors import DoseError, InputError
 
@@ -26,7 +27,7 @@ DOSES = {
     "diazepam": [Decimal(n) for n in range(5, 61)],
 }
 SOURCES = ["ashton-2002", "va-dod-2021"]
-PRODUCTS = ["us-tablet", "us-odt", "rivotril-drops"]
+PRODUCTS = sorted(load_library().products.products)  # every clonazePAM product
 
 
 def planned(asked: Asked) -> object:
