@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from test_guideline_checks import two_phase_from_20
 from test_safety import (
     START,
     failed,
@@ -25,7 +26,7 @@ from test_safety import (
 )
 
 from planner import load_protocol, taper, titrate
-from planner.api import course, switch
+from planner.api import course, plan_checked, switch, taper_request
 from planner.errors import UnsafeScheduleError
 from planner.models import CustomPhase, LinearPhase, Pace, PacePopulation, ProportionalPhase
 from planner.products import UnitCount
@@ -179,12 +180,40 @@ def test_above_the_maximum_names_the_protocol_maximum() -> None:
     assert detail(schedule, "within_bounds") == "20.5 mg/day is above the protocol maximum"
 
 
+def test_the_maximum_is_read_to_the_microgram() -> None:
+    """20 mg/day passes; a total written one microgram over fails (its doses no longer add
+    up, which units_exact reports on its own)."""
+    schedule = to_the_maximum()
+    assert check_schedule(schedule).passed
+    over = with_step(schedule, -1, total_mcg=20001)
+    last = over.steps[-1].first_day
+    assert failed(over) == {"within_bounds": last, "units_exact": last}
+    assert detail(over, "within_bounds") == "20.001 mg/day is above the protocol maximum"
+
+
 def test_a_taper_above_its_starting_dose_names_the_starting_dose() -> None:
     schedule = with_total(panic_taper(), 2, 2500)  # 2 mg/day taper: day 7 at 2.5 mg/day
     assert failed(schedule)["within_bounds"] == 7
     assert detail(schedule, "within_bounds") == (
         "2.5 mg/day is above the dose the taper started from"
     )
+
+
+@pytest.mark.parametrize(
+    ("from_mg", "words"),
+    [
+        (20, "the dose the taper started from"),  # at the ceiling: the ceiling is the start
+        (22, "the clonazepam ceiling"),  # above it (the planner refuses: check the dose)
+    ],
+)
+def test_a_taper_from_above_the_ceiling_is_held_to_the_ceiling(from_mg: int, words: str) -> None:
+    """Two-phase from 20 mg/day, its first step written as 21 mg/day; and the same schedule
+    said to start from 22 mg/day. Either way day 1 is above what any day may be."""
+    schedule = with_total(two_phase_from_20(), 0, 21000)
+    request = schedule.request.model_copy(update={"from_mg_per_day": Decimal(from_mg)})
+    schedule = dataclasses.replace(schedule, request=request, previous_mcg=from_mg * 1000)
+    assert failed(schedule)["within_bounds"] == 1
+    assert detail(schedule, "within_bounds") == f"21 mg/day is above {words}"
 
 
 @pytest.mark.parametrize(
@@ -237,6 +266,24 @@ def test_half_a_tablet_must_be_whole_micrograms_even_past_the_catalog() -> None:
     assert detail(schedule, "units_exact") == "1/2 of a 0.125 mg unit"
 
 
+def test_units_that_make_another_dose_name_the_time_of_day_and_the_drug() -> None:
+    """Day 1 of the seizure titration: the morning dose written as 0.25 mg but made of one
+    0.5 mg tablet. Day 1 of the alprazolam switch: the morning alprazolam written as
+    0.75 mg but made of one 1 mg tablet."""
+    schedule = seizure_titration()
+    morning = schedule.steps[0].doses[0]
+    assert morning.units == (UnitCount(500, Fraction(1)),)
+    wrong = dataclasses.replace(morning, mcg=250)
+    tampered = with_step(schedule, 0, doses=(wrong, *schedule.steps[0].doses[1:]), total_mcg=1250)
+    assert failed(tampered) == {"units_exact": 1}
+    assert detail(tampered, "units_exact") == "the morning units make 0.5 mg, not 0.25 mg"
+    switched = alprazolam_switch()
+    other = switched.steps[0].doses[0].other
+    assert other is not None and other.units == (UnitCount(1000, Fraction(1)),)
+    tampered = with_dose(switched, 0, 0, other=dataclasses.replace(other, mcg=750))
+    assert detail(tampered, "units_exact") == "the morning (other) units make 1 mg, not 0.75 mg"
+
+
 # --- A titration: down, too soon, too large ----------------------------------------
 
 
@@ -253,6 +300,27 @@ def test_the_first_raise_waits_the_minimum_interval(days: int, fails_on: int | N
     assert failed(schedule).get("increase_interval") == fails_on
     if fails_on:
         assert detail(schedule, "increase_interval") == "raised after 2 days; the minimum is 3"
+
+
+def test_a_titration_may_begin_with_a_day_without_a_dose() -> None:
+    """Panic (adult) starting the day after the visit: day 1 at 0 mg, 0.5 mg/day from day 2.
+    The first dose is the start (held to the start limit), not a rise after 1 day; the
+    rise to 1 mg/day on day 5 comes 3 days later, as the label allows."""
+    schedule = titrate(load_protocol("panic-adult"), start=START, age_years=40)
+    first = schedule.steps[0]
+    nothing = dataclasses.replace(
+        first,
+        days=1,
+        total_mcg=0,
+        doses=tuple(dataclasses.replace(dose, mcg=0, units=()) for dose in first.doses),
+    )
+    later = tuple(
+        dataclasses.replace(s, start=s.start + dt.timedelta(days=1), first_day=s.first_day + 1)
+        for s in schedule.steps
+    )
+    late = dataclasses.replace(schedule, steps=(nothing, *later))
+    assert [(s.total_mcg, s.first_day) for s in late.steps] == [(0, 1), (500, 2), (1000, 5)]
+    assert check_schedule(late).passed
 
 
 def test_a_dose_held_in_two_steps_is_neither_a_raise_nor_a_fall() -> None:
@@ -308,6 +376,31 @@ def test_a_proportional_cut_keeps_the_pace_rate_over_the_days_held(days: int, pa
             "1.75 mg to 1.5 mg/day after 19 days is faster than the pace's rate of "
             "10% of the dose per 14 days"
         )
+
+
+def test_a_taper_may_not_hide_its_first_cut_in_the_dose_before_day_1() -> None:
+    """The label taper from 2 mg/day with the dose before day 1 written as 1.75 mg/day, its
+    first step's: the cut to 1.75 mg/day would vanish. The request says 2 mg/day."""
+    schedule = dataclasses.replace(panic_taper(), previous_mcg=1750)
+    assert failed(schedule) == {"never_up": 1}
+    assert detail(schedule, "never_up") == (
+        "the dose taken before day 1 is not the one the request gives"
+    )
+
+
+def test_a_titration_passed_off_as_a_taper_fails_the_taper_checks_and_crashes_none() -> None:
+    """Seizure (adult) titration to 4 mg/day with its kind changed to a taper: it rises,
+    names no pace (a titration request has none) and never stops."""
+    schedule = dataclasses.replace(seizure_titration(), kind="taper")
+    assert failed(schedule) == {
+        "within_bounds": 1,
+        "never_up": 1,
+        "taper_step_within_pace": 1,
+        "ends_at_zero_from_smallest": schedule.steps[-1].first_day,
+    }
+    assert detail(schedule, "taper_step_within_pace") == (
+        "the request names no pace of the paces file"
+    )
 
 
 def linear_taper() -> Schedule:
@@ -449,6 +542,82 @@ def test_a_patient_on_more_than_the_smallest_dose_may_not_stop_on_day_1() -> Non
     )
 
 
+def without_the_last_cut(schedule: Schedule) -> Schedule:
+    """The schedule stopping from the dose before its last one (that step left out)."""
+    *kept, _, stop = schedule.steps
+    stop = dataclasses.replace(
+        stop, start=kept[-1].end + dt.timedelta(days=1), first_day=kept[-1].last_day + 1
+    )
+    return dataclasses.replace(schedule, steps=(*kept, stop))
+
+
+def odt_with(schedule: Schedule, strengths_mg: set[str]) -> Schedule:
+    """Every step's product: the ODT with only these strengths on hand (as --strengths)."""
+    odt = schedule.product
+    on_hand = odt.model_copy(
+        update={"strengths": tuple(s for s in odt.strengths if str(s.mg) in strengths_mg)}
+    )
+    steps = tuple(dataclasses.replace(step, product=on_hand) for step in schedule.steps)
+    return dataclasses.replace(schedule, product=on_hand, steps=steps)
+
+
+def test_strengths_on_hand_do_not_lower_the_bar_for_the_last_dose() -> None:
+    """An ODT taper from 1 mg/day stopping from 0.25 mg/day, made with only 0.25 and
+    0.5 mg on hand (the planner refuses that request: add 0.125 mg). The ODT goes down to
+    0.125 mg, so the stop fails, whatever was on hand."""
+    schedule = taper(PANIC, start=START, from_mg_per_day=1, product="us-odt", age_years=40)
+    assert [s.total_mcg for s in schedule.steps[-3:]] == [250, 125, 0]
+    early = odt_with(without_the_last_cut(schedule), {"0.25", "0.5"})
+    assert failed(early)["ends_at_zero_from_smallest"] == early.steps[-1].first_day
+    assert detail(early, "ends_at_zero_from_smallest") == (
+        "stops from 0.25 mg/day; the last dose must be the smallest the product gives (0.125 mg)"
+    )
+
+
+def test_a_product_that_is_not_a_restriction_keeps_its_own_smallest_dose() -> None:
+    """0.5 mg tablets written as quartered (a product edited under the bundled id, not a
+    choice of its strengths) go down to 0.125 mg: the label taper's stop from 0.25 mg/day
+    fails against it, not against the bundled tablets' 0.25 mg."""
+    schedule = panic_taper()
+    tablets = schedule.product
+    quartered = tablets.model_copy(
+        update={
+            "strengths": tuple(
+                s.model_copy(update={"split": 4}) if s.mcg == 500 else s for s in tablets.strengths
+            )
+        }
+    )
+    steps = tuple(dataclasses.replace(step, product=quartered) for step in schedule.steps)
+    schedule = dataclasses.replace(schedule, product=quartered, steps=steps)
+    assert schedule.steps[-2].total_mcg == 250
+    assert failed(schedule) == {"ends_at_zero_from_smallest": schedule.steps[-1].first_day}
+    assert detail(schedule, "ends_at_zero_from_smallest").endswith("(0.125 mg)")
+
+
+@pytest.mark.parametrize(("last", "passes"), [(100, True), (200, False)])
+def test_a_taper_ending_in_drops_stops_from_the_smallest_drop(last: int, passes: bool) -> None:
+    """From 1.5 mg/day of tablets at the label pace, drops from 0.5 mg/day. They go down to
+    0.1 mg (one drop), below the tablets' 0.25 mg: a stop from two drops fails."""
+    schedule = plan_checked(
+        PANIC,
+        taper_request(
+            start=START,
+            from_mg_per_day="1.5",
+            pace="label",
+            switch_product={"at_or_below_mg_per_day": "0.5", "product": "rivotril-drops"},
+        ),
+    ).schedule
+    assert (schedule.product.id, schedule.steps[-2].product.id) == ("us-tablet", "rivotril-drops")
+    assert [s.total_mcg for s in schedule.steps[-3:]] == [300, 100, 0]
+    schedule = with_doses(schedule, -2, 0, last, strength=100)
+    assert check_schedule(schedule).passed is passes
+    if not passes:
+        assert failed(schedule) == {"ends_at_zero_from_smallest": schedule.steps[-1].first_day}
+        assert detail(schedule, "ends_at_zero_from_smallest") == (
+            "stops from 0.2 mg/day; the last dose must be the smallest the product gives (0.1 mg)"
+        )
+
+
 # --- Children: divided doses and mg/kg/day -----------------------------------------
 
 
@@ -557,6 +726,34 @@ def test_a_childs_current_dose_is_not_held_to_the_start_limit() -> None:
     )
 
 
+def test_a_titration_from_nothing_may_not_claim_its_first_dose_was_taken_before_day_1() -> None:
+    """Seizure (adult) from nothing, its first step raised to 2 mg/day (above the 1.5 mg/day
+    start limit) and the dose before day 1 written as 2 mg/day: the start limit would no
+    longer apply. The request says the patient takes nothing."""
+    schedule = dataclasses.replace(with_total(seizure_titration(), 0, 2000), previous_mcg=2000)
+    assert failed(schedule) == {"starts_at_current_dose": 1}
+    assert detail(schedule, "starts_at_current_dose") == (
+        "the dose taken before day 1 is not the one the request gives"
+    )
+
+
+def test_a_titration_that_never_gives_a_dose_is_reported_not_crashed_on() -> None:
+    """Every step written as 0 mg/day: no dose is above the start limit (the check reads
+    the first step when none gives a dose); nothing else in it is unsafe either."""
+    schedule = seizure_titration()
+    nothing = tuple(
+        dataclasses.replace(
+            step,
+            total_mcg=0,
+            doses=tuple(dataclasses.replace(dose, mcg=0, units=()) for dose in step.doses),
+        )
+        for step in schedule.steps
+    )
+    report = check_schedule(dataclasses.replace(schedule, steps=nothing))
+    assert [r.name for r in report.results] == TITRATION_CHECKS
+    assert report.passed
+
+
 def partial_taper() -> Schedule:
     """ASAM pace from 2 mg/day down to 1 mg/day, which is then held."""
     return taper(PANIC, start=START, from_mg_per_day="2", to_mg_per_day="1", pace="asam")
@@ -576,6 +773,36 @@ def test_a_partial_taper_that_stops_short_of_its_floor_fails() -> None:
     short = dataclasses.replace(schedule, steps=above)  # ends at 1.25 mg/day
     assert failed(short)["ends_at_floor"] == above[-1].first_day
     assert detail(short, "ends_at_floor") == "ends at 1.25 mg/day, not the floor"
+
+
+@pytest.mark.parametrize(
+    ("hold", "held", "passes"),
+    [(None, 27, False), (None, 28, True), (45, 44, False), (45, 45, True)],
+)
+def test_a_partial_course_holds_its_floor_as_long_as_asked(
+    hold: int | None, held: int, passes: bool
+) -> None:
+    """A course to 1 mg/day tapered to 0.5 mg/day holds the floor the days its request
+    asks (taper_hold_days), 28 by default; its last step shortened by a day fails."""
+    schedule = course(
+        PANIC,
+        start=START,
+        target_mg_per_day="1",
+        maintain_days=30,
+        pace="asam",
+        to_mg_per_day="0.5",
+        taper_hold_days=hold,
+    )
+    *_, floor, last = schedule.steps
+    assert (floor.total_mcg, floor.days, last.total_mcg, last.review) == (500, 5, 500, True)
+    schedule = with_days(schedule, -1, held - floor.days)  # 5 days, then a review and the rest
+    assert check_schedule(schedule).passed is passes
+    if not passes:
+        asked = hold or 28
+        assert failed(schedule) == {"ends_at_floor": schedule.steps[-1].first_day}
+        assert detail(schedule, "ends_at_floor") == (
+            f"holds the floor {held} days; {asked} were asked for"
+        )
 
 
 def panic_course() -> Schedule:
@@ -617,6 +844,33 @@ def test_a_courses_first_cut_counts_the_days_at_the_target(maintain: int, passes
     assert check_schedule(schedule).passed is passes
     if not passes:
         assert failed(schedule) == {"taper_step_within_pace": 38}
+
+
+@pytest.mark.parametrize(("maintain", "fails"), [(13, True), (14, False)])
+def test_a_courses_maintenance_is_the_pace_interval_at_the_target(
+    maintain: int, fails: bool
+) -> None:
+    """Nardi 2010 holds 14 days above 1 mg/day and 7 from there down. A course to
+    1.5 mg/day keeps it 14 days before its first cut (1.5 -> 1 mg/day): not the 7 days
+    of the 1 mg/day step before it, or of the 0.75 mg/day step after."""
+    schedule = course(
+        PANIC,
+        start=START,
+        target_mg_per_day="1.5",
+        maintain_days=30,
+        pace="nardi-2010",
+        age_years=40,
+    )
+    assert [s.total_mcg for s in schedule.steps[1:5]] == [1000, 1500, 1000, 750]
+    schedule = with_days(schedule, 2, maintain)
+    assert ("maintained_before_taper" in failed(schedule)) is fails
+    if fails:
+        assert failed(schedule)["maintained_before_taper"] == 20
+        assert detail(schedule, "maintained_before_taper") == (
+            "the first cut comes after 13 days at the target; the pace holds 14"
+        )
+    else:
+        assert check_schedule(schedule).passed
 
 
 def test_a_course_that_holds_a_titration_dose_in_two_steps_is_still_one_titration() -> None:
@@ -774,3 +1028,132 @@ def test_a_three_dose_switch_then_taper_starts_the_taper_from_the_last_exchange(
         (3000, 0),
     ]
     assert check_schedule(schedule).passed
+
+
+def test_a_switch_whose_steps_exchange_nothing_fails_every_switch_check_on_day_1() -> None:
+    """The alprazolam switch with its steps marked as a taper: no step is the exchange."""
+    schedule = alprazolam_switch()
+    relabelled = tuple(dataclasses.replace(step, phase="taper") for step in schedule.steps)
+    report = check_schedule(dataclasses.replace(schedule, steps=relabelled))
+    no_exchange = "the schedule does not begin with the exchange of a dose"
+    assert [(r.name, r.day, r.detail) for r in report.failures] == [
+        ("one_dose_a_step", 1, no_exchange),
+        ("equivalent_steady", 1, no_exchange),
+        ("old_drug_never_up", 1, no_exchange),
+        ("switch_then_taper", 1, "no step exchanges a dose"),
+    ]
+    assert report.results[-1] == CheckResult(
+        "switch_then_taper",
+        "the switch comes first, and anything after it is a taper at a pace",
+        passed=False,
+        day=1,
+        detail="no step exchanges a dose",
+    )
+
+
+def test_steps_after_a_switch_without_a_taper_pace_fail_where_they_begin() -> None:
+    """The switch asked for no taper; a cut to 2.5 mg/day written after it has no pace to
+    be held to, and fails on its first day (day 22)."""
+    schedule = appended(alprazolam_switch(), 2500, 14, phase="taper")
+    report = check_schedule(schedule)
+    assert report.results[-1] == CheckResult(
+        "switch_then_taper",
+        "the switch comes first, and anything after it is a taper at a pace",
+        passed=False,
+        day=22,
+        detail="steps after the switch, but no taper pace to hold them to",
+    )
+    assert [r.name for r in report.failures] == ["switch_then_taper"]
+
+
+def test_a_dose_exchanged_before_a_later_one_fails() -> None:
+    """Ashton: the evening dose first. Day 1 exchanges the midday alprazolam and keeps the
+    bedtime one."""
+    schedule = alprazolam_switch()
+    old = schedule.steps[0].doses[0].other
+    clonazepam = schedule.steps[0].doses[2]
+    early = with_dose(schedule, 0, 1, mcg=1000, units=clonazepam.units, other=None)
+    early = with_dose(early, 0, 2, mcg=0, units=(), other=old)
+    assert failed(early)["one_dose_a_step"] == 1
+    assert detail(early, "one_dose_a_step") == (
+        "a dose is exchanged before a later dose of the day"
+    )
+
+
+def test_the_old_drug_taken_again_after_the_switch_fails_on_that_day() -> None:
+    """A taper after the switch (ASAM from 3 mg/day) with the morning alprazolam back on
+    its first cut."""
+    schedule = switch(
+        load_protocol("seizure-adult"),
+        start=START,
+        from_drug="alprazolam",
+        from_mg_per_day="3",
+        then_pace="asam",
+    )
+    cut = next(i for i, s in enumerate(schedule.steps) if s.phase == "taper" and s.total_mcg < 3000)
+    old = schedule.steps[0].doses[0].other
+    back = with_dose(schedule, cut, 0, other=old)
+    assert failed(back)["old_drug_never_up"] == back.steps[cut].first_day
+    assert detail(back, "old_drug_never_up") == "the old drug is taken again after the switch"
+
+
+def test_a_switch_from_a_drug_or_source_not_in_the_equivalences_file_fails_on_day_1() -> None:
+    schedule = alprazolam_switch()
+    unknown = schedule.request.model_copy(update={"equivalence": "a-blog-2019"})
+    tampered = dataclasses.replace(schedule, request=unknown)
+    assert failed(tampered)["equivalent_steady"] == 1
+    assert detail(tampered, "equivalent_steady") == (
+        "the request names no drug and source of the equivalences file"
+    )
+
+
+def diazepam_switch(from_mg: str, bedtime_old: int, bedtime_new: int, morning_new: int) -> Schedule:
+    """Panic (adult), from diazePAM ``from_mg`` mg/day: 10 mg in the morning and the rest at
+    bedtime (Ashton: 10 mg is 0.5 mg of clonazePAM). Day 1 exchanges the bedtime dose for
+    ``bedtime_new`` mcg of clonazePAM, day 8 the morning dose for ``morning_new``."""
+    schedule = switch(PANIC, start=START, from_drug="diazepam", from_mg_per_day="10")
+    assert Decimal(from_mg) * 1000 == 10000 + bedtime_old
+    request = schedule.request.model_copy(update={"from_mg_per_day": Decimal(from_mg)})
+    schedule = dataclasses.replace(schedule, request=request)
+    ten = OtherDose(10000, (UnitCount(10000, Fraction(1)),))
+    halves = {mcg: (UnitCount(500, Fraction(mcg, 500)),) if mcg else () for mcg in (0, 250, 500)}
+    schedule = with_dose(schedule, 0, 0, other=ten)
+    for index in (0, 1):
+        schedule = with_dose(schedule, index, 1, mcg=bedtime_new, units=halves[bedtime_new])
+    return with_dose(schedule, 1, 0, mcg=morning_new, units=halves[morning_new])
+
+
+@pytest.mark.parametrize(
+    ("from_mg", "bedtime_old", "passes"),
+    [
+        ("12.5", 2500, True),  # 2.5 mg is 0.125 mg: the day moves by 0.125, the dose exchanged
+        ("12", 2000, False),  # 2 mg is 0.1 mg: the day moves by 0.15, more than exchanged
+    ],
+)
+def test_a_dose_rounded_up_moves_the_day_by_no_more_than_the_dose_exchanged(
+    from_mg: str, bedtime_old: int, passes: bool
+) -> None:
+    """Bedtime diazePAM given as 0.25 mg of clonazePAM (one step of the tablets). From
+    12.5 mg/day the switch ends on 0.75 mg/day, half a step from the exact 0.625."""
+    schedule = diazepam_switch(from_mg, bedtime_old, bedtime_new=250, morning_new=500)
+    assert check_schedule(schedule).passed is passes
+    if not passes:
+        assert failed(schedule) == {"equivalent_steady": 1}
+        assert detail(schedule, "equivalent_steady") == (
+            "the day's equivalent moves by 0.15 mg of clonazePAM, more than the dose "
+            "exchanged (0.1 mg) or its rounding"
+        )
+
+
+def test_a_switch_ending_more_than_half_a_step_from_the_equivalent_fails() -> None:
+    """From diazePAM 14 mg/day (0.7 mg of clonazePAM by Ashton) the bedtime 4 mg is left
+    out rather than exchanged (the day moves by the 0.2 mg of the dose, no more), and the
+    switch ends on 0.5 mg/day: 0.2 mg short, where 0.75 mg/day is within half a step."""
+    short = diazepam_switch("14", 4000, bedtime_new=0, morning_new=500)
+    assert failed(short)["equivalent_steady"] == 8
+    assert detail(short, "equivalent_steady") == (
+        "the switch ends on 0.5 mg/day, not the nearest the product makes to ashton-2002's "
+        "0.7 mg/day"
+    )
+    nearest = diazepam_switch("14", 4000, bedtime_new=250, morning_new=500)
+    assert check_schedule(nearest).passed
