@@ -7,6 +7,8 @@
 from __future__ import annotations
 
 import os
+import sys
+from collections.abc import Iterator
 
 import pytest
 from hypothesis import settings
@@ -37,3 +39,26 @@ def _batch_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The batch signs its bookkeeping with a key kept outside OUT; the tests keep theirs
     in a folder of the run's own, never the user's state folder."""
     os.environ["DOSE_PLANNER_STATE"] = str(tmp_path_factory.mktemp("state") / "dose-planner")
+
+
+# mutmut first runs every selected test once, in one process, to learn which tests call
+# each function it mutates ("stats"), then runs only those against each mutant. The
+# planner remembers results (functools caches: the safety check's bounds and cuts, the
+# engine's steps, the products' dose makers): a call answered from a cache warmed by an
+# earlier test never reaches the functions behind it, so mutmut would never run this test
+# against them. During that one run only, every test starts with the caches empty. The
+# files read once (planner.protocols) and the language catalogues stay remembered.
+KEPT_CACHES = ("planner.protocols", "planner.i18n", "planner.render.pdf.style")
+
+
+@pytest.fixture(autouse=True)
+def _caches_empty_while_mutmut_learns_which_tests_call_what() -> Iterator[None]:
+    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
+        for name, module in list(sys.modules.items()):
+            if name.partition(".")[0] != "planner" or name in KEPT_CACHES:
+                continue
+            for value in list(vars(module).values()):
+                clear = getattr(value, "cache_clear", None)
+                if callable(clear) and getattr(value, "__module__", None) == name:
+                    clear()
+    yield

@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from test_guideline_checks import two_phase_from_20
 from test_safety import (
     START,
     failed,
@@ -25,7 +26,7 @@ from test_safety import (
 )
 
 from planner import load_protocol, taper, titrate
-from planner.api import course
+from planner.api import course, plan_checked, switch, taper_request
 from planner.errors import UnsafeScheduleError
 from planner.models import CustomPhase, LinearPhase, Pace, PacePopulation, ProportionalPhase
 from planner.products import UnitCount
@@ -179,12 +180,40 @@ def test_above_the_maximum_names_the_protocol_maximum() -> None:
     assert detail(schedule, "within_bounds") == "20.5 mg/day is above the protocol maximum"
 
 
+def test_the_maximum_is_read_to_the_microgram() -> None:
+    """20 mg/day passes; a total written one microgram over fails (its doses no longer add
+    up, which units_exact reports on its own)."""
+    schedule = to_the_maximum()
+    assert check_schedule(schedule).passed
+    over = with_step(schedule, -1, total_mcg=20001)
+    last = over.steps[-1].first_day
+    assert failed(over) == {"within_bounds": last, "units_exact": last}
+    assert detail(over, "within_bounds") == "20.001 mg/day is above the protocol maximum"
+
+
 def test_a_taper_above_its_starting_dose_names_the_starting_dose() -> None:
     schedule = with_total(panic_taper(), 2, 2500)  # 2 mg/day taper: day 7 at 2.5 mg/day
     assert failed(schedule)["within_bounds"] == 7
     assert detail(schedule, "within_bounds") == (
         "2.5 mg/day is above the dose the taper started from"
     )
+
+
+@pytest.mark.parametrize(
+    ("from_mg", "words"),
+    [
+        (20, "the dose the taper started from"),  # at the ceiling: the ceiling is the start
+        (22, "the clonazepam ceiling"),  # above it (the planner refuses: check the dose)
+    ],
+)
+def test_a_taper_from_above_the_ceiling_is_held_to_the_ceiling(from_mg: int, words: str) -> None:
+    """Two-phase from 20 mg/day, its first step written as 21 mg/day; and the same schedule
+    said to start from 22 mg/day. Either way day 1 is above what any day may be."""
+    schedule = with_total(two_phase_from_20(), 0, 21000)
+    request = schedule.request.model_copy(update={"from_mg_per_day": Decimal(from_mg)})
+    schedule = dataclasses.replace(schedule, request=request, previous_mcg=from_mg * 1000)
+    assert failed(schedule)["within_bounds"] == 1
+    assert detail(schedule, "within_bounds") == f"21 mg/day is above {words}"
 
 
 @pytest.mark.parametrize(
@@ -244,6 +273,31 @@ def test_half_a_tablet_must_be_whole_micrograms_even_past_the_catalog() -> None:
     assert detail(schedule, "units_exact") == "1/2 of a 0.125 mg unit"
 
 
+def test_units_that_make_another_dose_name_the_time_of_day_and_the_drug() -> None:
+    """Day 1 of the seizure titration: the morning dose written as 0.25 mg but made of one
+    0.5 mg tablet. Day 1 of a switch from alprazolam 3 mg/day: the morning alprazolam
+    written as 0.75 mg but made of one 1 mg tablet."""
+    schedule = seizure_titration()
+    morning = schedule.steps[0].doses[0]
+    assert morning.units == (UnitCount(500, Fraction(1)),)
+    wrong = dataclasses.replace(morning, mcg=250)
+    tampered = with_step(schedule, 0, doses=(wrong, *schedule.steps[0].doses[1:]), total_mcg=1250)
+    assert failed(tampered) == {"units_exact": 1}
+    assert detail(tampered, "units_exact") == "the morning units make 0.5 mg, not 0.25 mg"
+    switched = switch(
+        load_protocol("seizure-adult"), start=START, from_drug="alprazolam", from_mg_per_day="3"
+    )
+    first = switched.steps[0]
+    other = first.other_doses[0]
+    assert other.units == (UnitCount(1000, Fraction(1)),)
+    forged = dataclasses.replace(other, mcg=750)
+    tampered = with_step(switched, 0, other_doses=(forged, *first.other_doses[1:]))
+    assert failed(tampered)["units_exact"] == 1  # the switch's own checks see 0.75 mg too
+    assert detail(tampered, "units_exact") == (
+        "the morning (the old drug) units make 1 mg, not 0.75 mg"
+    )
+
+
 # --- A titration: down, too soon, too large ----------------------------------------
 
 
@@ -260,6 +314,27 @@ def test_the_first_raise_waits_the_minimum_interval(days: int, fails_on: int | N
     assert failed(schedule).get("increase_interval") == fails_on
     if fails_on:
         assert detail(schedule, "increase_interval") == "raised after 2 days; the minimum is 3"
+
+
+def test_a_titration_may_begin_with_a_day_without_a_dose() -> None:
+    """Panic (adult) starting the day after the visit: day 1 at 0 mg, 0.5 mg/day from day 2.
+    The first dose is the start (held to the start limit), not a rise after 1 day; the
+    rise to 1 mg/day on day 5 comes 3 days later, as the label allows."""
+    schedule = titrate(load_protocol("panic-adult"), start=START, age_years=40)
+    first = schedule.steps[0]
+    nothing = dataclasses.replace(
+        first,
+        days=1,
+        total_mcg=0,
+        doses=tuple(dataclasses.replace(dose, mcg=0, units=()) for dose in first.doses),
+    )
+    later = tuple(
+        dataclasses.replace(s, start=s.start + dt.timedelta(days=1), first_day=s.first_day + 1)
+        for s in schedule.steps
+    )
+    late = dataclasses.replace(schedule, steps=(nothing, *later))
+    assert [(s.total_mcg, s.first_day) for s in late.steps] == [(0, 1), (500, 2), (1000, 5)]
+    assert check_schedule(late).passed
 
 
 def test_a_dose_held_in_two_steps_is_neither_a_raise_nor_a_fall() -> None:
@@ -315,6 +390,31 @@ def test_a_proportional_cut_keeps_the_pace_rate_over_the_days_held(days: int, pa
             "1.75 mg to 1.5 mg/day after 19 days is faster than the pace's rate of "
             "10% of the dose per 14 days"
         )
+
+
+def test_a_taper_may_not_hide_its_first_cut_in_the_dose_before_day_1() -> None:
+    """The label taper from 2 mg/day with the dose before day 1 written as 1.75 mg/day, its
+    first step's: the cut to 1.75 mg/day would vanish. The request says 2 mg/day."""
+    schedule = dataclasses.replace(panic_taper(), previous_mcg=1750)
+    assert failed(schedule) == {"never_up": 1}
+    assert detail(schedule, "never_up") == (
+        "the dose taken before day 1 is not the one the request gives"
+    )
+
+
+def test_a_titration_passed_off_as_a_taper_fails_the_taper_checks_and_crashes_none() -> None:
+    """Seizure (adult) titration to 4 mg/day with its kind changed to a taper: it rises,
+    names no pace (a titration request has none) and never stops."""
+    schedule = dataclasses.replace(seizure_titration(), kind="taper")
+    assert failed(schedule) == {
+        "within_bounds": 1,
+        "never_up": 1,
+        "taper_step_within_pace": 1,
+        "ends_at_zero_from_smallest": schedule.steps[-1].first_day,
+    }
+    assert detail(schedule, "taper_step_within_pace") == (
+        "the request names no pace of the paces file"
+    )
 
 
 def linear_taper() -> Schedule:
@@ -456,6 +556,85 @@ def test_a_patient_on_more_than_the_smallest_dose_may_not_stop_on_day_1() -> Non
     )
 
 
+def without_the_last_cut(schedule: Schedule) -> Schedule:
+    """The schedule stopping from the dose before its last one (that step left out)."""
+    *kept, _, stop = schedule.steps
+    stop = dataclasses.replace(
+        stop, start=kept[-1].end + dt.timedelta(days=1), first_day=kept[-1].last_day + 1
+    )
+    return dataclasses.replace(schedule, steps=(*kept, stop))
+
+
+def odt_with(schedule: Schedule, strengths_mg: set[str]) -> Schedule:
+    """Every step's product: the ODT with only these strengths on hand (as --strengths)."""
+    odt = schedule.product
+    on_hand = odt.model_copy(
+        update={"strengths": tuple(s for s in odt.strengths if str(s.mg) in strengths_mg)}
+    )
+    steps = tuple(dataclasses.replace(step, product=on_hand) for step in schedule.steps)
+    return dataclasses.replace(schedule, product=on_hand, steps=steps)
+
+
+def test_strengths_on_hand_do_not_lower_the_bar_for_the_last_dose() -> None:
+    """An ODT taper from 1 mg/day stopping from 0.25 mg/day, made with only 0.25 and
+    0.5 mg on hand (the planner refuses that request: add 0.125 mg). The ODT goes down to
+    0.125 mg, so the stop fails, whatever was on hand."""
+    schedule = taper(PANIC, start=START, from_mg_per_day=1, product="us-odt", age_years=40)
+    assert [s.total_mcg for s in schedule.steps[-3:]] == [250, 125, 0]
+    early = odt_with(without_the_last_cut(schedule), {"0.25", "0.5"})
+    assert failed(early)["ends_at_zero_from_smallest"] == early.steps[-1].first_day
+    assert detail(early, "ends_at_zero_from_smallest") == (
+        "stops from 0.25 mg/day; the last dose must be the smallest the product gives (0.125 mg)"
+    )
+
+
+def test_a_product_that_is_not_a_restriction_keeps_its_own_smallest_dose() -> None:
+    """0.5 mg tablets written as quartered (a product edited under the bundled id, not a
+    choice of its strengths) go down to 0.125 mg: the label taper's stop from 0.25 mg/day
+    fails against it, not against the bundled tablets' 0.25 mg."""
+    schedule = panic_taper()
+    tablets = schedule.product
+    quartered = tablets.model_copy(
+        update={
+            "strengths": tuple(
+                s.model_copy(update={"split": 4}) if s.mcg == 500 else s for s in tablets.strengths
+            )
+        }
+    )
+    steps = tuple(dataclasses.replace(step, product=quartered) for step in schedule.steps)
+    schedule = dataclasses.replace(schedule, product=quartered, steps=steps)
+    assert schedule.steps[-2].total_mcg == 250
+    assert failed(schedule) == {
+        "units_exact": 1,  # the files' us-tablet is not quartered
+        "ends_at_zero_from_smallest": schedule.steps[-1].first_day,
+    }
+    assert detail(schedule, "ends_at_zero_from_smallest").endswith("(0.125 mg)")
+
+
+@pytest.mark.parametrize(("last", "passes"), [(100, True), (200, False)])
+def test_a_taper_ending_in_drops_stops_from_the_smallest_drop(last: int, passes: bool) -> None:
+    """From 1.5 mg/day of tablets at the label pace, drops from 0.5 mg/day. They go down to
+    0.1 mg (one drop), below the tablets' 0.25 mg: a stop from two drops fails."""
+    schedule = plan_checked(
+        PANIC,
+        taper_request(
+            start=START,
+            from_mg_per_day="1.5",
+            pace="label",
+            switch_product={"at_or_below_mg_per_day": "0.5", "product": "rivotril-drops"},
+        ),
+    ).schedule
+    assert (schedule.product.id, schedule.steps[-2].product.id) == ("us-tablet", "rivotril-drops")
+    assert [s.total_mcg for s in schedule.steps[-3:]] == [200, 100, 0]
+    schedule = with_doses(schedule, -2, 0, last, strength=100)
+    assert check_schedule(schedule).passed is passes
+    if not passes:
+        assert failed(schedule) == {"ends_at_zero_from_smallest": schedule.steps[-1].first_day}
+        assert detail(schedule, "ends_at_zero_from_smallest") == (
+            "stops from 0.2 mg/day; the last dose must be the smallest the product gives (0.1 mg)"
+        )
+
+
 # --- Children: divided doses and mg/kg/day -----------------------------------------
 
 
@@ -564,6 +743,34 @@ def test_a_childs_current_dose_is_not_held_to_the_start_limit() -> None:
     )
 
 
+def test_a_titration_from_nothing_may_not_claim_its_first_dose_was_taken_before_day_1() -> None:
+    """Seizure (adult) from nothing, its first step raised to 2 mg/day (above the 1.5 mg/day
+    start limit) and the dose before day 1 written as 2 mg/day: the start limit would no
+    longer apply. The request says the patient takes nothing."""
+    schedule = dataclasses.replace(with_total(seizure_titration(), 0, 2000), previous_mcg=2000)
+    assert failed(schedule) == {"starts_at_current_dose": 1}
+    assert detail(schedule, "starts_at_current_dose") == (
+        "the dose taken before day 1 is not the one the request gives"
+    )
+
+
+def test_a_titration_that_never_gives_a_dose_is_reported_not_crashed_on() -> None:
+    """Every step written as 0 mg/day: no dose is above the start limit (the check reads
+    the first step when none gives a dose); nothing else in it is unsafe either."""
+    schedule = seizure_titration()
+    nothing = tuple(
+        dataclasses.replace(
+            step,
+            total_mcg=0,
+            doses=tuple(dataclasses.replace(dose, mcg=0, units=()) for dose in step.doses),
+        )
+        for step in schedule.steps
+    )
+    report = check_schedule(dataclasses.replace(schedule, steps=nothing))
+    assert [r.name for r in report.results] == TITRATION_CHECKS
+    assert report.passed
+
+
 def partial_taper() -> Schedule:
     """ASAM pace from 2 mg/day down to 1 mg/day, which is then held."""
     return taper(PANIC, start=START, from_mg_per_day="2", to_mg_per_day="1", pace="asam")
@@ -583,6 +790,36 @@ def test_a_partial_taper_that_stops_short_of_its_floor_fails() -> None:
     short = dataclasses.replace(schedule, steps=above)  # ends at 1.25 mg/day
     assert failed(short)["ends_at_floor"] == above[-1].first_day
     assert detail(short, "ends_at_floor") == "ends at 1.25 mg/day, not the floor"
+
+
+@pytest.mark.parametrize(
+    ("hold", "held", "passes"),
+    [(None, 27, False), (None, 28, True), (45, 44, False), (45, 45, True)],
+)
+def test_a_partial_course_holds_its_floor_as_long_as_asked(
+    hold: int | None, held: int, passes: bool
+) -> None:
+    """A course to 1 mg/day tapered to 0.5 mg/day holds the floor the days its request
+    asks (taper_hold_days), 28 by default; its last step shortened by a day fails."""
+    schedule = course(
+        PANIC,
+        start=START,
+        target_mg_per_day="1",
+        maintain_days=30,
+        pace="asam",
+        to_mg_per_day="0.5",
+        taper_hold_days=hold,
+    )
+    *_, floor, last = schedule.steps
+    assert (floor.total_mcg, floor.days, last.total_mcg, last.review) == (500, 5, 500, True)
+    schedule = with_days(schedule, -1, held - floor.days)  # 5 days, then a review and the rest
+    assert check_schedule(schedule).passed is passes
+    if not passes:
+        asked = hold or 28
+        assert failed(schedule) == {"ends_at_floor": schedule.steps[-1].first_day}
+        assert detail(schedule, "ends_at_floor") == (
+            f"holds the floor {held} days; {asked} were asked for"
+        )
 
 
 def panic_course() -> Schedule:
@@ -624,6 +861,33 @@ def test_a_courses_first_cut_counts_the_days_at_the_target(maintain: int, passes
     assert check_schedule(schedule).passed is passes
     if not passes:
         assert failed(schedule) == {"taper_step_within_pace": 38}
+
+
+@pytest.mark.parametrize(("maintain", "fails"), [(13, True), (14, False)])
+def test_a_courses_maintenance_is_the_pace_interval_at_the_target(
+    maintain: int, fails: bool
+) -> None:
+    """Nardi 2010 holds 14 days above 1 mg/day and 7 from there down. A course to
+    1.5 mg/day keeps it 14 days before its first cut (1.5 -> 1 mg/day): not the 7 days
+    of the 1 mg/day step before it, or of the 0.75 mg/day step after."""
+    schedule = course(
+        PANIC,
+        start=START,
+        target_mg_per_day="1.5",
+        maintain_days=30,
+        pace="nardi-2010",
+        age_years=40,
+    )
+    assert [s.total_mcg for s in schedule.steps[1:5]] == [1000, 1500, 1000, 750]
+    schedule = with_days(schedule, 2, maintain)
+    assert ("maintained_before_taper" in failed(schedule)) is fails
+    if fails:
+        assert failed(schedule)["maintained_before_taper"] == 20
+        assert detail(schedule, "maintained_before_taper") == (
+            "the first cut comes after 13 days at the target; the pace holds 14"
+        )
+    else:
+        assert check_schedule(schedule).passed
 
 
 def test_a_course_that_holds_a_titration_dose_in_two_steps_is_still_one_titration() -> None:
