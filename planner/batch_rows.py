@@ -86,12 +86,14 @@ class RowResult:
 class BatchRow:
     """One patient's cells, by column, and the line it stands on (the header is line 1).
 
-    ``problem`` says why the row cannot be read as a plan; the row then fails alone.
+    ``problem`` says why the row cannot be read as a plan, and ``problem_column`` which
+    cell it is in (if one is); the row then fails alone.
     """
 
     line: int
     cells: dict[str, str]
     problem: str = ""
+    problem_column: str | None = None
 
 
 def read_rows(path: Path) -> Iterator[BatchRow]:
@@ -201,17 +203,17 @@ def batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
     row alone); also how ``planner.batch_dask`` makes a Parquet record a row."""
     extra = [cell for cell in cells[len(header) :] if cell.strip()]
     values = {name: cell.strip() for name, cell in zip(header, cells, strict=False)}
-    problem = ""
     if extra:
-        problem = f"{len(cells)} cells, but the header has {len(header)} columns"
+        return BatchRow(
+            line, values, f"{len(cells)} cells, but the header has {len(header)} columns"
+        )
     for name, value in values.items():
         if len(value) > MAX_CELL_CHARS:
-            problem = problem or f"{name}: longer than {MAX_CELL_CHARS} characters"
-        elif control_character(value) is not None:
-            problem = problem or (
-                f"{name}: a line break or control character inside a cell (an unterminated quote?)"
-            )
-    return BatchRow(line, values, problem)
+            return BatchRow(line, values, f"longer than {MAX_CELL_CHARS} characters", name)
+        if control_character(value) is not None:
+            problem = "a line break or control character inside a cell (an unterminated quote?)"
+            return BatchRow(line, values, problem, name)
+    return BatchRow(line, values)
 
 
 def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> RowResult:
@@ -219,7 +221,7 @@ def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> R
     patient = row.cells.get("id", "")
     try:
         if row.problem:
-            raise InputError(row.problem)
+            raise InputError(row.problem, field=row.problem_column)
         check_patient_id(patient)
         plan = validate_data(
             _plan_fields(row.cells),
@@ -232,10 +234,7 @@ def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> R
     except PlannerError as error:
         message = str(error)
         prefix = f"{source}:row {row.line}"
-        if message.startswith(f"{prefix}::"):  # a plan field, named as the batch column
-            location, _, reason = message.removeprefix(f"{prefix}::").partition(": ")
-            message = f"{prefix}: {_column(location)}: {reason}"
-        elif error.field is not None:
+        if error.field is not None and error.source in (None, prefix):  # named as the column
             message = f"{prefix}: {_column(error.field)}: {error.reason}"
         elif not message.startswith(prefix):
             message = f"{prefix}: {message}"
@@ -268,7 +267,7 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
     """A row as the fields of a plan file; empty cells are absent."""
     kind = raw.get("schedule", "")
     if kind not in FIELDS_OF:
-        raise InputError(f"schedule: must be {', '.join(FIELDS_OF)}, not {kind!r}")
+        raise InputError(f"must be {', '.join(FIELDS_OF)}, not {kind!r}", field="schedule")
     values = {name: value for name, value in raw.items() if value}
     request: dict[str, Any] = {"start": _date("start", values.get("start", ""))}
     request |= {name: values[name] for name in SHARED_FIELDS if name in values}
@@ -292,7 +291,7 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
     if kind == "switch" and "from_doses" in request:  # 'morning=0.5;bedtime=1'
         request["from_doses"] = [_old_dose(item) for item in _items(request["from_doses"])]
     if "protocol" not in values:
-        raise InputError("protocol: missing: give a bundled protocol id or a .toml path")
+        raise InputError("missing: give a bundled protocol id or a .toml path", field="protocol")
     plan = {name: values[name] for name in PLAN_FIELDS if name in values}
     return {"kind": "plan", "protocol": values["protocol"], kind: request, **plan}
 
@@ -301,7 +300,9 @@ def _taper_fields(request: dict[str, Any]) -> None:
     """Turn the taper's flat cells into the plan file's structures, in place."""
     switch, at = request.pop("switch_product", None), request.pop("switch_at_mg_per_day", None)
     if (switch is None) != (at is None):
-        raise InputError("switch_product: give switch_product and switch_at_mg_per_day together")
+        raise InputError(
+            "give switch_product and switch_at_mg_per_day together", field="switch_product"
+        )
     if switch is not None:
         request["switch_product"] = {"product": switch, "at_or_below_mg_per_day": at}
     edits: list[dict[str, Any]] = []
@@ -322,7 +323,7 @@ def _cell(name: str, text: str) -> object:
         return _whole(name, text)
     if name in FLAGS:
         if text.lower() not in ("true", "false"):
-            raise InputError(f"{name}: {quoted(text)} is not true or false")
+            raise InputError(f"{quoted(text)} is not true or false", field=name)
         return text.lower() == "true"
     return text
 
@@ -331,7 +332,7 @@ def _old_dose(item: str) -> dict[str, object]:
     try:
         time, mg = old_dose_from_text(item)
     except InputError as error:
-        raise InputError(f"from_doses: {error}") from None
+        raise InputError(f"{error}", field="from_doses") from None
     return {"time": time, "mg": mg}
 
 
@@ -343,11 +344,11 @@ def _date(name: str, text: str) -> dt.date:
     try:
         return date_from_text(text)
     except InputError as error:
-        raise InputError(f"{name}: {error}") from None
+        raise InputError(f"{error}", field=name) from None
 
 
 def _whole(name: str, text: str) -> int:
     try:
         return whole_from_text(text)
     except InputError as error:
-        raise InputError(f"{name}: {error}") from None
+        raise InputError(f"{error}", field=name) from None

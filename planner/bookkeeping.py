@@ -60,11 +60,12 @@ def check_patient_id(patient: str) -> None:
     shown = quoted(patient)
     if not SAFE_ID.match(patient):
         raise InputError(
-            f"id: {shown} cannot name a folder; use 1 to 64 letters, digits, '.', '_' or '-', "
-            "starting with a letter or digit"
+            f"{shown} cannot name a folder; use 1 to 64 letters, digits, '.', '_' or '-', "
+            "starting with a letter or digit",
+            field="id",
         )
     if patient.lower() in SHARED_FILES or patient.lower().split(".")[0] in RESERVED_NAMES:
-        raise InputError(f"id: {shown} is a name the batch or the system reserves")
+        raise InputError(f"{shown} is a name the batch or the system reserves", field="id")
 
 
 def state_folder() -> Path:

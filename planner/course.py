@@ -26,16 +26,18 @@ def build_course(protocol: Protocol, request: CourseRequest, *, library: Library
     target = rising.steps[-1].total_mcg
     if request.to_mg_per_day and mg_to_mcg(request.to_mg_per_day) >= target:
         raise InputError(
-            f"to_mg_per_day: {format_mg(mg_to_mcg(request.to_mg_per_day))}/day is not below "
-            f"the target of {format_mg(target)}/day"
+            f"{format_mg(mg_to_mcg(request.to_mg_per_day))}/day is not below "
+            f"the target of {format_mg(target)}/day",
+            field="to_mg_per_day",
         )
     taper = taper_part(request, start=rising.end + dt.timedelta(days=1), target_mcg=target)
     falling = build_taper(protocol, taper, library=library, held_before_days=request.maintain_days)
     first_cut = falling.pace.phase_at(target, target).interval_days if falling.pace else 0
     if request.maintain_days < first_cut:
         raise InputError(
-            f"maintain_days: {request.maintain_days} days is shorter than the pace's interval "
-            f"of {first_cut} days at the target: keep the target at least that long"
+            f"{request.maintain_days} days is shorter than the pace's interval "
+            f"of {first_cut} days at the target: keep the target at least that long",
+            field="maintain_days",
         )
     return replace(rising.followed_by(falling), kind="course", request=request)
 

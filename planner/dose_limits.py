@@ -73,22 +73,20 @@ def shown_weight(
     return None
 
 
-def above_maximum(
-    what: str, mcg: int, limits: Limits, patient: PatientInputs, guideline: Guideline
-) -> str:
+def above_maximum(mcg: int, limits: Limits, patient: PatientInputs, guideline: Guideline) -> str:
     """Why ``mcg`` a day is too much, naming mg/kg/day where the minors' bound is the one
     it breaks: '4 mg/day is 0.4 mg/kg/day for 10 kg, above ...'."""
     minors = minors_limits(patient, guideline)
     if minors is not None and mcg > minors[0] and patient.weight_kg is not None:
         rule = guideline.minors
         return (
-            f"{what}: {format_mg(mcg)}/day is {format_per_kg(mcg, patient.weight_kg)} mg/kg/day "
+            f"{format_mg(mcg)}/day is {format_per_kg(mcg, patient.weight_kg)} mg/kg/day "
             f"for {format_decimal(patient.weight_kg)} kg, above the "
             f"{format_decimal(rule.max_mg_per_kg_per_day)} mg/kg/day allowed under "
             f"{rule.under_age_years} years (label, pediatric maintenance)"
         )
     return (
-        f"{what}: {format_mg(mcg)}/day is above the maximum of "
+        f"{format_mg(mcg)}/day is above the maximum of "
         f"{format_mg(limits.maximum_mcg)}/day for this protocol and patient"
     )
 
@@ -111,7 +109,9 @@ def for_patient(amount: DailyAmount, patient: PatientInputs) -> int:
     """A daily amount that must be known: per-kg amounts need the patient's weight."""
     value = daily_mcg(amount, patient)
     if value is None:
-        raise InputError("patient.weight_kg: this protocol doses by weight: give the weight")
+        raise InputError(
+            "this protocol doses by weight: give the weight", field="patient.weight_kg"
+        )
     return value
 
 

@@ -55,7 +55,9 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
     maker = dose_maker(product)
     patient = request.patient
     if protocol.by_weight and patient.weight_kg is None:
-        raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
+        raise InputError(
+            f"{protocol.id} doses by weight: give the weight", field="patient.weight_kg"
+        )
     gate = population_warnings(protocol, patient, request.off_label_reason)
     guideline = library.guideline
     limits = resolve_limits(protocol, patient, maker, guideline)
@@ -71,8 +73,8 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         start, notes = current, []
     if target < start:
         raise InputError(
-            f"target_mg_per_day: {format_mg(target)}/day is below the start dose "
-            f"{format_mg(start)}/day"
+            f"{format_mg(target)}/day is below the start dose {format_mg(start)}/day",
+            field="target_mg_per_day",
         )
     made_target, rounded = choose_target(
         protocol, patient, maker, limits, target, by_default=request.target_mg_per_day is None
@@ -86,8 +88,9 @@ def build_titration(protocol: Protocol, request: TitrationRequest, *, library: L
         raised = min(maker.round_down(levels[-1] + step), made_target)
         if raised == levels[-1]:
             raise DoseError(
-                f"step_mg_per_day: {product.name} cannot make a step of {format_mg(step)}/day; "
-                f"its smallest daily step is {format_mg(maker.resolution_mcg)}"
+                f"{product.name} cannot make a step of {format_mg(step)}/day; "
+                f"its smallest daily step is {format_mg(maker.resolution_mcg)}",
+                field="step_mg_per_day",
             )
         levels.append(raised)
     notes.extend(_maintenance_notes(protocol, patient, made_target))
@@ -170,8 +173,9 @@ def _rise(
             )
     if interval < titration.min_interval_days:
         raise InputError(
-            f"interval_days: {interval} days is shorter than the protocol minimum of "
-            f"{titration.min_interval_days} days"
+            f"{interval} days is shorter than the protocol minimum of "
+            f"{titration.min_interval_days} days",
+            field="interval_days",
         )
     return step, interval
 
@@ -216,11 +220,14 @@ def _target_mcg(
         target = for_patient(protocol.titration.target, patient)
     else:
         raise InputError(
-            f"target_mg_per_day: {protocol.id} has no default target (the label "
-            f"individualizes it): give one, at most {format_mg(limits.maximum_mcg)}/day"
+            f"{protocol.id} has no default target (the label "
+            f"individualizes it): give one, at most {format_mg(limits.maximum_mcg)}/day",
+            field="target_mg_per_day",
         )
     if target > limits.maximum_mcg:
-        raise InputError(above_maximum("target_mg_per_day", target, limits, patient, guideline))
+        raise InputError(
+            above_maximum(target, limits, patient, guideline), field="target_mg_per_day"
+        )
     return target
 
 
@@ -234,17 +241,19 @@ def _current_mcg(
     current = mg_to_mcg(request.from_mg_per_day)
     if current > limits.maximum_mcg:
         raise InputError(
-            above_maximum("from_mg_per_day", current, limits, request.patient, guideline)
+            above_maximum(current, limits, request.patient, guideline), field="from_mg_per_day"
         )
     if current > target:
         raise InputError(
-            f"from_mg_per_day: {format_mg(current)}/day is above the target of "
-            f"{format_mg(target)}/day; to lower a dose, plan a taper (with --to)"
+            f"{format_mg(current)}/day is above the target of "
+            f"{format_mg(target)}/day; to lower a dose, plan a taper (with --to)",
+            field="from_mg_per_day",
         )
     if not maker.can_make_daily(current):
         raise DoseError(
-            f"from_mg_per_day: {format_mg(current)}/day cannot be made exactly with "
-            f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}"
+            f"{format_mg(current)}/day cannot be made exactly with "
+            f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}",
+            field="from_mg_per_day",
         )
     return current
 

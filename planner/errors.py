@@ -12,39 +12,35 @@ Anything else escaping the library is a bug in the planner, not in the input.
 
 from __future__ import annotations
 
-import re
-
-# A message that names its field starts with the field's path: "patient.weight_kg: ...".
-FIELD_PATH = re.compile(
-    r"^(?P<field>[a-z_][a-z0-9_]*(?:\.[a-z_][a-z0-9_]*|\[\d+\])*): (?P<reason>.+)$"
-)
-
 
 class PlannerError(Exception):
     """Base of every error caused by input; the message is one line for a person.
 
     ``field`` is the input it concerns (``"patient.weight_kg"``, ``"custom_steps[2]"``),
-    so a front end can point at its own option or form field; ``reason`` is the message
-    without it. A raise site may give ``field``; else a message that starts with a
-    field's path names it, as every message about one input does.
+    given where the error is raised, so a front end can point at its own option, form
+    field, column or key; ``reason`` is the message without it. ``source`` is the file
+    (or batch row) the field is in, when it is one: its field is the file's, not an
+    option's, and the message reads ``source::field: reason``.
     """
 
-    def __init__(self, message: str, *, field: str | None = None) -> None:
-        named = FIELD_PATH.match(message)
-        if field is None and named and _is_field(named["field"]):
-            field, message = named["field"], named["reason"]
-        super().__init__(f"{field}: {message}" if field else message)
+    def __init__(
+        self, message: str, *, field: str | None = None, source: str | None = None
+    ) -> None:
+        where = "::".join(part for part in (source, field) if part)
+        super().__init__(f"{where}: {message}" if where else message)
         self.field = field
         self.reason = message
+        self.source = source
 
 
-def _is_field(path: str) -> bool:
-    """A field path, not a file name ('start.toml: no such file' names no field)."""
-    return path.rsplit(".", 1)[-1] not in FILE_SUFFIXES
+class FieldValueError(ValueError):
+    """A check across fields of a model (a pydantic validator) about one of them: pydantic
+    places it at the model, so the field it is about travels with it."""
 
-
-# What a file name ends with, where a message starts with one.
-FILE_SUFFIXES = frozenset({"toml", "csv", "json", "pdf", "png", "svg", "ics", "xlsx", "txt"})
+    def __init__(self, reason: str, *, field: str) -> None:
+        super().__init__(reason)
+        self.field = field
+        self.reason = reason
 
 
 class ProtocolError(PlannerError):

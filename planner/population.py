@@ -58,8 +58,9 @@ def population_warnings(
             field = AGE if what == "age" else WEIGHT
             instead = f": use {population.otherwise}" if population.otherwise else ""
             raise InputError(
-                f"{field}: a patient of {given} is outside {protocol.id} ({rule}; "
-                f"{population.source}){instead}; to plan it anyway, give an off-label reason"
+                f"a patient of {given} is outside {protocol.id} ({rule}; "
+                f"{population.source}){instead}; to plan it anyway, give an off-label reason",
+                field=field,
             )
         return [
             f"{OFF_LABEL}a patient of {given} is outside {protocol.id} ({rule}; "

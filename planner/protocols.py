@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from planner.errors import DoseError, PlannerError, ProtocolError
+from planner.errors import DoseError, FieldValueError, PlannerError, ProtocolError
 from planner.files import (
     EQUIVALENCES_FILE,
     GUIDELINE_FILE,
@@ -242,31 +242,30 @@ def validate_data(
     try:
         return model.model_validate(data)
     except ValidationError as error:
-        raise error_type(describe_validation_error(error, source)) from None
+        location, reason = describe_validation_error(error)
+        if not source and not location:
+            location = "input"
+        raise error_type(reason, field=location or None, source=source or None) from None
 
 
-def describe_validation_error(error: ValidationError, source: str) -> str:
-    """``source::dotted.path: reason`` for the first problem, and how many more there are.
+def describe_validation_error(error: ValidationError) -> tuple[str, str]:
+    """The dotted path of the first problem, and its reason with how many more there are.
 
     An unknown key is reported first, since it usually explains a 'missing' one (a typo).
-    Without a source (patient inputs from the API or CLI), just ``dotted.path: reason``.
+    A check across fields names its field by raising ``FieldValueError``.
     """
     problems = sorted(error.errors(include_url=False), key=lambda p: p["type"] != "extra_forbidden")
     first = problems[0]
     parts = _location(first["loc"])
-    reason = _reason(first)
-    # Checks across fields name their field: "titration.maximum: is above ...".
-    named = _NAMED_FIELD.match(reason)
-    if named:
-        parts.append(named["path"])
-        reason = named["reason"]
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, FieldValueError):
+        parts.append(cause.field)
+        reason = cause.reason
+    else:
+        reason = _reason(first)
     location = ".".join(parts).replace(".[", "[")
     more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
-    where = "::".join(part for part in (source, location) if part) or "input"
-    return f"{where}: {reason}{more}"
-
-
-_NAMED_FIELD = re.compile(r"^(?P<path>[a-z_][a-z0-9_.\[\]]*): (?P<reason>.+)$")
+    return location, f"{reason}{more}"
 
 
 def _location(loc: tuple[int | str, ...]) -> list[str]:

@@ -109,8 +109,9 @@ def reason_for_faster_cuts(
     )
     if fast and needed and request.faster_reason is None:
         raise InputError(
-            f"faster_reason: {len(fast)} of the custom steps cut faster than the guideline's "
+            f"{len(fast)} of the custom steps cut faster than the guideline's "
             f"pace (the first on {fast[0].describe()}); for {protocol.condition} "
             f"({protocol.id}) give a written reason (label: tapering can precipitate status "
-            "epilepticus)"
+            "epilepticus)",
+            field="faster_reason",
         )

@@ -86,9 +86,10 @@ class Stages:
             stages.exchanged.append((time, part, target, added))
         if sum(1 for amount in given.values() if amount) < protocol.titration.min_doses_per_day:
             raise DoseError(
-                f"from_mg_per_day: {protocol.id} gives clonazePAM in at least "
+                f"{protocol.id} gives clonazePAM in at least "
                 f"{protocol.titration.min_doses_per_day} doses a day; this switch ends in "
-                "fewer: give the old drug's doses at more times of day (from_doses)"
+                "fewer: give the old drug's doses at more times of day (from_doses)",
+                field="from_mg_per_day",
             )
         stages.notes.append(
             f"Each stage replaces part of one dose of {switch.drug_name}, the latest of the "
@@ -243,22 +244,24 @@ def too_coarse(
         "(from_doses) or a larger from_mg_per_day"
     )
     return DoseError(
-        f"from_mg_per_day: a stage may exchange at most {cap_mg} mg of {switch.drug_name} "
+        f"a stage may exchange at most {cap_mg} mg of {switch.drug_name} "
         f"({exact_mg(Fraction(mg_to_mcg(cap_mg)) * switch.ratio)} mg of clonazePAM by "
         f"{switch.source}); {maker.product.name} goes in steps of "
         f"{format_mg(maker.resolution_mcg)}, too coarse to replace each dose of the day in "
-        f"stages that small; {would}"
+        f"stages that small; {would}",
+        field="from_mg_per_day",
     )
 
 
 def _oldtoo_coarse(switch: Switch, old_maker: DoseMaker, cap: Fraction, total: int) -> DoseError:
     """No part of a dose small enough: the old drug's product changes by more."""
     return DoseError(
-        f"from_mg_per_day: a stage may replace at most {exact_mg(cap)} mg of {switch.drug_name} "
+        f"a stage may replace at most {exact_mg(cap)} mg of {switch.drug_name} "
         f"(a quarter of {format_mg(total)}/day, or Ashton's 10 mg of diazepam), but "
         f"{switch.product.name} changes by {format_mg(old_maker.resolution_mcg)} at the "
         f"least: a strength or form of {switch.drug_name} that gives {exact_mg(cap)} mg or less "
-        "would (the equivalences file lists none); plan this switch with the prescriber"
+        "would (the equivalences file lists none); plan this switch with the prescriber",
+        field="from_mg_per_day",
     )
 
 

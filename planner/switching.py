@@ -42,13 +42,16 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
     """Exchange the old drug for clonazePAM in stages, then hold it or taper it."""
     table = load_equivalences()
     if protocol.by_weight and request.patient.weight_kg is None:
-        raise InputError(f"patient.weight_kg: {protocol.id} doses by weight: give the weight")
+        raise InputError(
+            f"{protocol.id} doses by weight: give the weight", field="patient.weight_kg"
+        )
     product = library.product(request.product or protocol.default_product, request.strengths_mg)
     maker = dose_maker(product)
     switch, regimen = _switch(table, request)
     if request.step_days < table.switching.stage_days_at_least:
         raise InputError(
-            f"step_days: each stage is held at least {table.switching.stage_days_at_least} days"
+            f"each stage is held at least {table.switching.stage_days_at_least} days",
+            field="step_days",
         )
 
     def with_other_products() -> dict[str, Stages | None]:
@@ -69,10 +72,11 @@ def build_switch(protocol: Protocol, request: SwitchRequest, *, library: Library
     limits = resolve_limits(protocol, request.patient, maker, library.guideline)
     final = sum(stages.clonazepam[-1].values())
     if final > limits.maximum_mcg:
-        why = above_maximum("from_mg_per_day", final, limits, request.patient, library.guideline)
+        why = above_maximum(final, limits, request.patient, library.guideline)
         raise InputError(
             f"{why} ({format_mg(sum(regimen.values()))}/day of {switch.drug_name} is "
-            f"{format_mg(final)}/day of clonazePAM)"
+            f"{format_mg(final)}/day of clonazePAM)",
+            field="from_mg_per_day",
         )
     steps = _stage_steps(request, protocol, switch, stages, maker)
     warnings = [
@@ -113,8 +117,9 @@ def _switch(table: EquivalenceTable, request: SwitchRequest) -> tuple[Switch, di
     regimen of it (each time of day and its dose in mcg), or why not."""
     if request.from_drug not in table.from_drugs:
         raise InputError(
-            f"from_drug: {request.from_drug!r} is not a drug the planner switches from; "
-            f"known: {', '.join(table.from_drugs)}"
+            f"{request.from_drug!r} is not a drug the planner switches from; "
+            f"known: {', '.join(table.from_drugs)}",
+            field="from_drug",
         )
     source = request.equivalence or table.default_source
     known = [
@@ -122,15 +127,15 @@ def _switch(table: EquivalenceTable, request: SwitchRequest) -> tuple[Switch, di
     ]
     if source not in known:
         raise InputError(
-            f"equivalence: {source!r} is not a source of the equivalence table; "
-            f"known: {', '.join(known)}"
+            f"{source!r} is not a source of the equivalence table; known: {', '.join(known)}",
+            field="equivalence",
         )
     drug = table.drugs[request.from_drug]
     product_id = request.from_product or next(iter(drug.products))
     if product_id not in drug.products:
         raise InputError(
-            f"from_product: {product_id!r} is not a product of {drug.name}; "
-            f"known: {', '.join(drug.products)}"
+            f"{product_id!r} is not a product of {drug.name}; known: {', '.join(drug.products)}",
+            field="from_product",
         )
     old_product = drug.product(product_id).read_from(table.file_digests)
     regimen = _regimen(table, request, dose_maker(old_product))
@@ -161,9 +166,10 @@ def _regimen(
             amounts = _usual_split(total, len(usual), maker)
         except DoseError:
             raise DoseError(
-                f"from_mg_per_day: {format_mg(total)}/day of {name} cannot be made with "
+                f"{format_mg(total)}/day of {name} cannot be made with "
                 f"{maker.product.name} (its doses go in steps of "
-                f"{format_mg(maker.resolution_mcg)}); give the doses as the patient takes them"
+                f"{format_mg(maker.resolution_mcg)}); give the doses as the patient takes them",
+                field="from_mg_per_day",
             ) from None
         return {time: amount for time, amount in zip(usual, amounts, strict=True) if amount}
     regimen: dict[DoseTime, int] = {}
@@ -171,16 +177,17 @@ def _regimen(
         where = f"from_doses[{index}]"
         if dose.time not in table.times:
             raise InputError(
-                f"{where}: {dose.time!r} is not a time of day; use {', '.join(table.times)}"
+                f"{dose.time!r} is not a time of day; use {', '.join(table.times)}", field=where
             )
         time = table.dose_time(dose.time)
         if regimen and time.clock <= max(t.clock for t in regimen):
-            raise InputError(f"{where}: {dose.time} is out of the day's order; list them in it")
+            raise InputError(f"{dose.time} is out of the day's order; list them in it", field=where)
         amount = mg_to_mcg(dose.mg)
         if not maker.can_make(amount):
             raise DoseError(
-                f"{where}: {format_mg(amount)} of {name} cannot be made with "
-                f"{maker.product.name} (steps of {format_mg(maker.resolution_mcg)})"
+                f"{format_mg(amount)} of {name} cannot be made with "
+                f"{maker.product.name} (steps of {format_mg(maker.resolution_mcg)})",
+                field=where,
             )
         regimen[time] = amount
     return regimen

@@ -4,7 +4,7 @@ for the end."""
 
 from __future__ import annotations
 
-from planner.errors import InputError
+from planner.errors import FieldValueError, InputError
 from planner.models import (
     Pace,
     PatientInputs,
@@ -27,16 +27,18 @@ def choose_pace(protocol: Protocol, request: TaperRequest, library: Library) -> 
     if pace_id not in protocol.paces:
         offered = ", ".join(protocol.paces)
         if pace_id not in library.paces.paces:
-            raise InputError(f"pace: unknown pace {pace_id!r}; {protocol.id} offers {offered}")
+            raise InputError(
+                f"unknown pace {pace_id!r}; {protocol.id} offers {offered}", field="pace"
+            )
         raise InputError(
-            f"pace: {pace_id!r} is not offered for {protocol.id}; its paces are {offered}"
+            f"{pace_id!r} is not offered for {protocol.id}; its paces are {offered}", field="pace"
         )
     pace = library.pace(pace_id)
     _studied_in(pace, protocol, request.patient, library)
     try:
         return pace.with_ec50(request.ec50_mg_per_day)
-    except ValueError as error:
-        raise InputError(str(error)) from None
+    except FieldValueError as error:
+        raise InputError(error.reason, field=error.field) from None
 
 
 def _studied_in(pace: Pace, protocol: Protocol, patient: PatientInputs, library: Library) -> None:
@@ -50,9 +52,10 @@ def _studied_in(pace: Pace, protocol: Protocol, patient: PatientInputs, library:
         pace_id for pace_id in protocol.paces if not library.pace(pace_id).population.adults_only
     ]
     raise InputError(
-        f"pace: {pace.id} was studied in {pace.population.studied} "
+        f"{pace.id} was studied in {pace.population.studied} "
         f"({pace.population.source}), not in a patient of {age} years; choose "
-        f"{', '.join(fitting)}"
+        f"{', '.join(fitting)}",
+        field="pace",
     )
 
 
@@ -69,10 +72,11 @@ class TaperProducts:
             finer = dose_maker(library.product(switch.product))
             if finer.smallest_dose_mcg > self.main.smallest_dose_mcg:
                 raise InputError(
-                    f"switch_product: {finer.product.name} gives "
+                    f"{finer.product.name} gives "
                     f"{format_mg(finer.smallest_dose_mcg)} at the least, more than "
                     f"{main.name} ({format_mg(self.main.smallest_dose_mcg)}); a switch is to a "
-                    "product with smaller steps for the end of the taper"
+                    "product with smaller steps for the end of the taper",
+                    field="switch_product",
                 )
             self.switch = (mg_to_mcg(switch.at_or_below_mg_per_day), finer)
 
@@ -132,9 +136,10 @@ def gradual_with(on_hand: Product, whole: Product) -> None:
     ]
     missing = helps or [s for s in whole.strengths if s not in on_hand.strengths]
     raise InputError(
-        f"strengths_mg: with only {', '.join(format_mg(s.mcg) for s in on_hand.strengths)} on "
+        f"with only {', '.join(format_mg(s.mcg) for s in on_hand.strengths)} on "
         f"hand, the taper would cut in steps of {format_mg(restricted.resolution_mcg)} and stop "
         f"from {format_mg(restricted.smallest_dose_mcg)}/day, where {whole.name} goes down in "
         f"steps of {format_mg(full.resolution_mcg)} to {format_mg(full.smallest_dose_mcg)}: add "
-        f"{' or '.join(format_mg(s.mcg) for s in missing)} to taper gradually"
+        f"{' or '.join(format_mg(s.mcg) for s in missing)} to taper gradually",
+        field="strengths_mg",
     )

@@ -14,8 +14,6 @@ and may switch product partway (tablets, then drops for the last steps).
 from __future__ import annotations
 
 import datetime as dt
-import functools
-import math
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -43,6 +41,7 @@ from planner.speed import (
     reason_for_faster_cuts,
 )
 from planner.taper_choices import TaperProducts, choose_pace, gradual_with
+from planner.taper_steps import next_dose, scaled
 from planner.units import format_mg, mg_to_mcg
 
 
@@ -75,13 +74,14 @@ def build_taper(
     ]
     if current > limits.ceiling_mcg:
         raise InputError(
-            f"from_mg_per_day: {format_mg(current)}/day is above the {protocol.drug.name} ceiling "
-            f"of {format_mg(limits.ceiling_mcg)}/day; check the dose"
+            f"{format_mg(current)}/day is above the {protocol.drug.name} ceiling "
+            f"of {format_mg(limits.ceiling_mcg)}/day; check the dose",
+            field="from_mg_per_day",
         )
     minors = minors_limits(patient, library.guideline)
     if minors is not None and current > minors[0]:
         raise InputError(
-            above_maximum("from_mg_per_day", current, limits, patient, library.guideline)
+            above_maximum(current, limits, patient, library.guideline), field="from_mg_per_day"
         )
     if current > limits.maximum_mcg:
         warnings.append(
@@ -90,17 +90,19 @@ def build_taper(
         )
     if not products.main.can_make_daily(current):
         raise DoseError(
-            f"from_mg_per_day: {format_mg(current)}/day cannot be made exactly with "
+            f"{format_mg(current)}/day cannot be made exactly with "
             f"{product.name}; its doses go in steps of "
-            f"{format_mg(products.main.resolution_mcg)} (choose another product)"
+            f"{format_mg(products.main.resolution_mcg)} (choose another product)",
+            field="from_mg_per_day",
         )
 
     floor = mg_to_mcg(request.to_mg_per_day)
     if floor and not products.for_level(floor).can_make_daily(floor):
         maker = products.for_level(floor)
         raise DoseError(
-            f"to_mg_per_day: {format_mg(floor)}/day cannot be made exactly with "
-            f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}"
+            f"{format_mg(floor)}/day cannot be made exactly with "
+            f"{maker.product.name}; its doses go in steps of {format_mg(maker.resolution_mcg)}",
+            field="to_mg_per_day",
         )
     bound = library.guideline.taper_pace
     planner = _TaperPlanner(
@@ -210,21 +212,23 @@ class _TaperPlanner:
             maker = self.products.for_level(dose)
             if not maker.can_make_daily(dose):
                 raise DoseError(
-                    f"{where}: {format_mg(dose)}/day cannot be made exactly with "
-                    f"{maker.product.name}"
+                    f"{format_mg(dose)}/day cannot be made exactly with {maker.product.name}",
+                    field=where,
                 )
             if dose > self.current:
                 raise InputError(
-                    f"{where}: {format_mg(dose)}/day is above {format_mg(self.current)}/day, "
-                    "where the taper begins"
+                    f"{format_mg(dose)}/day is above {format_mg(self.current)}/day, "
+                    "where the taper begins",
+                    field=where,
                 )
             edit: EditName = ""
             if dose > taken[-1]:
                 if dose not in taken:
                     raise InputError(
-                        f"{where}: {format_mg(dose)}/day is a rise from "
+                        f"{format_mg(dose)}/day is a rise from "
                         f"{format_mg(taken[-1])}/day to a dose not taken before; a taper "
-                        "rises only to step back to an earlier dose"
+                        "rises only to step back to an earlier dose",
+                        field=where,
                     )
                 edit = "step back"
             if levels and levels[-1].maker is not maker and maker is self.products.main:
@@ -238,10 +242,10 @@ class _TaperPlanner:
         last = levels[-1]
         if last.total > last.maker.smallest_dose_mcg:
             raise InputError(
-                f"custom_steps[{len(levels) - 1}]: the taper stops after "
-                f"{format_mg(last.total)}/day; the last step must be the smallest dose "
-                f"{last.maker.product.name} gives at one time of day "
-                f"({format_mg(last.maker.smallest_dose_mcg)})"
+                f"the taper stops after {format_mg(last.total)}/day; the last step must be the "
+                f"smallest dose {last.maker.product.name} gives at one time of day "
+                f"({format_mg(last.maker.smallest_dose_mcg)})",
+                field=f"custom_steps[{len(levels) - 1}]",
             )
         return [*levels, Level(0, 1, last.maker, phase="stop")]
 
@@ -252,7 +256,7 @@ class _TaperPlanner:
         while dose > (self.floor or self.products.for_reducing(dose).smallest_dose_mcg):
             maker = self.products.for_reducing(dose)
             phase = self.phase_for(dose)
-            reduced, held, needed = _next_dose(
+            reduced, held, needed = next_dose(
                 phase, dose, self.current, maker, self.scale, self.floor
             )
             why = _why(dose, reduced, held, maker) if held > self.interval(phase) else ""
@@ -275,7 +279,7 @@ class _TaperPlanner:
         return first
 
     def interval(self, phase: PhaseRule) -> int:
-        return _scaled(phase.interval_days, self.scale)
+        return scaled(phase.interval_days, self.scale)
 
     def apply_edits(self, levels: list[Level], request: TaperRequest) -> list[Level]:
         for edit in sorted(request.edits, key=lambda e: e.date):
@@ -292,7 +296,9 @@ class _TaperPlanner:
                 )
                 continue
             if request.custom_steps:
-                raise InputError("edits: a step back needs a pace: edit the custom steps instead")
+                raise InputError(
+                    "a step back needs a pace: edit the custom steps instead", field="edits"
+                )
             previous = _dose_before(levels, index, self.current)
             self.scale *= Fraction(request.slow_down_factor)
             rest = self.reductions(previous)
@@ -347,7 +353,9 @@ def _locate(levels: list[Level], day: int, date: dt.date) -> tuple[int, int]:
                 break
             return index, day - first
         first += level.days
-    raise InputError(f"edits: {date}: the taper has no dose on that day to pause or step back")
+    raise InputError(
+        f"{date}: the taper has no dose on that day to pause or step back", field="edits"
+    )
 
 
 def _dose_before(levels: list[Level], index: int, current: int) -> int:
@@ -358,42 +366,6 @@ def _dose_before(levels: list[Level], index: int, current: int) -> int:
             return level.total
     if current > dose:
         return current
-    raise InputError(f"edits: nothing to step back to: {format_mg(dose)}/day is the first dose")
-
-
-@functools.lru_cache(maxsize=1 << 16)
-def _next_dose(
-    phase: PhaseRule, dose: int, start: int, maker: DoseMaker, scale: Fraction, lowest_mcg: int
-) -> tuple[int, int, int]:
-    """The next, lower daily dose; how long ``dose`` is held before it at the pace's rate;
-    and the fewest days the pace's limit allows.
-
-    Aim at the pace's ideal dose and take the nearest dose the product makes, where one
-    step stays within the limit for one window; where even the product's smallest step
-    is larger, take that one step. Any step larger than the pace's own is held longer in
-    proportion, so the pace's rate is kept. After a step back, ``scale`` lengthens every
-    hold and never enlarges a step. A partial taper never goes below ``lowest_mcg``.
-    Remembered: a clinic's patients share their steps.
-    """
-    limit = phase.limit(start)
-    rate = phase.rate(start)
-    resolution = maker.resolution_mcg
-    ideal = phase.ideal_next(dose, start)
-    floor = max(phase.end_mcg(start), Fraction(maker.smallest_dose_mcg), Fraction(lowest_mcg))
-    lowest_allowed = max(dose - limit.max_drop(dose, limit.per_days), floor)
-    lowest = math.ceil(lowest_allowed / resolution) * resolution
-    highest = (dose - 1) // resolution * resolution  # the next dose below, on this product
-    if lowest > highest:
-        reduced = highest
-    else:
-        nearest = math.floor(max(ideal, floor) / resolution + Fraction(1, 2)) * resolution
-        reduced = min(max(nearest, lowest), highest)
-    reduced = max(reduced, lowest_mcg)  # a partial taper's floor, even between product steps
-    needed = max(phase.interval_days, limit.days_for(dose, reduced))
-    held = max(needed, rate.days_for(dose, reduced))
-    return reduced, _scaled(held, scale), _scaled(needed, scale)
-
-
-def _scaled(days: int, scale: Fraction) -> int:
-    """Days lengthened by a step back's factor, rounded up (most tapers have none)."""
-    return days if scale == 1 else math.ceil(days * scale)
+    raise InputError(
+        f"nothing to step back to: {format_mg(dose)}/day is the first dose", field="edits"
+    )

@@ -76,11 +76,12 @@ def choose_start(
         if not above:
             other = _finer(library, protocol, maker, weight, need, limits.start_limit_mcg)
             raise DoseError(
-                f"product: {maker.product.name} cannot divide a start dose of "
+                f"{maker.product.name} cannot divide a start dose of "
                 f"{format_decimal(band[0])} to {format_decimal(band[1])} mg/kg/day "
                 f"(never above {_limit_per_kg(limits, weight)} mg/kg/day) into {need} doses a "
                 f"day for {format_decimal(weight)} kg"
-                f"; {_who_can(other)}"
+                f"; {_who_can(other)}",
+                field="product",
             )
         start = above[0]
         other = _finer(library, protocol, maker, weight, need, high)
@@ -118,14 +119,16 @@ def _plain_start(
         )
     if start == 0:
         raise DoseError(
-            f"product: the start dose of {format_mg(wanted)}/day is below the smallest dose "
+            f"the start dose of {format_mg(wanted)}/day is below the smallest dose "
             f"{maker.product.name} can give ({format_mg(maker.smallest_dose_mcg)}); choose a "
-            "product with smaller units"
+            "product with smaller units",
+            field="product",
         )
     if dose_count(maker, start, times) < need:
         raise DoseError(
-            f"product: {maker.product.name} cannot divide the start dose of "
-            f"{format_mg(start)}/day into {need} doses a day"
+            f"{maker.product.name} cannot divide the start dose of "
+            f"{format_mg(start)}/day into {need} doses a day",
+            field="product",
         )
     return start, notes
 
@@ -189,9 +192,10 @@ def choose_target(
             made = math.ceil(low / maker.resolution_mcg) * maker.resolution_mcg
         if made > high:
             raise InputError(
-                f"target_mg_per_day: no daily dose {name} makes lies inside the maintenance "
+                f"no daily dose {name} makes lies inside the maintenance "
                 f"range of {format_decimal(band[0])} to {format_decimal(band[1])} mg/kg/day "
-                f"for {format_decimal(patient.weight_kg)} kg; give a target"
+                f"for {format_decimal(patient.weight_kg)} kg; give a target",
+                field="target_mg_per_day",
             )
         if made != target:
             return made, [
@@ -224,7 +228,8 @@ def step_mcg(
             else f"largest step of {format_decimal(steps.max)} mg/day"
         )
         raise InputError(
-            f"step_mg_per_day: {format_decimal(step)} mg/day is outside the protocol's {bounds}"
+            f"{format_decimal(step)} mg/day is outside the protocol's {bounds}",
+            field="step_mg_per_day",
         )
     return mg_to_mcg(step), below
 
@@ -244,13 +249,15 @@ def older_adult_numbers(
     if asked:
         if older is None:
             raise InputError(
-                f"older_adult: {protocol.id} gives no lower numbers from a cited geriatric "
-                "source; choose a smaller step or a longer interval yourself"
+                f"{protocol.id} gives no lower numbers from a cited geriatric "
+                "source; choose a smaller step or a longer interval yourself",
+                field="older_adult",
             )
         if age is None or age < threshold:
             raise InputError(
-                f"older_adult: the protocol's older-adult numbers are for {threshold} years "
-                "and over; give the patient's age"
+                f"the protocol's older-adult numbers are for {threshold} years "
+                "and over; give the patient's age",
+                field="older_adult",
             )
         source = next(s.citation for s in protocol.sources if s.id == older.source)
         return older, [

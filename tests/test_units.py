@@ -56,13 +56,20 @@ def test_counts_read_as_plain_fractions(count: Fraction, text: str) -> None:
 
 
 def test_errors_carry_their_field() -> None:
-    """A front end points at its own option or form field without reading the message."""
-    from planner.errors import InputError, PlannerError
+    """A front end points at its own option or form field from ``field``; a file's field
+    is the file's, named after it."""
+    from planner.errors import PlannerError
 
-    named = InputError("patient.weight_kg: seizure-pediatric doses by weight")
-    assert (named.field, named.reason) == ("patient.weight_kg", "seizure-pediatric doses by weight")
-    assert str(named) == "patient.weight_kg: seizure-pediatric doses by weight"
     given = PlannerError("must be at least 1", field="edits[0].days")
-    assert (given.field, str(given)) == ("edits[0].days", "edits[0].days: must be at least 1")
-    assert PlannerError("Failed to parse a.toml: bad").field is None
-    assert PlannerError("plans.csv:row 3: start: bad").field is None
+    assert (given.field, given.reason, str(given)) == (
+        "edits[0].days",
+        "must be at least 1",
+        "edits[0].days: must be at least 1",
+    )
+    in_file = PlannerError("must be at least 1", field="taper.hold_days", source="p.toml")
+    assert (in_file.field, in_file.source, str(in_file)) == (
+        "taper.hold_days",
+        "p.toml",
+        "p.toml::taper.hold_days: must be at least 1",
+    )
+    assert PlannerError("patient.weight_kg: give it").field is None  # text is never read

@@ -79,7 +79,7 @@ OPTION_FOR_FIELD = {
 
 def _with_option_names(error: PlannerError) -> str:
     """An error about ``edits[0].days`` as '--pause/--step-back (edits[0].days): ...'."""
-    location = error.field
+    location = error.field if error.source is None else None  # a file's field is its own
     for field, option in OPTION_FOR_FIELD.items():
         if location and (location == field or location.startswith((f"{field}.", f"{field}["))):
             return f"{option} ({location}): {error.reason}"

@@ -11,7 +11,7 @@ from pydantic import (
     model_validator,
 )
 
-from planner.errors import InputError
+from planner.errors import FieldValueError, InputError
 from planner.models.base import (
     Count,
     FromFiles,
@@ -113,11 +113,11 @@ class ProductBody(Frozen):
     def _strengths_unique(self) -> Self:
         values = [s.mcg for s in self.strengths]
         if len(set(values)) != len(values):
-            raise ValueError("strengths: a strength is listed twice")
+            raise FieldValueError("a strength is listed twice", field="strengths")
         if self.bottle_ml is not None and self.units_per_ml is None:
-            raise ValueError("bottle_ml: a bottle's volume needs units_per_ml")
+            raise FieldValueError("a bottle's volume needs units_per_ml", field="bottle_ml")
         if self.bottle_ml is not None and self.pack_units is not None:
-            raise ValueError("pack_units: give pack_units or bottle_ml, not both")
+            raise FieldValueError("give pack_units or bottle_ml, not both", field="pack_units")
         return self
 
 

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
+from planner.errors import FieldValueError
 from planner.models.base import (
     Clock,
     Days,
@@ -95,7 +96,7 @@ class EquivalenceTable(FromFiles):
         cited += [s for d in self.drugs.values() for s in d.mg_per_10_mg_diazepam]
         _cited(self.sources, [*cited, self.default_source])
         if self.switch_to not in self.drugs:
-            raise ValueError(f"switch_to: {self.switch_to!r} is not among the drugs")
+            raise FieldValueError(f"{self.switch_to!r} is not among the drugs", field="switch_to")
         figures = set(self.drugs[self.switch_to].mg_per_10_mg_diazepam)
         for drug_id, drug in self.drugs.items():
             if set(drug.mg_per_10_mg_diazepam) != figures:

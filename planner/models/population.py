@@ -8,6 +8,7 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
+from planner.errors import FieldValueError
 from planner.models.base import Frozen, Identifier, Positive, Text
 from planner.units import format_decimal
 
@@ -66,7 +67,9 @@ class Population(Frozen):
     def _source_for_bounds(self) -> Self:
         bounded = self.age_years is not None or self.weight_kg is not None
         if bounded and self.source is None:
-            raise ValueError("source: bounds on age or weight need the source they come from")
+            raise FieldValueError(
+                "bounds on age or weight need the source they come from", field="source"
+            )
         return self
 
     def admits_age_below(self, age_years: int) -> bool:

@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from planner.errors import FieldValueError
 from planner.limits import MAX_CAUTIONS
 from planner.models.base import (
     MIN_INTERVAL_FLOOR_DAYS,
@@ -95,18 +96,18 @@ class Titration(Frozen):
             ("target", self.target),
         ):
             if amount is not None and _above(amount, self.maximum):
-                raise ValueError(f"{field}: is above maximum")
+                raise FieldValueError("is above maximum", field=field)
         if _above(self.start, self.start_limit):
-            raise ValueError("start: is above start_limit")
+            raise FieldValueError("is above start_limit", field="start")
         if (
             self.maximum.mg_per_day is not None
             and self.step_mg_per_day.max > self.maximum.mg_per_day
         ):
-            raise ValueError("step_mg_per_day.max: is above maximum")
+            raise FieldValueError("is above maximum", field="step_mg_per_day.max")
         for name in ("start_range_mg_per_kg_per_day", "maintenance_range_mg_per_kg_per_day"):
             low_high = getattr(self, name)
             if low_high is not None and low_high[0] > low_high[1]:
-                raise ValueError(f"{name}: must be [low, high]")
+                raise FieldValueError("must be [low, high]", field=name)
         return self
 
 
@@ -185,7 +186,9 @@ class TaperRules(Frozen):
     @model_validator(mode="after")
     def _sourced(self) -> Self:
         if self.faster_cuts_need_reason and self.source is None:
-            raise ValueError("source: a rule for faster cuts needs the source it comes from")
+            raise FieldValueError(
+                "a rule for faster cuts needs the source it comes from", field="source"
+            )
         return self
 
 
@@ -246,46 +249,56 @@ class Protocol(FromFiles):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         if self.default_pace not in self.paces:
-            raise ValueError(f"default_pace: {self.default_pace!r} is not one of its paces")
+            raise FieldValueError(
+                f"{self.default_pace!r} is not one of its paces", field="default_pace"
+            )
         names = [t.name for t in self.dose_times]
         if len(set(names)) != len(names):
-            raise ValueError("dose_times: a name is listed twice")
+            raise FieldValueError("a name is listed twice", field="dose_times")
         clocks = [t.clock for t in self.dose_times]
         if clocks != sorted(clocks):
-            raise ValueError("dose_times: list them in the order of the day")
+            raise FieldValueError("list them in the order of the day", field="dose_times")
         if (self.titration.maximum.mg_per_day or 0) > self.drug.ceiling_mg_per_day:
-            raise ValueError("titration.maximum: is above drug.ceiling_mg_per_day")
+            raise FieldValueError("is above drug.ceiling_mg_per_day", field="titration.maximum")
         if self.pharmacokinetics is not None:
             missing = sorted(set(self.pharmacokinetics.sources) - self.source_ids)
             if missing:
-                raise ValueError(f"pharmacokinetics.sources: unknown source {', '.join(missing)}")
+                raise FieldValueError(
+                    f"unknown source {', '.join(missing)}", field="pharmacokinetics.sources"
+                )
         source = self.population.source
         if source is not None and source not in self.source_ids:
-            raise ValueError(f"population.source: unknown source {source}")
+            raise FieldValueError(f"unknown source {source}", field="population.source")
         advice = self.patient_advice
         if advice is not None and advice.source not in self.source_ids:
-            raise ValueError(f"patient_advice.source: unknown source {advice.source}")
+            raise FieldValueError(f"unknown source {advice.source}", field="patient_advice.source")
         for index, warning in enumerate(self.prescribing_warnings):
             if warning.source not in self.source_ids:
                 raise ValueError(
                     f"prescribing_warnings[{index}].source: unknown source {warning.source}"
                 )
         if self.taper.source is not None and self.taper.source not in self.source_ids:
-            raise ValueError(f"taper.source: unknown source {self.taper.source}")
+            raise FieldValueError(f"unknown source {self.taper.source}", field="taper.source")
         if self.population.otherwise == self.id:
-            raise ValueError("population.otherwise: must name another protocol")
+            raise FieldValueError("must name another protocol", field="population.otherwise")
         older = self.older_adults
         if older is not None:
             if older.source not in self.source_ids:
-                raise ValueError(f"older_adults.source: unknown source {older.source}")
+                raise FieldValueError(f"unknown source {older.source}", field="older_adults.source")
             titration = self.titration
             start = titration.start.mg_per_day
             if start is None or older.start_mg_per_day > start:
-                raise ValueError("older_adults.start_mg_per_day: must be below the start dose")
+                raise FieldValueError(
+                    "must be below the start dose", field="older_adults.start_mg_per_day"
+                )
             if older.step_mg_per_day > titration.step_mg_per_day.max:
-                raise ValueError("older_adults.step_mg_per_day: above the protocol's step")
+                raise FieldValueError(
+                    "above the protocol's step", field="older_adults.step_mg_per_day"
+                )
             if older.min_interval_days < titration.min_interval_days:
-                raise ValueError("older_adults.min_interval_days: shorter than the protocol's")
+                raise FieldValueError(
+                    "shorter than the protocol's", field="older_adults.min_interval_days"
+                )
         return self
 
     @property

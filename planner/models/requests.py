@@ -13,6 +13,7 @@ from pydantic import (
     model_validator,
 )
 
+from planner.errors import FieldValueError
 from planner.limits import MAX_EDITS
 from planner.models.base import (
     Count,
@@ -172,34 +173,42 @@ class TaperRequest(Frozen):
     @model_validator(mode="after")
     def _partial_taper(self) -> Self:
         if self.to_mg_per_day >= self.from_mg_per_day:
-            raise ValueError(
-                f"to_mg_per_day: {self.to_mg_per_day} mg/day is not below the current dose "
-                f"of {self.from_mg_per_day} mg/day"
+            raise FieldValueError(
+                f"{self.to_mg_per_day} mg/day is not below the current dose "
+                f"of {self.from_mg_per_day} mg/day",
+                field="to_mg_per_day",
             )
         if self.hold_days is not None and not self.partial:
-            raise ValueError("hold_days: a taper to zero holds nothing; give to_mg_per_day too")
+            raise FieldValueError(
+                "a taper to zero holds nothing; give to_mg_per_day too", field="hold_days"
+            )
         if self.partial and self.custom_steps:
-            raise ValueError("to_mg_per_day: custom steps set their own end; give one or the other")
+            raise FieldValueError(
+                "custom steps set their own end; give one or the other", field="to_mg_per_day"
+            )
         if self.faster_reason is not None and not self.custom_steps:
-            raise ValueError(
-                "faster_reason: only a clinician's own steps (custom_steps) may be faster than "
-                "the guideline's pace"
+            raise FieldValueError(
+                "only a clinician's own steps (custom_steps) may be faster than "
+                "the guideline's pace",
+                field="faster_reason",
             )
         return self
 
     @model_validator(mode="after")
     def _custom_or_pace(self) -> Self:
         if self.custom_steps and self.pace not in (None, "custom"):
-            raise ValueError("pace: give a pace or custom_steps, not both")
+            raise FieldValueError("give a pace or custom_steps, not both", field="pace")
         if self.pace == "custom" and not self.custom_steps:
-            raise ValueError(
-                "pace: 'custom' is a clinician's own steps: give them as custom_steps in a "
-                "plan file"
+            raise FieldValueError(
+                "'custom' is a clinician's own steps: give them as custom_steps in a plan file",
+                field="pace",
             )
         dates = [edit.date for edit in self.edits]
         twice = sorted({date for date in dates if dates.count(date) > 1})
         if twice:
-            raise ValueError(f"edits: two edits on the same date, {twice[0]}; give one a day")
+            raise FieldValueError(
+                f"two edits on the same date, {twice[0]}; give one a day", field="edits"
+            )
         return self
 
     @field_validator("edits")
@@ -228,8 +237,8 @@ class CourseRequest(_Rise):
     @model_validator(mode="after")
     def _partial_end(self) -> Self:
         if self.taper_hold_days is not None and self.to_mg_per_day == 0:
-            raise ValueError(
-                "taper_hold_days: a taper to zero holds nothing; give to_mg_per_day too"
+            raise FieldValueError(
+                "a taper to zero holds nothing; give to_mg_per_day too", field="taper_hold_days"
             )
         return self
 
@@ -276,11 +285,14 @@ class SwitchRequest(Frozen):
         times = [dose.time for dose in self.from_doses]
         twice = next((time for time in times if times.count(time) > 1), None)
         if twice is not None:
-            raise ValueError(f"from_doses: {twice} is given twice; give each time of day once")
+            raise FieldValueError(
+                f"{twice} is given twice; give each time of day once", field="from_doses"
+            )
         total = sum((dose.mg for dose in self.from_doses), Decimal(0))
         if total != self.from_mg_per_day:
-            raise ValueError(
-                f"from_doses: the doses add up to {format_decimal(total)} mg/day, not the "
-                f"daily dose of {format_decimal(self.from_mg_per_day)} mg/day"
+            raise FieldValueError(
+                f"the doses add up to {format_decimal(total)} mg/day, not the "
+                f"daily dose of {format_decimal(self.from_mg_per_day)} mg/day",
+                field="from_doses",
             )
         return self

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
+from planner.errors import FieldValueError
 from planner.models.base import Frozen, Identifier, Source, Text, _cited
 from planner.models.paces.custom import CustomPhase
 from planner.models.paces.hyperbolic import HyperbolicPhase
@@ -98,12 +99,14 @@ class PaceBody(Frozen):
     @model_validator(mode="after")
     def _phases_descend(self) -> Self:
         if not self.phases[-1].runs_to_zero:
-            raise ValueError("phases: the last phase must run down to zero (no until)")
+            raise FieldValueError("the last phase must run down to zero (no until)", field="phases")
         for earlier, later in zip(self.phases, self.phases[1:], strict=False):
             if earlier.runs_to_zero:
-                raise ValueError("phases: only the last phase may run down to zero")
+                raise FieldValueError("only the last phase may run down to zero", field="phases")
             if later.until_mg_per_day > earlier.until_mg_per_day:
-                raise ValueError("phases: each phase must end at a lower dose than the one before")
+                raise FieldValueError(
+                    "each phase must end at a lower dose than the one before", field="phases"
+                )
         return self
 
 
@@ -131,14 +134,14 @@ class Pace(PaceBody):
 
     def with_ec50(self, ec50_mg_per_day: Decimal | None) -> Pace:
         """The pace with its hyperbolic phases' illustrative EC50 replaced, as asked; the
-        pace itself where none is asked. ``ValueError`` where it has no hyperbolic phase."""
+        pace itself where none is asked. ``FieldValueError`` where it has no hyperbolic phase."""
         if ec50_mg_per_day is None:
             return self
         hyperbolic = [p for p in self.phases if isinstance(p, HyperbolicPhase)]
         if not hyperbolic:
-            raise ValueError(
-                f"ec50_mg_per_day: applies only to hyperbolic paces; {self.id} has no "
-                "hyperbolic phase"
+            raise FieldValueError(
+                f"applies only to hyperbolic paces; {self.id} has no hyperbolic phase",
+                field="ec50_mg_per_day",
             )
         phases = tuple(
             p.model_copy(update={"ec50_mg_per_day": ec50_mg_per_day}) if p in hyperbolic else p
