@@ -1,72 +1,36 @@
-"""The columns of a batch file, each with the schedules it belongs to (a column is a
-plan file's field of the same name)."""
+"""The columns of a batch file, made from the inputs' one description (``planner.inputs``):
+each column is a plan file's key of the same name, for the schedules that take it."""
 
 from __future__ import annotations
 
+from planner.inputs import SCHEDULES, Command, inputs_of
+
 REQUIRED = ("id", "protocol", "schedule", "start")
-TITRATION_FIELDS = ("target_mg_per_day", "step_mg_per_day", "interval_days", "hold_days")
-TAPER_FIELDS = (
-    "from_mg_per_day",
-    "pace",
-    "switch_product",
-    "switch_at_mg_per_day",
-    "ec50_mg_per_day",
-    "pauses",
-    "step_backs",
-)
-# Columns after the first round's: each says which schedules it belongs to.
-LATER_FIELDS = (
-    "to_mg_per_day",
-    "maintain_days",
-    "taper_hold_days",
-    "older_adult",
-    "from_drug",
-    "from_product",
-    "equivalence",
-    "step_days",
-    "then_pace",
-    "from_doses",
-)
-PATIENT_FIELDS = ("weight_kg", "age_years")
-SHARED_FIELDS = ("product", "off_label_reason")
+# A batch row's schedule, as its command is named on the command line.
+KINDS: dict[str, Command] = {
+    "titration": "titrate",
+    "taper": "taper",
+    "course": "course",
+    "switch": "switch",
+}
+_BY_KIND = {kind: inputs_of(command, "batch") for kind, command in KINDS.items()}
+_EVERY = [entry for entry in inputs_of("titrate", "batch") if set(SCHEDULES) <= {*entry.commands}]
+PATIENT_FIELDS = tuple(e.key for e in _EVERY if e.field.startswith("patient."))
+SHARED_FIELDS = tuple(e.key for e in _EVERY if e.key not in (*PATIENT_FIELDS, *REQUIRED))
+# The columns of each kind of schedule beside the shared ones (batch column = plan key).
+FIELDS_OF = {
+    kind: tuple(
+        dict.fromkeys(
+            e.key for e in entries if e.key not in (*REQUIRED, *PATIENT_FIELDS, *SHARED_FIELDS)
+        )
+    )
+    for kind, entries in _BY_KIND.items()
+}
+KIND_FIELDS = tuple(dict.fromkeys(key for keys in FIELDS_OF.values() for key in keys))
 # The plan file's own fields beside its request: the patient's language (any schedule).
 PLAN_FIELDS = ("lang",)
-COLUMNS = (
-    *REQUIRED,
-    *PATIENT_FIELDS,
-    *SHARED_FIELDS,
-    *TITRATION_FIELDS,
-    *TAPER_FIELDS,
-    *LATER_FIELDS,
-    *PLAN_FIELDS,
-)
-# The columns of each kind of schedule (batch file column -> plan file field).
-FIELDS_OF = {
-    "titration": ("from_mg_per_day", *TITRATION_FIELDS, "older_adult"),
-    "taper": (*TAPER_FIELDS, "to_mg_per_day", "hold_days"),
-    "course": (
-        "from_mg_per_day",
-        "target_mg_per_day",
-        "step_mg_per_day",
-        "interval_days",
-        "maintain_days",
-        "pace",
-        "ec50_mg_per_day",
-        "to_mg_per_day",
-        "taper_hold_days",
-        "older_adult",
-    ),
-    "switch": (
-        "from_drug",
-        "from_mg_per_day",
-        "from_doses",
-        "from_product",
-        "equivalence",
-        "step_days",
-        "then_pace",
-    ),
-}
-WHOLE_NUMBERS = frozenset(
-    {"age_years", "interval_days", "hold_days", "maintain_days", "taper_hold_days", "step_days"}
-)
-FLAGS = frozenset({"older_adult"})
+COLUMNS = (*REQUIRED, *PATIENT_FIELDS, *SHARED_FIELDS, *KIND_FIELDS, *PLAN_FIELDS)
+_ALL = [entry for entries in _BY_KIND.values() for entry in entries]
+WHOLE_NUMBERS = frozenset(e.key for e in _ALL if e.kind == "whole")
+FLAGS = frozenset(e.key for e in _ALL if e.kind == "flag")
+NUMBER_LISTS = frozenset(e.key for e in _ALL if e.kind == "numbers")  # '0.5;1'

@@ -19,13 +19,12 @@ from planner.batch_columns import (
     COLUMNS,
     FIELDS_OF,
     FLAGS,
-    LATER_FIELDS,
+    KIND_FIELDS,
+    NUMBER_LISTS,
     PATIENT_FIELDS,
     PLAN_FIELDS,
     REQUIRED,
     SHARED_FIELDS,
-    TAPER_FIELDS,
-    TITRATION_FIELDS,
     WHOLE_NUMBERS,
 )
 from planner.errors import InputError, PlannerError
@@ -270,7 +269,7 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
         raise InputError(f"must be {', '.join(FIELDS_OF)}, not {kind!r}", field="schedule")
     values = {name: value for name, value in raw.items() if value}
     request: dict[str, Any] = {"start": _date("start", values.get("start", ""))}
-    request |= {name: values[name] for name in SHARED_FIELDS if name in values}
+    request |= {name: _cell(name, values[name]) for name in SHARED_FIELDS if name in values}
     patient = {
         name: _whole(name, values[name]) if name in WHOLE_NUMBERS else values[name]
         for name in PATIENT_FIELDS
@@ -279,10 +278,9 @@ def _plan_fields(raw: Mapping[str, str]) -> dict[str, Any]:
     if patient:
         request["patient"] = patient
     own = FIELDS_OF[kind]
-    other = [name for name in (*TITRATION_FIELDS, *TAPER_FIELDS, *LATER_FIELDS) if name in values]
-    other = [name for name in other if name not in own]
+    other = [name for name in KIND_FIELDS if name in values and name not in own]
     if other:
-        raise InputError(f"{other[0]}: is not a field of a {kind}")
+        raise InputError(f"is not a field of a {kind}", field=other[0])
     for name in own:
         if name in values:
             request[name] = _cell(name, values[name])
@@ -321,6 +319,8 @@ def _cell(name: str, text: str) -> object:
     """A cell as its field's value: whole numbers and flags typed, the rest as text."""
     if name in WHOLE_NUMBERS:
         return _whole(name, text)
+    if name in NUMBER_LISTS:  # '0.5;1'
+        return _items(text)
     if name in FLAGS:
         if text.lower() not in ("true", "false"):
             raise InputError(f"{quoted(text)} is not true or false", field=name)

@@ -21,6 +21,7 @@ from planner.cli.serve import serve
 from planner.cli.switch import switch
 from planner.cli.types import EXIT_INPUT_ERROR, EXIT_INTERRUPTED
 from planner.errors import PlannerError
+from planner.inputs import INPUTS
 
 
 class PlannerGroup(click.Group):
@@ -45,45 +46,29 @@ class PlannerGroup(click.Group):
         sys.exit(code if isinstance(code, int) else 0)
 
 
-# The library names inputs by field; the command line by option.
-OPTION_FOR_FIELD = {
-    "edits": "--pause/--step-back",
-    "slow_down_factor": "--slow-down",
-    "ec50_mg_per_day": "--ec50",
-    "switch_product": "--switch-product/--switch-at",
-    "patient.weight_kg": "--weight",
-    "patient.age_years": "--age",
-    "from_mg_per_day": "--from",
-    "to_mg_per_day": "--to",
-    "from_drug": "--from-drug",
-    "from_doses": "--from-dose",
-    "from_product": "--from-product",
-    "equivalence": "--equivalence",
-    "step_days": "--step-days",
-    "then_pace": "--then-pace",
-    "older_adult": "--older-adult",
-    "target_mg_per_day": "--target",
-    "step_mg_per_day": "--step",
-    "interval_days": "--interval",
-    "hold_days": "--hold",
-    "taper_hold_days": "--hold",
-    "maintain_days": "--maintain",
-    "start": "--start",
-    "product": "--product",
-    "strengths_mg": "--strengths",
-    "pace": "--pace",
-    "off_label_reason": "--off-label",
-    "lang": "--lang",
-}
-
-
 def _with_option_names(error: PlannerError) -> str:
     """An error about ``edits[0].days`` as '--pause/--step-back (edits[0].days): ...'."""
-    location = error.field if error.source is None else None  # a file's field is its own
-    for field, option in OPTION_FOR_FIELD.items():
-        if location and (location == field or location.startswith((f"{field}.", f"{field}["))):
-            return f"{option} ({location}): {error.reason}"
-    return str(error)
+    option = None if error.source is not None else option_for(error.field)  # a file's own
+    return f"{option} ({error.field}): {error.reason}" if option else str(error)
+
+
+def option_for(field: str | None) -> str | None:
+    """The options a field is given with ('--hold'; '--pause/--step-back' for edits; the
+    pair for a product switch), from the inputs' description; the patient's language too."""
+    if field is None:
+        return None
+    if field == "lang" or field.startswith("lang."):
+        return "--lang"
+    options = [
+        f"--{entry.option}"
+        for entry in INPUTS
+        if "cli" in entry.fronts
+        and any(
+            a == b or a.startswith((f"{b}.", f"{b}["))
+            for a, b in ((field, entry.field), (entry.field, field))
+        )
+    ]
+    return "/".join(dict.fromkeys(options)) or None
 
 
 def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:

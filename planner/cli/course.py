@@ -9,33 +9,13 @@ from typing import Any
 
 import click
 
-from planner.cli.outputs import (
-    _OUTPUT_OPTIONS,
-    _PATIENT_OPTIONS,
-    _RISE_OPTIONS,
-    _options,
-    plan_and_emit,
-)
-from planner.cli.types import DATE, NUMBER, WholeRange
+from planner.cli.inputs import input_options
+from planner.cli.outputs import _OUTPUT_OPTIONS, SAVE_PLAN, _options, plan_and_emit
 
 
 @click.command()
 @click.argument("protocol")
-@click.option("--start", required=True, type=DATE, help="First day of the course.")
-@_options(_RISE_OPTIONS)
-@click.option(
-    "--maintain",
-    required=True,
-    type=WholeRange(1, 3650),
-    help="Days at the target before the taper (reviewed every 3 months).",
-)
-@click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
-@click.option("--ec50", type=NUMBER, help="Illustrative EC50 of a hyperbolic pace, in mg/day.")
-@click.option(
-    "--to", "to_mg", type=NUMBER, help="Taper to this lower daily dose and hold it (default 0)."
-)
-@click.option("--hold", type=WholeRange(1, 3650), help="Days to hold the --to dose (28).")
-@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+@_options([*input_options("course"), SAVE_PLAN, *_OUTPUT_OPTIONS])
 def course(
     protocol: str,
     start: dt.date,

@@ -14,31 +14,12 @@ if TYPE_CHECKING:
     from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
     from planner.protocols import Library
 
-from planner.cli.types import NUMBER, NUMBERS, OUTPUT, ClockSetting, WholeRange
+from planner.cli.types import OUTPUT, ClockSetting, WholeRange
 
-_PATIENT_OPTIONS = [
-    click.option("--weight", type=NUMBER, help="Patient weight in kg (needed by mg/kg protocols)."),
-    click.option("--age", type=WholeRange(0, 120), help="Patient age in years (age cautions)."),
-    click.option(
-        "--product", help="Product id (see `planner protocols`); default: the protocol's."
-    ),
-    click.option(
-        "--strengths",
-        type=NUMBERS,
-        default=(),
-        help="Only these strengths of the product are on hand, in mg: 0.5,1.",
-    ),
-    click.option(
-        "--save-plan", type=OUTPUT, help="Also save a plan file that re-makes this schedule."
-    ),
-    click.option(
-        "--off-label",
-        "off_label_reason",
-        metavar="REASON",
-        help="Plan for a patient outside the protocol's population; the reason is printed "
-        "on every output.",
-    ),
-]
+# Beside a schedule's inputs (planner.cli.inputs): a plan file that re-makes it.
+SAVE_PLAN = click.option(
+    "--save-plan", type=OUTPUT, help="Also save a plan file that re-makes this schedule."
+)
 
 _OUTPUT_OPTIONS = [
     click.option("--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."),
@@ -112,34 +93,6 @@ _OUTPUT_OPTIONS = [
         "--large-print",
         is_flag=True,
         help="Print the PDF calendar in large type, a week or two a page.",
-    ),
-]
-
-
-# The rise of a titration, in `titrate` and `course` alike.
-_RISE_OPTIONS = [
-    click.option(
-        "--from",
-        "from_mg",
-        type=NUMBER,
-        help="The daily dose the patient takes now, in mg/day: kept one interval, then "
-        "raised (default: start the drug at the protocol's start dose).",
-    ),
-    click.option(
-        "--target", type=NUMBER, help="Target daily dose in mg/day (default: the protocol's)."
-    ),
-    click.option(
-        "--step", type=NUMBER, help="Increase per step in mg/day (within the protocol's range)."
-    ),
-    click.option(
-        "--interval",
-        type=WholeRange(1, 365),
-        help="Days between increases (at least the protocol minimum).",
-    ),
-    click.option(
-        "--older-adult",
-        is_flag=True,
-        help="Use the protocol's cited lower start and slower steps for 65 and over.",
     ),
 ]
 

@@ -9,16 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from planner.cli.inputs import input_options
 from planner.cli.outputs import (
     _OUTPUT_OPTIONS,
-    _PATIENT_OPTIONS,
-    _RISE_OPTIONS,
+    SAVE_PLAN,
     _emit,
     _options,
     library_for,
     plan_and_emit,
 )
-from planner.cli.types import DATE, NUMBER, PauseSetting, WholeRange
 
 if TYPE_CHECKING:
     from planner.models import Pause
@@ -26,14 +25,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("protocol")
-@click.option("--start", required=True, type=DATE, help="First day of the schedule.")
-@_options(_RISE_OPTIONS)
-@click.option(
-    "--hold",
-    type=WholeRange(1, 3650),
-    help="Days of maintenance at the target (default: the protocol's).",
-)
-@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+@_options([*input_options("titrate"), SAVE_PLAN, *_OUTPUT_OPTIONS])
 def titrate(
     protocol: str,
     start: dt.date,
@@ -83,43 +75,7 @@ def titrate(
 
 @click.command()
 @click.argument("protocol")
-@click.option("--start", required=True, type=DATE, help="Day of the first reduction.")
-@click.option("--from", "from_mg", required=True, type=NUMBER, help="Current daily dose in mg/day.")
-@click.option(
-    "--to",
-    "to_mg",
-    type=NUMBER,
-    help="Come down to this lower daily dose in mg/day and hold it (default 0: stop).",
-)
-@click.option(
-    "--hold",
-    type=WholeRange(1, 3650),
-    help="Days to hold the --to dose (default 28), for a review before going on.",
-)
-@click.option("--pace", help="Taper pace id (see `planner protocols`); default: the protocol's.")
-@click.option(
-    "--pause",
-    "pauses",
-    type=PauseSetting(),
-    multiple=True,
-    help="Hold the dose of DATE for DAYS more days; later steps move (repeatable).",
-)
-@click.option(
-    "--step-back",
-    "step_backs",
-    type=DATE,
-    multiple=True,
-    help="From DATE, return to the previous dose, then reduce more slowly (repeatable).",
-)
-@click.option(
-    "--slow-down",
-    type=NUMBER,
-    help="After a step back, intervals are this many times as long (default 1.5).",
-)
-@click.option("--ec50", type=NUMBER, help="Illustrative EC50 of a hyperbolic pace, in mg/day.")
-@click.option("--switch-product", help="Switch to this product for the last steps.")
-@click.option("--switch-at", type=NUMBER, help="... at or below this daily dose in mg/day.")
-@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+@_options([*input_options("taper"), SAVE_PLAN, *_OUTPUT_OPTIONS])
 def taper(
     protocol: str,
     start: dt.date,

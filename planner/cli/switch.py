@@ -10,36 +10,13 @@ from typing import Any
 
 import click
 
-from planner.cli.outputs import _OUTPUT_OPTIONS, _PATIENT_OPTIONS, _options, plan_and_emit
-from planner.cli.types import DATE, NUMBER, OldDoseSetting, WholeRange
+from planner.cli.inputs import input_options
+from planner.cli.outputs import _OUTPUT_OPTIONS, SAVE_PLAN, _options, plan_and_emit
 
 
 @click.command()
 @click.argument("protocol")
-@click.option("--from-drug", required=True, help="The drug taken now: alprazolam, lorazepam...")
-@click.option("--from", "from_mg", required=True, type=NUMBER, help="Its daily dose in mg/day.")
-@click.option(
-    "--from-dose",
-    "from_doses",
-    multiple=True,
-    type=OldDoseSetting(),
-    help="A dose as the patient takes it, TIME=MG, once for each time of day, in the day's "
-    "order (morning, midday, afternoon, evening, bedtime); they add up to --from "
-    "(default: the drug's usual times from its label).",
-)
-@click.option("--from-product", help="Its product (default: the first listed for the drug).")
-@click.option("--start", required=True, type=DATE, help="Day of the first exchange.")
-@click.option(
-    "--equivalence",
-    help="Source of the equivalence, e.g. ashton-2002 or va-dod-2021 (default: the table's).",
-)
-@click.option(
-    "--step-days",
-    type=WholeRange(7, 365),
-    help="Days each stage is held (at least 7, Ashton's week; default 7).",
-)
-@click.option("--then-pace", help="After the switch, taper clonazePAM at this pace.")
-@_options(_PATIENT_OPTIONS + _OUTPUT_OPTIONS)
+@_options([*input_options("switch"), SAVE_PLAN, *_OUTPUT_OPTIONS])
 def switch(
     protocol: str,
     from_drug: str,

@@ -14,6 +14,7 @@ from pydantic import (
 )
 
 from planner.errors import FieldValueError
+from planner.inputs import within
 from planner.limits import MAX_EDITS
 from planner.models.base import (
     Count,
@@ -59,14 +60,17 @@ FasterReason = Annotated[
 
 
 # The strengths on hand (--strengths 0.5,1): the product is planned with these only.
-Strengths = Annotated[tuple[Annotated[InputMg, Field(gt=0)], ...], Field(max_length=12)]
+Strengths = Annotated[
+    tuple[Annotated[InputMg, within("strengths_mg", "titrate")], ...],
+    Field(max_length=12),
+]
 
 
 class PatientInputs(Frozen):
     """What is known of the patient; weight is required only by weight-based protocols."""
 
-    weight_kg: WeightKg | None = Field(None, le=Decimal(300))
-    age_years: Annotated[Count, Field(ge=0, le=120)] | None = None
+    weight_kg: Annotated[WeightKg, within("patient.weight_kg", "titrate")] | None = None
+    age_years: Annotated[Count, within("patient.age_years", "titrate")] | None = None
 
 
 class _Rise(Frozen):
@@ -74,13 +78,13 @@ class _Rise(Frozen):
     and the rise (from a current dose, or from the protocol's start dose)."""
 
     start: StartDate
-    from_mg_per_day: InputMg | None = Field(None, gt=0)
+    from_mg_per_day: Annotated[InputMg, within("from_mg_per_day", "titrate")] | None = None
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
     strengths_mg: Strengths = ()
-    target_mg_per_day: InputMg | None = Field(None, gt=0)
-    step_mg_per_day: InputMg | None = Field(None, gt=0)
-    interval_days: Annotated[Count, Field(ge=1, le=365)] | None = None
+    target_mg_per_day: Annotated[InputMg, within("target_mg_per_day", "titrate")] | None = None
+    step_mg_per_day: Annotated[InputMg, within("step_mg_per_day", "titrate")] | None = None
+    interval_days: Annotated[Count, within("interval_days", "titrate")] | None = None
 
 
 class TitrationRequest(_Rise):
@@ -90,7 +94,7 @@ class TitrationRequest(_Rise):
     one interval from day 1, then rises from it (not from the protocol's start dose).
     """
 
-    hold_days: Annotated[Count, Field(ge=0, le=3650)] | None = None
+    hold_days: Annotated[Count, within("hold_days", "titrate")] | None = None
     older_adult: bool = Field(
         False, description="use the protocol's cited lower start and slower steps (65 and over)"
     )
@@ -119,7 +123,9 @@ EDIT_KINDS = frozenset({"pause", "step_back"})
 class ProductSwitch(Frozen):
     """Change product partway, once the daily dose is at or below a threshold."""
 
-    at_or_below_mg_per_day: Annotated[InputMg, Field(gt=0)]
+    at_or_below_mg_per_day: Annotated[
+        InputMg, within("switch_product.at_or_below_mg_per_day", "taper")
+    ]
     product: Identifier
 
 
@@ -140,9 +146,9 @@ class TaperRequest(Frozen):
     lower maintenance dose ``to_mg_per_day`` held for ``hold_days`` (a partial taper)."""
 
     start: StartDate
-    from_mg_per_day: InputMg = Field(gt=0)
-    to_mg_per_day: InputMg = Decimal(0)
-    hold_days: Annotated[Count, Field(ge=1, le=3650)] | None = None
+    from_mg_per_day: Annotated[InputMg, within("from_mg_per_day", "taper")]
+    to_mg_per_day: Annotated[InputMg, within("to_mg_per_day", "taper")] = Decimal(0)
+    hold_days: Annotated[Count, within("hold_days", "taper")] | None = None
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
     strengths_mg: Strengths = ()
@@ -150,14 +156,16 @@ class TaperRequest(Frozen):
     switch_product: ProductSwitch | None = None
     custom_steps: tuple[CustomStep, ...] = Field((), max_length=MAX_EDITS)
     edits: tuple[Edit, ...] = Field((), max_length=MAX_EDITS)
-    ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
+    ec50_mg_per_day: Annotated[InputMg, within("ec50_mg_per_day", "taper")] | None = None
     off_label_reason: OffLabelReason | None = None
     source: Annotated[Text, Field(min_length=3, max_length=500)] | None = Field(
         None, description="where custom steps come from (a citation); printed on every output"
     )
     faster_reason: FasterReason | None = None
     slow_down_factor: Annotated[
-        Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4)
+        Decimal,
+        BeforeValidator(_exact_number_or_text),
+        within("slow_down_factor", "taper"),
     ] = Decimal("1.5")
 
     @property
@@ -226,11 +234,11 @@ class CourseRequest(_Rise):
     ``maintain_days``. ``taper_hold_days`` holds a partial taper's lower dose.
     """
 
-    maintain_days: Annotated[Count, Field(ge=1, le=3650)]
+    maintain_days: Annotated[Count, within("maintain_days", "course")]
     pace: Identifier | None = None
-    ec50_mg_per_day: Annotated[InputMg, Field(ge=Decimal("0.01"), le=100)] | None = None
-    to_mg_per_day: InputMg = Decimal(0)
-    taper_hold_days: Annotated[Count, Field(ge=1, le=3650)] | None = None
+    ec50_mg_per_day: Annotated[InputMg, within("ec50_mg_per_day", "course")] | None = None
+    to_mg_per_day: Annotated[InputMg, within("to_mg_per_day", "course")] = Decimal(0)
+    taper_hold_days: Annotated[Count, within("taper_hold_days", "course")] | None = None
     older_adult: bool = False
     off_label_reason: OffLabelReason | None = None
 
@@ -267,14 +275,14 @@ class SwitchRequest(Frozen):
 
     start: StartDate
     from_drug: Identifier
-    from_mg_per_day: InputMg = Field(gt=0)
+    from_mg_per_day: Annotated[InputMg, within("from_mg_per_day", "switch")]
     from_doses: tuple[OldDose, ...] = Field((), max_length=6)
     from_product: Identifier | None = None
     patient: PatientInputs = Field(default_factory=PatientInputs)
     product: Identifier | None = None
     strengths_mg: Strengths = ()
     equivalence: Identifier | None = None
-    step_days: Annotated[Count, Field(ge=SWITCH_STEP_DAYS, le=365)] = SWITCH_STEP_DAYS
+    step_days: Annotated[Count, within("step_days", "switch")] = SWITCH_STEP_DAYS
     then_pace: Identifier | None = None
     off_label_reason: OffLabelReason | None = None
 

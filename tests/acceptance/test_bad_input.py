@@ -174,7 +174,8 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "step above the protocol's range": ((*TITRATE, "--step", "1"), "outside the protocol's range"),
     "interval under 3 days": ((*TITRATE, "--interval", "2"), "protocol minimum of 3 days"),
     "interval zero": ((*TITRATE, "--interval", "0"), "--interval"),
-    "hold zero": ((*TITRATE, "--hold", "0"), "--hold"),
+    "hold below zero": ((*TITRATE, "--hold", "-1"), "--hold"),
+    "lower dose held zero days": ((*TAPER, "--to", "1", "--hold", "0"), "--hold"),
     "dose with a huge exponent": (
         (*TAPER, "--from", "1e999999999"),
         "'1e999999999' is not a number",

@@ -14,7 +14,7 @@ PACKAGE = Path(planner.__file__).parent
 FIELD_FIRST = re.compile(r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*|\[\d+\])*: ")
 NAMED_FIRST = re.compile(r"^\{[a-z_][a-z0-9_]*\}: ")
 # Names a message may start with that hold a file, a folder or the text typed, not a field.
-NOT_FIELDS = {"path", "shown", "plan_path", "out", "target", "journal_path", "source", "where_"}
+NOT_FIELDS = {"path", "shown", "plan_path", "out", "target", "journal_path", "source", "user"}
 
 
 def opening(argument: ast.expr) -> str | None:
@@ -26,14 +26,11 @@ def opening(argument: ast.expr) -> str | None:
     first, *rest = argument.values
     if isinstance(first, ast.Constant):
         return str(first.value)
-    if (
-        isinstance(first, ast.FormattedValue)
-        and first.conversion == -1
-        and isinstance(first.value, ast.Name)
-        and rest
-        and isinstance(rest[0], ast.Constant)
-    ):
-        return "{" + first.value.id + "}" + str(rest[0].value)
+    if not (isinstance(first, ast.FormattedValue) and first.conversion == -1 and rest):
+        return None
+    value = first.value.value if isinstance(first.value, ast.Subscript) else first.value
+    if isinstance(value, ast.Name) and isinstance(rest[0], ast.Constant):
+        return "{" + value.id + "}" + str(rest[0].value)  # {where}: or {names[0]}:
     return None
 
 
@@ -79,6 +76,7 @@ def test_the_reader_finds_a_field_written_into_a_message() -> None:
         'raise InputError(f"custom_steps[2]: stops after {dose}")',
         'raise ValueError(f"{where}: out of order")',
         'raise DoseError(f"target_mg_per_day: {x} is too much")',
+        'raise InputError(f"{other[0]}: is not a field of a taper")',
     ]
     fine = [
         'raise InputError("give the weight", field="patient.weight_kg")',
@@ -87,4 +85,4 @@ def test_the_reader_finds_a_field_written_into_a_message() -> None:
         'raise InputError(f"{text!r}: not a number")',
     ]
     calls = [ast.parse(line).body[0].exc for line in written + fine]  # type: ignore[attr-defined]
-    assert [field_in_text(call) is not None for call in calls] == [True] * 4 + [False] * 4
+    assert [field_in_text(call) is not None for call in calls] == [True] * 5 + [False] * 4

@@ -18,7 +18,7 @@ from cli_helpers import ROOT, error_line, run
 from web_helpers import cli_file, client, query
 from worker_jobs import broken, slow
 
-from planner.cli import OPTION_FOR_FIELD
+from planner.cli import option_for
 from planner.web.commands import COMMANDS
 from planner.web.guard import MAX_BODY_BYTES, MAX_QUERY_BYTES
 
@@ -235,7 +235,7 @@ def test_every_field_reports_under_the_command_lines_option_name() -> None:
                 names = "/".join(
                     dict.fromkeys(f"--{f.option}" for f in command.fields if path in f.paths)
                 )
-                assert OPTION_FOR_FIELD[path] == names, (command.name, path)
+                assert option_for(path) == names, (command.name, path)
 
 
 def test_too_long_a_query_or_too_big_a_body_is_refused_with_json() -> None:

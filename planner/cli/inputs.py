@@ -1,0 +1,44 @@
+"""The command line's options for a schedule's inputs, made from their one description
+(``planner.inputs``): name, type, range, help and whether a command needs it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import click
+
+from planner.cli.types import DATE, NUMBER, NUMBERS, OldDoseSetting, PauseSetting, WholeRange
+from planner.inputs import Command, Input, inputs_of
+
+Decorator = Callable[[Any], Any]
+
+
+def input_options(command: Command) -> list[Decorator]:
+    """One option for each input ``command`` takes on the command line, in order."""
+    return [_option(entry, command) for entry in inputs_of(command, "cli")]
+
+
+def _option(entry: Input, command: Command) -> Decorator:
+    settings: dict[str, Any] = {
+        "help": entry.help_for(command),
+        "required": command in entry.required,
+    }
+    kind = entry.kind
+    if kind == "flag":
+        settings["is_flag"] = True
+    elif kind == "whole":
+        assert entry.low is not None and entry.high is not None  # every whole input has both
+        settings["type"] = WholeRange(int(entry.low), int(entry.high))
+    elif kind == "number":
+        settings["type"] = NUMBER
+    elif kind == "numbers":
+        settings |= {"type": NUMBERS, "default": ()}
+    elif kind == "date":
+        settings["type"] = DATE
+    elif kind in ("pauses", "dates", "old_doses"):
+        one = {"pauses": PauseSetting(), "dates": DATE, "old_doses": OldDoseSetting()}[kind]
+        settings |= {"type": one, "multiple": True}
+    elif kind == "text":
+        settings["metavar"] = "REASON"
+    return click.option(f"--{entry.option}", entry.parameter, **settings)
