@@ -8,7 +8,15 @@ from typing import Any
 
 import click
 
-from planner.cli.types import DATE, NUMBER, NUMBERS, OldDoseSetting, PauseSetting, WholeRange
+from planner.cli.types import (
+    DATE,
+    NUMBER,
+    NUMBERS,
+    DecimalType,
+    OldDoseSetting,
+    PauseSetting,
+    WholeRange,
+)
 from planner.inputs import Command, Input, inputs_of
 
 Decorator = Callable[[Any], Any]
@@ -30,8 +38,8 @@ def _option(entry: Input, command: Command) -> Decorator:
     elif kind == "whole":
         assert entry.low is not None and entry.high is not None  # every whole input has both
         settings["type"] = WholeRange(int(entry.low), int(entry.high))
-    elif kind == "number":
-        settings["type"] = NUMBER
+    elif kind == "number":  # more than 0 is read at once; the rest of a range by the request
+        settings["type"] = NUMBER if entry.above and entry.low == 0 else DecimalType()
     elif kind == "numbers":
         settings |= {"type": NUMBERS, "default": ()}
     elif kind == "date":
