@@ -54,7 +54,7 @@ _EXPORTS = {
     "render_csv": "planner.render.csv",
     "render_ics": "planner.render.ics",
     "render_xlsx": "planner.render.xlsx",
-    "instructions": "planner.instructions",
+    "instructions": "planner.step_instructions",
     "dispensing_totals": "planner.dispensing",
     "UnsafeScheduleError": "planner.errors",
 }
@@ -72,7 +72,6 @@ if TYPE_CHECKING:
     )
     from planner.dispensing import dispensing_totals
     from planner.errors import PlannerError, UnsafeScheduleError
-    from planner.instructions import instructions
     from planner.models import (
         CourseRequest,
         CustomStep,
@@ -95,6 +94,7 @@ if TYPE_CHECKING:
     from planner.render.xlsx import render_xlsx
     from planner.safety import SafetyReport, check_schedule
     from planner.schedule import DoseStep, Schedule
+    from planner.step_instructions import instructions
     from planner.table import daily_frame, to_frame
 
 

@@ -15,7 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, Required, TypedDict, TypeVar, Unpack
 
-from planner.course import build_course
+from planner.course_of_care import build_course
 from planner.dose_limits import pediatric_warnings
 from planner.engine import build_titration
 from planner.errors import InputError

@@ -15,9 +15,9 @@ from typing import TYPE_CHECKING, Any
 
 from planner import __version__
 from planner.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_totals
-from planner.instructions import instructions, taken
 from planner.products import describe_units
 from planner.provenance import cited_sources, footer, products_line, provenance
+from planner.step_instructions import instructions, taken
 from planner.units import format_decimal, format_mg, format_mg_number, format_per_kg
 from planner.wording import DISCLAIMER
 

@@ -40,9 +40,9 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.timing import Timing, TimingRepeat
 
 from planner import __version__
-from planner.instructions import keeps_on
 from planner.products import UnitCount, describe_units
 from planner.provenance import fingerprint, statement_lines
+from planner.step_instructions import keeps_on
 from planner.units import format_mg, mcg_to_mg
 from planner.wording import DISCLAIMER
 

@@ -41,7 +41,9 @@ from icalendar import Alarm, Calendar, Event
 from planner import __version__
 from planner.errors import InputError
 from planner.i18n import ENGLISH, Language, language
-from planner.instructions import (
+from planner.plaintext import one_line
+from planner.provenance import statement_lines
+from planner.step_instructions import (
     check_clocks,
     daily_words,
     dose_words,
@@ -49,8 +51,6 @@ from planner.instructions import (
     keeps_on,
     taken,
 )
-from planner.plaintext import one_line
-from planner.provenance import statement_lines
 from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:

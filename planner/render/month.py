@@ -8,7 +8,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from planner.instructions import dose_words, exchanged, keeps_on, taken
+from planner.step_instructions import dose_words, exchanged, keeps_on, taken
 from planner.units import format_mg
 
 if TYPE_CHECKING:

@@ -16,9 +16,9 @@ from planner.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
 from planner.files import check_outputs, write_all
 from planner.i18n import language
-from planner.instructions import check_clocks
 from planner.limits import MAX_PATIENT_CHARS
 from planner.plaintext import control_character, csv_comment
+from planner.step_instructions import check_clocks
 
 if TYPE_CHECKING:
     from planner.pharmacokinetics import ConcentrationCurve

@@ -11,9 +11,9 @@ from planner.dispensing import (
     dispensing_totals,
 )
 from planner.i18n import language
-from planner.instructions import instructions as step_instructions
-from planner.instructions import product_notes, taken
 from planner.provenance import cited_sources, footer, products_line, statement_lines
+from planner.step_instructions import instructions as step_instructions
+from planner.step_instructions import product_notes, taken
 from planner.units import format_count, format_mg, format_per_kg
 
 if TYPE_CHECKING:

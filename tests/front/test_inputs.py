@@ -10,6 +10,7 @@ a user would type them; what comes back is read as a user would read it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -106,14 +107,14 @@ def in_the_api(entry: Input, command: Command, value: str) -> tuple[bool, str]:
         fields[name] = [value]
     else:
         fields[name] = int(value) if entry.kind == "whole" else value
-    build = {
+    build: dict[Command, Callable[..., object]] = {
         "titrate": api.titration_request,
         "taper": api.taper_request,
         "course": api.course_request,
         "switch": api.switch_request,
-    }[command]
+    }
     try:
-        build(**fields)
+        build[command](**fields)
     except PlannerError as error:
         return True, f"{error.field}: {error.reason}"
     return False, ""

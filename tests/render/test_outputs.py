@@ -21,7 +21,6 @@ from pypdf import PdfReader
 
 from planner import load_protocol, taper, titrate
 from planner.dispensing import dispensing_totals
-from planner.instructions import instructions
 from planner.provenance import fingerprint
 from planner.render.ics import render_ics
 from planner.render.pdf import render_pdf
@@ -29,6 +28,7 @@ from planner.render.plot import render_plot, schedule_figure
 from planner.render.xlsx import render_xlsx
 from planner.safety import check_schedule
 from planner.schedule import Schedule
+from planner.step_instructions import instructions
 
 
 @pytest.fixture(scope="module")
@@ -341,7 +341,7 @@ def test_after_a_product_switch_every_line_and_calendar_day_names_its_product() 
     """Issue: a switch from tablets to drops partway; instructions, pharmacy directions,
     dispensing lines and each day of the calendar say which product."""
     from planner.dispensing import describe_supply, dispensing_totals
-    from planner.instructions import instructions
+    from planner.step_instructions import instructions
 
     schedule = taper(
         load_protocol("panic-adult"),

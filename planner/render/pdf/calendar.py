@@ -18,7 +18,6 @@ from planner.i18n import N_, Language
 if TYPE_CHECKING:
     from planner.schedule import DoseStep, Schedule
 
-from planner.instructions import Taken, dose_words, exchanged, keeps_on, taken
 from planner.render.pdf.materials import REGULAR, AdviceBox, Look, advice_box, balanced
 from planner.render.pdf.style import (
     BOLD,
@@ -30,6 +29,7 @@ from planner.render.pdf.style import (
     fit_line,
     wrap_words,
 )
+from planner.step_instructions import Taken, dose_words, exchanged, keeps_on, taken
 
 BOX_GAP = 6  # between the grid and the advice box
 

@@ -16,8 +16,8 @@ from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
 from planner.i18n import ENGLISH, Language
-from planner.instructions import product_notes
 from planner.render.pdf.style import BOLD, FONT, GRID, MUTED, wrap_words
+from planner.step_instructions import product_notes
 
 if TYPE_CHECKING:
     from planner.schedule import Schedule

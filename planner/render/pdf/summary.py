@@ -16,7 +16,8 @@ from reportlab.platypus import (
 
 from planner.dispensing import describe_supply, dispensing_totals
 from planner.i18n import ENGLISH, Language
-from planner.instructions import (
+from planner.provenance import cited_sources, inputs_line, products_line, statements
+from planner.step_instructions import (
     Taken,
     dose_words,
     instructions,
@@ -24,7 +25,6 @@ from planner.instructions import (
     product_notes,
     taken,
 )
-from planner.provenance import cited_sources, inputs_line, products_line, statements
 from planner.units import format_count, format_mg, format_per_kg
 from planner.wording import DISCLAIMER
 

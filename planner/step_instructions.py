@@ -11,7 +11,7 @@ import itertools
 from dataclasses import dataclass
 
 from planner.errors import InputError
-from planner.i18n import ENGLISH, Language
+from planner.i18n import ENGLISH, Language, language
 from planner.models import DoseTime, Product
 from planner.products import UnitCount, describe_units, describe_units_in_words
 from planner.schedule import DoseStep, Schedule
@@ -80,9 +80,12 @@ def long_date(date: dt.date, lang: Language = ENGLISH) -> str:
     return lang.long_date(date)
 
 
-def instructions(schedule: Schedule, lang: Language = ENGLISH) -> tuple[StepInstruction, ...]:
-    """One instruction per step, in the schedule's order: the patient's in ``lang``, the
-    pharmacy's in English (a clinical direction)."""
+def instructions(schedule: Schedule, lang: Language | str = ENGLISH) -> tuple[StepInstruction, ...]:
+    """One instruction per step, in the schedule's order: the patient's in ``lang`` (a
+    code such as "es", or a loaded language), the pharmacy's in English (a clinical
+    direction)."""
+    if isinstance(lang, str):
+        lang = language(lang.lower())
     return tuple(
         StepInstruction(step, _patient_line(schedule, step, lang), _pharmacy_line(schedule, step))
         for step in schedule.steps
