@@ -2,10 +2,20 @@
 
 For clinician review and education; not medical advice.
 
+The front door is ``plan(protocol, request)``: a protocol (``load_protocol("panic-adult")``)
+and a typed request (``TitrationRequest``, ``TaperRequest``, ``CourseRequest``,
+``SwitchRequest``) give a ``Schedule`` that has passed every safety check;
+``plan_checked`` gives its ``SafetyReport`` too. ``titrate``, ``taper``, ``course`` and
+``switch`` build the request from plain values and call it. Outputs: ``render_pdf``,
+``render_csv``, ``render_ics``, ``render_xlsx``, ``schedule_figure``, ``instructions``,
+``dispensing_totals``, ``daily_frame`` (each in the patient's ``lang`` where it has words).
+
     >>> import datetime as dt
     >>> from planner import load_protocol, titrate, daily_frame
     >>> schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
     >>> daily_frame(schedule)[["date", "total_mg"]].head(1)
+            date  total_mg
+    0 2027-01-04       0.5
 
 Names are loaded on first use, so that ``import planner`` (and ``planner --help``) stays
 fast and never imports pandas or pydantic before they are needed.

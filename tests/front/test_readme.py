@@ -25,3 +25,16 @@ def test_a_readme_python_block_runs_on_its_own(code: str, tmp_path: Path) -> Non
 
 def test_the_readme_has_python_examples() -> None:
     assert len(BLOCKS) >= 3
+
+
+def test_the_packages_own_example_runs() -> None:
+    """``help(planner)`` opens on the front door and an example that works."""
+    import doctest
+
+    import planner
+
+    assert (
+        planner.__doc__ is not None
+        and "front door is ``plan(protocol, request)``" in planner.__doc__
+    )
+    assert doctest.testmod(planner).failed == 0
