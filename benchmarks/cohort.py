@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from planner import check_schedule, load_protocol, taper, titrate
-from planner.batch_columns import COLUMNS
+from planner.batch.columns import COLUMNS
 from planner.errors import PlannerError
 
 PRODUCTS = ["", "us-tablet", "us-tablet-scored", "us-odt", "rivotril-tablet", "rivotril-drops"]

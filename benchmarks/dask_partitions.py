@@ -33,10 +33,10 @@ from cohort import cohort
 from distributed import Client, LocalCluster, get_task_stream
 
 from planner.batch import run_batch
-from planner.batch_columns import COLUMNS
-from planner.batch_dask import parquet_cohort
-from planner.limits import MAX_PARQUET_READ_ROWS
-from planner.protocols import load_library
+from planner.batch.columns import COLUMNS
+from planner.batch.on_dask import parquet_cohort
+from planner.core.limits import MAX_PARQUET_READ_ROWS
+from planner.domain.protocols import load_library
 from planner.render.outputs import OutputOptions
 
 TARGET = 5_000_000
@@ -83,7 +83,7 @@ def measure(path: Path, out: Path, workers: int) -> tuple[float, float, list[flo
 
 def _warm() -> None:
     """What a worker's first row would pay for: the imports and reading the protocols."""
-    for name in ("planner.batch_dask", "planner.render.outputs"):
+    for name in ("planner.batch.on_dask", "planner.render.outputs"):
         importlib.import_module(name)
     load_library()
 

@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from planner.bookkeeping import Manifest
+from planner.batch.bookkeeping import Manifest
 
 OUTPUTS = ("schedule.csv", "calendar.pdf", "plot.png", "doses.ics", "medication-requests.fhir.json")
 

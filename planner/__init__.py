@@ -47,14 +47,14 @@ _EXPORTS = {
     "taper": "planner.api",
     "check_schedule": "planner.safety",
     "SafetyReport": "planner.safety",
-    "daily_frame": "planner.table",
-    "to_frame": "planner.table",
-    "Schedule": "planner.schedule",
-    "DoseStep": "planner.schedule",
+    "daily_frame": "planner.render.table",
+    "to_frame": "planner.render.table",
+    "Schedule": "planner.domain.schedule",
+    "DoseStep": "planner.domain.schedule",
     "Protocol": "planner.models",
     "Product": "planner.models",
     "Pace": "planner.models",
-    "load_library": "planner.protocols",
+    "load_library": "planner.domain.protocols",
     "PlannerError": "planner.errors",
     "OutputOptions": "planner.render.outputs",
     "render_outputs": "planner.render.outputs",
@@ -64,8 +64,8 @@ _EXPORTS = {
     "render_csv": "planner.render.csv",
     "render_ics": "planner.render.ics",
     "render_xlsx": "planner.render.xlsx",
-    "instructions": "planner.step_instructions",
-    "dispensing_totals": "planner.dispensing",
+    "instructions": "planner.render.instructions",
+    "dispensing_totals": "planner.domain.dispensing",
     "UnsafeScheduleError": "planner.errors",
 }
 
@@ -80,7 +80,9 @@ if TYPE_CHECKING:
         taper,
         titrate,
     )
-    from planner.dispensing import dispensing_totals
+    from planner.domain.dispensing import dispensing_totals
+    from planner.domain.protocols import load_library
+    from planner.domain.schedule import DoseStep, Schedule
     from planner.errors import PlannerError, UnsafeScheduleError
     from planner.models import (
         CourseRequest,
@@ -95,17 +97,15 @@ if TYPE_CHECKING:
         TaperRequest,
         TitrationRequest,
     )
-    from planner.protocols import load_library
     from planner.render.csv import render_csv
     from planner.render.ics import render_ics
+    from planner.render.instructions import instructions
     from planner.render.outputs import OutputOptions, render_outputs, write_outputs
     from planner.render.pdf import render_pdf
     from planner.render.plot import schedule_figure
+    from planner.render.table import daily_frame, to_frame
     from planner.render.xlsx import render_xlsx
     from planner.safety import SafetyReport, check_schedule
-    from planner.schedule import DoseStep, Schedule
-    from planner.step_instructions import instructions
-    from planner.table import daily_frame, to_frame
 
 
 def __dir__() -> list[str]:

@@ -15,9 +15,8 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any, NamedTuple, Required, TypedDict, TypeVar, Unpack
 
-from planner.course_of_care import build_course
-from planner.dose_limits import pediatric_warnings
-from planner.engine import build_titration
+from planner.domain.protocols import Library, load_library, validate_data
+from planner.domain.schedule import Schedule
 from planner.errors import InputError
 from planner.models import (
     CourseRequest,
@@ -30,12 +29,13 @@ from planner.models import (
     TaperRequest,
     TitrationRequest,
 )
-from planner.protocols import Library, load_library, validate_data
-from planner.reviews import with_reviews
+from planner.planning.course_of_care import build_course
+from planner.planning.dose_limits import pediatric_warnings
+from planner.planning.engine import build_titration
+from planner.planning.reviews import with_reviews
+from planner.planning.switching import build_switch
+from planner.planning.tapering import build_taper
 from planner.safety import SafetyReport, ensure_safe
-from planner.schedule import Schedule
-from planner.switching import build_switch
-from planner.tapering import build_taper
 
 Amount = Decimal | int | str
 R = TypeVar("R", TitrationRequest, TaperRequest, CourseRequest, SwitchRequest)

@@ -28,8 +28,11 @@ from typing import Any, Literal, Self
 from pydantic import field_validator, model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
+from planner.core.i18n import language
+from planner.core.wording import DISCLAIMER
+from planner.domain.protocols import Library, load_library, parse_file
+from planner.domain.schedule import Schedule
 from planner.errors import InputError
-from planner.i18n import language
 from planner.models import (
     CourseRequest,
     Frozen,
@@ -38,9 +41,6 @@ from planner.models import (
     TaperRequest,
     TitrationRequest,
 )
-from planner.protocols import Library, load_library, parse_file
-from planner.schedule import Schedule
-from planner.wording import DISCLAIMER
 
 
 class PlanFile(Frozen):

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from planner.outfolder import MANIFEST
+from planner.batch.outfolder import MANIFEST
 
 
 def manifest_digests(out: Path) -> dict[str, str | None]:

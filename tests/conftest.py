@@ -47,8 +47,8 @@ def _batch_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
 # engine's steps, the products' dose makers): a call answered from a cache warmed by an
 # earlier test never reaches the functions behind it, so mutmut would never run this test
 # against them. During that one run only, every test starts with the caches empty. The
-# files read once (planner.protocols) and the language catalogues stay remembered.
-KEPT_CACHES = ("planner.protocols", "planner.i18n", "planner.render.pdf.style")
+# files read once (planner.domain.protocols) and the language catalogues stay remembered.
+KEPT_CACHES = ("planner.domain.protocols", "planner.core.i18n", "planner.render.pdf.style")
 
 
 @pytest.fixture(autouse=True)

@@ -10,10 +10,10 @@ from typing import Any
 from hypothesis import event
 from hypothesis import strategies as st
 
+from planner.domain.protocols import load_library
+from planner.domain.schedule import Schedule
 from planner.errors import PlannerError, UnsafeScheduleError
 from planner.models import Pace, Protocol
-from planner.protocols import load_library
-from planner.schedule import Schedule
 
 TIMES = [
     ("morning", dt.time(8)),

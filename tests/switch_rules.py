@@ -20,7 +20,7 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
-from planner.schedule import DoseStep, Schedule
+from planner.domain.schedule import DoseStep, Schedule
 
 PROTOCOLS = Path(__file__).resolve().parents[1] / "protocols"
 EQUIVALENCES = tomllib.loads((PROTOCOLS / "equivalences.toml").read_text(encoding="utf-8"))

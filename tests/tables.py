@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import dataclasses
 
-from planner.products import UnitCount
-from planner.schedule import DoseStep, Schedule
-from planner.units import format_count, format_mg
+from planner.core.units import format_count, format_mg
+from planner.domain.products import UnitCount
+from planner.domain.schedule import DoseStep, Schedule
 
 
 def levels(schedule: Schedule) -> list[DoseStep]:

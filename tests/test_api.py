@@ -52,9 +52,9 @@ def test_the_front_door_never_returns_an_unsafe_schedule(monkeypatch: pytest.Mon
     from dataclasses import replace
 
     from planner import api
+    from planner.domain.protocols import Library
+    from planner.domain.schedule import Schedule
     from planner.models import DailyAmount, Protocol
-    from planner.protocols import Library
-    from planner.schedule import Schedule
 
     real = api.build_titration  # type: ignore[attr-defined]  # patched where api finds it
 

@@ -16,8 +16,8 @@ import pytest
 from batch_helpers import output_bytes
 from cli_helpers import ROOT, error_line, run
 
-from planner import batch_dask
-from planner.outfolder import MANIFEST
+from planner.batch import on_dask as batch_dask
+from planner.batch.outfolder import MANIFEST
 
 pytest.importorskip("dask")
 import dask.dataframe as dd  # after the skip: these come with the extra

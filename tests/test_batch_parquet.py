@@ -12,9 +12,9 @@ import pytest
 from batch_helpers import output_bytes
 from cli_helpers import run
 
-from planner.batch_dask import ParquetCohort, _parts
-from planner.batch_rows import BatchRow
-from planner.limits import MAX_PARQUET_READ_ROWS
+from planner.batch.on_dask import ParquetCohort, _parts
+from planner.batch.rows import BatchRow
+from planner.core.limits import MAX_PARQUET_READ_ROWS
 
 pa = pytest.importorskip("pyarrow")
 pq = pytest.importorskip("pyarrow.parquet")

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from planner.batch import run_batch
-from planner.bookkeeping import Manifest, signing_key
-from planner.limits import MAX_BATCH_FILE_BYTES
+from planner.batch.bookkeeping import Manifest, signing_key
+from planner.core.limits import MAX_BATCH_FILE_BYTES
 from planner.render.outputs import OutputOptions
 
 KEY = b"k" * 32

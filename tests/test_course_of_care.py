@@ -16,9 +16,9 @@ from strategies import mcg_amounts, mg, safe_or_refused
 
 from planner import check_schedule, load_protocol, taper, titrate
 from planner.api import course
-from planner.dates import add_months
+from planner.core.dates import add_months
+from planner.domain.schedule import Schedule
 from planner.errors import DoseError, InputError
-from planner.schedule import Schedule
 
 START = dt.date(2027, 1, 4)
 SEIZURE = load_protocol("seizure-adult")
@@ -416,7 +416,7 @@ def test_older_adult_numbers_are_for_older_adults_only() -> None:
 def test_a_batch_plans_each_kind_of_row_and_a_bad_row_fails_alone(tmp_path: Path) -> None:
     import csv
 
-    from planner.batch_columns import COLUMNS
+    from planner.batch.columns import COLUMNS
 
     rows = [
         {"id": "up", "protocol": "seizure-adult", "schedule": "titration",
@@ -486,7 +486,7 @@ def test_the_check_refuses_a_floor_held_shorter_than_asked() -> None:
 
 def test_a_whole_course_is_held_to_the_schedule_length_limit() -> None:
     """Its titration and its taper each fitted; joined, they did not, and were planned."""
-    from planner.limits import MAX_SCHEDULE_DAYS
+    from planner.core.limits import MAX_SCHEDULE_DAYS
 
     with pytest.raises(InputError, match=f"more than the limit of {MAX_SCHEDULE_DAYS:,}"):
         course(PANIC, start=START, target_mg_per_day="2", maintain_days=3650, pace="asam")

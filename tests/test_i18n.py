@@ -20,9 +20,9 @@ from icalendar import Calendar
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from planner.i18n import LOCALE_DIR, NOT_REVIEWED, available_languages, language
-from planner.protocols import load_equivalences, load_library
-from planner.wording import DISCLAIMER
+from planner.core.i18n import LOCALE_DIR, NOT_REVIEWED, available_languages, language
+from planner.core.wording import DISCLAIMER
+from planner.domain.protocols import load_equivalences, load_library
 
 LANGUAGES = [code for code in available_languages() if code != "en"]
 # A titration, a taper with a pause, a whole course and a switch (each kind of schedule).

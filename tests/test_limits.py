@@ -6,7 +6,7 @@ import re
 
 from cli_helpers import ROOT
 
-from planner import limits
+from planner.core import limits
 
 ROW = re.compile(r"^\| (?P<what>[^|]+) \| (?P<value>[^|]+) \| `(?P<name>MAX_[A-Z_]+)` \|$")
 

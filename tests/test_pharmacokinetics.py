@@ -11,7 +11,7 @@ import pytest
 
 from planner import load_protocol, taper, titrate
 from planner.errors import InputError
-from planner.pharmacokinetics import (
+from planner.planning.pharmacokinetics import (
     EDUCATION_NOTE,
     ModelParameters,
     concentration_csv,

@@ -13,7 +13,7 @@ from cli_helpers import ROOT, error_line, ok, run
 from web_helpers import client
 
 from planner.api import load_protocol, plan_checked, switch_request, taper_request
-from planner.dispensing import describe_supply, dispensing_totals
+from planner.domain.dispensing import describe_supply, dispensing_totals
 from planner.errors import InputError
 
 START = dt.date(2027, 1, 4)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import ROOT, TableRow, error_line, ok, run, table_rows
 
-from planner.protocols import load_library
+from planner.domain.protocols import load_library
 
 PLANS = Path("tests/data/plans")  # relative to ROOT, as a user would type it
 BAD_PLANS = sorted(path.name for path in (ROOT / PLANS / "bad").glob("*.toml"))

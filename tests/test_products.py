@@ -4,9 +4,9 @@ from fractions import Fraction
 
 import pytest
 
+from planner.domain.products import DoseMaker, describe_units, describe_units_in_words, dose_maker
+from planner.domain.protocols import load_library
 from planner.errors import DoseError
-from planner.products import DoseMaker, describe_units, describe_units_in_words, dose_maker
-from planner.protocols import load_library
 
 
 def maker(product_id: str) -> DoseMaker:

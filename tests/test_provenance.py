@@ -15,8 +15,8 @@ from web_helpers import client
 
 from planner import __version__
 from planner.api import load_protocol, plan_checked, switch_request, taper_request
-from planner.protocols import load_library
-from planner.provenance import fingerprint, footer
+from planner.domain.protocols import load_library
+from planner.domain.provenance import fingerprint, footer
 from planner.render.outputs import OutputOptions, render_kind
 
 START = dt.date(2027, 1, 4)
@@ -119,5 +119,5 @@ def test_the_program_version_changes_it_and_every_output_names_it(
     for kind in ("csv", "ics", "fhir"):
         assert named.encode() in render_kind(kind, schedule, report, options), kind
     before = fingerprint(schedule)
-    monkeypatch.setattr("planner.provenance.__version__", "99.0.0")
+    monkeypatch.setattr("planner.domain.provenance.__version__", "99.0.0")
     assert fingerprint(schedule) != before

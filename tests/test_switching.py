@@ -21,10 +21,10 @@ from switch_rules import Asked, broken_rules
 
 from planner import check_schedule, load_protocol
 from planner.api import switch
+from planner.domain.protocols import load_equivalences
+from planner.domain.schedule import Schedule
 from planner.errors import DoseError, InputError
-from planner.protocols import load_equivalences
-from planner.schedule import Schedule
-from planner.step_instructions import instructions
+from planner.render.instructions import instructions
 
 START = dt.date(2027, 1, 4)
 PANIC = load_protocol("panic-adult")

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from planner import daily_frame, load_protocol, taper, titrate, to_frame
+from planner.domain.schedule import Schedule
 from planner.render.csv import render_csv
 from planner.safety import check_schedule
-from planner.schedule import Schedule
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -93,7 +93,7 @@ def test_writing_to_a_pipe_keeps_the_pipe(tmp_path: Path) -> None:
     import os
     import threading
 
-    from planner.files import write_atomic
+    from planner.core.files import write_atomic
 
     fifo = tmp_path / "pipe"
     os.mkfifo(fifo)

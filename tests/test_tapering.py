@@ -11,10 +11,10 @@ import pytest
 from tables import levels, step_table
 
 from planner import load_protocol, taper
+from planner.domain.schedule import Schedule
 from planner.errors import InputError
 from planner.models import HyperbolicPhase
 from planner.safety import check_schedule
-from planner.schedule import Schedule
 
 START = dt.date(2027, 3, 1)
 PANIC = load_protocol("panic-adult")

@@ -5,8 +5,8 @@ from fractions import Fraction
 
 import pytest
 
+from planner.core.units import format_count, format_mg, mg_to_mcg
 from planner.errors import DoseError
-from planner.units import format_count, format_mg, mg_to_mcg
 
 
 @pytest.mark.parametrize(

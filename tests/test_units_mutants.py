@@ -9,9 +9,8 @@ from fractions import Fraction
 
 import pytest
 
-from planner.errors import InputError
-from planner.limits import MAX_NUMBER_CHARS
-from planner.units import (
+from planner.core.limits import MAX_NUMBER_CHARS
+from planner.core.units import (
     MAX_WHOLE_NUMBER,
     date_from_text,
     format_decimal,
@@ -22,6 +21,7 @@ from planner.units import (
     percent_of,
     whole_from_text,
 )
+from planner.errors import InputError
 
 # --- Typed numbers -----------------------------------------------------------------
 

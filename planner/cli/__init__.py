@@ -72,7 +72,7 @@ def option_for(field: str | None) -> str | None:
 
 
 def _fail(message: str, code: int = EXIT_INPUT_ERROR) -> NoReturn:
-    from planner.plaintext import one_line
+    from planner.core.plaintext import one_line
 
     click.echo(f"planner: error: {one_line(message)}", err=True)  # a path may hold a newline
     sys.exit(code)

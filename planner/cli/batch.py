@@ -82,7 +82,7 @@ def batch(
         planner batch examples/batch-patients.csv --out cohort --csv
     """
     from planner.batch import Interrupted, run_batch
-    from planner.batch_dask import is_parquet, parquet_cohort
+    from planner.batch.on_dask import is_parquet, parquet_cohort
     from planner.render.outputs import OutputOptions
 
     options = OutputOptions(paper=paper, timezone=timezone)

@@ -20,7 +20,7 @@ def protocols() -> None:
     Example:
         planner protocols
     """
-    from planner.files import bundled_dir
+    from planner.core.files import bundled_dir
     from planner.render.listing import render_library
 
     click.echo(render_library(bundled_dir()))
@@ -37,8 +37,8 @@ def validate(files: tuple[Path, ...]) -> None:
     Example:
         planner validate protocols/*.toml
     """
+    from planner.domain.protocols import load_library, validate_file
     from planner.errors import PlannerError
-    from planner.protocols import load_library, validate_file
 
     library = load_library()
     failed = False
@@ -69,7 +69,7 @@ def schema(kind: str) -> None:
         planner schema > protocols/protocol.schema.json
         planner schema equivalences > protocols/equivalences.schema.json
     """
-    from planner.protocols import protocol_schema_json
+    from planner.domain.protocols import protocol_schema_json
 
     click.echo(protocol_schema_json(kind), nl=False)
 
@@ -104,9 +104,9 @@ def compare(
     Example:
         planner compare --from 2 --paces linear,proportional,hyperbolic --plot compare.png
     """
-    from planner.comparison import compare_paces
+    from planner.core.files import check_outputs, write_all
     from planner.errors import InputError
-    from planner.files import check_outputs, write_all
+    from planner.planning.comparison import compare_paces
     from planner.render.outputs import PLOT_FORMATS
     from planner.render.teaching import comparison_text, render_comparison
 

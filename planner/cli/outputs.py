@@ -11,8 +11,8 @@ import click
 
 if TYPE_CHECKING:
     from planner.api import Checked
+    from planner.domain.protocols import Library
     from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
-    from planner.protocols import Library
 
 from planner.cli.types import OUTPUT, ClockSetting, WholeRange
 
@@ -82,7 +82,7 @@ _OUTPUT_OPTIONS = [
         is_flag=True,
         help="Also print the patient instructions and pharmacy directions.",
     ),
-    # The patient's materials: language and print size (planner.i18n, planner.render.pdf).
+    # The patient's materials: language and print size (planner.core.i18n, planner.render.pdf).
     click.option(
         "--lang",
         metavar="CODE",
@@ -111,7 +111,7 @@ def _plan_file(
 ) -> tuple[Path, bytes] | None:
     if path is None:
         return None
-    from planner.i18n import language
+    from planner.core.i18n import language
     from planner.plans import plan_for, plan_toml
 
     if lang is not None:
@@ -202,7 +202,7 @@ def plan_and_emit(
 def library_for(outputs: dict[str, Any]) -> Library:
     """The bundled library, with the user's products file if ``--products`` names one
     (taken out of ``outputs``: it is an input, not an output)."""
-    from planner.protocols import load_library
+    from planner.domain.protocols import load_library
 
     products_file: Path | None = outputs.pop("products_file", None)
     library = load_library()

@@ -25,8 +25,8 @@ class DecimalType(click.ParamType):  # type: ignore[type-arg]  # generic in the 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, Decimal):
             return value
+        from planner.core.units import number_from_text
         from planner.errors import InputError
-        from planner.units import number_from_text
 
         try:
             number = number_from_text(str(value))
@@ -43,8 +43,8 @@ class WholeRange(click.IntRange):
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, str):
+            from planner.core.units import whole_from_text
             from planner.errors import InputError
-            from planner.units import whole_from_text
 
             try:
                 value = whole_from_text(value)
@@ -61,8 +61,8 @@ class IsoDate(click.ParamType):  # type: ignore[type-arg]  # generic in the stub
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, dt.date):
             return value
+        from planner.core.units import date_from_text
         from planner.errors import InputError
-        from planner.units import date_from_text
 
         try:
             return date_from_text(str(value))
@@ -110,8 +110,8 @@ class ClockSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, tuple):
             return value
+        from planner.domain.option_text import clock_from_text
         from planner.errors import InputError
-        from planner.option_text import clock_from_text
 
         try:
             return clock_from_text(str(value))
@@ -125,9 +125,9 @@ class PauseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in the
     name = "YYYY-MM-DD:DAYS"
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        from planner.domain.option_text import pause_from_text
         from planner.errors import InputError
         from planner.models import Pause
-        from planner.option_text import pause_from_text
 
         if isinstance(value, Pause):
             return value
@@ -145,8 +145,8 @@ class OldDoseSetting(click.ParamType):  # type: ignore[type-arg]  # generic in t
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         if isinstance(value, tuple):
             return value
+        from planner.domain.option_text import old_dose_from_text
         from planner.errors import InputError
-        from planner.option_text import old_dose_from_text
 
         try:
             return old_dose_from_text(str(value))

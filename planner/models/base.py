@@ -18,10 +18,10 @@ from pydantic import (
     WithJsonSchema,
 )
 
+from planner.core.limits import MAX_TEXT_CHARS
+from planner.core.plaintext import control_character
+from planner.core.units import mg_to_mcg, number_from_text
 from planner.errors import DoseError, InputError
-from planner.limits import MAX_TEXT_CHARS
-from planner.plaintext import control_character
-from planner.units import mg_to_mcg, number_from_text
 
 # A dose time "total" would write total_mg twice in the day-by-day table.
 RESERVED_TIME_NAMES = frozenset({"total", "date", "day", "phase", "note", "dose", "id"})

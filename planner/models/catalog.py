@@ -11,6 +11,7 @@ from pydantic import (
     model_validator,
 )
 
+from planner.core.units import format_mg, mg_to_mcg
 from planner.errors import FieldValueError, InputError
 from planner.models.base import (
     Count,
@@ -22,7 +23,6 @@ from planner.models.base import (
     Text,
     _cited,
 )
-from planner.units import format_mg, mg_to_mcg
 
 # The code systems a strength may be coded in (FHIR system URIs), with their names.
 CODE_SYSTEMS = {"http://www.nlm.nih.gov/research/umls/rxnorm": "RxNorm"}

@@ -8,6 +8,7 @@ from typing import Annotated, Literal, Self
 
 from pydantic import Field, model_validator
 
+from planner.core.units import mg_to_mcg
 from planner.errors import FieldValueError
 from planner.models.base import (
     Clock,
@@ -24,7 +25,6 @@ from planner.models.base import (
 )
 from planner.models.catalog import Product, ProductBody
 from planner.models.protocol import DoseTime
-from planner.units import mg_to_mcg
 
 
 class DrugBody(Frozen):

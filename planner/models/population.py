@@ -8,9 +8,9 @@ from typing import Literal, Self
 
 from pydantic import Field, model_validator
 
+from planner.core.units import format_decimal
 from planner.errors import FieldValueError
 from planner.models.base import Frozen, Identifier, Positive, Text
-from planner.units import format_decimal
 
 
 class Bound(Frozen):

@@ -12,8 +12,8 @@ from pydantic import (
     model_validator,
 )
 
+from planner.core.limits import MAX_CAUTIONS
 from planner.errors import FieldValueError
-from planner.limits import MAX_CAUTIONS
 from planner.models.base import (
     MIN_INTERVAL_FLOOR_DAYS,
     RESERVED_TIME_NAMES,

@@ -13,9 +13,11 @@ from pydantic import (
     model_validator,
 )
 
+from planner.core.limits import MAX_EDITS
+from planner.core.plaintext import visible_letters
+from planner.core.units import format_decimal
 from planner.errors import FieldValueError
 from planner.inputs import within
-from planner.limits import MAX_EDITS
 from planner.models.base import (
     Count,
     Date,
@@ -28,8 +30,6 @@ from planner.models.base import (
     WeightKg,
     _exact_number_or_text,
 )
-from planner.plaintext import visible_letters
-from planner.units import format_decimal
 
 # A reason a clinician records must say something: at least this many letters or digits,
 # once spaces and invisible characters are set aside (our choice).

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 
-from planner.units import format_decimal, format_mg
+from planner.core.units import format_decimal, format_mg
 
 
 @dataclass(frozen=True, kw_only=True)

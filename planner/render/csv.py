@@ -15,14 +15,14 @@ from dataclasses import replace
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from planner.plaintext import csv_comment, spreadsheet_cell
-from planner.provenance import provenance
-from planner.schedule import DoseStep
-from planner.table import DATE, DAY, NOTE, daily_columns, step_values
+from planner.core.plaintext import csv_comment, spreadsheet_cell
+from planner.domain.provenance import provenance
+from planner.domain.schedule import DoseStep
+from planner.render.table import DATE, DAY, NOTE, daily_columns, step_values
 
 if TYPE_CHECKING:
+    from planner.domain.schedule import DoseStep, Schedule, Switch
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule, Switch
 
 
 def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:

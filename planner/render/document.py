@@ -14,17 +14,17 @@ import json
 from typing import TYPE_CHECKING, Any
 
 from planner import __version__
-from planner.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_totals
-from planner.products import describe_units
-from planner.provenance import cited_sources, footer, products_line, provenance
-from planner.step_instructions import instructions, taken
-from planner.units import format_decimal, format_mg, format_mg_number, format_per_kg
-from planner.wording import DISCLAIMER
+from planner.core.units import format_decimal, format_mg, format_mg_number, format_per_kg
+from planner.core.wording import DISCLAIMER
+from planner.domain.dispensing import DEFAULT_SUPPLY_DAYS, describe_supply, dispensing_totals
+from planner.domain.products import describe_units
+from planner.domain.provenance import cited_sources, footer, products_line, provenance
+from planner.render.instructions import instructions, taken
 
 if TYPE_CHECKING:
-    from planner.dispensing import StrengthSupply
+    from planner.domain.dispensing import StrengthSupply
+    from planner.domain.schedule import DoseStep, Schedule
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule
 
 Document = dict[str, Any]
 

@@ -40,16 +40,16 @@ from fhir.resources.R4B.reference import Reference
 from fhir.resources.R4B.timing import Timing, TimingRepeat
 
 from planner import __version__
-from planner.products import UnitCount, describe_units
-from planner.provenance import fingerprint, statement_lines
-from planner.step_instructions import keeps_on
-from planner.units import format_mg, mcg_to_mg
-from planner.wording import DISCLAIMER
+from planner.core.units import format_mg, mcg_to_mg
+from planner.core.wording import DISCLAIMER
+from planner.domain.products import UnitCount, describe_units
+from planner.domain.provenance import fingerprint, statement_lines
+from planner.render.instructions import keeps_on
 
 if TYPE_CHECKING:
+    from planner.domain.schedule import DoseStep, Schedule
     from planner.models import DoseTime, Product
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule
 
 UCUM = "http://unitsofmeasure.org"
 # A drug's doses in one step: the time of day and the units of it taken then.

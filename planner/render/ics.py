@@ -39,11 +39,12 @@ import tzlocal
 from icalendar import Alarm, Calendar, Event
 
 from planner import __version__
+from planner.core.i18n import ENGLISH, Language, language
+from planner.core.plaintext import one_line
+from planner.core.wording import DISCLAIMER
+from planner.domain.provenance import statement_lines
 from planner.errors import InputError
-from planner.i18n import ENGLISH, Language, language
-from planner.plaintext import one_line
-from planner.provenance import statement_lines
-from planner.step_instructions import (
+from planner.render.instructions import (
     check_clocks,
     daily_words,
     dose_words,
@@ -51,11 +52,10 @@ from planner.step_instructions import (
     keeps_on,
     taken,
 )
-from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
+    from planner.domain.schedule import DoseStep, Schedule
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule
 
 DOSE_MINUTES = 15
 REMINDER_BEFORE = dt.timedelta(minutes=0)

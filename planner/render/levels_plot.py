@@ -1,5 +1,5 @@
 """The levels of both drugs through a switch, as a panel under the plot's doses: a
-teaching picture from half-lives (planner.levels), labelled as such, never a gate."""
+teaching picture from half-lives (planner.planning.levels), labelled as such, never a gate."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from typing import Any
 
 from matplotlib import dates as mdates
 
-from planner.i18n import Language
-from planner.levels import SwitchLevels
+from planner.core.i18n import Language
+from planner.planning.levels import SwitchLevels
 from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
 
 TITLE_WIDTH = 120

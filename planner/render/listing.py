@@ -12,15 +12,15 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from planner.errors import ProtocolError
-from planner.files import (
+from planner.core.files import (
     EQUIVALENCES_FILE,
     PACES_FILE,
     PRODUCTS_FILE,
     protocol_files,
     read_toml,
 )
-from planner.units import format_mg, mg_to_mcg
+from planner.core.units import format_mg, mg_to_mcg
+from planner.errors import ProtocolError
 
 SPLITS = {1: "", 2: " (halves)", 4: " (quarters)"}
 

@@ -8,11 +8,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from planner.step_instructions import dose_words, exchanged, keeps_on, taken
-from planner.units import format_mg
+from planner.core.units import format_mg
+from planner.render.instructions import dose_words, exchanged, keeps_on, taken
 
 if TYPE_CHECKING:
-    from planner.schedule import Schedule
+    from planner.domain.schedule import Schedule
 
 
 @dataclass(frozen=True)

@@ -12,19 +12,19 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from planner.dispensing import DEFAULT_SUPPLY_DAYS
+from planner.core.files import check_outputs, write_all
+from planner.core.i18n import language
+from planner.core.limits import MAX_PATIENT_CHARS
+from planner.core.plaintext import control_character, csv_comment
+from planner.domain.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
-from planner.files import check_outputs, write_all
-from planner.i18n import language
-from planner.limits import MAX_PATIENT_CHARS
-from planner.plaintext import control_character, csv_comment
-from planner.step_instructions import check_clocks
+from planner.render.instructions import check_clocks
 
 if TYPE_CHECKING:
-    from planner.pharmacokinetics import ConcentrationCurve
+    from planner.domain.schedule import Schedule
+    from planner.planning.pharmacokinetics import ConcentrationCurve
     from planner.render.pdf import Paper
     from planner.safety import SafetyReport
-    from planner.schedule import Schedule
 
 PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 
@@ -138,7 +138,7 @@ def check_patient_name(name: str) -> None:
 
 
 def concentration_csv(curve: ConcentrationCurve, lines: tuple[str, ...] = ()) -> bytes:
-    from planner.pharmacokinetics import concentration_csv as render
+    from planner.planning.pharmacokinetics import concentration_csv as render
 
     return render(curve, lines)
 
@@ -146,7 +146,7 @@ def concentration_csv(curve: ConcentrationCurve, lines: tuple[str, ...] = ()) ->
 def about(schedule: Schedule) -> tuple[str, ...]:
     """Provenance and any off-label reason, as a CSV's ``#`` header lines, for a file that
     is not the schedule itself."""
-    from planner.provenance import provenance
+    from planner.domain.provenance import provenance
 
     pairs = [
         *provenance(schedule),
@@ -192,14 +192,14 @@ def _concentration_csv(schedule: Schedule, options: OutputOptions) -> bytes:
     """Hour by hour, clonazePAM's estimated concentration; during a switch, day by day,
     both drugs' levels as shares of their own steady states."""
     if schedule.switch is not None:
-        from planner.levels import levels_csv, switch_levels
+        from planner.planning.levels import levels_csv, switch_levels
 
         return levels_csv(switch_levels(schedule), about(schedule))
     return concentration_csv(_curve(schedule, options), about(schedule))
 
 
 def _curve(schedule: Schedule, options: OutputOptions) -> ConcentrationCurve:
-    from planner.pharmacokinetics import concentration_curve
+    from planner.planning.pharmacokinetics import concentration_curve
 
     return concentration_curve(schedule, clocks=options.clocks)
 

@@ -20,19 +20,19 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
-from planner.i18n import ENGLISH, Language, language
-from planner.levels import switch_levels
+from planner.core.i18n import ENGLISH, Language, language
+from planner.domain.provenance import fingerprint, footer, products_line, statement_lines
 from planner.models import SwitchRequest
-from planner.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
-from planner.provenance import fingerprint, footer, products_line, statement_lines
+from planner.planning.levels import switch_levels
+from planner.planning.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
 from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
 from planner.render.levels_plot import levels_panel
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
+    from planner.domain.schedule import Schedule
     from planner.safety import SafetyReport
-    from planner.schedule import Schedule
 
 PHASE_COLOURS = {
     "switch": "#ece1f3",

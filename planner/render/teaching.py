@@ -17,12 +17,12 @@ from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
-from planner.pharmacokinetics import EDUCATION_NOTE
-from planner.units import format_mg
-from planner.wording import DISCLAIMER
+from planner.core.units import format_mg
+from planner.core.wording import DISCLAIMER
+from planner.planning.pharmacokinetics import EDUCATION_NOTE
 
 if TYPE_CHECKING:
-    from planner.schedule import Schedule
+    from planner.domain.schedule import Schedule
 
 COLOURS = ["#1f4e79", "#c55a11", "#548235", "#7030a0", "#bf9000", "#2e75b6"]
 LINESTYLES = ["-", "--", "-.", ":"]

@@ -4,22 +4,22 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from planner.dispensing import (
+from planner.core.i18n import language
+from planner.core.units import format_count, format_mg, format_per_kg
+from planner.domain.dispensing import (
     DEFAULT_SUPPLY_DAYS,
     StrengthSupply,
     describe_supply,
     dispensing_totals,
 )
-from planner.i18n import language
-from planner.provenance import cited_sources, footer, products_line, statement_lines
-from planner.step_instructions import instructions as step_instructions
-from planner.step_instructions import product_notes, taken
-from planner.units import format_count, format_mg, format_per_kg
+from planner.domain.provenance import cited_sources, footer, products_line, statement_lines
+from planner.render.instructions import instructions as step_instructions
+from planner.render.instructions import product_notes, taken
 
 if TYPE_CHECKING:
-    from planner.products import UnitCount
+    from planner.domain.products import UnitCount
+    from planner.domain.schedule import DoseStep, Schedule
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule
 
 
 def render_text(

@@ -12,16 +12,16 @@ from typing import TYPE_CHECKING
 import pandas as pd
 from openpyxl.utils import get_column_letter
 
-from planner.dispensing import describe_supply, dispensing_totals
-from planner.i18n import language
-from planner.provenance import provenance
-from planner.table import DATE, DAY, NOTE, daily_columns, daily_frame, step_values
+from planner.core.i18n import language
+from planner.domain.dispensing import describe_supply, dispensing_totals
+from planner.domain.provenance import provenance
+from planner.render.table import DATE, DAY, NOTE, daily_columns, daily_frame, step_values
 
 if TYPE_CHECKING:
     from openpyxl.worksheet.worksheet import Worksheet
 
+    from planner.domain.schedule import Schedule
     from planner.safety import SafetyReport
-    from planner.schedule import Schedule
 
 # Fixed workbook dates, so the same inputs give the same file.
 WORKBOOK_DATE = dt.datetime(2000, 1, 1)

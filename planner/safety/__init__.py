@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from planner.domain.schedule import Schedule
 from planner.errors import UnsafeScheduleError
 from planner.safety.bounds import bounds_for
 from planner.safety.common import COMMON, Check, Exceeded, days_held_last
@@ -25,7 +26,6 @@ from planner.safety.guideline import guideline_pace_check
 from planner.safety.reviews import REVIEWS
 from planner.safety.rises import FROM_CURRENT, TITRATION, divided_check, per_kg_check
 from planner.safety.switch import SWITCH, switch_steps
-from planner.schedule import Schedule
 
 SWITCHED = "switch_then_taper"
 SWITCHED_TEXT = "the switch comes first; after it the dose is held, or tapered at a pace"

@@ -10,6 +10,9 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from planner.domain.products import dose_maker
+from planner.domain.protocols import load_guideline, load_library
+from planner.domain.schedule import Schedule
 from planner.models import (
     CourseRequest,
     DailyAmount,
@@ -23,9 +26,6 @@ from planner.models import (
     SwitchRequest,
     TaperRequest,
 )
-from planner.products import dose_maker
-from planner.protocols import load_guideline, load_library
-from planner.schedule import Schedule
 
 
 def guideline() -> Guideline:

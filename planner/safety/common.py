@@ -7,12 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from planner.core.units import format_mg, mg_to_mcg
+from planner.domain.products import UnitCount
+from planner.domain.protocols import load_library
+from planner.domain.schedule import DoseStep, Schedule
 from planner.models import Product
-from planner.products import UnitCount
-from planner.protocols import load_library
 from planner.safety.bounds import bounds_for, guideline, pace_of, smallest_dose, source_stops
-from planner.schedule import DoseStep, Schedule
-from planner.units import format_mg, mg_to_mcg
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ dose it starts from."""
 
 from __future__ import annotations
 
+from planner.domain.schedule import Schedule
 from planner.safety.bounds import pace_of
 from planner.safety.common import Check, Failure, days_held_last
-from planner.schedule import Schedule
 
 MAINTAINED = "maintained_before_taper"
 MAINTAINED_TEXT = "the target is kept at least one interval of the pace before the first cut"

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import functools
 
+from planner.core.units import format_mg, mg_to_mcg
+from planner.domain.products import dose_maker
+from planner.domain.schedule import Schedule
 from planner.models import (
     PARTIAL_TAPER_HOLD_DAYS,
     CourseRequest,
@@ -13,11 +16,8 @@ from planner.models import (
     Product,
     TaperRequest,
 )
-from planner.products import dose_maker
 from planner.safety.bounds import guideline, pace_of, smallest_dose, source_stops
 from planner.safety.common import Check, Failure, changes, days_held_last
-from planner.schedule import Schedule
-from planner.units import format_mg, mg_to_mcg
 
 ENDS_AT_ZERO = "ends_at_zero_from_smallest"
 

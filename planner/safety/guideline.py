@@ -15,6 +15,8 @@ from __future__ import annotations
 from fractions import Fraction
 from typing import NamedTuple
 
+from planner.core.units import format_mg, format_mg_number
+from planner.domain.schedule import DoseStep, Schedule
 from planner.models import Pace, Product
 from planner.safety.bounds import (
     guideline,
@@ -25,8 +27,6 @@ from planner.safety.bounds import (
     source_stops,
 )
 from planner.safety.common import Check, Exceeded, Outcome, changes
-from planner.schedule import DoseStep, Schedule
-from planner.units import format_mg, format_mg_number
 
 GUIDELINE_PACE = "guideline_pace"
 

@@ -7,10 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 
-from planner.dates import add_months
+from planner.core.dates import add_months
+from planner.domain.schedule import Schedule
 from planner.safety.bounds import guideline
 from planner.safety.common import Check, Failure
-from planner.schedule import Schedule
 
 
 def _reviewed(schedule: Schedule) -> Failure:

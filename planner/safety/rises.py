@@ -3,11 +3,11 @@ than the interval, never larger than the step); and a child's divided doses and 
 
 from __future__ import annotations
 
+from planner.core.units import format_decimal, format_mg, format_per_kg, mg_to_mcg
+from planner.domain.schedule import DoseStep, Schedule
 from planner.models import CourseRequest, TitrationRequest
 from planner.safety.bounds import Bounds, bounds_for
 from planner.safety.common import Check, Failure, changes
-from planner.schedule import DoseStep, Schedule
-from planner.units import format_decimal, format_mg, format_per_kg, mg_to_mcg
 
 
 def _bounds(schedule: Schedule) -> Bounds:

@@ -15,13 +15,13 @@ import math
 from dataclasses import replace
 from fractions import Fraction
 
+from planner.core.units import format_mg, mg_to_mcg
+from planner.domain.products import dose_maker
+from planner.domain.protocols import load_equivalences
+from planner.domain.schedule import DoseStep, Schedule
 from planner.models import DoseTime, EquivalenceTable, SwitchRequest
-from planner.products import dose_maker
-from planner.protocols import load_equivalences
 from planner.safety.bounds import smallest_dose, whole_product
 from planner.safety.common import Check, Failure
-from planner.schedule import DoseStep, Schedule
-from planner.units import format_mg, mg_to_mcg
 
 NO_EXCHANGE = "the schedule does not begin with a stage of the switch"
 

@@ -36,6 +36,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from planner import __version__
+from planner.core.wording import DISCLAIMER
 from planner.errors import PlannerError
 from planner.web import jobs
 from planner.web.commands import COMMANDS, Command
@@ -46,7 +47,6 @@ from planner.web.openapi import openapi, operations
 from planner.web.pages import field_views, protocol_choices
 from planner.web.service import FORMATS, HEAVY_FORMATS, Site, load_site
 from planner.web.workers import Busy, Pool
-from planner.wording import DISCLAIMER
 
 T = TypeVar("T")
 Raw = dict[str, list[str]]

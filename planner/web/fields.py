@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
-from planner.units import format_decimal, format_mg, mg_to_mcg
+from planner.core.units import format_decimal, format_mg, mg_to_mcg
 
 if TYPE_CHECKING:
     from planner.models import Protocol
@@ -198,7 +198,7 @@ OUTPUTS = (
         more=True,
         repeatable=True,
     ),
-    # The patient's materials (planner.i18n; the PDF calendar).
+    # The patient's materials (planner.core.i18n; the PDF calendar).
     Field(
         "lang",
         "Patient's language",

@@ -13,9 +13,9 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from planner.core.units import date_from_text, number_from_text, whole_from_text
+from planner.domain.option_text import clock_from_text, old_dose_from_text, pause_from_text
 from planner.errors import InputError, PlannerError
-from planner.option_text import clock_from_text, old_dose_from_text, pause_from_text
-from planner.units import date_from_text, number_from_text, whole_from_text
 from planner.web.fields import Field
 
 Values = dict[str, Any]  # option name -> typed value, for the options given

@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any
 
 from planner import __version__
+from planner.core.wording import DISCLAIMER
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import Field
 from planner.web.service import FORMATS, HEAVY_FORMATS
-from planner.wording import DISCLAIMER
 
 EXAMPLES = {
     "titrate": "/api/titrate?protocol=panic-adult&start=2027-01-04&format=csv",

@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from planner.protocols import load_equivalences
+from planner.domain.protocols import load_equivalences
 from planner.web.fields import Field
 from planner.web.inputs import Problem, read_values
 from planner.web.service import FORMATS, Planned, Site, render
@@ -154,9 +154,9 @@ class Teaching:
 
 def teaching_view(site: Site, raw: Raw) -> Teaching:
     """``planner compare`` for the dose typed: linear, proportional and hyperbolic paces."""
-    from planner.comparison import compare_paces
+    from planner.core.units import format_mg
+    from planner.planning.comparison import compare_paces
     from planner.render.teaching import render_comparison, summarize
-    from planner.units import format_mg
     from planner.web.fields import TEACHING
     from planner.web.service import locked_figure, protocol_id_of
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-import planner.comparison
+import planner.planning.comparison
 import planner.plans
 import planner.render.csv
 import planner.render.document

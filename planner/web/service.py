@@ -15,10 +15,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.api import Checked, plan_checked
+from planner.core.files import protocol_files
+from planner.core.i18n import language
+from planner.domain.protocols import Library, load_library
 from planner.errors import InputError, PlannerError
-from planner.files import protocol_files
-from planner.i18n import language
-from planner.protocols import Library, load_library
 from planner.render.outputs import OutputOptions, check_patient_name, render_kind
 from planner.web.commands import Command
 from planner.web.inputs import OptionError, Values, read_values

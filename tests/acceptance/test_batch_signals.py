@@ -24,7 +24,7 @@ from batch_helpers import output_bytes
 from test_file_safety import HEADER, ROW
 
 from planner.batch import run_batch
-from planner.outfolder import JOURNAL, STAGING, OutputFolder
+from planner.batch.outfolder import JOURNAL, STAGING, OutputFolder
 from planner.render.outputs import OutputOptions
 
 PAUSE = 0.4  # seconds a child waits at its phase: the signal lands meanwhile

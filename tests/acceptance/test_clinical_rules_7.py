@@ -13,9 +13,9 @@ import pytest
 from cli_helpers import error_line, ok, run, table_rows
 
 from planner.api import Checked, plan_checked, taper_request
-from planner.dates import add_months
+from planner.core.dates import add_months
+from planner.domain.protocols import load_library
 from planner.errors import InputError
-from planner.protocols import load_library
 
 START = ("--start", "2027-01-04")
 REASON = "Specialist plan after status epilepticus risk review"

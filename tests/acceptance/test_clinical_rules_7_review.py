@@ -14,7 +14,7 @@ import pytest
 from cli_helpers import error_line, ok, run, table_rows
 
 from planner.api import plan_checked, taper_request
-from planner.protocols import load_library
+from planner.domain.protocols import load_library
 from planner.safety import check_schedule
 
 START = ("--start", "2027-01-04")

@@ -22,10 +22,10 @@ from batch_helpers import manifest_digests
 from cli_helpers import error_line, ok, run
 
 from planner.batch import Outcome, run_batch
-from planner.batch_rows import BatchRow
+from planner.batch.outfolder import JOURNAL, LOCK, MANIFEST, STAGING, STAGING_MARK, OutputFolder
+from planner.batch.rows import BatchRow
+from planner.core.plaintext import FORMULA_STARTS
 from planner.errors import OutputError
-from planner.outfolder import JOURNAL, LOCK, MANIFEST, STAGING, STAGING_MARK, OutputFolder
-from planner.plaintext import FORMULA_STARTS
 from planner.render.outputs import OutputOptions
 
 HEADER = "id,protocol,schedule,start\n"

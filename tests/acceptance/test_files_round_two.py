@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import ROOT, error_line, ok, run
 
+from planner.core.files import write_all
 from planner.errors import OutputError
-from planner.files import write_all
 
 START = ("--start", "2027-01-04")
 TITRATE = ("titrate", "panic-adult", *START)

@@ -19,8 +19,8 @@ import pytest
 from cli_helpers import error_line, run
 from test_file_safety import HEADER, ROW, snapshot
 
-from planner.bookkeeping import KEY_FILE, MANIFEST_KIND, STATE_ENV, sign, state_folder
-from planner.outfolder import JOURNAL, MANIFEST, STAGING, STAGING_MARK
+from planner.batch.bookkeeping import KEY_FILE, MANIFEST_KIND, STATE_ENV, sign, state_folder
+from planner.batch.outfolder import JOURNAL, MANIFEST, STAGING, STAGING_MARK
 
 
 def plans(tmp_path: Path, *ids: str, name: str = "plans.csv") -> Path:

@@ -16,11 +16,11 @@ from hypothesis import strategies as st
 from strategies import safe_or_refused
 
 from planner import taper, titrate
-from planner.files import bundled_dir, read_toml
+from planner.core.files import bundled_dir, read_toml
+from planner.domain.protocols import load_library, validate_data
+from planner.domain.schedule import Schedule
 from planner.models import ProductCatalog, Protocol
 from planner.plans import PlanFile, run_plan
-from planner.protocols import load_library, validate_data
-from planner.schedule import Schedule
 
 BASE = read_toml(bundled_dir() / "seizure-pediatric.toml")
 

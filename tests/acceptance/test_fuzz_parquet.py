@@ -15,9 +15,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from planner.batch_columns import COLUMNS
-from planner.batch_dask import ParquetCohort, _parts
-from planner.batch_rows import BatchScan
+from planner.batch.columns import COLUMNS
+from planner.batch.on_dask import ParquetCohort, _parts
+from planner.batch.rows import BatchScan
 from planner.errors import InputError
 
 pa = pytest.importorskip("pyarrow")

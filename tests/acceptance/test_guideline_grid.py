@@ -19,10 +19,10 @@ from typing import Any
 import pytest
 
 from planner.api import plan_checked, taper_request
+from planner.domain.products import dose_maker
+from planner.domain.protocols import load_library
+from planner.domain.schedule import Schedule
 from planner.errors import InputError
-from planner.products import dose_maker
-from planner.protocols import load_library
-from planner.schedule import Schedule
 
 START = dt.date(2027, 1, 4)
 LIBRARY = load_library()

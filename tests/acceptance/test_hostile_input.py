@@ -19,7 +19,7 @@ from cli_helpers import PREFIX, ROOT, error_line, run
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from planner.limits import MAX_CELL_CHARS, MAX_TOML_FILE_BYTES
+from planner.core.limits import MAX_CELL_CHARS, MAX_TOML_FILE_BYTES
 
 HEADER = "id,protocol,schedule,start,age_years,from_mg_per_day,pace,pauses,weight_kg\n"
 GOOD = "ok,panic-adult,titration,2027-01-04,40,,,,\n"
@@ -163,7 +163,7 @@ def test_a_bad_batch_file_is_refused_whole_and_writes_nothing(
 
 def test_a_batch_file_over_the_size_limit(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The real limit is 512 MB; the same check, with a smaller limit for the test."""
-    monkeypatch.setattr("planner.batch_rows.MAX_BATCH_FILE_BYTES", 100)
+    monkeypatch.setattr("planner.batch.rows.MAX_BATCH_FILE_BYTES", 100)
     plans = tmp_path / "plans.csv"
     plans.write_text(HEADER + GOOD * 5)
     assert "larger than the limit" in error_line(run("batch", plans, "--out", tmp_path / "o"))

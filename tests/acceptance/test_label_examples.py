@@ -14,9 +14,9 @@ import pytest
 from tables import step_table, units_table
 
 from planner import load_protocol, taper, titrate
+from planner.domain.schedule import Schedule
 from planner.errors import DoseError, InputError
 from planner.models import TaperRequest
-from planner.schedule import Schedule
 
 START = dt.date(2027, 1, 4)
 

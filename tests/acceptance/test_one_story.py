@@ -62,11 +62,11 @@ from planner.api import (
     taper_request,
     titration_request,
 )
-from planner.i18n import language
+from planner.core.i18n import language
+from planner.domain.schedule import Schedule
 from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
+from planner.render.instructions import instructions
 from planner.render.outputs import OutputOptions, render_kind
-from planner.schedule import Schedule
-from planner.step_instructions import instructions
 
 LANGS = ("en", "es")
 ZONES = {"en": "America/New_York", "es": "Europe/Madrid"}  # both change clocks in the grid
@@ -210,7 +210,7 @@ def fhir(case: str) -> tuple[list[Period], list[Period]]:
 
 @functools.cache
 def library_lines(case: str, lang: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """``planner.step_instructions.instructions``: the patient's lines in the language, the
+    """``planner.render.instructions.instructions``: the patient's lines in the language, the
     pharmacy's in English."""
     lines = instructions(planned(case).schedule, language(lang))
     return tuple(line.patient for line in lines), tuple(line.pharmacy for line in lines)

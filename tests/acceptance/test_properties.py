@@ -19,10 +19,10 @@ from strategies import PRODUCTS, dates, edits, paces, protocols, safe_or_refused
 from tables import levels
 
 from planner import load_protocol, taper, titrate
+from planner.domain.products import dose_maker
+from planner.domain.protocols import Library, load_library
+from planner.domain.schedule import Schedule
 from planner.models import DailyAmount, Pace, PaceBody, Protocol
-from planner.products import dose_maker
-from planner.protocols import Library, load_library
-from planner.schedule import Schedule
 
 BUNDLED = ["panic-adult", "seizure-adult", "seizure-pediatric"]
 

@@ -16,8 +16,8 @@ from switch_rules import Asked, broken_rules, mcg, stage_cap
 
 from planner import load_protocol
 from planner.api import switch
+from planner.domain.protocols import load_library
 from planner.errors import DoseError, InputError
-from planner.protocols import load_library
 
 START = dt.date(2027, 1, 4)
 PROTOCOL = load_protocol("seizure-adult")  # up to 20 mg/day: room for every dose listed

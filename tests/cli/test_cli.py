@@ -542,8 +542,8 @@ def test_python_dash_m_planner_runs_a_titration(tmp_path: Path) -> None:
 def test_a_bundled_file_too_broken_to_list_says_to_validate_it(tmp_path: Path) -> None:
     import shutil
 
+    from planner.core.files import bundled_dir
     from planner.errors import ProtocolError
-    from planner.files import bundled_dir
     from planner.render.listing import render_library
 
     folder = tmp_path / "protocols"

@@ -20,12 +20,12 @@ import pytest
 from cli_helpers import run
 
 from planner import api
-from planner.batch_rows import BatchRow, plan_row
+from planner.batch.rows import BatchRow, plan_row
 from planner.cli import cli
+from planner.domain.protocols import load_library, validate_data
 from planner.errors import PlannerError
 from planner.inputs import INPUTS, SCHEDULES, Command, Input
 from planner.plans import PlanFile
-from planner.protocols import load_library, validate_data
 
 # What each command needs beside the input tried: the least a user must give.
 NEEDED: dict[Command, dict[str, str]] = {
@@ -216,7 +216,7 @@ def test_the_command_line_offers_each_input_with_its_range_and_no_other() -> Non
 def test_a_batch_file_has_a_column_for_every_input_a_plan_file_takes() -> None:
     """The batch columns are the plan keys of every input that is not the API's or a plan
     file's alone (a clinician's own steps)."""
-    from planner.batch_columns import COLUMNS
+    from planner.batch.columns import COLUMNS
 
     wanted = {entry.key for entry in INPUTS if "batch" in entry.fronts}
     assert wanted <= set(COLUMNS)

@@ -23,9 +23,9 @@ from planner.api import (
     taper_request,
     titration_request,
 )
+from planner.core.units import mcg_to_mg
+from planner.domain.schedule import Schedule
 from planner.render.fhir import render_fhir
-from planner.schedule import Schedule
-from planner.units import mcg_to_mg
 
 START = dt.date(2027, 1, 4)
 RXNORM = "http://www.nlm.nih.gov/research/umls/rxnorm"

@@ -16,8 +16,8 @@ import pytest
 from cli_helpers import error_line, ok, run
 
 from planner import check_schedule, load_protocol, taper, titrate
+from planner.domain.schedule import Schedule
 from planner.render.ics import render_ics
-from planner.schedule import Schedule
 
 PAUSE = dt.date(2027, 3, 8)
 LATER = dt.date(2027, 3, 16)

@@ -20,15 +20,15 @@ import pytest
 from pypdf import PdfReader
 
 from planner import load_protocol, taper, titrate
-from planner.dispensing import dispensing_totals
-from planner.provenance import fingerprint
+from planner.domain.dispensing import dispensing_totals
+from planner.domain.provenance import fingerprint
+from planner.domain.schedule import Schedule
 from planner.render.ics import render_ics
+from planner.render.instructions import instructions
 from planner.render.pdf import render_pdf
 from planner.render.plot import render_plot, schedule_figure
 from planner.render.xlsx import render_xlsx
 from planner.safety import check_schedule
-from planner.schedule import Schedule
-from planner.step_instructions import instructions
 
 
 @pytest.fixture(scope="module")
@@ -304,7 +304,7 @@ def test_outputs_are_written_all_or_nothing(tmp_path: Path) -> None:
 
 
 def test_drops_are_dispensed_with_their_volume() -> None:
-    from planner.dispensing import describe_supply
+    from planner.domain.dispensing import describe_supply
 
     schedule = taper(
         load_protocol("panic-adult"),
@@ -325,7 +325,7 @@ def test_drops_are_dispensed_with_their_volume() -> None:
 def test_the_longest_patient_name_fits_the_calendar_header() -> None:
     """The summary shows the whole name; a month's header shrinks it, then cuts it with
     an ellipsis rather than writing over the month's name."""
-    from planner.limits import MAX_PATIENT_CHARS
+    from planner.core.limits import MAX_PATIENT_CHARS
 
     name = ("Wolfeschlegelsteinhausenbergerdorff" * 4)[:MAX_PATIENT_CHARS]
     schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 1, 4))
@@ -340,8 +340,8 @@ def test_the_longest_patient_name_fits_the_calendar_header() -> None:
 def test_after_a_product_switch_every_line_and_calendar_day_names_its_product() -> None:
     """Issue: a switch from tablets to drops partway; instructions, pharmacy directions,
     dispensing lines and each day of the calendar say which product."""
-    from planner.dispensing import describe_supply, dispensing_totals
-    from planner.step_instructions import instructions
+    from planner.domain.dispensing import describe_supply, dispensing_totals
+    from planner.render.instructions import instructions
 
     schedule = taper(
         load_protocol("panic-adult"),

@@ -14,8 +14,8 @@ from cli_helpers import ok
 from pypdf import PdfReader
 
 from planner import load_protocol, taper
-from planner.i18n import language
-from planner.protocols import load_library
+from planner.core.i18n import language
+from planner.domain.protocols import load_library
 from planner.render.pdf.calendar import month_pages
 from planner.render.pdf.materials import LARGE, REGULAR, Look, balanced
 from planner.render.pdf.style import register_fonts

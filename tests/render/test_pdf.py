@@ -11,9 +11,9 @@ import pytest
 from pypdf import PdfReader
 
 from planner import check_schedule, load_protocol, taper, titrate
+from planner.domain.schedule import Schedule
 from planner.render.pdf import render_pdf
 from planner.render.plot import render_plot
-from planner.schedule import Schedule
 
 STANDARD_14 = {
     "Courier", "Courier-Bold", "Courier-Oblique", "Courier-BoldOblique",

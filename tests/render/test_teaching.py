@@ -7,10 +7,10 @@ import itertools
 from fractions import Fraction
 
 from planner import load_protocol, taper, titrate
-from planner.pharmacokinetics import EDUCATION_NOTE, concentration_curve
+from planner.domain.schedule import Schedule
+from planner.planning.pharmacokinetics import EDUCATION_NOTE, concentration_curve
 from planner.render.plot import schedule_figure
 from planner.render.teaching import comparison_figure, comparison_text, summarize
-from planner.schedule import Schedule
 
 PANIC = load_protocol("panic-adult")
 

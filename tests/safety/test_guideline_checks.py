@@ -15,9 +15,9 @@ from test_safety import START, failed, with_step
 
 from planner import load_protocol, taper
 from planner.api import plan_checked, taper_request
-from planner.products import UnitCount
+from planner.domain.products import UnitCount
+from planner.domain.schedule import DoseStep, Schedule
 from planner.safety import check_schedule
-from planner.schedule import DoseStep, Schedule
 
 PANIC = load_protocol("panic-adult")
 SEIZURE = load_protocol("seizure-adult")

@@ -14,9 +14,9 @@ import pytest
 from test_guideline_checks import PANIC, SEIZURE, detail, two_phase_from_20
 from test_safety import failed, with_total
 
+from planner.domain.schedule import Schedule
 from planner.models import Bound
 from planner.safety import check_schedule
-from planner.schedule import Schedule
 
 # --- Who may go beyond the guideline's pace ----------------------------------------------
 

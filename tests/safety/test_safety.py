@@ -9,10 +9,10 @@ from fractions import Fraction
 import pytest
 
 from planner import load_protocol, taper, titrate
+from planner.domain.products import UnitCount
+from planner.domain.schedule import Schedule
 from planner.errors import UnsafeScheduleError
-from planner.products import UnitCount
 from planner.safety import check_schedule, ensure_safe
-from planner.schedule import Schedule
 
 START = dt.date(2027, 1, 4)
 
@@ -91,7 +91,7 @@ def test_a_limit_the_engine_computed_moves_no_check() -> None:
 def test_a_pace_the_engine_attached_moves_no_check() -> None:
     """The pace is read afresh by the request's id: a schedule carrying a faster pace than
     it asked for is held to the one it asked for."""
-    from planner.protocols import load_library
+    from planner.domain.protocols import load_library
 
     schedule = with_total(panic_taper(), 1, 1250)  # 1.75 -> 1.25 mg/day in 3 days
     two_phase = load_library().pace("two-phase")  # 0.5 mg/day a cut: it would allow this

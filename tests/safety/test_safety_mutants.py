@@ -27,12 +27,12 @@ from test_safety import (
 
 from planner import load_protocol, taper, titrate
 from planner.api import course, plan_checked, switch, taper_request
+from planner.domain.products import UnitCount
+from planner.domain.schedule import Schedule
 from planner.errors import UnsafeScheduleError
 from planner.models import CustomPhase, LinearPhase, Pace, PacePopulation, ProportionalPhase
-from planner.products import UnitCount
 from planner.safety import CheckResult, check_schedule, ensure_safe
 from planner.safety.cuts import within_pace
-from planner.schedule import Schedule
 
 WHOLE_CHECKS = ["contiguous", "within_bounds", "units_exact", "reviewed"]
 TITRATION_CHECKS = [

@@ -18,9 +18,9 @@ from test_safety import START, failed, with_step
 
 from planner import load_protocol
 from planner.api import switch
-from planner.products import UnitCount
+from planner.domain.products import UnitCount
+from planner.domain.schedule import DoseStep, OtherDose, Schedule
 from planner.safety import check_schedule
-from planner.schedule import DoseStep, OtherDose, Schedule
 
 SEIZURE = load_protocol("seizure-adult")
 PANIC = load_protocol("panic-adult")

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
+from planner.core.units import format_decimal
 from planner.errors import FieldValueError
 from planner.models.base import Frozen, Identifier, Source, Text, _cited
 from planner.models.paces.custom import CustomPhase
@@ -21,7 +22,6 @@ from planner.models.paces.linear import LinearPhase
 from planner.models.paces.percent_of_start import PercentOfStartPhase
 from planner.models.paces.proportional import ProportionalPhase
 from planner.models.paces.rule import PhaseRule
-from planner.units import format_decimal
 
 __all__ = [
     "FAMILIES",

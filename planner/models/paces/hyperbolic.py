@@ -8,10 +8,10 @@ from typing import Literal
 
 from pydantic import Field
 
+from planner.core.units import mg_to_mcg
 from planner.models.base import Days, Percent, PositiveMg
 from planner.models.paces.rule import PhaseBase
 from planner.models.step_limits import OccupancyLimit, PercentLimit, StepLimit
-from planner.units import mg_to_mcg
 
 
 class HyperbolicPhase(PhaseBase):

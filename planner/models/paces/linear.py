@@ -6,10 +6,10 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
 
+from planner.core.units import mg_to_mcg
 from planner.models.base import Days, Percent, PositiveMg
 from planner.models.paces.rule import PhaseBase
 from planner.models.step_limits import MgLimit, PercentLimit, StepLimit
-from planner.units import mg_to_mcg
 
 
 class LinearPhase(PhaseBase):

@@ -13,9 +13,9 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import ClassVar, Protocol
 
+from planner.core.units import mg_to_mcg
 from planner.models.base import Days, Frozen, Mg, Percent
 from planner.models.step_limits import StepLimit
-from planner.units import mg_to_mcg
 
 
 class PhaseRule(Protocol):

@@ -32,9 +32,10 @@ from reportlab.platypus import (
 )
 
 from planner import __version__
-from planner.dispensing import DEFAULT_SUPPLY_DAYS
-from planner.i18n import language
-from planner.provenance import footer
+from planner.core.i18n import language
+from planner.core.wording import DISCLAIMER
+from planner.domain.dispensing import DEFAULT_SUPPLY_DAYS
+from planner.domain.provenance import footer
 from planner.render.pdf.calendar import MonthGrid, month_pages
 from planner.render.pdf.materials import LARGE, REGULAR, Look
 from planner.render.pdf.style import (
@@ -49,11 +50,10 @@ from planner.render.pdf.style import (
     wrap_sentences,
 )
 from planner.render.pdf.summary import summary_story
-from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
+    from planner.domain.schedule import Schedule
     from planner.safety import SafetyReport
-    from planner.schedule import Schedule
 
 __all__ = ["Paper", "render_pdf"]
 

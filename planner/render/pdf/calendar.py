@@ -13,11 +13,12 @@ from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
-from planner.i18n import N_, Language
+from planner.core.i18n import N_, Language
 
 if TYPE_CHECKING:
-    from planner.schedule import DoseStep, Schedule
+    from planner.domain.schedule import DoseStep, Schedule
 
+from planner.render.instructions import Taken, dose_words, exchanged, keeps_on, taken
 from planner.render.pdf.materials import REGULAR, AdviceBox, Look, advice_box, balanced
 from planner.render.pdf.style import (
     BOLD,
@@ -29,7 +30,6 @@ from planner.render.pdf.style import (
     fit_line,
     wrap_words,
 )
-from planner.step_instructions import Taken, dose_words, exchanged, keeps_on, taken
 
 BOX_GAP = 6  # between the grid and the advice box
 

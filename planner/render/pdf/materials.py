@@ -15,12 +15,12 @@ from typing import TYPE_CHECKING
 from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
-from planner.i18n import ENGLISH, Language
+from planner.core.i18n import ENGLISH, Language
+from planner.render.instructions import product_notes
 from planner.render.pdf.style import BOLD, FONT, GRID, MUTED, wrap_words
-from planner.step_instructions import product_notes
 
 if TYPE_CHECKING:
-    from planner.schedule import Schedule
+    from planner.domain.schedule import Schedule
 
 
 @dataclass(frozen=True)

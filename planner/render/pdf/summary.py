@@ -14,10 +14,12 @@ from reportlab.platypus import (
     Table,
 )
 
-from planner.dispensing import describe_supply, dispensing_totals
-from planner.i18n import ENGLISH, Language
-from planner.provenance import cited_sources, inputs_line, products_line, statements
-from planner.step_instructions import (
+from planner.core.i18n import ENGLISH, Language
+from planner.core.units import format_count, format_mg, format_per_kg
+from planner.core.wording import DISCLAIMER
+from planner.domain.dispensing import describe_supply, dispensing_totals
+from planner.domain.provenance import cited_sources, inputs_line, products_line, statements
+from planner.render.instructions import (
     Taken,
     dose_words,
     instructions,
@@ -25,12 +27,10 @@ from planner.step_instructions import (
     product_notes,
     taken,
 )
-from planner.units import format_count, format_mg, format_per_kg
-from planner.wording import DISCLAIMER
 
 if TYPE_CHECKING:
+    from planner.domain.schedule import DoseStep, Schedule
     from planner.safety import SafetyReport
-    from planner.schedule import DoseStep, Schedule
 
 from planner.render.pdf.style import (
     BODY,
