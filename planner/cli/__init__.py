@@ -52,13 +52,17 @@ def _with_option_names(error: PlannerError) -> str:
     return f"{option} ({error.field}): {error.reason}" if option else str(error)
 
 
+# The outputs' settings an error may name (the inputs' options come from planner.inputs).
+OUTPUT_OPTIONS = {"lang": "--lang", "timezone": "--tz", "patient_name": "--patient"}
+
+
 def option_for(field: str | None) -> str | None:
     """The options a field is given with ('--hold'; '--pause/--step-back' for edits; the
     pair for a product switch), from the inputs' description; the patient's language too."""
     if field is None:
         return None
-    if field == "lang" or field.startswith("lang."):
-        return "--lang"
+    if field in OUTPUT_OPTIONS:
+        return OUTPUT_OPTIONS[field]
     options = [
         f"--{entry.option}"
         for entry in INPUTS

@@ -136,6 +136,12 @@ class CustomStep(Frozen):
     days: Days
 
 
+# A clinician's own steps are a taper's alone, written in its plan file.
+CUSTOM_IN_A_PLAN = (
+    "'custom' is a clinician's own steps: plan them as a taper with custom_steps in a plan "
+    "file; here, choose a published pace"
+)
+
 # A partial taper holds its lower dose this long unless told otherwise: a month, then a
 # review (our choice; ASAM 2025: a lower maintenance dose can be an acceptable end point).
 PARTIAL_TAPER_HOLD_DAYS = 28
@@ -243,6 +249,12 @@ class CourseRequest(_Rise):
     off_label_reason: OffLabelReason | None = None
 
     @model_validator(mode="after")
+    def _published_pace(self) -> Self:
+        if self.pace == "custom":
+            raise FieldValueError(CUSTOM_IN_A_PLAN, field="pace")
+        return self
+
+    @model_validator(mode="after")
     def _partial_end(self) -> Self:
         if self.taper_hold_days is not None and self.to_mg_per_day == 0:
             raise FieldValueError(
@@ -285,6 +297,12 @@ class SwitchRequest(Frozen):
     step_days: Annotated[Count, within("step_days", "switch")] = SWITCH_STEP_DAYS
     then_pace: Identifier | None = None
     off_label_reason: OffLabelReason | None = None
+
+    @model_validator(mode="after")
+    def _published_then_pace(self) -> Self:
+        if self.then_pace == "custom":
+            raise FieldValueError(CUSTOM_IN_A_PLAN, field="then_pace")
+        return self
 
     @model_validator(mode="after")
     def _doses_add_up(self) -> Self:

@@ -77,9 +77,10 @@ def resolve_timezone(name: str | None) -> ZoneInfo:
     name = name or local_timezone_name()
     try:
         return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):  # a folder ('Europe'), too long
+        shown = name if len(name) <= 40 else f"{name[:40]}..."
         raise InputError(
-            f"unknown time zone {name!r}; use an IANA name like Europe/Berlin"
+            f"unknown time zone {shown!r}; use an IANA name like Europe/Berlin", field="timezone"
         ) from None
 
 

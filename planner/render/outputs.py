@@ -132,9 +132,11 @@ def _check_paths(paths: list[Path], options: OutputOptions) -> None:
 def check_patient_name(name: str) -> None:
     """A name or id printed on one line of every page: short, with no control character."""
     if len(name) > MAX_PATIENT_CHARS:
-        raise InputError(f"--patient: at most {MAX_PATIENT_CHARS} characters, not {len(name):,}")
+        raise InputError(
+            f"at most {MAX_PATIENT_CHARS} characters, not {len(name):,}", field="patient_name"
+        )
     if control_character(name) is not None:
-        raise InputError("--patient: a line break or control character in the name")
+        raise InputError("a line break or control character in the name", field="patient_name")
 
 
 def concentration_csv(curve: ConcentrationCurve, lines: tuple[str, ...] = ()) -> bytes:

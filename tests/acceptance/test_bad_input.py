@@ -176,6 +176,33 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     "interval zero": ((*TITRATE, "--interval", "0"), "--interval"),
     "hold below zero": ((*TITRATE, "--hold", "-1"), "--hold"),
     "lower dose held zero days": ((*TAPER, "--to", "1", "--hold", "0"), "--hold"),
+    "a course at a clinician's own pace": (
+        ("course", "panic-adult", "--start", "2027-01-04", "--maintain", "30", "--pace", "custom"),
+        "--pace (pace): 'custom' is a clinician's own steps",
+    ),
+    "a switch then a clinician's own pace": (
+        (
+            "switch",
+            "panic-adult",
+            "--start",
+            "2027-01-04",
+            "--from-drug",
+            "alprazolam",
+            "--from",
+            "1",
+            "--then-pace",
+            "custom",
+        ),
+        "--then-pace (then_pace): 'custom'",
+    ),
+    "a time zone that is a folder of zones": (
+        (*TITRATE, "--ics", "x.ics", "--tz", "Europe"),
+        "--tz (timezone): unknown time zone 'Europe'",
+    ),
+    "a time zone name too long for a file": (
+        (*TITRATE, "--ics", "x.ics", "--tz", "A" * 300),
+        "unknown time zone 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA...'",
+    ),
     "dose with a huge exponent": (
         (*TAPER, "--from", "1e999999999"),
         "'1e999999999' is not a number",
