@@ -41,7 +41,7 @@ from planner.web import jobs
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import TEACHING
 from planner.web.guard import Abandoned, Guard, cross_site, same_origin
-from planner.web.inputs import Problem, problem
+from planner.web.inputs import Problem, general, problem
 from planner.web.openapi import openapi, operations
 from planner.web.pages import field_views, protocol_choices
 from planner.web.service import FORMATS, HEAVY_FORMATS, Site, load_site
@@ -187,7 +187,7 @@ class _Web:
                 self.site, command.fields, self.site.protocol(protocol_id), raw, problems
             ),
             "problems": problems,
-            "general": [p for p in problems if p.option is None or p.option == "protocol"],
+            "refused_protocol": [p for p in problems if "protocol" in p.options],
             "result": result,
         }
         if request.headers.get("x-planner-partial") == "1":
@@ -209,7 +209,7 @@ class _Web:
         except Busy:
             return self.form(request, command, raw, [_busy()], None, 429)
         if isinstance(made, jobs.Refused):
-            return self.form(request, command, raw, list(made.problems[:1]), None)
+            return self.form(request, command, raw, list(made.problems), None)
         return _file(made)
 
     async def compare(self, request: Request) -> Response:
@@ -241,7 +241,7 @@ class _Web:
                 self.site, TEACHING, self.site.protocol(protocol_id), raw, problems
             ),
             "problems": problems,
-            "general": [p for p in problems if p.option is None or p.option == "protocol"],
+            "refused_protocol": [p for p in problems if "protocol" in p.options],
             "teaching": teaching,
         }
         return self.html("compare.html", context, status or (400 if problems else 200))
@@ -368,17 +368,15 @@ def _file(made: jobs.Download) -> Response:
 
 
 def _late(seconds: float) -> Problem:
-    reason = (
+    return general(
         f"planning took longer than {seconds:g} seconds, the server's limit, and was "
         "stopped: plan a shorter schedule here, or make a file this large with the "
         "command line"
     )
-    return Problem(None, None, reason, reason)
 
 
 def _busy() -> Problem:
-    reason = "too many plans from this computer are waiting already; try again in a moment"
-    return Problem(None, None, reason, reason)
+    return general("too many plans from this computer are waiting already; try again in a moment")
 
 
 def _post_only(format_name: str) -> Response:

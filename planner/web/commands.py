@@ -25,6 +25,7 @@ from planner.web.fields import (
     START,
     SWITCH,
     TAPER_PACE,
+    TAPER_PATIENT,
     TITRATION,
     TO,
     Field,
@@ -77,7 +78,10 @@ def _taper(values: Values) -> Request:
     switch_product, switch_at = values.get("switch-product"), values.get("switch-at")
     if (switch_product is None) != (switch_at is None):
         missing = "switch-product" if switch_product is None else "switch-at"
-        raise OptionError(missing, "give --switch-product and --switch-at together", invalid=False)
+        plain = "give the product to switch to and the dose to switch at, together"
+        raise OptionError(
+            missing, "give --switch-product and --switch-at together", invalid=False, plain=plain
+        )
     switch = None
     if switch_product is not None:
         switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
@@ -224,7 +228,7 @@ COMMANDS: dict[str, Command] = {
                     ("switch_product",),
                     more=True,
                 ),
-                *PATIENT,
+                *TAPER_PATIENT,
                 *OUTPUTS,
             ),
             _taper,

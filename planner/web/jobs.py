@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from planner.errors import PlannerError
 from planner.web.commands import COMMANDS
 from planner.web.fields import TEACHING
-from planner.web.inputs import OptionError, Problem, problem
+from planner.web.inputs import OptionError, Problem, Refusal, problem
 from planner.web.pages import Result, Teaching, result_view, teaching_view
 from planner.web.service import FORMATS, Site, file_name, load_site, plan_for, render
 
@@ -82,8 +82,9 @@ def teaching(folder: Path | None, raw: Raw) -> Teaching | Refused:
 
 
 def problems(error: PlannerError, fields: Sequence[Field]) -> tuple[Problem, ...]:
-    """Every field the form got wrong (the API reports the first)."""
-    return tuple(problem(found, fields) for found in [error, *getattr(error, "also", [])])
+    """Every input the request got wrong (the API reports the first)."""
+    found = error.errors if isinstance(error, Refusal) else (error,)
+    return tuple(problem(one, fields) for one in found)
 
 
 @functools.cache

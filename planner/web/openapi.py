@@ -34,6 +34,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "clocks": {"type": "string", "pattern": r"^[a-z_]+=\d{2}:\d{2}$"},
     "old_doses": {"type": "string", "pattern": r"^[a-z_]+=\d+(\.\d+)?$"},
     "paper": {"type": "string", "enum": ["letter", "a4"]},
+    "language": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "in any case"},
 }
 ERROR = {
     "type": "object",

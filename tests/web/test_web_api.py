@@ -345,7 +345,7 @@ def test_the_form_works_without_javascript() -> None:
     bad = client().post("/taper", data={**form, "from": "abc"})
     assert bad.status_code == 400
     assert 'aria-invalid="true"' in bad.text
-    assert "Invalid value for &#39;--from&#39;: &#39;abc&#39; is not a number" in bad.text
+    assert "Current dose: &#39;abc&#39; is not a number" in bad.text
     download = client().post("/taper/download", data={**form, "format": "csv"})
     assert download.headers["content-type"] == "text/csv; charset=utf-8"
 

@@ -49,7 +49,10 @@ def browser() -> Iterator[Browser]:
 @pytest.fixture
 def page(browser: Browser, base_url: str) -> Iterator[Page]:
     context = browser.new_context(
-        base_url=base_url, viewport={"width": 1400, "height": 900}, accept_downloads=True
+        base_url=base_url,
+        viewport={"width": 1280, "height": 900},
+        accept_downloads=True,
+        locale="en-US",
     )
     opened = context.new_page()
     problems: list[str] = []
@@ -120,7 +123,7 @@ def test_an_error_is_shown_beside_its_field_in_the_planners_words(page: Page) ->
 def test_the_form_works_by_keyboard_alone(page: Page) -> None:
     page.goto("/titrate")
     page.get_by_label("Start date").focus()
-    page.keyboard.type("2027-01-04")
+    page.keyboard.type("01042027")  # the date input's own fields: month, day, year (en-US)
     page.keyboard.press("Enter")
     page.get_by_role("heading", name="Safety checks: 8 of 8 passed").wait_for()
     assert page.evaluate("document.activeElement.id") == "results-title"
