@@ -6,6 +6,7 @@ the planner's own words beside its field.
     GET  /                      the page (titrate); /taper, /course: the other commands
     POST /{command}             plan the form; the page again with the schedule or errors
     POST /{command}/download    one file of the schedule shown (the same inputs)
+    POST /{command}/print       the patient's calendar to print, a month a page
     GET/POST /compare           the teaching view: paces side by side
     GET  /api/{command}?protocol=ID&<options>&format=json|csv|plan|fhir
     POST /api/{command}         the same, and every format: pdf, ics, xlsx, png and svg
@@ -31,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -79,6 +80,7 @@ def create_app(
         Route("/api/protocols", web.api_protocols),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
+        Route("/{command}/print", web.patient_calendar, methods=["GET", "POST"]),
         Route("/{command}", web.page, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
@@ -211,6 +213,26 @@ class _Web:
         if isinstance(made, jobs.Refused):
             return self.form(request, command, raw, list(made.problems), None)
         return _file(made)
+
+    async def patient_calendar(self, request: Request) -> Response:
+        """The patient's calendar to print, from the inputs of the schedule shown (a POST:
+        a patient's name is kept out of the address, the history and the log)."""
+        command = COMMANDS.get(request.path_params["command"])
+        if command is None:
+            return self.html("missing.html", {"title": "Not found"}, 404)
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse(f"/{command.name}", status_code=303)
+        raw = _form(await request.body())
+        raw.setdefault("protocol", [self.default_protocol])
+        try:
+            made = await self.work(request, jobs.patient_calendar, command.name, raw)
+        except TimeoutError:
+            return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
+        except Busy:
+            return self.form(request, command, raw, [_busy()], None, 429)
+        if isinstance(made, jobs.Refused):
+            return self.form(request, command, raw, list(made.problems), None)
+        return self.html("print.html", {"title": "The patient's calendar", "calendar": made})
 
     async def compare(self, request: Request) -> Response:
         raw = _form(await request.body()) if request.method == "POST" else _query(request)

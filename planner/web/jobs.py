@@ -14,6 +14,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.errors import PlannerError
+from planner.web.calendar import PatientCalendar
+from planner.web.calendar import patient_calendar as calendar_of
 from planner.web.commands import COMMANDS
 from planner.web.fields import TEACHING
 from planner.web.inputs import OptionError, Problem, Refusal, problem
@@ -53,6 +55,16 @@ def page(folder: Path | None, command_name: str, raw: Raw) -> Result | Refused:
         return result_view(site, plan_for(site, command, raw), raw)
     except PlannerError as error:
         return Refused(problems(error, command.fields))
+
+
+def patient_calendar(folder: Path | None, command_name: str, raw: Raw) -> PatientCalendar | Refused:
+    """The patient's calendar to print: the PDF calendar's days, as a page."""
+    command = COMMANDS[command_name]
+    try:
+        planned = plan_for(_site(folder), command, raw)
+    except PlannerError as error:
+        return Refused(problems(error, command.fields))
+    return calendar_of(planned.checked.schedule, planned.options)
 
 
 def download(

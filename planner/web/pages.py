@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from planner.errors import PlannerError
-from planner.i18n import available_languages
+from planner.i18n import SOURCE_LANGUAGE, available_languages
 from planner.protocols import load_equivalences
 from planner.web.fields import Field
 from planner.web.inputs import OptionError, Problem, Refusal, read_values
@@ -110,7 +110,9 @@ def _choices(site: Site, field: Field, protocol: Protocol) -> tuple[tuple[str, s
     if field.kind == "paper":
         return (("", "Letter (the default)"), ("a4", "A4"))
     if field.kind == "language":
-        return tuple((code, _language_name(code)) for code in available_languages())
+        others = (code for code in available_languages() if code != SOURCE_LANGUAGE)
+        source = f"{_language_name(SOURCE_LANGUAGE)} (the default)"
+        return (("", source), *((code, _language_name(code)) for code in others))
     return ()
 
 
