@@ -166,6 +166,9 @@ def _output_options(values: Values, errors: list[PlannerError]) -> OutputOptions
             resolve_timezone(timezone)
         except InputError as error:
             errors.append(OptionError("tz", error.reason, invalid=False))
+        except OSError:  # a folder of zones ("Europe"), a name too long: no zone either
+            reason = f"unknown time zone {timezone!r}; use an IANA name like Europe/Berlin"
+            errors.append(OptionError("tz", reason, invalid=False))
     lang = values.get("lang", "en")
     try:
         language(lang)

@@ -16,7 +16,7 @@ from web_helpers import client
 
 from planner.web.commands import COMMANDS
 
-ERROR = re.compile(r'<p class="error" id="field-([a-z-]+)-error">(.*?)</p>', re.DOTALL)
+ERROR = re.compile(r'<p class="error" id="field-([a-z0-9-]+)-error">(.*?)</p>', re.DOTALL)
 OPTION_NAME = re.compile(r"--[a-z]")
 REQUEST_NAME = re.compile(r"\b[a-z]+_[a-z_]+\b")  # target_mg_per_day, patient.weight_kg
 
