@@ -43,9 +43,9 @@ from planner.web.commands import COMMANDS, Command
 from planner.web.fields import TEACHING
 from planner.web.guard import Abandoned, Guard, cross_site, same_origin
 from planner.web.inputs import Problem, general, problem
-from planner.web.openapi import openapi, operations
+from planner.web.openapi import offered, openapi, operations
 from planner.web.pages import field_views, protocol_choices
-from planner.web.service import FORMATS, HEAVY_FORMATS, Site, load_site
+from planner.web.service import HEAVY_FORMATS, Site, load_site
 from planner.web.workers import Busy, Pool
 from planner.wording import DISCLAIMER
 
@@ -157,15 +157,30 @@ class _Web:
         raw.setdefault("protocol", [self.default_protocol])
         if raw.get("action", [""])[-1] == "refresh":
             return self.form(request, command, raw, [], None)
+        result = await self.for_form(request, command, raw, jobs.page)
+        if isinstance(result, Response):
+            return result
+        return self.form(request, command, raw, [], result)
+
+    async def for_form(
+        self,
+        request: Request,
+        command: Command,
+        raw: Raw,
+        job: Callable[..., T | jobs.Refused],
+        *args: Any,
+    ) -> T | Response:
+        """``job`` for the form's inputs: its result, or the form again saying why not
+        (every input refused, or the server's limits)."""
         try:
-            result = await self.work(request, jobs.page, command.name, raw)
+            made = await self.work(request, job, command.name, raw, *args)
         except TimeoutError:
             return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
         except Busy:
             return self.form(request, command, raw, [_busy()], None, 429)
-        if isinstance(result, jobs.Refused):
-            return self.form(request, command, raw, list(result.problems), None)
-        return self.form(request, command, raw, [], result)
+        if isinstance(made, jobs.Refused):
+            return self.form(request, command, raw, list(made.problems), None)
+        return made
 
     def form(
         self,
@@ -204,15 +219,8 @@ class _Web:
         raw = _form(await request.body())
         raw.setdefault("protocol", [self.default_protocol])
         format_name = raw.get("format", ["pdf"])[-1]
-        try:
-            made = await self.work(request, jobs.download, command.name, raw, format_name)
-        except TimeoutError:
-            return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
-        except Busy:
-            return self.form(request, command, raw, [_busy()], None, 429)
-        if isinstance(made, jobs.Refused):
-            return self.form(request, command, raw, list(made.problems), None)
-        return _file(made)
+        made = await self.for_form(request, command, raw, jobs.download, format_name)
+        return made if isinstance(made, Response) else _file(made)
 
     async def patient_calendar(self, request: Request) -> Response:
         """The patient's calendar to print, from the inputs of the schedule shown (a POST:
@@ -224,14 +232,9 @@ class _Web:
             return RedirectResponse(f"/{command.name}", status_code=303)
         raw = _form(await request.body())
         raw.setdefault("protocol", [self.default_protocol])
-        try:
-            made = await self.work(request, jobs.patient_calendar, command.name, raw)
-        except TimeoutError:
-            return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
-        except Busy:
-            return self.form(request, command, raw, [_busy()], None, 429)
-        if isinstance(made, jobs.Refused):
-            return self.form(request, command, raw, list(made.problems), None)
+        made = await self.for_form(request, command, raw, jobs.patient_calendar)
+        if isinstance(made, Response):
+            return made
         return self.html("print.html", {"title": "The patient's calendar", "calendar": made})
 
     async def compare(self, request: Request) -> Response:
@@ -305,35 +308,7 @@ class _Web:
 
     async def api_protocols(self, request: Request) -> Response:
         del request
-        library = self.site.library
-        protocols = [self.site.protocol(pid) for pid in sorted(self.site.protocols)]
-        return JSONResponse(
-            {
-                "protocols": [
-                    {
-                        "id": pid,
-                        "title": protocol.title,
-                        "version": protocol.version,
-                        "population": protocol.population.description,
-                        "default_product": protocol.default_product,
-                        "default_pace": protocol.default_pace,
-                        "paces": list(protocol.paces),
-                        "by_weight": protocol.by_weight,
-                    }
-                    for pid, protocol in zip(sorted(self.site.protocols), protocols, strict=True)
-                ],
-                "products": [
-                    {"id": pid, "name": body.name}
-                    for pid, body in sorted(library.products.products.items())
-                ],
-                "paces": [
-                    {"id": pid, "title": library.pace(pid).title}
-                    for pid in sorted(library.paces.paces)
-                ],
-                "commands": list(COMMANDS),
-                "formats": list(FORMATS),
-            }
-        )
+        return JSONResponse(offered(self.site))
 
     async def openapi_json(self, request: Request) -> Response:
         del request
