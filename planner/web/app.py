@@ -6,6 +6,7 @@ the planner's own words beside its field.
     GET  /                      the page (titrate); /taper, /course: the other commands
     POST /{command}             plan the form; the page again with the schedule or errors
     POST /{command}/download    one file of the schedule shown (the same inputs)
+    POST /{command}/print       the patient's calendar to print, a month a page
     GET/POST /compare           the teaching view: paces side by side
     GET  /api/{command}?protocol=ID&<options>&format=json|csv|plan|fhir
     POST /api/{command}         the same, and every format: pdf, ics, xlsx, png and svg
@@ -31,7 +32,7 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, JSONResponse, Response
+from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
@@ -42,10 +43,10 @@ from planner.web import jobs
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import TEACHING
 from planner.web.guard import Abandoned, Guard, cross_site, same_origin
-from planner.web.inputs import Problem, problem
-from planner.web.openapi import openapi, operations
+from planner.web.inputs import Problem, general, problem
+from planner.web.openapi import offered, openapi, operations
 from planner.web.pages import field_views, protocol_choices
-from planner.web.service import FORMATS, HEAVY_FORMATS, Site, load_site
+from planner.web.service import HEAVY_FORMATS, Site, load_site
 from planner.web.workers import Busy, Pool
 
 T = TypeVar("T")
@@ -79,6 +80,7 @@ def create_app(
         Route("/api/protocols", web.api_protocols),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
+        Route("/{command}/print", web.patient_calendar, methods=["GET", "POST"]),
         Route("/{command}", web.page, methods=["GET", "POST"]),
         Mount("/static", StaticFiles(directory=static), name="static"),
     ]
@@ -155,15 +157,30 @@ class _Web:
         raw.setdefault("protocol", [self.default_protocol])
         if raw.get("action", [""])[-1] == "refresh":
             return self.form(request, command, raw, [], None)
+        result = await self.for_form(request, command, raw, jobs.page)
+        if isinstance(result, Response):
+            return result
+        return self.form(request, command, raw, [], result)
+
+    async def for_form(
+        self,
+        request: Request,
+        command: Command,
+        raw: Raw,
+        job: Callable[..., T | jobs.Refused],
+        *args: Any,
+    ) -> T | Response:
+        """``job`` for the form's inputs: its result, or the form again saying why not
+        (every input refused, or the server's limits)."""
         try:
-            result = await self.work(request, jobs.page, command.name, raw)
+            made = await self.work(request, job, command.name, raw, *args)
         except TimeoutError:
             return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
         except Busy:
             return self.form(request, command, raw, [_busy()], None, 429)
-        if isinstance(result, jobs.Refused):
-            return self.form(request, command, raw, list(result.problems), None)
-        return self.form(request, command, raw, [], result)
+        if isinstance(made, jobs.Refused):
+            return self.form(request, command, raw, list(made.problems), None)
+        return made
 
     def form(
         self,
@@ -187,7 +204,7 @@ class _Web:
                 self.site, command.fields, self.site.protocol(protocol_id), raw, problems
             ),
             "problems": problems,
-            "general": [p for p in problems if p.option is None or p.option == "protocol"],
+            "refused_protocol": [p for p in problems if "protocol" in p.options],
             "result": result,
         }
         if request.headers.get("x-planner-partial") == "1":
@@ -202,15 +219,23 @@ class _Web:
         raw = _form(await request.body())
         raw.setdefault("protocol", [self.default_protocol])
         format_name = raw.get("format", ["pdf"])[-1]
-        try:
-            made = await self.work(request, jobs.download, command.name, raw, format_name)
-        except TimeoutError:
-            return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
-        except Busy:
-            return self.form(request, command, raw, [_busy()], None, 429)
-        if isinstance(made, jobs.Refused):
-            return self.form(request, command, raw, list(made.problems[:1]), None)
-        return _file(made)
+        made = await self.for_form(request, command, raw, jobs.download, format_name)
+        return made if isinstance(made, Response) else _file(made)
+
+    async def patient_calendar(self, request: Request) -> Response:
+        """The patient's calendar to print, from the inputs of the schedule shown (a POST:
+        a patient's name is kept out of the address, the history and the log)."""
+        command = COMMANDS.get(request.path_params["command"])
+        if command is None:
+            return self.html("missing.html", {"title": "Not found"}, 404)
+        if request.method in ("GET", "HEAD"):
+            return RedirectResponse(f"/{command.name}", status_code=303)
+        raw = _form(await request.body())
+        raw.setdefault("protocol", [self.default_protocol])
+        made = await self.for_form(request, command, raw, jobs.patient_calendar)
+        if isinstance(made, Response):
+            return made
+        return self.html("print.html", {"title": "The patient's calendar", "calendar": made})
 
     async def compare(self, request: Request) -> Response:
         raw = _form(await request.body()) if request.method == "POST" else _query(request)
@@ -241,7 +266,7 @@ class _Web:
                 self.site, TEACHING, self.site.protocol(protocol_id), raw, problems
             ),
             "problems": problems,
-            "general": [p for p in problems if p.option is None or p.option == "protocol"],
+            "refused_protocol": [p for p in problems if "protocol" in p.options],
             "teaching": teaching,
         }
         return self.html("compare.html", context, status or (400 if problems else 200))
@@ -283,35 +308,7 @@ class _Web:
 
     async def api_protocols(self, request: Request) -> Response:
         del request
-        library = self.site.library
-        protocols = [self.site.protocol(pid) for pid in sorted(self.site.protocols)]
-        return JSONResponse(
-            {
-                "protocols": [
-                    {
-                        "id": pid,
-                        "title": protocol.title,
-                        "version": protocol.version,
-                        "population": protocol.population.description,
-                        "default_product": protocol.default_product,
-                        "default_pace": protocol.default_pace,
-                        "paces": list(protocol.paces),
-                        "by_weight": protocol.by_weight,
-                    }
-                    for pid, protocol in zip(sorted(self.site.protocols), protocols, strict=True)
-                ],
-                "products": [
-                    {"id": pid, "name": body.name}
-                    for pid, body in sorted(library.products.products.items())
-                ],
-                "paces": [
-                    {"id": pid, "title": library.pace(pid).title}
-                    for pid in sorted(library.paces.paces)
-                ],
-                "commands": list(COMMANDS),
-                "formats": list(FORMATS),
-            }
-        )
+        return JSONResponse(offered(self.site))
 
     async def openapi_json(self, request: Request) -> Response:
         del request
@@ -368,17 +365,15 @@ def _file(made: jobs.Download) -> Response:
 
 
 def _late(seconds: float) -> Problem:
-    reason = (
+    return general(
         f"planning took longer than {seconds:g} seconds, the server's limit, and was "
         "stopped: plan a shorter schedule here, or make a file this large with the "
         "command line"
     )
-    return Problem(None, None, reason, reason)
 
 
 def _busy() -> Problem:
-    reason = "too many plans from this computer are waiting already; try again in a moment"
-    return Problem(None, None, reason, reason)
+    return general("too many plans from this computer are waiting already; try again in a moment")
 
 
 def _post_only(format_name: str) -> Response:

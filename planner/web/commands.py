@@ -25,6 +25,7 @@ from planner.web.fields import (
     START,
     SWITCH,
     TAPER_PACE,
+    TAPER_PATIENT,
     TITRATION,
     TO,
     Field,
@@ -77,7 +78,10 @@ def _taper(values: Values) -> Request:
     switch_product, switch_at = values.get("switch-product"), values.get("switch-at")
     if (switch_product is None) != (switch_at is None):
         missing = "switch-product" if switch_product is None else "switch-at"
-        raise OptionError(missing, "give --switch-product and --switch-at together", invalid=False)
+        plain = "give the product to switch to and the dose to switch at, together"
+        raise OptionError(
+            missing, "give --switch-product and --switch-at together", invalid=False, plain=plain
+        )
     switch = None
     if switch_product is not None:
         switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
@@ -97,7 +101,17 @@ def _taper(values: Values) -> Request:
     )
 
 
+def _no_custom_steps(option: str, values: Values) -> None:
+    """Refuse the pace 'custom': its steps come from a plan file, which the page and the
+    API do not take. (A course's and a switch's taper are built inside the library, which
+    raises no input error for it but fails: refused here in the taper's own words.)"""
+    if values.get(option) == "custom":
+        reason = "'custom' is a clinician's own steps: give them as custom_steps in a plan file"
+        raise OptionError(option, reason, invalid=False)
+
+
 def _course(values: Values) -> Request:
+    _no_custom_steps("pace", values)
     return course_request(
         start=values["start"],
         from_mg_per_day=values.get("from"),
@@ -115,6 +129,7 @@ def _course(values: Values) -> Request:
 
 
 def _switch(values: Values) -> Request:
+    _no_custom_steps("then-pace", values)
     return switch_request(
         start=values["start"],
         from_drug=values["from-drug"],
@@ -224,7 +239,7 @@ COMMANDS: dict[str, Command] = {
                     ("switch_product",),
                     more=True,
                 ),
-                *PATIENT,
+                *TAPER_PATIENT,
                 *OUTPUTS,
             ),
             _taper,

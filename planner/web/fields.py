@@ -31,6 +31,7 @@ Kind = Literal[
     "drug",
     "source",
     "paper",
+    "language",
     "pauses",
     "dates",
     "clocks",
@@ -50,10 +51,16 @@ class Field:
     hint: Hint
     paths: tuple[str, ...] = ()  # the request fields it fills (errors about them are its)
     required: bool = False
+    # Required on some protocols only: the weight, on a protocol that doses by weight.
+    needed: Callable[[Protocol], bool] | None = None
     more: bool = False  # shown under "More options"
     low: int | None = None  # a whole number's range, as the command line's IntRange
     high: int | None = None
     repeatable: bool = False  # the API takes it several times; the page, comma-separated
+
+    def required_by(self, protocol: Protocol) -> bool:
+        """Whether this protocol needs the field (the page marks it so)."""
+        return self.required or (self.needed is not None and self.needed(protocol))
 
 
 def fixed(text: str) -> Hint:
@@ -101,6 +108,10 @@ def _hold(protocol: Protocol) -> str:
     return f"1 to 3650; default {protocol.titration.hold_days} (the protocol's)"
 
 
+def _doses_by_weight(protocol: Protocol) -> bool:
+    return protocol.by_weight
+
+
 def _weight(protocol: Protocol) -> str:
     needed = "needed: this protocol doses by weight" if protocol.by_weight else "optional"
     return f"{needed}; up to 300 kg"
@@ -123,10 +134,15 @@ def current_dose_hint(protocol: Protocol) -> str:
     return f"the daily dose taken now; at most {ceiling} mg/day"
 
 
-START = Field(
-    "start", "Start date", "", "date", fixed("YYYY-MM-DD: the first day"), ("start",), required=True
+START = Field("start", "Start date", "", "date", fixed("the first day"), ("start",), required=True)
+# A taper needs no weight (it starts from the dose taken); a plan that raises a dose
+# by weight does.
+TAPER_WEIGHT = Field(
+    "weight", "Weight", "kg", "number", fixed("optional; up to 300 kg"), ("patient.weight_kg",)
 )
-WEIGHT = Field("weight", "Weight", "kg", "number", _weight, ("patient.weight_kg",))
+WEIGHT = Field(
+    "weight", "Weight", "kg", "number", _weight, ("patient.weight_kg",), needed=_doses_by_weight
+)
 AGE = Field(
     "age",
     "Age",
@@ -160,6 +176,7 @@ OFF_LABEL = Field(
     more=True,
 )
 PATIENT = (WEIGHT, AGE, PRODUCT, STRENGTHS, OFF_LABEL)
+TAPER_PATIENT = (TAPER_WEIGHT, *PATIENT[1:])
 
 OUTPUTS = (
     Field(
@@ -203,8 +220,8 @@ OUTPUTS = (
         "lang",
         "Patient's language",
         "",
-        "text",
-        fixed("en (default), es or fr: the calendar, instructions and calendar file"),
+        "language",
+        fixed("the calendar, the instructions and the calendar file"),
         more=True,
     ),
     Field(

@@ -1,8 +1,10 @@
 """Reading the page's form and the API's query into typed values, and every error into
-a ``Problem``: the field it concerns and the reason, in the command line's words.
+a ``Problem``: the fields it concerns, the command line's words (the API's) and the
+page's (the field's label, never an option).
 
 The text is read by the functions the command line's option types call (exact numbers,
 strict dates, DATE:DAYS pauses), so ``from=abc`` fails here as ``--from abc`` does there.
+Each field is read on its own, so one reply names every field that cannot be read.
 """
 
 from __future__ import annotations
@@ -23,27 +25,43 @@ PAPERS = ("letter", "a4")
 # Parameters the web reads itself, beside a command's options.
 RESERVED = frozenset({"protocol", "format", "action"})
 SEPARATORS = re.compile(r"[,\s]+")
+# The page's words for what the web reads itself.
+LABELS = {"protocol": "Protocol", "format": "Format"}
 
 
 class OptionError(InputError):
-    """A value that cannot be read, named by its option (``from``, ``pause``)."""
+    """A value that cannot be read, named by its option (``from``, ``pause``): ``reason``
+    in the command line's words, ``plain`` in the page's (naming no option)."""
 
-    def __init__(self, option: str, reason: str, *, invalid: bool = True) -> None:
+    def __init__(
+        self, option: str, reason: str, *, invalid: bool = True, plain: str | None = None
+    ) -> None:
         message = f"Invalid value for '--{option}': {reason}" if invalid else reason
         super().__init__(message)
         self.option = option
         self.reason = reason
-        self.also: list[OptionError] = []  # the other fields that cannot be read either
+        self.plain = plain or reason
+
+
+class Refusal(InputError):
+    """Every input one request got wrong, in the order the command line meets them (the
+    API reports the first, as the command line does; the page shows them all)."""
+
+    def __init__(self, errors: Sequence[PlannerError]) -> None:
+        super().__init__(errors[0].reason, field=errors[0].field)
+        self.errors = tuple(errors)
 
 
 @dataclass(frozen=True)
 class Problem:
-    """An error as the page shows it beside its field and the API reports it."""
+    """An error as the page shows it beside its fields and the API reports it."""
 
     option: str | None  # the form field and command-line option: "from"
     field: str | None  # the library's name for the input: "from_mg_per_day"
     reason: str
     message: str  # the command line's error line, without "planner: error: "
+    words: str = ""  # the page's line: "Target dose: 50 mg/day is above ..."
+    options: tuple[str, ...] = ()  # every form field it concerns
 
     def as_json(self) -> dict[str, str | None]:
         # The protocol is the command line's argument, not an option.
@@ -56,40 +74,54 @@ class Problem:
         }
 
 
-def read_values(fields: Sequence[Field], raw: Mapping[str, Sequence[str]]) -> Values:
-    """The options given, typed; an empty value is an option not given."""
-    unknown = sorted(set(raw) - {f.option for f in fields} - RESERVED)
-    if unknown:
-        close = difflib.get_close_matches(unknown[0], [f.option for f in fields])
-        hint = (
-            f" (Did you mean one of: {', '.join(repr('--' + c) for c in close)}?)" if close else ""
-        )
-        raise OptionError(unknown[0], f"No such option '--{unknown[0]}'.{hint}", invalid=False)
-    values: Values = {}
+def general(reason: str) -> Problem:
+    """A problem of no one field (the server's limits): the same words everywhere."""
+    return Problem(None, None, reason, reason, reason)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """The options read, typed, and an error for each that cannot be."""
+
+    values: Values
+    errors: tuple[OptionError, ...]
+
+
+def read_values(fields: Sequence[Field], raw: Mapping[str, Sequence[str]]) -> Reading:
+    """The options given, typed, each read on its own; an empty value is an option not
+    given. Errors come in the fields' order, an unknown option first (as click's)."""
     errors: list[OptionError] = []
-    for field in fields:
-        texts = [text.strip() for text in raw.get(field.option, ()) if text.strip()]
+    for name in sorted(set(raw) - {f.option for f in fields} - RESERVED):
+        close = difflib.get_close_matches(name, [f.option for f in fields])
+        named = ", ".join(repr(f"--{option}") for option in close)
+        hint = f" (Did you mean one of: {named}?)" if close else ""
+        plain = f"{name[:40]!r} is not a field of this form"
+        errors.append(
+            OptionError(name, f"No such option '--{name}'.{hint}", invalid=False, plain=plain)
+        )
+    values: Values = {}
+    for one in fields:
+        texts = [text.strip() for text in raw.get(one.option, ()) if text.strip()]
         try:
-            if field.repeatable:
+            if one.repeatable:
                 items = [item for text in texts for item in SEPARATORS.split(text) if item]
                 if items:
-                    values[field.option] = [_typed(field, item) for item in items]
+                    values[one.option] = [_typed(one, item) for item in items]
             elif texts:
-                values[field.option] = _typed(field, texts[-1])  # the last, as click takes it
-            elif field.required:
-                missing = f"Missing option '--{field.option}'."
-                raise OptionError(field.option, missing, invalid=False)
+                values[one.option] = _typed(one, texts[-1])  # the last, as click takes it
+            elif one.required:
+                missing = f"Missing option '--{one.option}'."
+                raise OptionError(one.option, missing, invalid=False, plain="required")
         except OptionError as error:
             errors.append(error)
-    if errors:  # the first, as the command line reports it; the page shows them all
-        errors[0].also = errors[1:]
-        raise errors[0]
-    return values
+    return Reading(values, tuple(errors))
 
 
 def _typed(field: Field, text: str) -> Any:
     try:
         return _convert(field, text)
+    except OptionError:
+        raise
     except InputError as error:
         raise OptionError(field.option, str(error)) from None
 
@@ -105,7 +137,7 @@ def _convert(field: Field, text: str) -> Any:
     if field.kind == "whole":
         return _whole(field, text)
     if field.kind == "flag":
-        return _flag(text)
+        return _flag(field, text)
     if field.kind == "pauses":
         return pause_from_text(text)
     if field.kind == "clocks":
@@ -113,17 +145,21 @@ def _convert(field: Field, text: str) -> Any:
     if field.kind == "old_doses":
         return old_dose_from_text(text)
     if field.kind == "paper" and text not in PAPERS:
-        raise InputError(f"{text!r} is not one of 'letter', 'a4'.")
+        plain = f"{text[:40]!r} is not one of letter, a4"
+        raise OptionError(field.option, f"{text!r} is not one of 'letter', 'a4'.", plain=plain)
+    if field.kind == "language":
+        return text.lower()  # a language code in any case: ES is es
     return text
 
 
-def _flag(text: str) -> bool:
+def _flag(field: Field, text: str) -> bool:
     """A command-line flag: a ticked box sends 'on'; the API may say true or false."""
     if text.lower() in ("1", "true", "yes", "on", "t", "y"):
         return True
     if text.lower() in ("0", "false", "no", "off", "f", "n"):
         return False
-    raise InputError(f"{text!r} is not a valid boolean.")
+    plain = f"{text[:40]!r} is not yes or no (a ticked box)"
+    raise OptionError(field.option, f"{text!r} is not a valid boolean.", plain=plain)
 
 
 def _whole(field: Field, text: str) -> int:
@@ -132,29 +168,63 @@ def _whole(field: Field, text: str) -> int:
     number = whole_from_text(text)
     low, high = field.low, field.high
     if (low is not None and number < low) or (high is not None and number > high):
-        raise InputError(f"{number} is not in the range {low}<=x<={high}.")
+        raise OptionError(
+            field.option,
+            f"{number} is not in the range {low}<=x<={high}.",
+            plain=f"{number} is not between {low} and {high}",
+        )
     return number
 
 
 def problem(error: PlannerError, fields: Sequence[Field]) -> Problem:
-    """The error as the page and API report it: its option, and the command line's words."""
+    """The error as the page and API report it: its fields, the command line's words and
+    the page's (the label of each field it concerns, from ``error.field``)."""
+    labels = {**LABELS, **{f.option: f.label for f in fields}}
     if isinstance(error, OptionError):
-        return Problem(error.option, None, error.reason, str(error))
+        options: tuple[str, ...] = (error.option,) if error.option in labels else ()
+        said = _said(options, labels, plain_words(error.plain, fields))
+        return Problem(error.option, None, error.reason, str(error), said, options)
     location = error.field
-    fields = list(_fields_for(location, fields))
-    if location is None or not fields:
-        return Problem(None, location, error.reason, str(error))
-    names = "/".join(dict.fromkeys(f"--{field.option}" for field in fields))
+    found = list(fields_for(location, fields))
+    plain = plain_words(error.reason, fields)
+    if location is None or not found:
+        return Problem(None, location, error.reason, str(error), plain)
+    options = tuple(dict.fromkeys(f.option for f in found))
+    names = "/".join(f"--{option}" for option in options)
     message = f"{names} ({location}): {error.reason}"
-    return Problem(fields[0].option, location, error.reason, message)
+    said = _said(options, labels, plain)
+    return Problem(options[0], location, error.reason, message, said, options)
 
 
-def _fields_for(location: str | None, fields: Iterable[Field]) -> Iterable[Field]:
+def _said(options: Sequence[str], labels: Mapping[str, str], plain: str) -> str:
+    """'Target dose: 50 mg/day is above ...': the page's line, led by the field's label."""
+    if not options:
+        return plain
+    return f"{' / '.join(labels[option] for option in options)}: {plain}"
+
+
+def plain_words(reason: str, fields: Sequence[Field]) -> str:
+    """A reason with each input it names in the page's words: 'give to_mg_per_day too'
+    reads 'give “Taper down to” too', '(--product us-odt)' reads '(“Product” us-odt)'."""
+    names: dict[str, str] = {}
+    for one in fields:
+        names.setdefault(f"--{one.option}", one.label)
+        # A request field's own name ("to_mg_per_day"), never a plain word ("pace").
+        for path in one.paths:
+            if "_" in path or "." in path:
+                names.setdefault(path, one.label)
+    if not names:
+        return reason
+    pattern = "|".join(re.escape(name) for name in sorted(names, key=len, reverse=True))
+    return re.sub(rf"(?<![\w-])(?:{pattern})(?![\w-])", lambda m: f"“{names[m.group(0)]}”", reason)
+
+
+def fields_for(location: str | None, fields: Iterable[Field]) -> Iterable[Field]:
     """The fields that fill ``location`` (``edits[0].days`` is the edits' field)."""
     if location is None:
         return
-    for field in fields:
-        for path in field.paths:
+    for one in fields:
+        for path in one.paths:
             if location == path or location.startswith((f"{path}.", f"{path}[")):
-                yield field
+                yield one
                 break

@@ -14,9 +14,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from planner.errors import PlannerError
+from planner.web.calendar import PatientCalendar
+from planner.web.calendar import patient_calendar as calendar_of
 from planner.web.commands import COMMANDS
 from planner.web.fields import TEACHING
-from planner.web.inputs import OptionError, Problem, problem
+from planner.web.inputs import OptionError, Problem, Refusal, problem
 from planner.web.pages import Result, Teaching, result_view, teaching_view
 from planner.web.service import FORMATS, Site, file_name, load_site, plan_for, render
 
@@ -55,6 +57,16 @@ def page(folder: Path | None, command_name: str, raw: Raw) -> Result | Refused:
         return Refused(problems(error, command.fields))
 
 
+def patient_calendar(folder: Path | None, command_name: str, raw: Raw) -> PatientCalendar | Refused:
+    """The patient's calendar to print: the PDF calendar's days, as a page."""
+    command = COMMANDS[command_name]
+    try:
+        planned = plan_for(_site(folder), command, raw)
+    except PlannerError as error:
+        return Refused(problems(error, command.fields))
+    return calendar_of(planned.checked.schedule, planned.options)
+
+
 def download(
     folder: Path | None, command_name: str, raw: Raw, format_name: str
 ) -> Download | Refused:
@@ -82,8 +94,9 @@ def teaching(folder: Path | None, raw: Raw) -> Teaching | Refused:
 
 
 def problems(error: PlannerError, fields: Sequence[Field]) -> tuple[Problem, ...]:
-    """Every field the form got wrong (the API reports the first)."""
-    return tuple(problem(found, fields) for found in [error, *getattr(error, "also", [])])
+    """Every input the request got wrong (the API reports the first)."""
+    found = error.errors if isinstance(error, Refusal) else (error,)
+    return tuple(problem(one, fields) for one in found)
 
 
 @functools.cache

@@ -1,5 +1,6 @@
 """The HTTP API described as OpenAPI 3.1, made from the same command registry the
-endpoints read, so the description cannot drift from what the API takes.
+endpoints read, so the description cannot drift from what the API takes; and the
+listing of what the server offers (``/api/protocols``).
 
 ``/docs`` shows it as a plain page served by the app itself: an interactive viewer would
 load scripts from a CDN, which a clinic machine offline cannot reach and the page's
@@ -14,7 +15,7 @@ from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import Field
-from planner.web.service import FORMATS, HEAVY_FORMATS
+from planner.web.service import FORMATS, HEAVY_FORMATS, Site
 
 EXAMPLES = {
     "titrate": "/api/titrate?protocol=panic-adult&start=2027-01-04&format=csv",
@@ -34,6 +35,7 @@ SCHEMAS: dict[str, dict[str, Any]] = {
     "clocks": {"type": "string", "pattern": r"^[a-z_]+=\d{2}:\d{2}$"},
     "old_doses": {"type": "string", "pattern": r"^[a-z_]+=\d+(\.\d+)?$"},
     "paper": {"type": "string", "enum": ["letter", "a4"]},
+    "language": {"type": "string", "pattern": "^[A-Za-z]{2}$", "description": "in any case"},
 }
 ERROR = {
     "type": "object",
@@ -189,3 +191,34 @@ def operations(document: dict[str, Any]) -> list[dict[str, Any]]:
         for path, methods in document["paths"].items()
         for method, operation in methods.items()
     ]
+
+
+def offered(site: Site) -> dict[str, Any]:
+    """What ``/api/protocols`` lists: the protocols, products and paces this server offers,
+    its commands and formats."""
+    library = site.library
+    protocols = [(pid, site.protocol(pid)) for pid in sorted(site.protocols)]
+    return {
+        "protocols": [
+            {
+                "id": pid,
+                "title": protocol.title,
+                "version": protocol.version,
+                "population": protocol.population.description,
+                "default_product": protocol.default_product,
+                "default_pace": protocol.default_pace,
+                "paces": list(protocol.paces),
+                "by_weight": protocol.by_weight,
+            }
+            for pid, protocol in protocols
+        ],
+        "products": [
+            {"id": pid, "name": body.name}
+            for pid, body in sorted(library.products.products.items())
+        ],
+        "paces": [
+            {"id": pid, "title": library.pace(pid).title} for pid in sorted(library.paces.paces)
+        ],
+        "commands": list(COMMANDS),
+        "formats": list(FORMATS),
+    }

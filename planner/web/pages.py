@@ -13,9 +13,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from planner.core.i18n import SOURCE_LANGUAGE, available_languages
 from planner.domain.protocols import load_equivalences
+from planner.errors import PlannerError
 from planner.web.fields import Field
-from planner.web.inputs import Problem, read_values
+from planner.web.inputs import OptionError, Problem, Refusal, read_values
 from planner.web.service import FORMATS, Planned, Site, render
 
 if TYPE_CHECKING:
@@ -44,7 +46,8 @@ class FieldView:
     field: Field
     hint: str
     value: str
-    error: str | None
+    error: str | None  # the page's words, led by the field's label
+    required: bool  # for the protocol chosen
     choices: tuple[tuple[str, str], ...] = ()
 
     @property
@@ -55,13 +58,17 @@ class FieldView:
 def field_views(
     site: Site, fields: Sequence[Field], protocol: Protocol, raw: Raw, problems: Sequence[Problem]
 ) -> list[FieldView]:
-    errors = {p.option: p.message for p in problems if p.option}
+    errors: dict[str, list[str]] = {}
+    for found in problems:
+        for option in found.options:
+            errors.setdefault(option, []).append(found.words)
     return [
         FieldView(
             field,
             field.hint(protocol),
             _shown(raw, field),
-            errors.get(field.option),
+            " ".join(errors[field.option]) if field.option in errors else None,
+            field.required_by(protocol),
             _choices(site, field, protocol),
         )
         for field in fields
@@ -69,9 +76,13 @@ def field_views(
 
 
 def _shown(raw: Raw, field: Field) -> str:
-    """The text the user typed, as typed (several values comma-separated)."""
+    """The text the user typed, as typed (several values comma-separated); a language
+    code as the list names it (ES is es)."""
     texts = [text.strip() for text in raw.get(field.option, ()) if text.strip()]
-    return ", ".join(texts) if field.repeatable else (texts[-1] if texts else "")
+    if field.repeatable:
+        return ", ".join(texts)
+    shown = texts[-1] if texts else ""
+    return shown.lower() if field.kind == "language" else shown
 
 
 def _choices(site: Site, field: Field, protocol: Protocol) -> tuple[tuple[str, str], ...]:
@@ -98,7 +109,20 @@ def _choices(site: Site, field: Field, protocol: Protocol) -> tuple[tuple[str, s
         return (("", f"The table's default: {table.default_source}"), *sources)
     if field.kind == "paper":
         return (("", "Letter (the default)"), ("a4", "A4"))
+    if field.kind == "language":
+        others = (code for code in available_languages() if code != SOURCE_LANGUAGE)
+        source = f"{_language_name(SOURCE_LANGUAGE)} (the default)"
+        return (("", source), *((code, _language_name(code)) for code in others))
     return ()
+
+
+def _language_name(code: str) -> str:
+    """'Spanish (español)': in English for the clinician, in its own words for the patient."""
+    from babel import Locale
+
+    locale = Locale.parse(code)
+    english, own = locale.get_display_name("en") or code, locale.get_display_name(code)
+    return english if own in (None, english) else f"{english} ({own})"
 
 
 def protocol_choices(site: Site) -> list[tuple[str, str]]:
@@ -160,9 +184,16 @@ def teaching_view(site: Site, raw: Raw) -> Teaching:
     from planner.web.fields import TEACHING
     from planner.web.service import locked_figure, protocol_id_of
 
-    values = read_values(TEACHING, raw)
-    protocol_id = protocol_id_of(raw)
-    site.protocol(protocol_id)  # an id the site offers, never a path
+    reading = read_values(TEACHING, raw)
+    errors: list[PlannerError] = list(reading.errors)
+    try:
+        protocol_id = protocol_id_of(raw)
+        site.protocol(protocol_id)  # an id the site offers, never a path
+    except OptionError as error:
+        errors.append(error)
+    if errors:
+        raise Refusal(errors)
+    values = reading.values
     compared = compare_paces(
         site.reference(protocol_id),
         from_mg_per_day=values["from"],

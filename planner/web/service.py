@@ -14,14 +14,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.api import Checked, plan_checked
+from planner.api import Checked
 from planner.core.files import protocol_files
 from planner.core.i18n import language
 from planner.domain.protocols import Library, load_library
 from planner.errors import InputError, PlannerError
 from planner.render.outputs import OutputOptions, check_patient_name, render_kind
 from planner.web.commands import Command
-from planner.web.inputs import OptionError, Values, read_values
+from planner.web.inputs import OptionError, Refusal, Values, read_values
+from planner.web.judging import judged
 
 if TYPE_CHECKING:
     from collections.abc import Mapping, Sequence
@@ -106,18 +107,25 @@ class Planned:
 
 
 def plan_for(site: Site, command: Command, raw: Mapping[str, Sequence[str]]) -> Planned:
-    """Plan what the form or query asks for; every error names its option (a pace is
-    the planner's to refuse, naming the paces the protocol offers)."""
-    values = read_values(command.fields, raw)
-    protocol_id = protocol_id_of(raw)
-    protocol = site.protocol(protocol_id)
-    for option, lookup in (
-        ("product", site.library.product),
-        ("switch-product", site.library.product),
-    ):
-        _known(values.get(option), lookup, option)
-    options = _output_options(values)
-    checked = plan_checked(protocol, command.build(values), library=site.library)
+    """Plan what the form or query asks for; raises ``Refusal`` with every input in
+    error, each named by its option, in the order the command line meets them."""
+    reading = read_values(command.fields, raw)
+    errors: list[PlannerError] = list(reading.errors)
+    values = reading.values
+    protocol_id = protocol = None
+    try:
+        protocol_id = protocol_id_of(raw)
+        protocol = site.protocol(protocol_id)
+    except OptionError as error:
+        errors.append(error)
+    for option in ("product", "switch-product"):
+        _known(values.get(option), site.library.product, option, errors)
+    options = _output_options(values, errors)
+    if protocol_id is None or protocol is None:
+        raise Refusal(errors)
+    checked = judged(site.library, protocol, command, values, errors)
+    if checked is None or options is None:
+        raise Refusal(errors)
     return Planned(command, protocol_id, checked, options)
 
 
@@ -125,41 +133,49 @@ def protocol_id_of(raw: Mapping[str, Sequence[str]]) -> str:
     """The protocol a request names (an id: the site looks it up, never a path)."""
     given = [text.strip() for text in raw.get("protocol", ()) if text.strip()]
     if not given:
-        raise OptionError("protocol", "Missing argument 'PROTOCOL'.", invalid=False)
+        missing = "Missing argument 'PROTOCOL'."
+        raise OptionError("protocol", missing, invalid=False, plain="required")
     return given[-1]
 
 
-def _known(value: str | None, lookup: Any, option: str) -> None:
-    """A product or pace id the library knows, else its error beside the field."""
+def _known(value: str | None, lookup: Any, option: str, errors: list[PlannerError]) -> None:
+    """A product id the library knows, else its error beside the field."""
     if value is None:
         return
     try:
         lookup(value)
     except PlannerError as error:
-        raise OptionError(option, error.reason, invalid=False) from None
+        errors.append(OptionError(option, error.reason, invalid=False))
 
 
-def _output_options(values: Values) -> OutputOptions:
-    """The command line's output settings; the checks it makes before any work."""
+def _output_options(values: Values, errors: list[PlannerError]) -> OutputOptions | None:
+    """The command line's output settings, after the checks it makes before any work
+    (None when one fails: its error is added to ``errors``)."""
     from planner.render.ics import resolve_timezone
 
+    found = len(errors)
     patient = values.get("patient")
     if patient is not None:
         try:
             check_patient_name(patient)
         except InputError as error:
-            raise OptionError("patient", error.reason.removeprefix("--patient: ")) from None
+            errors.append(OptionError("patient", error.reason.removeprefix("--patient: ")))
     timezone = values.get("tz")
     if timezone is not None:
         try:
             resolve_timezone(timezone)
         except InputError as error:
-            raise OptionError("tz", error.reason, invalid=False) from None
+            errors.append(OptionError("tz", error.reason, invalid=False))
+        except OSError:  # a folder of zones ("Europe"), a name too long: no zone either
+            reason = f"unknown time zone {timezone!r}; use an IANA name like Europe/Berlin"
+            errors.append(OptionError("tz", reason, invalid=False))
     lang = values.get("lang", "en")
     try:
         language(lang)
     except InputError as error:
-        raise OptionError("lang", error.reason, invalid=False) from None
+        errors.append(OptionError("lang", error.reason, invalid=False))
+    if len(errors) > found:
+        return None
     return OutputOptions(
         paper=values.get("paper", "letter"),
         patient=patient,

@@ -43,3 +43,10 @@ document.addEventListener("change", (event) => {
   form.append(refresh);
   swap(form, refresh).catch(() => form.submit());
 });
+
+// The calendar's Print button: shown only where a script can print (else the words
+// beside it say Ctrl+P).
+for (const button of document.querySelectorAll("button[data-print]")) {
+  button.hidden = false;
+  button.addEventListener("click", () => window.print());
+}
