@@ -391,7 +391,7 @@ def test_older_adult_numbers_from_a_cited_source_are_used_when_asked_and_named()
     assert any("Illustrative geriatric source" in w for w in schedule.warnings)
     standard = titrate(OLDER, start=START, age_years=70)
     assert totals(standard)[0] == (500, 3)
-    assert any("--older-adult" in note for note in standard.notes)
+    assert any("older adult" in note for note in standard.notes)
 
 
 def test_without_a_cited_geriatric_source_the_plan_says_so_and_invents_nothing() -> None:

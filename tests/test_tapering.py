@@ -214,7 +214,7 @@ def test_product_switch_gives_the_last_steps_in_drops() -> None:
 
 def test_a_slow_product_names_one_that_can_take_smaller_steps() -> None:
     schedule = taper(PANIC, start=START, from_mg_per_day=1, pace="hyperbolic", product="us-tablet")
-    assert "--product us-odt" in schedule.notes[-1]
+    assert "choose product us-odt" in schedule.notes[-1]
     drops = taper(
         PANIC, start=START, from_mg_per_day=1, pace="hyperbolic", product="rivotril-drops"
     )

@@ -53,7 +53,13 @@ def _with_option_names(error: PlannerError) -> str:
 
 
 # The outputs' settings an error may name (the inputs' options come from planner.inputs).
-OUTPUT_OPTIONS = {"lang": "--lang", "timezone": "--tz", "patient_name": "--patient"}
+OUTPUT_OPTIONS = {
+    "lang": "--lang",
+    "timezone": "--tz",
+    "patient_name": "--patient",
+    "concentration": "--concentration",
+    "paces": "--paces",
+}
 
 
 def option_for(field: str | None) -> str | None:

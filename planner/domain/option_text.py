@@ -39,7 +39,7 @@ def clock_from_text(text: str) -> tuple[str, dt.time]:
     if time.tzinfo is not None:  # 07:30+05:00: the calendar's zone is --tz, not each time's
         raise InputError(
             f"{text!r} has a UTC offset; give the local time (NAME=HH:MM, for example "
-            "morning=07:30) and the time zone with --tz"
+            "morning=07:30) and the calendar's time zone on its own"
         )
     return name.strip(), time
 

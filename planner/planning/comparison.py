@@ -40,7 +40,7 @@ def compare_paces(
 ) -> Comparison:
     """One taper per pace (an EC50 given applies to the hyperbolic ones only)."""
     if not paces:
-        raise InputError("--paces: name at least one pace")
+        raise InputError("name at least one pace", field="paces")
     library = library or load_library()
     chosen = load_protocol(protocol, library=library)
     schedules = []

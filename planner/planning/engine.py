@@ -246,7 +246,7 @@ def _current_mcg(
     if current > target:
         raise InputError(
             f"{format_mg(current)}/day is above the target of "
-            f"{format_mg(target)}/day; to lower a dose, plan a taper (with --to)",
+            f"{format_mg(target)}/day; to lower a dose, plan a taper (to a lower dose)",
             field="from_mg_per_day",
         )
     if not maker.can_make_daily(current):

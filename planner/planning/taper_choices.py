@@ -111,8 +111,8 @@ class TaperProducts:
         finest = min(local or finer, key=lambda maker: maker.smallest_dose_mcg)
         return [
             f"{finest.product.name} can give steps of {format_mg(finest.smallest_dose_mcg)}: "
-            f"--product {finest.product.id}, or switch to it for the last steps "
-            "(switch_product in a plan file)."
+            f"choose product {finest.product.id}, or switch to it for the last steps "
+            "(a product switch)."
         ]
 
 

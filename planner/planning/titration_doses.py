@@ -86,8 +86,7 @@ def choose_start(
         start = above[0]
         other = _finer(library, protocol, maker, weight, need, high)
         to_start_inside = (
-            f"; {other.product.name} can start inside the usual range "
-            f"(--product {other.product.id})"
+            f"; {other.product.name} can start inside the usual range (product {other.product.id})"
             if other
             else ""
         )
@@ -137,7 +136,7 @@ def _who_can(other: DoseMaker | None) -> str:
     """Which product can start this child, as the end of a refusal."""
     if other is None:
         return "no bundled product can"
-    return f"{other.product.name} can (--product {other.product.id})"
+    return f"{other.product.name} can (product {other.product.id})"
 
 
 def _finer(
@@ -264,7 +263,7 @@ def older_adult_numbers(
             f"Older adult ({threshold} and over): a lower start of "
             f"{format_decimal(older.start_mg_per_day)} mg/day and steps of at most "
             f"{format_decimal(older.step_mg_per_day)} mg/day every {older.min_interval_days} "
-            f"days, from {source} (planned with them: --older-adult)"
+            f"days, from {source} (planned with them: older adult asked for)"
         ]
     if age is None or age < threshold:
         return None, []
@@ -280,5 +279,5 @@ def older_adult_numbers(
         f"Age {age}: the protocol cites lower numbers for {threshold} and over (start "
         f"{format_decimal(older.start_mg_per_day)} mg/day, steps of "
         f"{format_decimal(older.step_mg_per_day)} mg/day every {older.min_interval_days} "
-        "days); plan with them with --older-adult (older_adult = true)."
+        "days); plan with them by asking for the older adult's numbers (older adult)."
     ]

@@ -121,7 +121,7 @@ def _check_paths(paths: list[Path], options: OutputOptions) -> None:
     if options.plot is not None and options.plot.suffix.lower() not in PLOT_FORMATS:
         raise OutputError(f"cannot write plot {options.plot}: use a .png, .svg or .pdf file name")
     if options.concentration and options.plot is None:
-        raise OutputError("--concentration adds a panel to the plot: give --plot PATH too")
+        raise OutputError("adds a panel to the plot: ask for the plot too", field="concentration")
     if options.supply_days < 1:
         raise OutputError("supply days must be at least 1")
     if options.patient is not None:

@@ -101,17 +101,7 @@ def _taper(values: Values) -> Request:
     )
 
 
-def _no_custom_steps(option: str, values: Values) -> None:
-    """Refuse the pace 'custom': its steps come from a plan file, which the page and the
-    API do not take. (A course's and a switch's taper are built inside the library, which
-    raises no input error for it but fails: refused here in the taper's own words.)"""
-    if values.get(option) == "custom":
-        reason = "'custom' is a clinician's own steps: give them as custom_steps in a plan file"
-        raise OptionError(option, reason, invalid=False)
-
-
 def _course(values: Values) -> Request:
-    _no_custom_steps("pace", values)
     return course_request(
         start=values["start"],
         from_mg_per_day=values.get("from"),
@@ -129,7 +119,6 @@ def _course(values: Values) -> Request:
 
 
 def _switch(values: Values) -> Request:
-    _no_custom_steps("then-pace", values)
     return switch_request(
         start=values["start"],
         from_drug=values["from-drug"],

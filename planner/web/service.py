@@ -159,16 +159,13 @@ def _output_options(values: Values, errors: list[PlannerError]) -> OutputOptions
         try:
             check_patient_name(patient)
         except InputError as error:
-            errors.append(OptionError("patient", error.reason.removeprefix("--patient: ")))
+            errors.append(OptionError("patient", error.reason))
     timezone = values.get("tz")
     if timezone is not None:
         try:
             resolve_timezone(timezone)
         except InputError as error:
             errors.append(OptionError("tz", error.reason, invalid=False))
-        except OSError:  # a folder of zones ("Europe"), a name too long: no zone either
-            reason = f"unknown time zone {timezone!r}; use an IANA name like Europe/Berlin"
-            errors.append(OptionError("tz", reason, invalid=False))
     lang = values.get("lang", "en")
     try:
         language(lang)

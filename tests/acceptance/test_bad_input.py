@@ -238,7 +238,7 @@ CASES: dict[str, tuple[tuple[str, ...], str]] = {
     ),
     "tablets that cannot divide an 8 kg child's start": (
         (*CHILD, "--weight", "8", "--product", "us-tablet"),
-        "--product us-odt",
+        "(product us-odt)",
     ),
     "an off-label reason too short to mean anything": (
         (*SEIZURE_ADULT, "--age", "2", "--off-label", "x"),
