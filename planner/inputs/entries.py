@@ -27,6 +27,16 @@ INPUTS: tuple[Input, ...] = (
         required=SCHEDULES,
     ),
     Input(
+        "from_drug",
+        "from-drug",
+        "Drug taken now",
+        "",
+        "id",
+        "The drug taken now: alprazolam, lorazepam...",
+        ("switch",),
+        required=("switch",),
+    ),
+    Input(
         "from_mg_per_day",
         "from",
         "Current dose",
@@ -258,16 +268,6 @@ INPUTS: tuple[Input, ...] = (
         "Why a clinician's own steps cut faster than the guideline's pace (seizures).",
         ("taper",),
         fronts=frozenset({"plan", "api"}),
-    ),
-    Input(
-        "from_drug",
-        "from-drug",
-        "Drug taken now",
-        "",
-        "id",
-        "The drug taken now: alprazolam, lorazepam...",
-        ("switch",),
-        required=("switch",),
     ),
     Input(
         "from_doses",

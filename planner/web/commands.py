@@ -17,21 +17,7 @@ from planner.models import (
     TaperRequest,
     TitrationRequest,
 )
-from planner.web.fields import (
-    EC50,
-    OLDER_ADULT,
-    OUTPUTS,
-    PATIENT,
-    START,
-    SWITCH,
-    TAPER_PACE,
-    TAPER_PATIENT,
-    TITRATION,
-    TO,
-    Field,
-    current_dose_hint,
-    fixed,
-)
+from planner.web.fields import OUTPUTS, Field, schedule_fields
 from planner.web.inputs import OptionError, Values
 
 Request = TitrationRequest | TaperRequest | CourseRequest | SwitchRequest
@@ -132,10 +118,6 @@ def _switch(values: Values) -> Request:
     )
 
 
-def _hold(paths: tuple[str, ...], hint: str) -> Field:
-    return Field("hold", "Hold", "days", "whole", fixed(hint), paths, more=True, low=1, high=3650)
-
-
 COMMANDS: dict[str, Command] = {
     command.name: command
     for command in (
@@ -143,128 +125,28 @@ COMMANDS: dict[str, Command] = {
             "titrate",
             "Titrate",
             "Start low, raise no sooner than every interval, hold at the target.",
-            (
-                *TITRATION,
-                Field(
-                    "hold",
-                    "Days at the target",
-                    "days",
-                    "whole",
-                    lambda p: f"1 to 3650; default {p.titration.hold_days} (the protocol's)",
-                    ("hold_days",),
-                    more=True,
-                    low=1,
-                    high=3650,
-                ),
-                OLDER_ADULT,
-                *PATIENT,
-                *OUTPUTS,
-            ),
+            (*schedule_fields("titrate"), *OUTPUTS),
             _titration,
         ),
         Command(
             "taper",
             "Taper",
             "From the current daily dose to zero, or to a lower dose held, never abruptly.",
-            (
-                START,
-                Field(
-                    "from",
-                    "Current dose",
-                    "mg/day",
-                    "number",
-                    current_dose_hint,
-                    ("from_mg_per_day",),
-                    required=True,
-                ),
-                TAPER_PACE,
-                TO,
-                _hold(("hold_days",), "1 to 3650; default 28: days to hold the lower dose"),
-                Field(
-                    "pause",
-                    "Pauses",
-                    "",
-                    "pauses",
-                    fixed("DATE:DAYS, comma-separated: 2027-05-03:14 holds that dose 14 more days"),
-                    ("edits",),
-                    more=True,
-                    repeatable=True,
-                ),
-                Field(
-                    "step-back",
-                    "Step backs",
-                    "",
-                    "dates",
-                    fixed("dates, comma-separated: from each, back to the previous dose"),
-                    ("edits",),
-                    more=True,
-                    repeatable=True,
-                ),
-                Field(
-                    "slow-down",
-                    "Slow down after a step back",
-                    "times",
-                    "number",
-                    fixed("more than 1, up to 4; default 1.5: how much longer intervals become"),
-                    ("slow_down_factor",),
-                    more=True,
-                ),
-                EC50,
-                Field(
-                    "switch-product",
-                    "Switch to product",
-                    "",
-                    "product",
-                    fixed("optional: another product for the last steps (with the dose below)"),
-                    ("switch_product",),
-                    more=True,
-                ),
-                Field(
-                    "switch-at",
-                    "Switch at or below",
-                    "mg/day",
-                    "number",
-                    fixed("the daily dose from which the switch product is used"),
-                    ("switch_product",),
-                    more=True,
-                ),
-                *TAPER_PATIENT,
-                *OUTPUTS,
-            ),
+            (*schedule_fields("taper"), *OUTPUTS),
             _taper,
         ),
         Command(
             "course",
             "Course",
             "Titrate to the target, keep it, then taper at a pace: one schedule.",
-            (
-                *TITRATION,
-                Field(
-                    "maintain",
-                    "Days at the target",
-                    "days",
-                    "whole",
-                    fixed("1 to 3650: maintenance before the taper, reviewed every 3 months"),
-                    ("maintain_days",),
-                    required=True,
-                    low=1,
-                    high=3650,
-                ),
-                TAPER_PACE,
-                EC50,
-                TO,
-                _hold(("taper_hold_days",), "1 to 3650; default 28: days to hold the lower dose"),
-                OLDER_ADULT,
-                *PATIENT,
-                *OUTPUTS,
-            ),
+            (*schedule_fields("course"), *OUTPUTS),
             _course,
         ),
         Command(
             "switch",
             "Switch",
             "To clonazePAM from another benzodiazepine, in weekly stages from the patient's doses.",
-            (START, *SWITCH, *PATIENT, *OUTPUTS),
+            (*schedule_fields("switch"), *OUTPUTS),
             _switch,
         ),
     )

@@ -1,10 +1,11 @@
 """The inputs of the page and the API: one ``Field`` per command-line option, named as
-the option is (``from``, ``step-back``, ``supply-days``), with its label, unit and the
-protocol's allowed range as a hint.
+the option is (``from``, ``step-back``, ``supply-days``). A schedule's inputs are made from
+their one description (``planner.inputs``: the words a person reads, unit, range, which
+commands need them); the page adds only how it shows them: a hint from the protocol,
+whether it sits under "More options", which list it is chosen from.
 
 A field knows which request fields (``paths``) it fills, so an error the library raises
-about ``patient.weight_kg`` is shown beside the weight, and reported in the command
-line's words (``--weight (patient.weight_kg): ...``).
+about ``patient.weight_kg`` is shown beside the weight.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Literal
 
 from planner.core.units import format_decimal, format_mg, mg_to_mcg
+from planner.inputs import Command, Input, inputs_of
 
 if TYPE_CHECKING:
     from planner.models import Protocol
@@ -57,6 +59,7 @@ class Field:
     low: int | None = None  # a whole number's range, as the command line's IntRange
     high: int | None = None
     repeatable: bool = False  # the API takes it several times; the page, comma-separated
+    positive: bool = True  # a number read as more than 0 at once (the rest of a range: the request)
 
     def required_by(self, protocol: Protocol) -> bool:
         """Whether this protocol needs the field (the page marks it so)."""
@@ -101,11 +104,7 @@ def _step(protocol: Protocol) -> str:
 
 
 def _interval(protocol: Protocol) -> str:
-    return f"at least {protocol.titration.min_interval_days} (the protocol's minimum), up to 365"
-
-
-def _hold(protocol: Protocol) -> str:
-    return f"1 to 3650; default {protocol.titration.hold_days} (the protocol's)"
+    return f"this protocol's minimum is {protocol.titration.min_interval_days}"
 
 
 def _doses_by_weight(protocol: Protocol) -> bool:
@@ -113,8 +112,7 @@ def _doses_by_weight(protocol: Protocol) -> bool:
 
 
 def _weight(protocol: Protocol) -> str:
-    needed = "needed: this protocol doses by weight" if protocol.by_weight else "optional"
-    return f"{needed}; up to 300 kg"
+    return "needed: this protocol doses by weight" if protocol.by_weight else "optional"
 
 
 def _population(protocol: Protocol) -> str:
@@ -133,50 +131,6 @@ def current_dose_hint(protocol: Protocol) -> str:
     ceiling = format_decimal(Decimal(protocol.drug.ceiling_mg_per_day))
     return f"the daily dose taken now; at most {ceiling} mg/day"
 
-
-START = Field("start", "Start date", "", "date", fixed("the first day"), ("start",), required=True)
-# A taper needs no weight (it starts from the dose taken); a plan that raises a dose
-# by weight does.
-TAPER_WEIGHT = Field(
-    "weight", "Weight", "kg", "number", fixed("optional; up to 300 kg"), ("patient.weight_kg",)
-)
-WEIGHT = Field(
-    "weight", "Weight", "kg", "number", _weight, ("patient.weight_kg",), needed=_doses_by_weight
-)
-AGE = Field(
-    "age",
-    "Age",
-    "years",
-    "whole",
-    lambda p: f"0 to 120; population gates and age cautions. {_population(p)}",
-    ("patient.age_years",),
-    low=0,
-    high=120,
-)
-PRODUCT = Field("product", "Product", "", "product", _product, ("product",))
-STRENGTHS = Field(
-    "strengths",
-    "Strengths on hand",
-    "mg",
-    "number",
-    fixed("optional, comma-separated: 0.5,1 plans with only these strengths of the product"),
-    ("strengths_mg",),
-    more=True,
-    repeatable=True,
-)
-OFF_LABEL = Field(
-    "off-label",
-    "Off-label reason",
-    "",
-    "text",
-    fixed(
-        "3 to 500 characters: plans for a patient outside the population; printed on every output"
-    ),
-    ("off_label_reason",),
-    more=True,
-)
-PATIENT = (WEIGHT, AGE, PRODUCT, STRENGTHS, OFF_LABEL)
-TAPER_PATIENT = (TAPER_WEIGHT, *PATIENT[1:])
 
 OUTPUTS = (
     Field(
@@ -234,114 +188,94 @@ OUTPUTS = (
     ),
 )
 
-TITRATION = (
-    START,
-    Field("from", "Current dose", "mg/day", "number", _start_dose, ("from_mg_per_day",)),
-    Field("target", "Target dose", "mg/day", "number", _target, ("target_mg_per_day",)),
-    Field("step", "Increase per step", "mg/day", "number", _step, ("step_mg_per_day",), more=True),
-    Field(
-        "interval",
-        "Days between increases",
-        "days",
-        "whole",
-        _interval,
-        ("interval_days",),
-        more=True,
-        low=1,
-        high=365,
-    ),
-)
-OLDER_ADULT = Field(
-    "older-adult",
-    "Older adult (65 and over)",
-    "",
-    "flag",
-    fixed("use the protocol's cited lower start and slower steps for 65 and over"),
-    ("older_adult",),
-    more=True,
-)
-TAPER_PACE = Field("pace", "Taper pace", "", "pace", _pace, ("pace",))
-EC50 = Field(
-    "ec50",
-    "EC50 of a hyperbolic pace",
-    "mg/day",
-    "number",
-    fixed("0.01 to 100; illustrative, for the hyperbolic pace only"),
-    ("ec50_mg_per_day",),
-    more=True,
-)
-TO = Field(
-    "to",
-    "Taper down to",
-    "mg/day",
-    "number",
-    fixed("optional: a lower dose to hold instead of stopping; below the current dose"),
-    ("to_mg_per_day",),
-    more=True,
-)
 
-# A switch to clonazePAM (``planner switch``): the drug taken now, and the equivalence.
-SWITCH = (
-    Field(
-        "from-drug",
-        "Drug taken now",
-        "",
-        "drug",
-        fixed("the benzodiazepine to switch from"),
-        ("from_drug",),
-        required=True,
-    ),
-    Field(
-        "from",
-        "Its daily dose",
-        "mg/day",
-        "number",
-        fixed("the old drug's daily dose, one its product makes"),
-        ("from_mg_per_day",),
-        required=True,
-    ),
-    Field(
-        "from-dose",
-        "Its doses as taken",
-        "",
-        "old_doses",
+# How the page shows each schedule input beside its description: the hint, from the
+# protocol where it has a number to give; "More options"; the list it is chosen from.
+@dataclass(frozen=True)
+class Shown:
+    hint: Hint
+    more: bool = False
+    kind: Kind | None = None  # a list to choose from, where the description says "id"
+
+
+SHOWN: dict[str, Shown] = {
+    "start": Shown(fixed("the first day")),
+    "from": Shown(_start_dose),
+    "target": Shown(_target),
+    "step": Shown(_step, more=True),
+    "interval": Shown(_interval, more=True),
+    "hold": Shown(fixed("days"), more=True),
+    "older-adult": Shown(fixed("the protocol's cited lower start and slower steps"), more=True),
+    "maintain": Shown(fixed("maintenance before the taper, reviewed every 3 months")),
+    "to": Shown(fixed("optional: a lower dose to hold instead of stopping"), more=True),
+    "pace": Shown(_pace, kind="pace"),
+    "ec50": Shown(fixed("illustrative, for the hyperbolic pace only"), more=True),
+    "pause": Shown(fixed("DATE:DAYS, comma-separated: 2027-05-03:14 holds 14 more days"), True),
+    "step-back": Shown(fixed("dates, comma-separated: from each, back to the previous dose"), True),
+    "slow-down": Shown(fixed("default 1.5: how much longer intervals become"), more=True),
+    "switch-product": Shown(fixed("another product for the last steps"), True, "product"),
+    "switch-at": Shown(fixed("the daily dose from which the switch product is used"), True),
+    "from-drug": Shown(fixed("the benzodiazepine to switch from"), kind="drug"),
+    "from-dose": Shown(
         fixed(
             "optional: TIME=MG, comma-separated, in the day's order (morning=0.5, bedtime=1); "
             "they add up to the daily dose; default: its label's usual times"
-        ),
-        ("from_doses",),
-        repeatable=True,
+        )
     ),
-    Field(
-        "equivalence",
-        "Equivalence source",
-        "",
-        "source",
-        fixed("whose equivalence table; named on every output"),
-        ("equivalence",),
+    "from-product": Shown(fixed("optional: default the first listed for the drug"), True, "text"),
+    "equivalence": Shown(fixed("whose equivalence table; named on every output"), kind="source"),
+    "step-days": Shown(
+        fixed("default 7 (Ashton's week): each stage replaces part of a dose"), True
     ),
-    Field(
-        "step-days",
-        "Days per stage",
-        "days",
-        "whole",
-        fixed("7 to 365; default 7 (Ashton's week): each stage replaces part of one dose"),
-        ("step_days",),
-        more=True,
-        low=7,
-        high=365,
-    ),
-    Field(
-        "from-product",
-        "Its product",
-        "",
-        "text",
-        fixed("optional: the old drug's product id (default: the first listed for it)"),
-        ("from_product",),
-        more=True,
-    ),
-    Field("then-pace", "Then taper at", "", "pace", fixed("optional"), ("then_pace",)),
-)
+    "then-pace": Shown(fixed("optional"), kind="pace"),
+    "weight": Shown(_weight),
+    "age": Shown(lambda p: f"population gates and age cautions. {_population(p)}"),
+    "product": Shown(_product, kind="product"),
+    "strengths": Shown(fixed("optional, comma-separated: 0.5,1 plans with only these"), True),
+    "off-label": Shown(fixed("plans outside the population; printed on every output"), True),
+}
+# What the page offers beside a command's own text: how each start point is worded.
+HINTS_BY_COMMAND: dict[tuple[Command, str], Hint] = {
+    ("taper", "from"): current_dose_hint,
+    ("switch", "from"): fixed("the old drug's daily dose, one its product makes"),
+    ("titrate", "hold"): lambda p: f"default {p.titration.hold_days} (the protocol's)",
+    ("taper", "weight"): fixed("optional"),
+}
+_KINDS: dict[str, Kind] = {"numbers": "number"}
+_MANY = frozenset({"numbers", "pauses", "dates", "old_doses"})
+
+
+def schedule_fields(command: Command) -> tuple[Field, ...]:
+    """The page's fields for ``command``'s inputs, in the description's order."""
+    return tuple(_field(entry, command) for entry in inputs_of(command, "web"))
+
+
+def _field(entry: Input, command: Command) -> Field:
+    shown = SHOWN[entry.option]
+    extra = HINTS_BY_COMMAND.get((command, entry.option), shown.hint)
+    bounds = entry.bounds_words()
+    unit = f" {entry.unit}" if entry.unit and bounds else ""
+    hint: Hint = (lambda p: "; ".join(filter(None, (bounds + unit, extra(p))))) if bounds else extra
+    kind: Kind = shown.kind or _KINDS.get(entry.kind) or entry.kind  # type: ignore[assignment]
+    head = entry.field.split(".")[0]
+    paths = (entry.field,) if head in ("patient", entry.field) else (entry.field, head)
+    whole = entry.kind == "whole"
+    return Field(
+        entry.option,
+        entry.label,
+        entry.unit,
+        kind,
+        hint,
+        paths,
+        required=command in entry.required,
+        needed=_doses_by_weight if entry.option == "weight" and command != "taper" else None,
+        more=shown.more,
+        low=int(entry.low) if whole and entry.low is not None else None,
+        high=int(entry.high) if whole and entry.high is not None else None,
+        repeatable=entry.kind in _MANY,
+        positive=entry.above and entry.low == 0,
+    )
+
 
 # The teaching view (``planner compare``): a dose, a product, an EC50.
 TEACHING = (
@@ -354,6 +288,5 @@ TEACHING = (
         ("from_mg_per_day",),
         required=True,
     ),
-    PRODUCT,
-    EC50,
+    *(field for field in schedule_fields("taper") if field.option in ("product", "ec50")),
 )

@@ -131,7 +131,7 @@ def _convert(field: Field, text: str) -> Any:
         return date_from_text(text)
     if field.kind == "number":
         number = number_from_text(text)
-        if number <= 0:
+        if field.positive and number <= 0:
             raise InputError(f"{text} must be more than 0")
         return number
     if field.kind == "whole":

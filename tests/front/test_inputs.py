@@ -151,6 +151,23 @@ def in_a_batch_row(entry: Input, command: Command, value: str) -> tuple[bool, st
     return result.error is not None, result.error or ""
 
 
+def on_the_page(entry: Input, command: Command, value: str) -> tuple[bool, str]:
+    """The web API (the page reads its fields the same way): a 4xx JSON naming the field."""
+    from web_helpers import client, query
+
+    options = [(f"--{_option(name, command)}", typed) for name, typed in NEEDED[command].items()]
+    options = [pair for pair in options if pair[0] != f"--{entry.option}"]
+    options.append((f"--{entry.option}", value))
+    if entry.field.startswith("switch_product."):
+        other = "switch-at" if entry.option == "switch-product" else "switch-product"
+        options.append((f"--{other}", "us-odt" if other == "switch-product" else "0.5"))
+    response = client().get(f"/api/{command}?{query('panic-adult', options, 'json')}")
+    if response.status_code < 400:
+        return False, ""
+    error = response.json()["error"]
+    return True, f"{error['field']}: {error['message']}"
+
+
 def _option(field: str, command: Command) -> str:
     return next(e.option for e in INPUTS if e.field == field and command in e.commands)
 
@@ -170,12 +187,14 @@ def test_a_value_outside_the_range_is_refused_by_every_front_end(
         "api": f"{entry.field}",
         "plan": f"plan.toml::{kind}.{entry.field}",
         "batch": f"plans.csv:row 2: {entry.key}",
+        "web": f"--{entry.option}",  # the API's errors are in the command line's words
     }
     fronts = {
         "cli": on_the_command_line,
         "api": in_the_api,
         "plan": in_a_plan_file,
         "batch": in_a_batch_row,
+        "web": on_the_page,
     }
     for front, send in fronts.items():
         if front not in entry.fronts:
@@ -190,7 +209,7 @@ def test_the_bound_itself_is_in_range_on_every_front_end(case: tuple[Input, Comm
     """At the bound a plan may still be refused for a clinical reason (an age of 0 on the
     adults' protocol), never as out of range."""
     entry, command, value = case
-    for send in (on_the_command_line, in_the_api, in_a_plan_file, in_a_batch_row):
+    for send in (on_the_command_line, in_the_api, in_a_plan_file, in_a_batch_row, on_the_page):
         _, said = send(entry, command, value)
         assert not any(words in said for words in OUT_OF_RANGE), (send.__name__, said)
 
@@ -221,3 +240,23 @@ def test_a_batch_file_has_a_column_for_every_input_a_plan_file_takes() -> None:
     wanted = {entry.key for entry in INPUTS if "batch" in entry.fronts}
     assert wanted <= set(COLUMNS)
     assert {"strengths_mg", "slow_down_factor"} <= set(COLUMNS)  # once missing
+
+
+def test_the_page_offers_each_input_with_its_range_and_no_other() -> None:
+    """The page's fields for each command are its inputs' (beside the outputs' settings),
+    with the words a person reads, whole numbers' ranges and the required ones marked."""
+    from planner.web.commands import COMMANDS
+    from planner.web.fields import OUTPUTS
+
+    outputs = {field.option for field in OUTPUTS}
+    for command in SCHEDULES:
+        fields = {f.option: f for f in COMMANDS[command].fields if f.option not in outputs}
+        wanted = {e.option: e for e in INPUTS if command in e.commands and "web" in e.fronts}
+        assert set(fields) == set(wanted), command
+        for option, entry in wanted.items():
+            field = fields[option]
+            assert (field.label, field.unit) == (entry.label, entry.unit), option
+            assert entry.field in field.paths, option
+            assert field.required is (command in entry.required), (command, option)
+            if entry.kind == "whole":
+                assert (field.low, field.high) == (entry.low, entry.high), option
