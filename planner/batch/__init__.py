@@ -35,6 +35,7 @@ from planner.domain.protocols import Library, load_equivalences, load_library
 from planner.errors import InputError, PlannerError
 from planner.plans import protocol_for
 from planner.render.csv import csv_lines, encode_row
+from planner.render.formats import BATCH_FILES
 from planner.render.table import DATE, DAY, MG_PER_KG, NOTE, PHASE, PRODUCT, TOTAL_MG
 
 if TYPE_CHECKING:
@@ -43,13 +44,7 @@ if TYPE_CHECKING:
     from planner.models import Protocol
     from planner.render.outputs import OutputOptions
 
-OUTPUT_FILES = {
-    "csv": "schedule.csv",
-    "pdf": "calendar.pdf",
-    "plot": "plot.png",
-    "ics": "doses.ics",
-    "fhir": "medication-requests.fhir.json",
-}
+OUTPUT_FILES = BATCH_FILES  # each patient's files, by format (planner.render.formats)
 # Rows handed to a worker at a time: enough to keep it busy, few enough to stay small.
 CHUNK_ROWS = 32
 

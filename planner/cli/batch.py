@@ -13,7 +13,9 @@ from typing import Any, Literal
 
 import click
 
+from planner.cli.outputs import _options
 from planner.cli.types import WholeRange
+from planner.render.formats import BATCH_FILES
 
 
 @click.command()
@@ -21,11 +23,12 @@ from planner.cli.types import WholeRange
 @click.option(
     "--out", required=True, type=click.Path(file_okay=False, path_type=Path), help="Output folder."
 )
-@click.option("--csv", "per_csv", is_flag=True, help="Write each patient's day-by-day CSV.")
-@click.option("--pdf", "per_pdf", is_flag=True, help="Write each patient's PDF calendar.")
-@click.option("--plot", "per_plot", is_flag=True, help="Write each patient's plot (PNG).")
-@click.option("--ics", "per_ics", is_flag=True, help="Write each patient's calendar file.")
-@click.option("--fhir", "per_fhir", is_flag=True, help="Write each patient's FHIR Bundle (JSON).")
+@_options(
+    [
+        click.option(f"--{name}", f"per_{name}", is_flag=True, help=f"Each patient's {file}.")
+        for name, file in BATCH_FILES.items()
+    ]
+)
 @click.option("--paper", type=click.Choice(["letter", "a4"]), default="letter", show_default=True)
 @click.option("--tz", "timezone", help="IANA time zone of the calendar files.")
 @click.option(
@@ -51,16 +54,12 @@ from planner.cli.types import WholeRange
 def batch(
     plans_path: Path,
     out: Path,
-    per_csv: bool,
-    per_pdf: bool,
-    per_plot: bool,
-    per_ics: bool,
-    per_fhir: bool,
     paper: Literal["letter", "a4"],
     timezone: str | None,
     workers: int | None,
     scheduler: str | None,
     force: bool,
+    **per_patient: bool,
 ) -> None:
     """Plan many patients from a CSV: one row each, the fields of a plan file.
 
@@ -86,7 +85,7 @@ def batch(
     from planner.render.outputs import OutputOptions
 
     options = OutputOptions(paper=paper, timezone=timezone)
-    wanted = {"csv": per_csv, "pdf": per_pdf, "plot": per_plot, "ics": per_ics, "fhir": per_fhir}
+    wanted = {name: per_patient[f"per_{name}"] for name in BATCH_FILES}
     show_progress = sys.stderr.isatty() and not os.environ.get("CI")
 
     def track(results: Iterator[Any], total: int) -> Iterator[Any]:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
     from planner.models import CourseRequest, SwitchRequest, TaperRequest, TitrationRequest
 
 from planner.cli.types import OUTPUT, ClockSetting, WholeRange
+from planner.render.formats import FORMATS
 
 # Beside a schedule's inputs (planner.cli.inputs): a plan file that re-makes it.
 SAVE_PLAN = click.option(
@@ -22,16 +23,9 @@ SAVE_PLAN = click.option(
 )
 
 _OUTPUT_OPTIONS = [
-    click.option("--csv", "csv_path", type=OUTPUT, help="Write the day-by-day table as CSV."),
-    click.option("--pdf", "pdf_path", type=OUTPUT, help="Write the printable calendar (PDF)."),
-    click.option("--plot", "plot_path", type=OUTPUT, help="Write a plot (.png, .svg or .pdf)."),
-    click.option("--ics", "ics_path", type=OUTPUT, help="Write an iCalendar file of every dose."),
-    click.option("--xlsx", "xlsx_path", type=OUTPUT, help="Write a workbook (daily and steps)."),
-    click.option(
-        "--fhir",
-        "fhir_path",
-        type=OUTPUT,
-        help="Write a FHIR R4 Bundle of MedicationRequest proposals (JSON).",
+    *(
+        click.option(f"--{name}", f"{name}_path", type=OUTPUT, help=entry.help)
+        for name, entry in FORMATS.items()
     ),
     click.option(
         "--products",
@@ -124,12 +118,6 @@ def _emit(
     checked: Checked,
     *,
     plan: tuple[Path, bytes] | None,
-    csv_path: Path | None,
-    pdf_path: Path | None,
-    plot_path: Path | None,
-    ics_path: Path | None,
-    xlsx_path: Path | None,
-    fhir_path: Path | None,
     paper: Literal["letter", "a4"],
     patient: str | None,
     supply_days: int,
@@ -140,6 +128,7 @@ def _emit(
     instructions: bool,
     lang: str | None,
     large_print: bool,
+    **paths: Path | None,
 ) -> None:
     """Render every requested output in memory, then write them all, then print the report."""
     from planner.render.outputs import OutputOptions, render_outputs, write_outputs
@@ -147,12 +136,7 @@ def _emit(
 
     schedule, report = checked
     options = OutputOptions(
-        csv=csv_path,
-        pdf=pdf_path,
-        plot=plot_path,
-        ics=ics_path,
-        xlsx=xlsx_path,
-        fhir=fhir_path,
+        **{name: paths[f"{name}_path"] for name in FORMATS},
         paper=paper,
         patient=patient,
         supply_days=supply_days,
@@ -170,7 +154,7 @@ def _emit(
     )
     click.echo(text)
     for path, _ in files:
-        click.echo(f"Wrote {path}{_zone_note(timezone) if path == ics_path else ''}")
+        click.echo(f"Wrote {path}{_zone_note(timezone) if path == paths['ics_path'] else ''}")
 
 
 def _zone_note(timezone: str | None) -> str:

@@ -7,7 +7,6 @@ requested file untouched; each write is atomic (see ``write_atomic``).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -18,6 +17,7 @@ from planner.core.limits import MAX_PATIENT_CHARS
 from planner.core.plaintext import control_character, csv_comment
 from planner.domain.dispensing import DEFAULT_SUPPLY_DAYS
 from planner.errors import InputError, OutputError
+from planner.render.formats import FORMATS, IMAGE_FORMATS
 from planner.render.instructions import check_clocks
 
 if TYPE_CHECKING:
@@ -26,12 +26,13 @@ if TYPE_CHECKING:
     from planner.render.pdf import Paper
     from planner.safety import SafetyReport
 
-PLOT_FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
+PLOT_FORMATS = {f".{name}": name for name in IMAGE_FORMATS}
 
 
 @dataclass(frozen=True)
 class OutputOptions:
-    """Which files to write, and the settings that shape them."""
+    """Which files to write (one path a format of ``FORMATS``), and the settings that
+    shape them."""
 
     csv: Path | None = None
     pdf: Path | None = None
@@ -49,9 +50,14 @@ class OutputOptions:
     lang: str = "en"  # the patient's language: calendar, instructions, event text, labels
     large_print: bool = False  # the calendar in large type, a week or two a page
 
+    def wanted(self) -> list[tuple[str, Path]]:
+        """Each format asked for, with its path, in the order of ``FORMATS``."""
+        found = [(name, getattr(self, name)) for name in FORMATS]
+        return [(name, path) for name, path in found if path is not None]
+
     def paths(self) -> list[Path]:
-        paths = (self.csv, self.pdf, self.plot, self.ics, self.xlsx, self.concentration_csv)
-        return [p for p in (*paths, self.fhir) if p is not None]
+        extra = [self.concentration_csv] if self.concentration_csv is not None else []
+        return [path for _, path in self.wanted()] + extra
 
 
 def render_outputs(
@@ -68,19 +74,10 @@ def render_outputs(
     """
     extra = extra or []
     _check_paths(options.paths() + [path for path, _ in extra], options)
-    wanted = [
-        ("csv", options.csv),
-        ("pdf", options.pdf),
-        ("plot", options.plot),
-        ("ics", options.ics),
-        ("xlsx", options.xlsx),
-        ("fhir", options.fhir),
-    ]
     plot_format = PLOT_FORMATS[options.plot.suffix.lower()] if options.plot else "png"
     rendered = [
         (path, render_kind(kind, schedule, report, options, image_format=plot_format))
-        for kind, path in wanted
-        if path is not None
+        for kind, path in options.wanted()
     ]
     if options.concentration_csv is not None:
         rendered.append((options.concentration_csv, _concentration_csv(schedule, options)))
@@ -95,18 +92,10 @@ def render_kind(
     *,
     image_format: str = "png",
 ) -> bytes:
-    """One output by kind, with no path: 'csv', 'pdf', 'plot', 'ics', 'xlsx' or 'fhir' (a
-    batch's workers render a patient's files this way; the batch writes them)."""
-    renderers: dict[str, Callable[[], bytes]] = {
-        "csv": lambda: _csv(schedule, report),
-        "pdf": lambda: _pdf(schedule, report, options),
-        "plot": lambda: _plot(schedule, report, options, image_format),
-        "ics": lambda: _ics(schedule, report, options),
-        "xlsx": lambda: _xlsx(schedule, report, options),
-        "fhir": lambda: _fhir(schedule, report, options),
-    }
+    """One output by its format's name in ``FORMATS``, with no path (a batch's workers
+    render a patient's files this way, the page its downloads; they write them)."""
     check_clocks(schedule, options.clocks)
-    return renderers[kind]()
+    return FORMATS[kind].render(schedule, report, options, image_format)
 
 
 def write_outputs(files: list[tuple[Path, bytes]]) -> None:
@@ -157,39 +146,6 @@ def about(schedule: Schedule) -> tuple[str, ...]:
     return tuple(csv_comment(label, value) for label, value in pairs)
 
 
-def _csv(schedule: Schedule, report: SafetyReport) -> bytes:
-    from planner.render.csv import render_csv
-
-    return render_csv(schedule, report)
-
-
-def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
-    from planner.render.pdf import render_pdf
-
-    return render_pdf(
-        schedule,
-        report,
-        paper=options.paper,
-        patient=options.patient,
-        supply_days=options.supply_days,
-        lang=options.lang,
-        clocks=options.clocks,
-        large_print=options.large_print,
-    )
-
-
-def _plot(
-    schedule: Schedule, report: SafetyReport, options: OutputOptions, image_format: str
-) -> bytes:
-    from planner.render.plot import render_plot
-
-    wanted = options.concentration and schedule.switch is None  # a switch draws its levels
-    curve = _curve(schedule, options) if wanted else None
-    return render_plot(
-        schedule, report, image_format=image_format, concentration=curve, lang=options.lang
-    )
-
-
 def _concentration_csv(schedule: Schedule, options: OutputOptions) -> bytes:
     """Hour by hour, clonazePAM's estimated concentration; during a switch, day by day,
     both drugs' levels as shares of their own steady states."""
@@ -206,26 +162,7 @@ def _curve(schedule: Schedule, options: OutputOptions) -> ConcentrationCurve:
     return concentration_curve(schedule, clocks=options.clocks)
 
 
-def _ics(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
-    from planner.render.ics import render_ics
-
-    return render_ics(
-        schedule,
-        report,
-        timezone=options.timezone,
-        clocks=options.clocks,
-        patient=options.patient,
-        lang=options.lang,
-    )
-
-
-def _xlsx(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
-    from planner.render.xlsx import render_xlsx
-
-    return render_xlsx(schedule, report, lang=options.lang)
-
-
-def _fhir(schedule: Schedule, report: SafetyReport, options: OutputOptions) -> bytes:
-    from planner.render.fhir import render_fhir
-
-    return render_fhir(schedule, report, patient=options.patient, clocks=options.clocks)
+def concentration_for(schedule: Schedule, options: OutputOptions) -> ConcentrationCurve | None:
+    """The concentration panel a plot was asked to draw (a switch draws its levels)."""
+    wanted = options.concentration and schedule.switch is None
+    return _curve(schedule, options) if wanted else None

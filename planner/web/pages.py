@@ -16,9 +16,10 @@ from typing import TYPE_CHECKING, Any
 from planner.core.i18n import SOURCE_LANGUAGE, available_languages
 from planner.domain.protocols import load_equivalences
 from planner.errors import PlannerError
+from planner.render.formats import FORMATS as RENDERED
 from planner.web.fields import Field
 from planner.web.inputs import OptionError, Problem, Refusal, read_values
-from planner.web.service import FORMATS, Planned, Site, render
+from planner.web.service import FORMATS, PAGE_IMAGES, Planned, Site, render
 
 if TYPE_CHECKING:
     from planner.models import Protocol
@@ -27,15 +28,10 @@ Raw = Mapping[str, Sequence[str]]
 # Downloads offered under a schedule, in the order a clinician reaches for them.
 DOWNLOADS = ("pdf", "csv", "ics", "xlsx", "png", "svg", "plan", "json", "fhir")
 LABELS = {
-    "pdf": "PDF calendar",
-    "csv": "CSV table",
-    "ics": "Calendar file (ICS)",
-    "xlsx": "Workbook (XLSX)",
-    "png": "Plot (PNG)",
-    "svg": "Plot (SVG)",
+    **{name: entry.label for name, entry in RENDERED.items() if name != "plot"},
+    **{image: f"Plot ({image.upper()})" for image in PAGE_IMAGES},
     "plan": "Plan file",
     "json": "JSON",
-    "fhir": "FHIR Bundle (JSON)",
 }
 
 

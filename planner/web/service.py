@@ -19,6 +19,8 @@ from planner.core.files import protocol_files
 from planner.core.i18n import language
 from planner.domain.protocols import Library, load_library
 from planner.errors import InputError, PlannerError
+from planner.render.formats import FORMATS as RENDERED
+from planner.render.formats import IMAGE_FORMATS
 from planner.render.outputs import OutputOptions, check_patient_name, render_kind
 from planner.web.commands import Command
 from planner.web.inputs import OptionError, Refusal, Values, read_values
@@ -29,32 +31,31 @@ if TYPE_CHECKING:
 
     from planner.models import Protocol
 
-# format -> (render kind, image format, media type, file suffix)
+# download -> (render kind, image format, media type, file suffix): every format of
+# planner.render.formats (the plot once for each image the page offers), then the plan
+# file and the JSON the page makes itself.
+PAGE_IMAGES = ("png", "svg")
 FORMATS: dict[str, tuple[str, str, str, str]] = {
-    "csv": ("csv", "", "text/csv; charset=utf-8", "csv"),
-    "pdf": ("pdf", "", "application/pdf", "pdf"),
-    "ics": ("ics", "", "text/calendar; charset=utf-8", "ics"),
-    "xlsx": (
-        "xlsx",
-        "",
-        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "xlsx",
-    ),
-    "png": ("plot", "png", "image/png", "png"),
-    "svg": ("plot", "svg", "image/svg+xml", "svg"),
+    **{
+        name: (name, "", entry.media_type, entry.suffix)
+        for name, entry in RENDERED.items()
+        if name != "plot"
+    },
+    **{image: ("plot", image, IMAGE_FORMATS[image], image) for image in PAGE_IMAGES},
     "plan": ("plan", "", "application/toml; charset=utf-8", "plan.toml"),
     "json": ("json", "", "application/json", "json"),
-    "fhir": ("fhir", "", "application/fhir+json", "fhir.json"),
 }
 # Formats that take up to seconds for a long schedule (a ten-year course: its PNG plot
 # 0.3 s, SVG 1 s, workbook 2 s, calendar file 5 s, PDF calendar in large print a minute;
 # its JSON 0.2 s, FHIR 0.06 s, CSV 0.01 s): the API makes them on POST only, which no
 # other site's link or image can send (``app``).
-HEAVY_FORMATS = frozenset({"pdf", "ics", "xlsx", "png", "svg"})
+HEAVY_FORMATS = frozenset(
+    name for name, (kind, *_) in FORMATS.items() if kind in RENDERED and RENDERED[kind].heavy
+)
 # matplotlib's rcParams (the SVG salt) and reportlab's fonts are process-wide: render
 # these one at a time, so each file is the bytes the command line writes.
 _SHARED_STATE = threading.Lock()
-_LOCKED_KINDS = frozenset({"pdf", "plot", "xlsx"})
+_LOCKED_KINDS = frozenset(name for name, entry in RENDERED.items() if entry.shared_state)
 
 
 @dataclass(frozen=True)
