@@ -51,16 +51,17 @@ def change_labels(
     step: DoseStep, *, lang: Language, switches: bool = False, starts: bool = False
 ) -> list[str]:
     """The words for a day the dose changes, longest first: 'NEW DOSE: 2.5 mg/day', 'NEW:
-    2.5 mg/day', 'NEW: 2.5 mg'. Every one names the change (the printed calendar takes
-    the longest that fits its cell). A day a dose is switched says SWITCH with no amount:
-    the day's clonazePAM alone would read as a change of the whole dose."""
+    2.5 mg/day', 'NEW: 2.5 mg'. Every one names the change and its dose, the same in
+    every language (the printed calendar takes the longest that fits its cell). A day a
+    dose is switched says SWITCH with no amount: the day's clonazePAM alone would read as
+    a change of the whole dose; a review is a review."""
     _ = lang.gettext
     if step.review:
         templates = [N_("REVIEW WITH PRESCRIBER"), N_("REVIEW")]
     elif switches:
         templates = [N_("SWITCH")]
     elif step.edit == "pause":
-        templates = [N_("PAUSE: {amount}/day"), N_("PAUSE: {amount}"), N_("PAUSE")]
+        templates = [N_("PAUSE: {amount}/day"), N_("PAUSE: {amount}")]
     elif step.edit == "step back":
         templates = [
             N_("STEP BACK: {amount}/day"),
