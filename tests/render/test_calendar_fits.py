@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from planner.api import course, load_protocol, switch, taper, titrate
 from planner.i18n import language
 from planner.render.pdf import render_pdf
-from planner.render.pdf.calendar import cell_text, month_pages
+from planner.render.pdf.calendar import month_pages
+from planner.render.pdf.cells import cell_text, day_cells
 from planner.render.pdf.materials import LARGE, Look
 from planner.render.pdf.style import register_fonts
 from planner.safety import check_schedule
@@ -122,6 +123,7 @@ def test_large_print_pages_are_full(lang: str) -> None:
     register_fonts()
     schedule = schedules()["taper"]
     look = Look(language(lang), LARGE)
+    cells = day_cells(schedule)
     for year, month in [(2027, 12), *((2028, number) for number in range(1, 8))]:
         pages = month_pages(schedule, year, month, WIDTH, HEIGHT, look)
         assert len(pages) > 1  # 12 pt words: a month is more than a page
@@ -131,18 +133,11 @@ def test_large_print_pages_are_full(lang: str) -> None:
                 needs = [
                     cell_text(cell, date, WIDTH / 7, page.look, named=False).need(sizes)
                     for date in week
-                    if date.month == month and (cell := _cells(schedule).get(date)) is not None
+                    if date.month == month and (cell := cells.get(date)) is not None
                 ]
                 assert height <= max([sizes.min_row, *needs]) * 4 / 3 + 0.01, (month, week)
         rows = [len(page.weeks) for page in pages]
         assert max(rows) - min(rows) <= 1, (month, rows)  # shared evenly
-
-
-@functools.cache
-def _cells(schedule: Schedule) -> dict[dt.date, Any]:
-    from planner.render.pdf.calendar import _day_cells
-
-    return _day_cells(schedule)
 
 
 def bold_lines(data: bytes) -> list[str]:

@@ -21,11 +21,10 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
 if TYPE_CHECKING:
-    from planner.schedule import DoseStep, Schedule
+    from planner.schedule import Schedule
 
-from planner.instructions import Taken, dose_words, exchanged, keeps_on, taken
-from planner.render.month import change_labels
-from planner.render.pdf.materials import AdviceBox, Look, Sizes, advice_box, balanced, fits
+from planner.render.pdf.cells import DayCell, cell_text, day_cells, say
+from planner.render.pdf.materials import AdviceBox, Look, advice_box, balanced, fits
 from planner.render.pdf.style import (
     BOLD,
     CHANGE_FILL,
@@ -39,42 +38,6 @@ from planner.render.pdf.style import (
 
 BOX_GAP = 6  # between the grid and the advice box
 HEADER_LINES = 3  # lines right of the month's name that its header's height holds
-
-
-@dataclass(frozen=True)
-class DayCell:
-    """What one calendar day shows."""
-
-    step: DoseStep
-    changes: bool
-    taken: tuple[Taken, ...]  # each dose of the day, of either drug during a switch
-    switches: bool = False  # a dose of the old drug becomes clonazePAM today
-    keeps_on: bool = False  # the last day of a held dose: keep taking it after
-
-
-@dataclass(frozen=True)
-class CellText:
-    """One day's words wrapped to its cell: the mark beside the day number or on lines
-    of their own under it, each dose's lines, or the stop and its note."""
-
-    mark: tuple[str, ...] = ()
-    beside: bool = True  # the mark is one line on the day number's line
-    doses: tuple[tuple[str, ...], ...] = ()
-    stop: tuple[str, ...] = ()  # the note under 'Stop', on the day the schedule stops
-    product: str = ""  # at the cell's foot when the schedule uses two products
-
-    def under(self, sizes: Sizes) -> float:
-        """The height the mark's own lines take under the day number."""
-        return 0 if self.beside else len(self.mark) * (sizes.text + 4)
-
-    def need(self, sizes: Sizes) -> float:
-        if self.stop:  # 'Stop' under the day number, then the note
-            notes = (len(self.stop) - 1) * sizes.leading
-            return sizes.day + 2 + sizes.stop + 5 + sizes.text + 4 + notes + 4
-        lines = sum(len(dose) for dose in self.doses)
-        doses = lines * sizes.leading + len(self.doses) * sizes.dose_gap
-        label = sizes.product_line if self.product else 0
-        return sizes.first_dose + self.under(sizes) + doses + 2 + label
 
 
 @dataclass(frozen=True)
@@ -107,7 +70,7 @@ def month_pages(
     spacing first, then tighter, until the month fits one page; a month that fits at
     none is shared evenly between as few pages as any spacing gives, in the loosest."""
     look = look or Look()
-    cells = _day_cells(schedule)
+    cells = day_cells(schedule)
     weeks = [
         tuple(week) for week in calendar.Calendar(firstweekday=0).monthdatescalendar(year, month)
     ]
@@ -217,38 +180,6 @@ def header_lines(
     return [fit_line(who, FONT, sizes.patient, room), *((line, sizes.header) for line in lines)]
 
 
-def cell_text(cell: DayCell, date: dt.date, width: float, look: Look, *, named: bool) -> CellText:
-    """One day's words, wrapped to a cell ``width`` wide; ``named``, the product too (the
-    schedule uses two)."""
-    _ = look.lang.gettext
-    sizes = look.sizes
-    step = cell.step
-    room = (width - 2 * sizes.pad) / sizes.scale  # in the cell's letters, as wide as they are set
-    if step.total_mcg == 0:
-        note = _("No more doses. Do not restart without advice.")
-        return CellText(stop=tuple(wrap_words(note, FONT, sizes.text, room)))
-    if cell.changes:
-        starts = step.first_day == 1 and step.phase == "titration"
-        marks = change_labels(step, lang=look.lang, switches=cell.switches, starts=starts)
-    else:
-        marks = [_("KEEP TAKING")] if cell.keeps_on else []
-    beside = (width - stringWidth(str(date.day), BOLD, sizes.day) - 3 * sizes.pad - 2) / sizes.scale
-    fitting = [mark for mark in marks if stringWidth(mark, BOLD, sizes.text) <= beside]
-    if fitting or not marks:
-        mark, on_line = tuple(fitting[:1]), True
-    else:  # lines of their own, the whole width: never a word dropped or cut short
-        own = [mark for mark in marks if stringWidth(mark, BOLD, sizes.text) <= room]
-        lines = own[:1] or wrap_words(marks[-1], BOLD, sizes.text, room)
-        mark, on_line = tuple(lines), False
-    doses = dose_lines(cell.taken, (width - sizes.dose_x - sizes.pad) / sizes.scale, look)
-    return CellText(
-        mark=mark,
-        beside=on_line,
-        doses=tuple(tuple(lines) for lines in doses),
-        product=_(step.product.label) if named else "",
-    )
-
-
 class MonthGrid(Flowable):
     """One month (or part of one) as a 7-column grid, Monday first, filling the frame."""
 
@@ -258,7 +189,7 @@ class MonthGrid(Flowable):
         self.sizes = page.look.sizes
         self.schedule = schedule
         self.page = page
-        self.cells = _day_cells(schedule)
+        self.cells = day_cells(schedule)
 
     def wrap(self, available_width: float, available_height: float) -> tuple[float, float]:
         self.width, self.height = available_width, available_height
@@ -322,14 +253,14 @@ class MonthGrid(Flowable):
             canvas.drawString(x + sizes.pad, stop_line, self.look.lang.gettext("Stop"))
             for number, line in enumerate(text.stop):
                 note = stop_line - sizes.text - 4 - sizes.leading * number
-                _say(canvas, x + sizes.pad, note, line, FONT, sizes)
+                say(canvas, x + sizes.pad, note, line, FONT, sizes)
             return
         for number, line in enumerate(text.mark):
             if text.beside:
                 width_pt = stringWidth(line, BOLD, sizes.text) * sizes.scale
-                _say(canvas, x + width - sizes.pad - width_pt, day_line, line, BOLD, sizes)
+                say(canvas, x + width - sizes.pad - width_pt, day_line, line, BOLD, sizes)
             else:
-                _say(
+                say(
                     canvas,
                     x + sizes.pad,
                     day_line - (sizes.text + 4) * (number + 1),
@@ -343,61 +274,13 @@ class MonthGrid(Flowable):
             label = fit_line(text.product, FONT, sizes.text, (width - 2 * sizes.pad) / sizes.scale)[
                 0
             ]
-            _say(canvas, x + sizes.pad, y + sizes.pad, label, FONT, sizes)
+            say(canvas, x + sizes.pad, y + sizes.pad, label, FONT, sizes)
             canvas.setFillColor(colors.black)
         for lines in text.doses:
             canvas.setStrokeColor(colors.black)
             canvas.setFillColor(colors.black)
             canvas.rect(x + sizes.pad, line_y - 1, sizes.tick, sizes.tick, stroke=1, fill=0)
             for line in lines:
-                _say(canvas, x + sizes.dose_x, line_y, line, FONT, sizes)
+                say(canvas, x + sizes.dose_x, line_y, line, FONT, sizes)
                 line_y -= sizes.leading
             line_y -= sizes.dose_gap
-
-
-def _say(canvas: Canvas, x: float, y: float, text: str, font: str, sizes: Sizes) -> None:
-    """A line of a cell's text, its letters as wide as the page's sizes set them."""
-    if sizes.scale == 1:
-        canvas.setFont(font, sizes.text)
-        canvas.drawString(x, y, text)
-        return
-    words = canvas.beginText(x, y)
-    words.setFont(font, sizes.text)
-    words.setHorizScale(sizes.scale * 100)
-    words.textOut(text)
-    canvas.drawText(words)
-
-
-def dose_lines(doses: tuple[Taken, ...], width: float, look: Look) -> list[list[str]]:
-    """The wrapped text of each dose taken on a day: 'Morning: 1 1/2 tablets 0.5 mg', or
-    'Morning 07:30: ...' when the time was given."""
-    return [
-        wrap_words(
-            f"{look.time_label(dose.time.name)}: {dose_words(dose, lang=look.lang)}",
-            FONT,
-            look.sizes.text,
-            width,
-        )
-        for dose in doses
-    ]
-
-
-def _day_cells(schedule: Schedule) -> dict[dt.date, DayCell]:
-    cells: dict[dt.date, DayCell] = {}
-    previous = schedule.dose_before_mcg
-    for date, day, step in schedule.daily():
-        first = day == step.first_day
-        switches = first and bool(exchanged(schedule, step))
-        changes = first and (
-            step.total_mcg != previous or bool(step.edit) or step.review or switches
-        )
-        cells[date] = DayCell(
-            step=step,
-            changes=changes,
-            taken=tuple(taken(schedule, step)),
-            switches=switches,
-            keeps_on=day == schedule.days and keeps_on(schedule, step),
-        )
-        if first:
-            previous = step.total_mcg
-    return cells
