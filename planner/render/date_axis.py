@@ -10,6 +10,8 @@ room their labels take in a language whose dates are longer.
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import itertools
 from collections.abc import Iterator, Sequence
 
 from matplotlib import dates as mdates
@@ -54,15 +56,22 @@ class DateTicks(Locator):
         last = mdates.num2date(vmax).date()  # type: ignore[no-untyped-call]  # ditto
         if _number(first) < vmin:
             first += dt.timedelta(days=1)
-        room = self._room_pt()
-        font = FontProperties(size=rcParams["xtick.labelsize"])  # as the labels are set
-        chosen: list[float] = []
-        for dates in _candidates(first, last):
-            chosen = [_number(date) for date in dates]
-            widths = [_width(label(x, self.lang), font) for x in chosen]
-            if _fits(chosen, widths, vmax - vmin, room):
-                return chosen
-        return chosen  # the coarsest: five years apart
+        per_day = self._room_pt() / (vmax - vmin) if vmax > vmin else 0
+        size = FontProperties(size=rcParams["xtick.labelsize"]).get_size_in_points()
+        chosen: list[dt.date] = []
+        for chosen in _candidates(first, last):
+            if self._fits(chosen, per_day, size):
+                break
+        return [_number(date) for date in chosen]  # else the coarsest: five years apart
+
+    def _fits(self, dates: list[dt.date], per_day: float, size: float) -> bool:
+        """Whether labels centred on ``dates`` leave ``GAP_PT`` between each pair; the
+        pairs measured in turn, so a spacing far too fine costs two labels, not all."""
+        return all(
+            (right - left).days * per_day
+            >= (_width(self.lang, left, size) + _width(self.lang, right, size)) / 2 + GAP_PT
+            for left, right in itertools.pairwise(dates)
+        )
 
     def _room_pt(self) -> float:
         """The axis's length in points, once the layout has placed it."""
@@ -95,18 +104,11 @@ def _add_months(date: dt.date, months: int) -> dt.date:
     return date.replace(year=date.year + index // 12, month=index % 12 + 1)
 
 
-def _fits(ticks: list[float], widths: list[float], span: float, room: float) -> bool:
-    """Whether labels centred on ``ticks`` leave ``GAP_PT`` between each pair."""
-    per_day = room / span if span else 0
-    return all(
-        (right - left) * per_day >= (left_width + right_width) / 2 + GAP_PT
-        for left, right, left_width, right_width in zip(
-            ticks, ticks[1:], widths, widths[1:], strict=False
-        )
-    )
-
-
-def _width(text: str, font: FontProperties) -> float:
+@functools.lru_cache(maxsize=4096)
+def _width(lang: Language, date: dt.date, size: float) -> float:
+    """A date's label's width in points (each measured once: layout asks many times)."""
+    text = lang.date(date, PATTERN)
+    font = FontProperties(size=size)
     width, _height, _descent = text_to_path.get_text_width_height_descent(text, font, ismath=False)
     return float(width)
 
