@@ -243,10 +243,12 @@ def code_messages() -> set[str]:
 
 
 def data_messages() -> set[str]:
-    """The words of the bundled data a patient reads: times of day, units, products."""
+    """The words of the bundled data a patient reads: protocols' titles (on a plot),
+    times of day, units, products."""
     library = load_library()
     found = {DISCLAIMER}
     for protocol in library.all_protocols():
+        found.add(protocol.title)
         for time in protocol.dose_times:
             found |= {time.name.capitalize(), time.label}
         if protocol.patient_advice is not None:

@@ -23,6 +23,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Literal
 
 from planner.core.units import format_decimal as plain_decimal
 from planner.core.units import mcg_to_mg
@@ -60,6 +61,15 @@ class Language:
             value, format=NUMBER_FORMAT, locale=self.code, decimal_quantization=False
         )
 
+    def fixed(self, value: float, places: int) -> str:
+        """A model's estimate (never a dose) to ``places`` decimals: 12.0, '12,0'."""
+        text = f"{value:.{places}f}"
+        if self.code == SOURCE_LANGUAGE:
+            return text
+        from babel.numbers import get_decimal_symbol
+
+        return text.replace(".", get_decimal_symbol(self.code))
+
     def mg_number(self, mcg: int) -> str:
         return self.number(mcg_to_mg(mcg))
 
@@ -82,11 +92,11 @@ class Language:
         title = self.date(date, "MMMM y")
         return title[:1].upper() + title[1:]
 
-    def weekdays(self) -> list[str]:
-        """Monday first, as the calendar's columns."""
+    def weekdays(self, width: Literal["wide", "abbreviated"] = "wide") -> list[str]:
+        """Monday first, as the calendar's columns: 'Monday', or abbreviated 'Mon'."""
         from babel.dates import get_day_names
 
-        names = get_day_names("wide", locale=self.code)
+        names = get_day_names(width, locale=self.code)
         return [str(names[index]).capitalize() for index in range(7)]
 
     def review_note(self) -> str:
@@ -106,7 +116,8 @@ def N_(message: str) -> str:
 
 
 # Words a patient reads that are values, not text in the code (translated where shown):
-# the kinds, phases and edits of a schedule, the date patterns, the review warning.
+# the kinds, phases and edits of a schedule, the date patterns, the review warning, the
+# disclaimer and the models' note (wording.DISCLAIMER, pharmacokinetics.EDUCATION_NOTE).
 VALUE_WORDS = (
     N_("titration"),
     N_("maintenance"),
@@ -122,6 +133,7 @@ VALUE_WORDS = (
     N_("Instructions for the patient"),
     N_("Translation not reviewed by a clinician."),
     N_("For clinician review and education. Not medical advice."),
+    N_("Illustration for education: model estimates, not patient measurements."),
 )
 
 

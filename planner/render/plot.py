@@ -21,11 +21,13 @@ from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
 
 from planner.core.i18n import ENGLISH, Language, language
-from planner.domain.provenance import fingerprint, footer, products_line, statement_lines
+from planner.domain.provenance import fingerprint, footer, statement_lines
 from planner.models import SwitchRequest
 from planner.planning.levels import switch_levels
 from planner.planning.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
 from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
+from planner.render.date_axis import PATTERN as DATE_PATTERN
+from planner.render.date_axis import date_axis
 from planner.render.levels_plot import levels_panel
 
 if TYPE_CHECKING:
@@ -54,19 +56,21 @@ def schedule_figure(
     concentration: ConcentrationCurve | None = None,
     width_in: float = 10,
     height_in: float = 5,
-    lang: Language = ENGLISH,
+    lang: str = "en",
 ) -> Figure:
     """A Figure of the daily total; with ``concentration``, a second panel under it with
-    the estimated plasma concentration. No pyplot, no global state. The labels are in
-    ``lang``; the protocol's title, products and the model's notes stay in English."""
-    _ = lang.gettext
+    the estimated plasma concentration. No pyplot, no global state. The titles, labels
+    and dates are in ``lang`` (a code, as every renderer takes); the footer's provenance
+    and the clinician's statements stay in English."""
+    words = language(lang)
+    _ = words.gettext
     # A switch always draws both drugs' levels (the teaching view), in place of clonazePAM's.
     levels = switch_levels(schedule) if schedule.switch is not None else None
     concentration = None if levels is not None else concentration
     panels = 2 if concentration is not None or levels is not None else 1
     figure = Figure(figsize=(width_in, height_in * (1.75 if panels == 2 else 1)))
     # Keep a strip at the bottom for the provenance line, below the date labels.
-    review = [lang.review_note()] if lang.review_note() else []  # a line of its own
+    review = [words.review_note()] if words.review_note() else []  # a line of its own
     bottom = 0.045 * (1 + len(review)) / (1.75 if panels == 2 else 1)
     figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
     grid = figure.add_gridspec(panels, 1, height_ratios=[1, 0.9][:panels])
@@ -75,39 +79,42 @@ def schedule_figure(
     edges = [step.start for step in steps] + [steps[-1].end + dt.timedelta(days=1)]
     totals = [step.total_mcg / 1000 for step in steps]
     axes.stairs(totals, _x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
-    _shade_phases(axes, schedule, edges, lang)
-    top = _draw_maximum(axes, schedule, max(totals), lang)
+    _shade_phases(axes, schedule, edges, words)
+    top = _draw_maximum(axes, schedule, max(totals), words)
     if schedule.switch is not None:
-        top = max(top, _draw_old_drug(axes, schedule, edges, lang))
-    _label_changes(axes, schedule, lang)
-    _mark_reviews(axes, schedule, lang)
+        top = max(top, _draw_old_drug(axes, schedule, edges, words))
+    _label_changes(axes, schedule, words)
+    _mark_reviews(axes, schedule, words)
 
     # A switch's legend sits under the phase names, above both drugs' lines: room for it.
     axes.set_ylim(0, top * (1.45 if schedule.switch is not None else 1.2))
     last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
     axes.set_xlim(float(_x(edges[:1])[0]), float(_x([last])[0]))
-    locator = mdates.AutoDateLocator(minticks=4, maxticks=10)  # type: ignore[no-untyped-call]  # untyped in matplotlib
-    axes.xaxis.set_major_locator(locator)
-    if lang is ENGLISH:
-        axes.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))  # type: ignore[no-untyped-call]  # ditto
-    else:  # matplotlib's month names are English: the language's, from Babel
-        axes.xaxis.set_major_formatter(
-            FuncFormatter(lambda x, _pos: lang.date(mdates.num2date(x).date(), "d MMM y"))  # type: ignore[no-untyped-call]  # ditto
-        )
+    date_axis(axes.xaxis, words)
+    if words is not ENGLISH:  # the language's decimal sign: 0,5
         axes.yaxis.set_major_formatter(
-            FuncFormatter(lambda y, _pos: lang.number(Decimal(f"{y:.3f}")))
-        )  # the language's decimal sign: 0,5
+            FuncFormatter(lambda y, _pos: words.number(Decimal(f"{y:.3f}")))
+        )
     axes.set_ylabel(_("total daily dose (mg/day)"))
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
     protocol = schedule.protocol
     before = schedule.dose_before_mcg
-    starting = _(" from {dose}/day").format(dose=lang.mg(before)) if before is not None else ""
-    subtitle = f"{products_line(schedule)}, {schedule.start} to {schedule.end}"
+    starting = _(" from {dose}/day").format(dose=words.mg(before)) if before is not None else ""
+    subtitle = _("{products}, {start} to {end}").format(
+        products=_products(schedule, words),
+        start=words.date(schedule.start, DATE_PATTERN),
+        end=words.date(schedule.end, DATE_PATTERN),
+    )
     axes.set_title(
         "\n".join(
             [
-                f"{protocol.drug.tall_man} {_(schedule.kind)}{starting}: {protocol.title}",
+                _("{drug} {kind}{starting}: {title}").format(
+                    drug=protocol.drug.tall_man,
+                    kind=_(schedule.kind),
+                    starting=starting,
+                    title=_(protocol.title),
+                ),
                 *textwrap.wrap(subtitle, TITLE_WIDTH),
             ]
         ),
@@ -115,9 +122,9 @@ def schedule_figure(
         loc="left",
     )
     if concentration is not None:
-        _concentration_panel(figure.add_subplot(grid[1], sharex=axes), concentration)
+        _concentration_panel(figure.add_subplot(grid[1], sharex=axes), concentration, words)
     if levels is not None:
-        levels_panel(figure.add_subplot(grid[1], sharex=axes), levels, lang)
+        levels_panel(figure.add_subplot(grid[1], sharex=axes), levels, words)
     figure.text(
         0.01,
         bottom / 3,
@@ -167,14 +174,36 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
     return max(others)
 
 
-def _concentration_panel(axes: Any, curve: ConcentrationCurve) -> None:
+def _products(schedule: Schedule, lang: Language) -> str:
+    """The products in order, each after the first with the date it starts, and the
+    product switched from: provenance's products line in the patient's words."""
+    _ = lang.gettext
+    parts: list[str] = []
+    for product in schedule.products:
+        name = _(product.name)
+        if parts:
+            first = next(s.start for s in schedule.steps if s.product == product and s.total_mcg)
+            name = _("from {date} {product}").format(
+                date=lang.date(first, DATE_PATTERN), product=name
+            )
+        parts.append(name)
+    if schedule.switch is not None:
+        parts.append(_("switching from {product}").format(product=_(schedule.switch.product.name)))
+    return "; ".join(parts)
+
+
+def _concentration_panel(axes: Any, curve: ConcentrationCurve, lang: Language) -> None:
     """Estimated concentration over time, with the anticonvulsant range shaded."""
-    low, high = (float(v) for v in curve.pk.therapeutic_range_ng_per_ml)
-    axes.axhspan(low, high, color="#d9ead3", zorder=0, linewidth=0)
+    _ = lang.gettext
+    pk = curve.pk
+    low, high = pk.therapeutic_range_ng_per_ml
+    axes.axhspan(float(low), float(high), color="#d9ead3", zorder=0, linewidth=0)
     axes.text(
         0.995,
-        high,
-        f"anticonvulsant range {low:g} to {high:g} ng/mL",
+        float(high),
+        _("anticonvulsant range {low} to {high} ng/mL").format(
+            low=lang.number(low), high=lang.number(high)
+        ),
         transform=axes.get_yaxis_transform(),
         ha="right",
         va="bottom",
@@ -182,11 +211,25 @@ def _concentration_panel(axes: Any, curve: ConcentrationCurve) -> None:
         color="#38761d",
     )
     axes.plot(_x(curve.times()), curve.ng_per_ml, color="#7f3f98", linewidth=1)
-    axes.set_ylabel("estimated plasma (ng/mL)")
-    axes.set_ylim(0, max(*curve.ng_per_ml, high) * 1.15)
+    axes.set_ylabel(_("estimated plasma (ng/mL)"))
+    axes.set_ylim(0, max(*curve.ng_per_ml, float(high)) * 1.15)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
-    axes.set_title(f"{EDUCATION_NOTE}\n{curve.assumptions()}", fontsize=8.5, loc="left")
+    weight = _("{weight} kg").format(weight=lang.number(curve.parameters.weight_kg))
+    if not curve.parameters.weight_given:
+        weight += _(" (not given; 70 kg assumed)")
+    model = _(
+        "One-compartment model: bioavailability {bioavailability}, absorption half-life "
+        "{absorption} min, volume {volume} L/kg, elimination half-life {elimination} h, "
+        "weight {weight}."
+    ).format(
+        bioavailability=lang.number(pk.bioavailability),
+        absorption=lang.number(pk.absorption_half_life_minutes),
+        volume=lang.number(pk.volume_l_per_kg),
+        elimination=lang.number(pk.elimination_half_life_hours),
+        weight=weight,
+    )
+    axes.set_title(f"{_(EDUCATION_NOTE)}\n{model}", fontsize=8.5, loc="left")
 
 
 def _day(date: dt.date) -> float:
@@ -209,13 +252,14 @@ def _draw_maximum(axes: Axes, schedule: Schedule, highest: float, lang: Language
         dose=lang.mg(schedule.limits.maximum_mcg)
     )
     if maximum > 2 * highest:
+        # Inside the chart, under the phase names: above it, a long title would run into it.
         axes.text(
-            1,
-            1.0,
+            0.995,
+            0.93,
             lang.gettext("{label} (above this chart)").format(label=label),
             transform=axes.transAxes,
             ha="right",
-            va="bottom",
+            va="top",
             fontsize=9,
             color=MAXIMUM_COLOUR,
         )
@@ -323,7 +367,7 @@ def render_plot(
 ) -> bytes:
     """The figure as PNG, SVG or PDF bytes, the same bytes for the same inputs."""
     del report
-    figure = schedule_figure(schedule, concentration=concentration, lang=language(lang))
+    figure = schedule_figure(schedule, concentration=concentration, lang=lang)
     buffer = io.BytesIO()
     metadata_by_format: dict[str, dict[str, str | None]] = {
         "png": {"Software": None},

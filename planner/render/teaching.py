@@ -10,14 +10,16 @@ from __future__ import annotations
 import io
 import itertools
 from dataclasses import dataclass
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
+from matplotlib.ticker import FuncFormatter
 
-from planner.core.units import format_mg
+from planner.core.i18n import ENGLISH, Language, language
 from planner.core.wording import DISCLAIMER
 from planner.planning.pharmacokinetics import EDUCATION_NOTE
 
@@ -43,31 +45,38 @@ def occupancy(dose_mcg: int, ec50_mcg: int) -> Fraction:
     return Fraction(dose_mcg, dose_mcg + ec50_mcg)
 
 
-def summarize(schedule: Schedule, ec50_mcg: int) -> PaceSummary:
+def summarize(schedule: Schedule, ec50_mcg: int, lang: str = "en") -> PaceSummary:
     totals = [schedule.previous_mcg] + [step.total_mcg for step in schedule.steps]
     drops = [(before, after) for before, after in itertools.pairwise(totals) if after < before]
     # The last step, to zero, is the same for every pace with one product: leave it out.
     effects = [occupancy(b, ec50_mcg) - occupancy(a, ec50_mcg) for b, a in drops if a]
     assert schedule.pace is not None
+    words = language(lang)
     return PaceSummary(
         pace=schedule.pace.id,
         days=schedule.days,
         reductions=len(drops),
         largest_occupancy_step_points=float(max(effects, default=Fraction(0)) * 100),
-        stops_from=f"{format_mg(drops[-1][0])}/day",
+        stops_from=words.gettext("{dose}/day").format(dose=words.mg(drops[-1][0])),
     )
 
 
-def comparison_text(schedules: list[Schedule], ec50_mcg: int) -> str:
-    rows = [["pace", "days", "reductions", "largest step in occupancy*", "stops from"]]
+def comparison_text(schedules: list[Schedule], ec50_mcg: int, *, lang: str = "en") -> str:
+    """A table of the paces side by side, its columns and notes in ``lang`` (the paces
+    keep their ids: the names ``--pace`` takes)."""
+    words = language(lang)
+    _ = words.gettext
+    rows = [[_("pace"), _("days"), _("reductions"), _("largest step in occupancy*"),
+             _("stops from")]]  # fmt: skip
     for schedule in schedules:
-        summary = summarize(schedule, ec50_mcg)
+        summary = summarize(schedule, ec50_mcg, lang)
+        points = words.fixed(summary.largest_occupancy_step_points, 1)
         rows.append(
             [
                 summary.pace,
                 str(summary.days),
                 str(summary.reductions),
-                f"{summary.largest_occupancy_step_points:.1f} points",
+                _("{points} points").format(points=points),
                 summary.stops_from,
             ]
         )
@@ -77,16 +86,22 @@ def comparison_text(schedules: list[Schedule], ec50_mcg: int) -> str:
         [
             *(line.rstrip() for line in lines),
             "",
-            "* before the last step to zero.",
-            f"Occupancy = D / (D + EC50) at steady state, EC50 = {format_mg(ec50_mcg)}/day "
-            "(illustrative: no published clonazePAM value).",
-            EDUCATION_NOTE,
+            _("* before the last step to zero."),
+            _(
+                "Occupancy = D / (D + EC50) at steady state, EC50 = {ec50}/day "
+                "(illustrative: no published clonazePAM value)."
+            ).format(ec50=words.mg(ec50_mcg)),
+            _(EDUCATION_NOTE),
+            *filter(None, [words.review_note()]),
         ]
     )
 
 
-def comparison_figure(schedules: list[Schedule], *, ec50_mcg: int) -> Figure:
-    """Daily dose (left) and estimated occupancy (right) of each pace over the days."""
+def comparison_figure(schedules: list[Schedule], *, ec50_mcg: int, lang: str = "en") -> Figure:
+    """Daily dose (left) and estimated occupancy (right) of each pace over the days, the
+    words in ``lang``."""
+    words = language(lang)
+    _ = words.gettext
     figure = Figure(figsize=(12, 5))
     figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, 0.07, 1, 0.93)))
     dose_axes, occupancy_axes = figure.subplots(1, 2)
@@ -104,49 +119,60 @@ def comparison_figure(schedules: list[Schedule], *, ec50_mcg: int) -> Figure:
         dose_axes.stairs([t / 1000 for t in totals], days, **style)
         occupancy_axes.stairs([float(occupancy(t, ec50_mcg)) * 100 for t in totals], days, **style)
     first = schedules[0]
-    _style(dose_axes, "daily dose (mg/day)", "Daily dose: the steps in mg")
+    _style(dose_axes, words, _("daily dose (mg/day)"), _("Daily dose: the steps in mg"))
     _style(
         occupancy_axes,
-        "estimated receptor occupancy (%)",
-        f"Occupancy, D / (D + EC50), EC50 = {format_mg(ec50_mcg)}/day (illustrative)",
+        words,
+        _("estimated receptor occupancy (%)"),
+        _("Occupancy, D / (D + EC50), EC50 = {ec50}/day (illustrative)").format(
+            ec50=words.mg(ec50_mcg)
+        ),
     )
     occupancy_axes.set_ylim(0, 100)
     dose_axes.legend(frameon=False)
     figure.suptitle(
-        f"{first.protocol.drug.tall_man} tapers from {format_mg(first.previous_mcg)}/day "
-        f"with {first.product.name}: equal mg steps are unequal in effect",
+        _("{drug} tapers from {dose}/day with {product}: equal mg steps are unequal in effect")
+        .format(drug=first.protocol.drug.tall_man, dose=words.mg(first.previous_mcg),
+                product=_(first.product.name)),
         fontsize=12,
         x=0.01,
         ha="left",
-    )
+    )  # fmt: skip
+    notes = [_(EDUCATION_NOTE), _("Occupancy assumes steady state at each dose."), _(DISCLAIMER)]
     figure.text(
         0.01,
         0.015,
-        f"{EDUCATION_NOTE} Occupancy assumes steady state at each dose. {DISCLAIMER}",
+        " ".join([*notes, *filter(None, [words.review_note()])]),
         fontsize=8,
         color="#555555",
     )
     return figure
 
 
-def _style(axes: Any, ylabel: str, title: str) -> None:
-    axes.set_xlabel("days from the start of the taper")
+def _style(axes: Any, lang: Language, ylabel: str, title: str) -> None:
+    axes.set_xlabel(lang.gettext("days from the start of the taper"))
     axes.set_ylabel(ylabel)
     axes.set_title(title, fontsize=10, loc="left")
     axes.set_xlim(left=0)
     axes.set_ylim(bottom=0)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
     axes.spines[["top", "right"]].set_visible(False)
+    if lang is not ENGLISH:  # the language's decimal sign: 0,5
+        axes.yaxis.set_major_formatter(
+            FuncFormatter(lambda y, _pos: lang.number(Decimal(f"{y:.3f}")))
+        )
 
 
-def render_comparison(schedules: list[Schedule], *, ec50_mcg: int, image_format: str) -> bytes:
+def render_comparison(
+    schedules: list[Schedule], *, ec50_mcg: int, image_format: str, lang: str = "en"
+) -> bytes:
     buffer = io.BytesIO()
     metadata: dict[str, dict[str, str | None]] = {
         "png": {"Software": None},
         "svg": {"Date": None},
         "pdf": {"CreationDate": None, "ModDate": None},
     }
-    figure = comparison_figure(schedules, ec50_mcg=ec50_mcg)
+    figure = comparison_figure(schedules, ec50_mcg=ec50_mcg, lang=lang)
     with rc_context({"svg.hashsalt": "dose-planner compare"}):
         figure.savefig(
             buffer, format=image_format, dpi=150, metadata=metadata.get(image_format, {})

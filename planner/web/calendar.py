@@ -14,15 +14,15 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from planner.core.i18n import N_, Language
 from planner.domain.provenance import footer
 from planner.render.instructions import dose_words, product_notes
-from planner.render.pdf.calendar import DayCell, _day_cells
+from planner.render.month import change_labels
+from planner.render.pdf.cells import DayCell, day_cells
 from planner.render.pdf.materials import Look
 from planner.render.pdf.style import MIXED_NUMBER
 
 if TYPE_CHECKING:
-    from planner.domain.schedule import DoseStep, Schedule
+    from planner.domain.schedule import Schedule
     from planner.render.outputs import OutputOptions
 
 
@@ -67,7 +67,7 @@ def patient_calendar(schedule: Schedule, options: OutputOptions) -> PatientCalen
     words = language(options.lang)
     _ = words.gettext
     look = Look(words, clocks=options.clocks)
-    cells = _day_cells(schedule)
+    cells = day_cells(schedule)
     names = tuple(words.weekdays())
     months = tuple(
         _month(schedule, cells, year, month, look, names)
@@ -143,7 +143,8 @@ def _day(
     _ = look.lang.gettext
     mark = ""
     if cell.changes:
-        mark = change_label(step, look.lang, switches=cell.switches)
+        starts = step.first_day == 1 and step.phase == "titration"
+        mark = change_labels(step, lang=look.lang, switches=cell.switches, starts=starts)[0]
     elif cell.keeps_on:
         mark = _("KEEP TAKING")
     doses = tuple(
@@ -160,26 +161,6 @@ def _unbroken(text: str) -> str:
     """Words that never break where they would misread ('1 1/2' read as 1, '0.5' parted
     from its 'mg'), as the PDF keeps them together."""
     return MIXED_NUMBER.sub("\\1\u00a0\\2", text).replace(" mg", "\u00a0mg")
-
-
-def change_label(step: DoseStep, lang: Language, *, switches: bool) -> str:
-    """A changing day's label in the PDF's full wording ('NEW DOSE: 2.5 mg/day'; the PDF
-    shortens it only where its cell is too narrow). The first of each of
-    ``planner.render.pdf.calendar._draw_change_label``'s templates: the words are the
-    catalogue's, so both print them the same in every language."""
-    if step.review:
-        template = N_("REVIEW WITH PRESCRIBER")
-    elif switches:
-        template = N_("SWITCH")
-    elif step.edit == "pause":
-        template = N_("PAUSE: {amount}/day")
-    elif step.edit == "step back":
-        template = N_("STEP BACK: {amount}/day")
-    elif step.first_day == 1 and step.phase == "titration":
-        template = N_("START: {amount}/day")
-    else:
-        template = N_("NEW DOSE: {amount}/day")
-    return lang.gettext(template).format(amount=lang.mg(step.total_mcg))
 
 
 def _months(start: dt.date, end: dt.date) -> list[tuple[int, int]]:

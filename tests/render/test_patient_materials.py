@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from planner import load_protocol, taper
 from planner.core.i18n import language
 from planner.domain.protocols import load_library
-from planner.render.pdf.calendar import month_pages
+from planner.render.pdf.calendar import BOX_GAP, month_pages
 from planner.render.pdf.materials import LARGE, REGULAR, Look, balanced
 from planner.render.pdf.style import register_fonts
 
@@ -120,7 +120,7 @@ def test_no_page_overflows(lang: str, sizes: Any, product: str) -> None:
     for year, month in [(2027, m) for m in range(3, 13)]:
         for page in month_pages(schedule, year, month, WIDTH, HEIGHT, look):
             assert page.advice is not None
-            used = sizes.header_height + sum(page.row_heights) + page.advice.height
+            used = page.header_height + sum(page.row_heights) + BOX_GAP + page.advice.height
             assert used <= HEIGHT, (year, month, page.row_heights)
 
 

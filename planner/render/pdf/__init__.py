@@ -8,8 +8,10 @@ words with a tick box, and the days the dose changes are marked. Every page carr
 disclaimer, protocol version, program version and the inputs' fingerprint.
 
 Text is never smaller than 8 pt, in embedded DejaVu Sans (any script a name is written
-in). The PDF is byte-identical for the same inputs (reportlab's invariant mode: no
-creation date, fixed document id; the font subsets hold glyphs in order of first use).
+in); a month too full for one page at the print size's spacing is set tighter, then in
+narrower letters (never shorter), before it is shared between pages. The PDF is
+byte-identical for the same inputs (reportlab's invariant mode: no creation date, fixed
+document id; the font subsets hold glyphs in order of first use).
 """
 
 from __future__ import annotations
@@ -111,9 +113,9 @@ def render_pdf(
     grid_width = month_frame.width - month_frame.leftPadding - month_frame.rightPadding
     grid_height = month_frame.height - month_frame.topPadding - month_frame.bottomPadding
     for year, month in _months(schedule.start, schedule.end):
-        for page in month_pages(schedule, year, month, grid_width, grid_height, look):
+        for page in month_pages(schedule, year, month, grid_width, grid_height, look, patient):
             story.append(PageBreak())
-            story.append(MonthGrid(schedule, page, patient, look))
+            story.append(MonthGrid(schedule, page))
     document.build(story)
     return buffer.getvalue()
 

@@ -1,15 +1,15 @@
 """What shapes a patient's calendar pages beyond the schedule: the language, the print
 size, the clock times asked for, and the box of advice from the protocol on every page.
 
-Large print sets the doses in 12 pt rather than 8, so a page holds a week or two rather
-than a month; rows are never cut, only moved whole to the next page, and the weeks of a
-month are shared evenly between its pages (no page holds one short week).
+Large print sets the doses in 12 pt rather than 8, so a page holds two or three weeks
+rather than a month; rows are never cut, only moved whole to the next page, and the weeks
+of a month are shared evenly between its pages (no page holds one short week).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING
 
 from reportlab.lib import colors
@@ -40,6 +40,14 @@ class Sizes:
     header: float = 9  # weekday names, the products line
     patient: float = 10
     header_height: float = 48  # month name, patient line and weekday names
+    scale: float = 1  # the width of a cell's letters: DejaVu Sans is wide; 0.9 is as Arial
+    pad: float = 4  # a cell's text from its edges
+    tick_gap: float = 3  # between a tick box and its dose
+
+    @property
+    def dose_x(self) -> float:
+        """A dose's text from its cell's left edge, right of its tick box."""
+        return self.pad + self.tick + self.tick_gap
 
 
 REGULAR = Sizes()
@@ -47,7 +55,7 @@ LARGE = Sizes(
     text=12,
     leading=14,
     dose_gap=3,
-    first_dose=52,  # room for a change's label under the day number
+    first_dose=36,
     product_line=16,
     min_row=84,
     day=17,
@@ -58,6 +66,24 @@ LARGE = Sizes(
     patient=14,
     header_height=66,
 )
+
+
+def fits(sizes: Sizes) -> tuple[Sizes, ...]:
+    """The spacings a month is tried in, loosest first: the print size's own, then
+    tighter lines, gaps and margins in the same type, then the cells' letters narrower
+    (never shorter): a month on one page is easier to follow than one shared by two."""
+    text = sizes.text
+    tight = replace(
+        sizes,
+        leading=text * 1.125,
+        dose_gap=text / 8,
+        first_dose=sizes.day + 2 + text + 3,
+        min_row=sizes.day + 2 + text + 8,  # a week of days outside the schedule
+        header_height=sizes.header_height - sizes.header / 2,
+        pad=sizes.pad * 3 / 4,
+        tick_gap=sizes.tick_gap * 2 / 3,
+    )
+    return sizes, tight, replace(tight, scale=0.9), replace(tight, scale=0.85)
 
 
 @dataclass(frozen=True)
@@ -86,9 +112,10 @@ class AdviceBox:
     source: str
     height: float
 
-    def draw(self, canvas: Canvas, width: float, sizes: Sizes) -> None:
-        """At the bottom of the flowable, full width, framed."""
+    def draw(self, canvas: Canvas, width: float, sizes: Sizes, bottom: float = 0) -> None:
+        """Full width, framed, its foot ``bottom`` points above the flowable's."""
         canvas.saveState()
+        canvas.translate(0, bottom)
         canvas.setStrokeColor(GRID)
         canvas.setLineWidth(0.8)
         canvas.rect(0, 0, width, self.height, stroke=1, fill=0)

@@ -91,17 +91,22 @@ def keep_counts(markup: str) -> str:
     return MIXED_NUMBER.sub(r"\1&nbsp;\2", markup)
 
 
+HYPHEN = re.compile(r"(?<=[^\W\d_]-)(?=[^\W\d_])")  # 'demi-|comprimé': a line may end there
+
+
 def wrap_words(text: str, font: str, size: float, width: float) -> list[str]:
     """Greedy word wrap that never separates a number from its unit ('0.5 mg') nor the
-    whole and the fraction of a count ('1 1/2')."""
+    whole and the fraction of a count ('1 1/2'); a hyphenated word may break after its
+    hyphen."""
     words = MIXED_NUMBER.sub("\\1\x00\\2", text.replace(" mg", "\x00mg")).split(" ")
     lines: list[str] = []
     for word in words:
-        candidate = f"{lines[-1]} {word}" if lines else word
-        if lines and stringWidth(candidate.replace("\x00", " "), font, size) <= width:
-            lines[-1] = candidate
-        else:
-            lines.append(word)
+        for index, part in enumerate(HYPHEN.split(word)):
+            candidate = (lines[-1] + ("" if index else " ") + part) if lines else part
+            if lines and stringWidth(candidate.replace("\x00", " "), font, size) <= width:
+                lines[-1] = candidate
+            else:
+                lines.append(part)
     return [line.replace("\x00", " ") for line in lines]
 
 
