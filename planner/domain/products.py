@@ -189,10 +189,11 @@ def describe_units_in_words(
     """Units as a patient reads them, in ``lang``.
 
     Tablets: '1 1/2 tablets of 0.5 mg', 'half a 0.5 mg tablet', joined with 'and'; with
-    ``brief`` (a calendar cell) '1 1/2 tablets 0.5 mg', joined with '+'. A product with
-    one whole-unit strength (drops) counts units and gives the dose: '3 drops (0.3 mg)'.
+    ``brief`` (a calendar cell) '1 1/2 tablets 0.5 mg', joined with '+', in a language's
+    short calendar words where its catalogue has them ('1 1/2 comp. 0,5 mg'). A product
+    with one whole-unit strength (drops) counts units and gives the dose: '3 drops (0.3 mg)'.
     """
-    _ = lang.gettext
+    _ = (lambda text: short(lang, text)) if brief else lang.gettext
     if len(product.strengths) == 1 and product.strengths[0].split == 1:
         count = sum((unit.count for unit in units), Fraction(0))
         noun = _(product.unit if count == 1 else product.unit_plural)
@@ -219,3 +220,14 @@ def describe_units_in_words(
                 template.format(count=format_count(unit.count), unit=noun, strength=strength)
             )
     return (" + " if brief else _(" and ")).join(parts)
+
+
+SHORT = " (calendar)"  # a msgid's suffix for its short calendar form, where one is written
+
+
+def short(lang: Language, text: str) -> str:
+    """``text`` in ``lang``'s short calendar words ('comp.' for 'comprimidos'), where its
+    catalogue writes them (as the msgid with `` (calendar)``); else its usual words."""
+    key = f"{text}{SHORT}"
+    found = lang.gettext(key)
+    return lang.gettext(text) if found == key else found

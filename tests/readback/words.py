@@ -190,6 +190,10 @@ def unit_patterns(lang: str) -> UnitPatterns:
             (rf"medio comprimido de (?P<strength>{n}) mg", half),
             (rf"un cuarto de comprimido de (?P<strength>{n}) mg", quarter),
             (rf"(?P<count>{COUNT}) comprimidos? de (?P<strength>{n}) mg", times),
+            # A calendar's short words: 'medio comp. 0,5 mg', '1 1/2 comp. 0,5 mg'.
+            (rf"medio comp\. (?P<strength>{n}) mg", half),
+            (rf"cuarto de comp\. (?P<strength>{n}) mg", quarter),
+            (rf"(?P<count>{COUNT}) comp\. (?P<strength>{n}) mg", times),
             (rf"(?P<count>{COUNT}) gotas? \((?P<mg>{n}) mg\)", drops),
         ]
     )
