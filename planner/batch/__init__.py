@@ -44,7 +44,6 @@ if TYPE_CHECKING:
     from planner.models import Protocol
     from planner.render.outputs import OutputOptions
 
-OUTPUT_FILES = BATCH_FILES  # each patient's files, by format (planner.render.formats)
 # Rows handed to a worker at a time: enough to keep it busy, few enough to stay small.
 CHUNK_ROWS = 32
 
@@ -121,7 +120,7 @@ def plan_one(row: BatchRow, job: Job | None = None) -> Outcome:
         # The row's language (checked with its plan), else the batch's.
         options = replace(job.options, lang=row.cells.get("lang") or job.options.lang)
         files = [
-            (f"{result.id}/{OUTPUT_FILES[kind]}", render_kind(kind, schedule, report, options))
+            (f"{result.id}/{BATCH_FILES[kind]}", render_kind(kind, schedule, report, options))
             for kind in job.outputs
         ]
     summary = result.summary(row.cells)
@@ -308,7 +307,7 @@ def _names_written(ids: list[str], outputs: list[str]) -> tuple[list[str], list[
             continue
         if outputs:
             folders.append(patient)
-            files += [f"{patient}/{OUTPUT_FILES[name]}" for name in outputs]
+            files += [f"{patient}/{BATCH_FILES[name]}" for name in outputs]
     return folders, files
 
 

@@ -23,7 +23,6 @@ __all__ = [
     "Front",
     "Input",
     "Kind",
-    "input_for",
     "inputs_of",
     "within",
 ]
@@ -32,17 +31,6 @@ __all__ = [
 def inputs_of(command: Command, front: Front) -> tuple[Input, ...]:
     """The inputs ``command`` takes on ``front``, in the order a person meets them."""
     return tuple(i for i in INPUTS if command in i.commands and front in i.fronts)
-
-
-def input_for(command: Command, field: str) -> Input | None:
-    """The input of ``command`` an error about ``field`` concerns ('edits[0].days' is
-    the pauses'; 'patient.weight_kg' the weight's), if any."""
-    for entry in INPUTS:
-        if command in entry.commands and (
-            field == entry.field or field.startswith((f"{entry.field}.", f"{entry.field}["))
-        ):
-            return entry
-    return None
 
 
 def within(field: str, command: Command) -> Interval:
