@@ -133,6 +133,8 @@ def plan_taper(
             field = page.get_by_label(label, exact=True)
             if field.evaluate("e => e.tagName") == "SELECT":
                 field.select_option(value)
+            elif field.get_attribute("type") == "checkbox":
+                field.set_checked(value == "on")
             else:
                 field.fill(value)
     page.get_by_role("button", name="Plan the schedule").click()

@@ -58,6 +58,8 @@ class PatientCalendar:
     advice: tuple[tuple[str, str], ...]  # heading, text: the protocol's, on every page
     source: str
     footer: str  # the disclaimer, protocol, program version and fingerprint
+    paper: str = "letter"  # the printed page, as the PDF's: letter or a4
+    large_print: bool = False  # the PDF's large type: fewer weeks a printed page
 
 
 def patient_calendar(schedule: Schedule, options: OutputOptions) -> PatientCalendar:
@@ -92,6 +94,8 @@ def patient_calendar(schedule: Schedule, options: OutputOptions) -> PatientCalen
         advice=tuple(said),
         source=source,
         footer=" ".join(filter(None, (footer(schedule), words.review_note()))),
+        paper=options.paper,
+        large_print=options.large_print,
     )
 
 

@@ -102,6 +102,38 @@ def test_each_month_prints_on_a_landscape_page_of_its_own(
         assert "dose-planner" not in page.extract_text().split("\n")[0], "not the page's header"
 
 
+# Landscape pages in PDF points: letter is 11 x 8.5 in, A4 297 x 210 mm.
+PAPERS = {"letter": (792, 612), "a4": (842, 595)}
+
+
+@pytest.mark.parametrize("paper", sorted(PAPERS))
+def test_the_calendar_prints_on_the_paper_asked_for(
+    browser: Browser, base_url: str, paper: str
+) -> None:
+    chosen = {"Paper size": paper} if paper != "letter" else None  # letter: the default
+    calendar = printed_calendar(browser, base_url, more=chosen)
+    pdf = PdfReader(BytesIO(calendar.pdf(prefer_css_page_size=True)))
+    calendar.context.close()
+    for page in pdf.pages:
+        size = (round(float(page.mediabox.width)), round(float(page.mediabox.height)))
+        assert size == PAPERS[paper]
+
+
+def test_large_print_takes_more_pages_a_week_at_a_time(browser: Browser, base_url: str) -> None:
+    """12 pt words, as the PDF's large print: more pages than months, each starting with
+    a month's title or a whole week (never a day cut in two)."""
+    calendar = printed_calendar(browser, base_url, more={"Large print": "on"})
+    size = calendar.evaluate("getComputedStyle(document.querySelector('table.calendar')).fontSize")
+    calendar.emulate_media(media="print")
+    printed = calendar.evaluate(
+        "getComputedStyle(document.querySelector('table.calendar')).fontSize"
+    )
+    pdf = PdfReader(BytesIO(calendar.pdf(prefer_css_page_size=True)))
+    calendar.context.close()
+    assert printed == "16px" and size != printed  # 12 pt in print
+    assert len(pdf.pages) > len(MONTHS)
+
+
 @pytest.mark.parametrize("width", [DESKTOP, PHONE], ids=["desktop", "phone"])
 def test_the_calendar_has_no_accessibility_violation(
     browser: Browser, base_url: str, width: int
