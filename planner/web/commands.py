@@ -8,8 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from planner.api import course_request, switch_request, taper_request, titration_request
+from planner.inputs import Command as InputCommand
+from planner.inputs import inputs_of
 from planner.models import (
     CourseRequest,
     StepBack,
@@ -37,27 +40,32 @@ class Command:
         return next((f for f in self.fields if f.option == option), None)
 
 
-def _patient(values: Values) -> Values:
-    return {
-        "weight_kg": values.get("weight"),
-        "age_years": values.get("age"),
-        "product": values.get("product"),
-        "strengths_mg": tuple(values.get("strengths", ())),
-        "off_label_reason": values.get("off-label"),
-    }
+# Inputs that two fields make together (pauses and step backs; a product switch and its
+# dose): the taper gathers them itself.
+_GATHERED = ("edits", "switch_product.")
+
+
+def _fields(command: InputCommand, values: Values) -> dict[str, Any]:
+    """The page's values as the request's fields, by the inputs' one description: each
+    input's option read into its field (the patient's without ``patient.``)."""
+    fields: dict[str, Any] = {}
+    for entry in inputs_of(command, "web"):
+        if entry.field.startswith(_GATHERED):
+            continue
+        if command in entry.required:
+            value = values[entry.option]
+        elif entry.kind == "flag":
+            value = values.get(entry.option, False)
+        elif entry.kind in ("numbers", "old_doses"):
+            value = tuple(values.get(entry.option, ()))
+        else:
+            value = values.get(entry.option)
+        fields[entry.field.removeprefix("patient.")] = value
+    return fields
 
 
 def _titration(values: Values) -> Request:
-    return titration_request(
-        start=values["start"],
-        from_mg_per_day=values.get("from"),
-        target_mg_per_day=values.get("target"),
-        step_mg_per_day=values.get("step"),
-        interval_days=values.get("interval"),
-        hold_days=values.get("hold"),
-        older_adult=values.get("older-adult", False),
-        **_patient(values),
-    )
+    return titration_request(**_fields("titrate", values))
 
 
 def _taper(values: Values) -> Request:
@@ -73,49 +81,15 @@ def _taper(values: Values) -> Request:
         switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
     edits = [*values.get("pause", ())]
     edits += [StepBack(kind="step_back", date=date) for date in values.get("step-back", ())]
-    return taper_request(
-        start=values["start"],
-        from_mg_per_day=values["from"],
-        to_mg_per_day=values.get("to"),
-        hold_days=values.get("hold"),
-        pace=values.get("pace"),
-        switch_product=switch,
-        edits=edits,
-        ec50_mg_per_day=values.get("ec50"),
-        slow_down_factor=values.get("slow-down"),
-        **_patient(values),
-    )
+    return taper_request(**_fields("taper", values), switch_product=switch, edits=edits)
 
 
 def _course(values: Values) -> Request:
-    return course_request(
-        start=values["start"],
-        from_mg_per_day=values.get("from"),
-        target_mg_per_day=values.get("target"),
-        step_mg_per_day=values.get("step"),
-        interval_days=values.get("interval"),
-        maintain_days=values["maintain"],
-        pace=values.get("pace"),
-        ec50_mg_per_day=values.get("ec50"),
-        to_mg_per_day=values.get("to"),
-        taper_hold_days=values.get("hold"),
-        older_adult=values.get("older-adult", False),
-        **_patient(values),
-    )
+    return course_request(**_fields("course", values))
 
 
 def _switch(values: Values) -> Request:
-    return switch_request(
-        start=values["start"],
-        from_drug=values["from-drug"],
-        from_mg_per_day=values["from"],
-        from_doses=values.get("from-dose", ()),
-        from_product=values.get("from-product"),
-        equivalence=values.get("equivalence"),
-        step_days=values.get("step-days"),
-        then_pace=values.get("then-pace"),
-        **_patient(values),
-    )
+    return switch_request(**_fields("switch", values))
 
 
 COMMANDS: dict[str, Command] = {
