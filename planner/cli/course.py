@@ -2,41 +2,19 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from planner.cli.inputs import input_options
+from planner.cli.inputs import input_options, request_fields
 from planner.cli.outputs import _OUTPUT_OPTIONS, SAVE_PLAN, _options, plan_and_emit
 
 
 @click.command()
 @click.argument("protocol")
 @_options([*input_options("course"), SAVE_PLAN, *_OUTPUT_OPTIONS])
-def course(
-    protocol: str,
-    start: dt.date,
-    from_mg: Decimal | None,
-    target: Decimal | None,
-    step: Decimal | None,
-    interval: int | None,
-    maintain: int,
-    pace: str | None,
-    ec50: Decimal | None,
-    to_mg: Decimal | None,
-    hold: int | None,
-    older_adult: bool,
-    weight: Decimal | None,
-    age: int | None,
-    product: str | None,
-    strengths: tuple[Decimal, ...],
-    save_plan: Path | None,
-    off_label_reason: str | None,
-    **outputs: Any,
-) -> None:
+def course(protocol: str, save_plan: Path | None, **params: Any) -> None:
     """Plan the whole course: titrate to the target, keep it, then taper at a pace.
 
     One schedule, one safety report, one calendar, one plot and one dispensing table, with
@@ -52,22 +30,5 @@ def course(
     """
     from planner.api import course_request
 
-    request = course_request(
-        start=start,
-        from_mg_per_day=from_mg,
-        weight_kg=weight,
-        age_years=age,
-        product=product,
-        strengths_mg=strengths,
-        target_mg_per_day=target,
-        step_mg_per_day=step,
-        interval_days=interval,
-        maintain_days=maintain,
-        pace=pace,
-        ec50_mg_per_day=ec50,
-        to_mg_per_day=to_mg,
-        taper_hold_days=hold,
-        older_adult=older_adult,
-        off_label_reason=off_label_reason,
-    )
-    plan_and_emit(protocol, request, save_plan, outputs)
+    request = course_request(**request_fields("course", params))
+    plan_and_emit(protocol, request, save_plan, params)

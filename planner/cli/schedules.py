@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
 
-from planner.cli.inputs import input_options
+from planner.cli.inputs import input_options, request_fields
 from planner.cli.outputs import (
     _OUTPUT_OPTIONS,
     SAVE_PLAN,
@@ -26,23 +24,7 @@ if TYPE_CHECKING:
 @click.command()
 @click.argument("protocol")
 @_options([*input_options("titrate"), SAVE_PLAN, *_OUTPUT_OPTIONS])
-def titrate(
-    protocol: str,
-    start: dt.date,
-    from_mg: Decimal | None,
-    target: Decimal | None,
-    step: Decimal | None,
-    interval: int | None,
-    hold: int | None,
-    older_adult: bool,
-    weight: Decimal | None,
-    age: int | None,
-    product: str | None,
-    strengths: tuple[Decimal, ...],
-    save_plan: Path | None,
-    off_label_reason: str | None,
-    **outputs: Any,
-) -> None:
+def titrate(protocol: str, save_plan: Path | None, **params: Any) -> None:
     """Plan a titration: start low, raise no sooner than every interval, hold at the target.
 
     PROTOCOL is a bundled protocol id or the path of a .toml protocol file.
@@ -56,47 +38,14 @@ def titrate(
     """
     from planner.api import titration_request
 
-    request = titration_request(
-        start=start,
-        from_mg_per_day=from_mg,
-        weight_kg=weight,
-        age_years=age,
-        product=product,
-        strengths_mg=strengths,
-        target_mg_per_day=target,
-        step_mg_per_day=step,
-        interval_days=interval,
-        hold_days=hold,
-        older_adult=older_adult,
-        off_label_reason=off_label_reason,
-    )
-    plan_and_emit(protocol, request, save_plan, outputs)
+    request = titration_request(**request_fields("titrate", params))
+    plan_and_emit(protocol, request, save_plan, params)
 
 
 @click.command()
 @click.argument("protocol")
 @_options([*input_options("taper"), SAVE_PLAN, *_OUTPUT_OPTIONS])
-def taper(
-    protocol: str,
-    start: dt.date,
-    from_mg: Decimal,
-    to_mg: Decimal | None,
-    hold: int | None,
-    pace: str | None,
-    pauses: tuple[Pause, ...],
-    step_backs: tuple[dt.date, ...],
-    slow_down: Decimal | None,
-    ec50: Decimal | None,
-    switch_product: str | None,
-    switch_at: Decimal | None,
-    weight: Decimal | None,
-    age: int | None,
-    product: str | None,
-    strengths: tuple[Decimal, ...],
-    save_plan: Path | None,
-    off_label_reason: str | None,
-    **outputs: Any,
-) -> None:
+def taper(protocol: str, save_plan: Path | None, **params: Any) -> None:
     """Plan a taper from the current daily dose to zero, or down to a lower dose held
     (--to, --hold), never stopping abruptly.
 
@@ -114,30 +63,17 @@ def taper(
     from planner.errors import InputError
     from planner.models import StepBack
 
+    fields = request_fields("taper", params)
+    switch_product, switch_at = params.pop("switch_product"), params.pop("switch_at")
     if (switch_product is None) != (switch_at is None):
         raise InputError("give --switch-product and --switch-at together")
-    edits: list[Pause | StepBack] = [*pauses]
-    edits += [StepBack(kind="step_back", date=date) for date in step_backs]
+    edits: list[Pause | StepBack] = [*params.pop("pause")]
+    edits += [StepBack(kind="step_back", date=date) for date in params.pop("step_back")]
     switch = None
     if switch_product is not None:
         switch = {"at_or_below_mg_per_day": switch_at, "product": switch_product}
-    request = taper_request(
-        start=start,
-        from_mg_per_day=from_mg,
-        to_mg_per_day=to_mg,
-        hold_days=hold,
-        pace=pace,
-        weight_kg=weight,
-        age_years=age,
-        product=product,
-        strengths_mg=strengths,
-        switch_product=switch,
-        edits=edits,
-        ec50_mg_per_day=ec50,
-        slow_down_factor=slow_down,
-        off_label_reason=off_label_reason,
-    )
-    plan_and_emit(protocol, request, save_plan, outputs)
+    request = taper_request(**fields, switch_product=switch, edits=edits)
+    plan_and_emit(protocol, request, save_plan, params)
 
 
 @click.command()

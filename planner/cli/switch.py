@@ -3,38 +3,19 @@ regimen of it."""
 
 from __future__ import annotations
 
-import datetime as dt
-from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 import click
 
-from planner.cli.inputs import input_options
+from planner.cli.inputs import input_options, request_fields
 from planner.cli.outputs import _OUTPUT_OPTIONS, SAVE_PLAN, _options, plan_and_emit
 
 
 @click.command()
 @click.argument("protocol")
 @_options([*input_options("switch"), SAVE_PLAN, *_OUTPUT_OPTIONS])
-def switch(
-    protocol: str,
-    from_drug: str,
-    from_mg: Decimal,
-    from_doses: tuple[tuple[str, Decimal], ...],
-    from_product: str | None,
-    start: dt.date,
-    equivalence: str | None,
-    step_days: int | None,
-    then_pace: str | None,
-    weight: Decimal | None,
-    age: int | None,
-    product: str | None,
-    strengths: tuple[Decimal, ...],
-    save_plan: Path | None,
-    off_label_reason: str | None,
-    **outputs: Any,
-) -> None:
+def switch(protocol: str, save_plan: Path | None, **params: Any) -> None:
     """Switch to clonazePAM from alprazolam, lorazepam or diazepam, then optionally taper.
 
     The old drug stays at the patient's own times (--from-dose, else its label's usual
@@ -55,19 +36,5 @@ def switch(
     """
     from planner.api import switch_request
 
-    request = switch_request(
-        start=start,
-        from_drug=from_drug,
-        from_mg_per_day=from_mg,
-        from_doses=from_doses,
-        from_product=from_product,
-        weight_kg=weight,
-        age_years=age,
-        product=product,
-        strengths_mg=strengths,
-        equivalence=equivalence,
-        step_days=step_days,
-        then_pace=then_pace,
-        off_label_reason=off_label_reason,
-    )
-    plan_and_emit(protocol, request, save_plan, outputs)
+    request = switch_request(**request_fields("switch", params))
+    plan_and_emit(protocol, request, save_plan, params)

@@ -54,7 +54,6 @@ INPUTS: tuple[Input, ...] = (
         required=("taper", "switch"),
         low=Decimal(0),
         above=True,
-        dest="from_mg",
     ),
     Input(
         "target_mg_per_day",
@@ -66,7 +65,6 @@ INPUTS: tuple[Input, ...] = (
         RISING,
         low=Decimal(0),
         above=True,
-        dest="target",
     ),
     Input(
         "step_mg_per_day",
@@ -78,7 +76,6 @@ INPUTS: tuple[Input, ...] = (
         RISING,
         low=Decimal(0),
         above=True,
-        dest="step",
     ),
     Input(
         "interval_days",
@@ -90,7 +87,6 @@ INPUTS: tuple[Input, ...] = (
         RISING,
         low=Decimal(1),
         high=Decimal(365),
-        dest="interval",
     ),
     Input(
         "hold_days",
@@ -102,7 +98,6 @@ INPUTS: tuple[Input, ...] = (
         ("titrate",),
         low=Decimal(0),
         high=WHOLE_DAYS,
-        dest="hold",
     ),
     Input(
         "older_adult",
@@ -124,7 +119,6 @@ INPUTS: tuple[Input, ...] = (
         required=("course",),
         low=Decimal(1),
         high=WHOLE_DAYS,
-        dest="maintain",
     ),
     Input(
         "to_mg_per_day",
@@ -135,7 +129,6 @@ INPUTS: tuple[Input, ...] = (
         "Come down to this lower daily dose in mg/day and hold it (default 0: stop).",
         TAPERING,
         low=Decimal(0),
-        dest="to_mg",
     ),
     Input(
         "hold_days",
@@ -147,7 +140,6 @@ INPUTS: tuple[Input, ...] = (
         ("taper",),
         low=Decimal(1),
         high=WHOLE_DAYS,
-        dest="hold",
     ),
     Input(
         "taper_hold_days",
@@ -159,7 +151,6 @@ INPUTS: tuple[Input, ...] = (
         ("course",),
         low=Decimal(1),
         high=WHOLE_DAYS,
-        dest="hold",
     ),
     Input(
         "pace",
@@ -180,8 +171,6 @@ INPUTS: tuple[Input, ...] = (
         TAPERING,
         low=Decimal("0.01"),
         high=Decimal(100),
-        column="ec50_mg_per_day",
-        dest="ec50",
     ),
     Input(
         "edits",
@@ -192,7 +181,6 @@ INPUTS: tuple[Input, ...] = (
         "Hold the dose of DATE for DAYS more days; later steps move (repeatable).",
         ("taper",),
         column="pauses",
-        dest="pauses",
     ),
     Input(
         "edits",
@@ -203,7 +191,6 @@ INPUTS: tuple[Input, ...] = (
         "From DATE, return to the previous dose, then reduce more slowly (repeatable).",
         ("taper",),
         column="step_backs",
-        dest="step_backs",
     ),
     Input(
         "slow_down_factor",
@@ -279,7 +266,6 @@ INPUTS: tuple[Input, ...] = (
         "order (morning, midday, afternoon, evening, bedtime); they add up to --from "
         "(default: the drug's usual times from its label).",
         ("switch",),
-        dest="from_doses",
     ),
     Input(
         "from_product",
@@ -329,7 +315,6 @@ INPUTS: tuple[Input, ...] = (
         SCHEDULES,
         low=Decimal("0.5"),
         high=Decimal(300),
-        dest="weight",
     ),
     Input(
         "patient.age_years",
@@ -341,7 +326,6 @@ INPUTS: tuple[Input, ...] = (
         SCHEDULES,
         low=Decimal(0),
         high=Decimal(120),
-        dest="age",
     ),
     Input(
         "product",
@@ -362,7 +346,6 @@ INPUTS: tuple[Input, ...] = (
         SCHEDULES,
         low=Decimal(0),
         above=True,
-        dest="strengths",
     ),
     Input(
         "off_label_reason",
@@ -373,6 +356,5 @@ INPUTS: tuple[Input, ...] = (
         "Plan for a patient outside the protocol's population; the reason is printed on "
         "every output.",
         SCHEDULES,
-        dest="off_label_reason",
     ),
 )

@@ -46,7 +46,6 @@ class Input:
     above: bool = False  # low is exclusive: "more than 0"
     fronts: frozenset[Front] = EVERY_FRONT
     column: str = ""
-    dest: str = ""  # the command line's parameter name, where it is not the column
 
     @property
     def key(self) -> str:
@@ -56,7 +55,7 @@ class Input:
     @property
     def parameter(self) -> str:
         """The command line's parameter name (a Python identifier)."""
-        return self.dest or self.option.replace("-", "_")
+        return self.option.replace("-", "_")
 
     def help_for(self, command: Command) -> str:
         return self.help if isinstance(self.help, str) else self.help[command]
