@@ -52,17 +52,12 @@ def _option(entry: Input, command: Command) -> Decorator:
     return click.option(f"--{entry.option}", entry.parameter, **settings)
 
 
-# Inputs two options make together (pauses and step backs; a product switch and its
-# dose): the taper gathers them itself.
-GATHERED = ("edits", "switch_product.")
-
-
 def request_fields(command: Command, params: dict[str, Any]) -> dict[str, Any]:
     """Each input's option taken out of ``params`` into its request field (the patient's
     without ``patient.``), by the inputs' one description; the paired inputs are left in
     ``params`` under their options' names, for the command to gather."""
     fields: dict[str, Any] = {}
     for entry in inputs_of(command, "cli"):
-        if not entry.field.startswith(GATHERED):
+        if not entry.gathered:
             fields[entry.field.removeprefix("patient.")] = params.pop(entry.parameter)
     return fields

@@ -53,6 +53,12 @@ class Input:
         return self.column or self.field.rsplit(".", 1)[-1]
 
     @property
+    def gathered(self) -> bool:
+        """One of a pair of inputs that make one request field together (pauses and step
+        backs; a product switch and its dose), which a front end gathers itself."""
+        return self.field == "edits" or self.field.startswith("switch_product.")
+
+    @property
     def parameter(self) -> str:
         """The command line's parameter name (a Python identifier)."""
         return self.option.replace("-", "_")

@@ -40,17 +40,12 @@ class Command:
         return next((f for f in self.fields if f.option == option), None)
 
 
-# Inputs that two fields make together (pauses and step backs; a product switch and its
-# dose): the taper gathers them itself.
-_GATHERED = ("edits", "switch_product.")
-
-
 def _fields(command: InputCommand, values: Values) -> dict[str, Any]:
     """The page's values as the request's fields, by the inputs' one description: each
     input's option read into its field (the patient's without ``patient.``)."""
     fields: dict[str, Any] = {}
     for entry in inputs_of(command, "web"):
-        if entry.field.startswith(_GATHERED):
+        if entry.gathered:
             continue
         if command in entry.required:
             value = values[entry.option]
