@@ -5,12 +5,13 @@ cd "$(dirname "$0")"
 out=$(mktemp -d)
 
 # The first page of PDF $1 with a line of its own saying $2 (a month's title): the summary before the
-# calendar grows with the schedule, so its pages are found, not counted.
+# calendar grows with the schedule, so its pages are found, not counted. (grep reads the whole
+# page: `grep -q` would stop early and, under pipefail, fail the match on pdftotext's SIGPIPE.)
 page_of() {
     local pages
     pages=$(pdfinfo "$1" | awk '/^Pages:/ {print $2}')
     for ((page = 1; page <= pages; page++)); do
-        if pdftotext -f "$page" -l "$page" "$1" - | grep -qx "$2"; then
+        if pdftotext -f "$page" -l "$page" "$1" - | grep -x "$2" > /dev/null; then
             echo "$page"
             return
         fi

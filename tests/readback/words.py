@@ -103,7 +103,7 @@ CALENDAR_LABELS = {
         "midday": "Mediodía",
         "afternoon": "Tarde",
         "evening": "Noche",
-        "bedtime": "Al acostarse",
+        "bedtime": "Al dormir",  # the calendar's short word ('Bedtime (calendar)')
     },
 }
 PRODUCT_NAMES = {

@@ -16,6 +16,7 @@ from reportlab.lib import colors
 from reportlab.pdfgen.canvas import Canvas
 
 from planner.core.i18n import ENGLISH, Language
+from planner.domain.products import short
 from planner.render.instructions import product_notes
 from planner.render.pdf.style import BOLD, FONT, GRID, MUTED, wrap_words
 
@@ -83,7 +84,8 @@ def fits(sizes: Sizes) -> tuple[Sizes, ...]:
         pad=sizes.pad * 3 / 4,
         tick_gap=sizes.tick_gap * 2 / 3,
     )
-    return sizes, tight, replace(tight, scale=0.9), replace(tight, scale=0.85)
+    narrower = (replace(tight, scale=scale) for scale in (0.9, 0.85, 0.8))
+    return sizes, tight, *narrower
 
 
 @dataclass(frozen=True)
@@ -95,8 +97,9 @@ class Look:
     clocks: dict[str, dt.time] = field(default_factory=dict)  # only the times asked for
 
     def time_label(self, name: str) -> str:
-        """'Morning', or 'Morning 07:30' when the time was given."""
-        label = self.lang.gettext(name.capitalize())
+        """'Morning', or 'Morning 07:30' when the time was given, in the calendar's short
+        words where the language has them ('Al dormir' for 'Al acostarse')."""
+        label = short(self.lang, name.capitalize())
         clock = self.clocks.get(name)
         return f"{label} {clock:%H:%M}" if clock else label
 
