@@ -14,33 +14,109 @@ A plan file is TOML, like a protocol file, and holds exactly one request:
     edits = [{ kind = "pause", date = 2027-05-03, days = 14 }]
 
 Re-running a plan gives the identical schedule, so its outputs are the same bytes.
+
+A taper's plan is revised at a visit (``planner revise``): each revision is kept, in
+order, with its date, change, reason and when it was made, and the plan is re-made from
+the first with every revision as an edit from its date. A revision changes nothing
+before its date: each version is checked against the one it revises.
+
+    [[revisions]]
+    on = 2027-04-15
+    change = "hold"                     # hold, step_back, slower, taken or target
+    days = 14                           # hold: days; slower: factor; taken, target: mg_per_day
+    reason = "anxious and sleeping badly since the last cut"
+    made = 2027-04-15T10:30:00Z
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
+import itertools
 import json
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Any, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import field_validator, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
 from planner.core.i18n import language
+from planner.core.limits import MAX_EDITS
+from planner.core.units import format_mg, mg_to_mcg
 from planner.core.wording import DISCLAIMER
-from planner.domain.protocols import Library, load_library, parse_file
+from planner.domain.protocols import Library, load_library, parse_file, validate_data
 from planner.domain.schedule import Schedule
-from planner.errors import InputError
+from planner.errors import FieldValueError, InputError, PlannerError, UnsafeScheduleError
 from planner.models import (
     CourseRequest,
+    Date,
+    Days,
     Frozen,
+    InputMg,
     Protocol,
     SwitchRequest,
     TaperRequest,
     TitrationRequest,
 )
+from planner.models.requests import Reason
+
+RevisionChange = Literal["hold", "step_back", "slower", "taken", "target"]
+# What each change needs beside its date, and the edit it becomes.
+CHANGE_VALUES: dict[str, str | None] = {
+    "hold": "days",
+    "step_back": None,
+    "slower": "factor",
+    "taken": "mg_per_day",
+    "target": "mg_per_day",
+}
+
+
+class Revision(Frozen):
+    """One change to a taper at a visit, from the date ``on``: hold the day's dose
+    ``days`` longer, step back, every later interval ``factor`` times as long, the dose
+    the patient has taken since (``mg_per_day``), or a new end dose (``mg_per_day``)."""
+
+    on: Date
+    change: RevisionChange
+    days: Days | None = None
+    factor: Annotated[Decimal, Field(gt=1, le=4, decimal_places=2)] | None = None
+    mg_per_day: InputMg | None = None
+    reason: Reason
+    made: dt.datetime
+
+    @model_validator(mode="after")
+    def _its_value(self) -> Self:
+        needed = CHANGE_VALUES[self.change]
+        for name in ("days", "factor", "mg_per_day"):
+            given = getattr(self, name) is not None
+            if name == needed and not given:
+                raise FieldValueError(f"a change '{self.change}' needs {name}", field=name)
+            if name != needed and given:
+                raise FieldValueError(f"a change '{self.change}' takes no {name}", field=name)
+        if self.made.tzinfo is None:
+            raise FieldValueError("give the time it was made with its zone: ...Z", field="made")
+        return self
+
+    def edit(self) -> dict[str, Any]:
+        """The taper edit this revision is, from its date."""
+        kind = {"hold": "pause"}.get(self.change, self.change)
+        value = CHANGE_VALUES[self.change]
+        return {"kind": kind, "date": self.on, **({value: getattr(self, value)} if value else {})}
+
+    def words(self) -> str:
+        """What the revision changed, as every output marks it."""
+        if self.change == "hold":
+            return f"held {self.days} days"
+        if self.change == "step_back":
+            return "stepped back"
+        if self.change == "slower":
+            return f"every later interval {self.factor} times as long"
+        assert self.mg_per_day is not None  # taken and target give a dose
+        if self.change == "taken":
+            return f"the patient takes {format_mg(mg_to_mcg(self.mg_per_day))}/day"
+        return f"new end dose {format_mg(mg_to_mcg(self.mg_per_day))}/day"
 
 
 class PlanFile(Frozen):
@@ -55,6 +131,7 @@ class PlanFile(Frozen):
     # The patient's language: not part of the request (it changes no dose), but a plan is
     # re-run for the same patient, whose calendar should come out in the same language.
     lang: str | None = None
+    revisions: tuple[Revision, ...] = Field((), max_length=MAX_EDITS)
 
     @field_validator("lang")
     @classmethod
@@ -71,11 +148,42 @@ class PlanFile(Frozen):
             raise ValueError("give exactly one of [titration], [taper], [course] or [switch]")
         return self
 
+    @model_validator(mode="after")
+    def _revisions_of_a_taper_in_order(self) -> Self:
+        if self.revisions and self.taper is None:
+            raise FieldValueError("only a taper's plan is revised", field="revisions")
+        for index, (earlier, later) in enumerate(itertools.pairwise(self.revisions), 1):
+            if later.on <= earlier.on:
+                raise FieldValueError(
+                    f"{later.on} is not after the revision before it, on {earlier.on}: "
+                    "the days up to a revision are kept as they were lived",
+                    field=f"revisions[{index}].on",
+                )
+        return self
+
     @property
     def request(self) -> TitrationRequest | TaperRequest | CourseRequest | SwitchRequest:
+        """The request as revised: the plan's, with each revision an edit from its date."""
+        return self.version(len(self.revisions))
+
+    def version(
+        self, revisions: int
+    ) -> TitrationRequest | TaperRequest | CourseRequest | SwitchRequest:
+        """The request with the first ``revisions`` revisions (0: as first planned)."""
         request = self.titration or self.taper or self.course or self.switch
         assert request is not None  # the model holds exactly one
-        return request
+        if not revisions or not isinstance(request, TaperRequest):
+            return request
+        edits = [edit.model_dump() for edit in request.edits]
+        edits += [revision.edit() for revision in self.revisions[:revisions]]
+        return TaperRequest.model_validate({**request.model_dump(), "edits": edits})
+
+    def marks(self) -> tuple[str, ...]:
+        """'Revised 2027-04-15, version 2: held 14 days: <reason>', each revision's."""
+        return tuple(
+            f"Revised {revision.on}, version {number}: {revision.words()}: {revision.reason}"
+            for number, revision in enumerate(self.revisions, 2)
+        )
 
 
 def load_plan(path: Path) -> PlanFile:
@@ -91,12 +199,103 @@ def protocol_for(reference: str, *, folder: Path, library: Library) -> Protocol:
     return load_protocol(reference, library=library)
 
 
+def revised(
+    plan: PlanFile,
+    *,
+    on: dt.date,
+    change: str,
+    value: object,
+    reason: str,
+    made: dt.datetime | None = None,
+) -> PlanFile:
+    """``plan`` with one more revision: ``change`` (hold, step_back, slower, taken or
+    target) from ``on``, its ``value`` (days, factor or mg/day) and ``reason``, made now."""
+    field = CHANGE_VALUES.get(change)
+    revision = validate_data(
+        {
+            "on": on,
+            "change": change,
+            **({field: value} if field else {}),
+            "reason": reason,
+            "made": made or dt.datetime.now(dt.UTC).replace(microsecond=0),
+        },
+        Revision,
+        source="",
+        error_type=InputError,
+    )
+    if plan.revisions and on <= plan.revisions[-1].on:
+        raise InputError(
+            f"{on} is not after the last revision, on {plan.revisions[-1].on}: the days up "
+            "to a revision are kept as they were lived",
+            field="on",
+        )
+    return validate_data(
+        {**plan.model_dump(exclude_none=True), "revisions": (*plan.revisions, revision)},
+        PlanFile,
+        source="",
+        error_type=InputError,
+    )
+
+
+def moved(plan: PlanFile, *, read_from: Path, saved_to: Path) -> PlanFile:
+    """``plan`` read from the folder ``read_from``, to be saved in ``saved_to``: a
+    protocol's relative path made relative to its new folder."""
+    library = load_library()
+    reference = plan.protocol
+    if reference in library.protocols or Path(reference).is_absolute():
+        return plan
+    path = os.path.relpath((read_from / reference).resolve(), saved_to.resolve())
+    return plan.model_copy(update={"protocol": path})
+
+
 def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) -> Checked:
     """The checked schedule a plan describes, with its report; ``folder`` anchors a
-    relative protocol path."""
+    relative protocol path. A revised plan is re-made version by version, each checked,
+    and each held to the one it revises on every day before its revision's date."""
     library = library or load_library()
     protocol = protocol_for(plan.protocol, folder=folder, library=library)
-    return plan_checked(protocol, plan.request, library=library)
+    checked = plan_checked(protocol, plan.version(0), library=library)
+    for number, revision in enumerate(plan.revisions, 1):
+        where = f"revisions[{number - 1}]"
+        if revision.on > checked.schedule.end:
+            raise InputError(
+                f"{revision.on} is after the plan's last day, {checked.schedule.end}",
+                field=f"{where}.on",
+            )
+        try:
+            revised = plan_checked(protocol, plan.version(number), library=library)
+        except UnsafeScheduleError as error:
+            raise InputError(f"the revised plan is refused: {error.reason}", field=where) from None
+        except PlannerError as error:
+            raise type(error)(error.reason, field=where) from None
+        changed = first_change(checked.schedule, revised.schedule)
+        if changed is not None and changed < revision.on:
+            raise InputError(
+                f"changes {changed}, before its date: the days already lived stay as they were",
+                field=where,
+            )
+        checked = revised
+    if not plan.revisions:
+        return checked
+    schedule = dataclasses.replace(checked.schedule, notes=(*plan.marks(), *checked.schedule.notes))
+    return Checked(schedule, checked.report)
+
+
+def first_change(old: Schedule, new: Schedule) -> dt.date | None:
+    """The first date ``new`` gives a patient other doses than ``old`` (each dose of the
+    day, its units and product), or a day more or less; None where they are the same."""
+    before, after = _days(old), _days(new)
+    for date in sorted(before.keys() | after.keys()):
+        if before.get(date) != after.get(date):
+            return date
+    return None
+
+
+def _days(schedule: Schedule) -> dict[dt.date, tuple[object, ...]]:
+    return {
+        date: (step.total_mcg, step.doses, step.product.id, step.other_doses)
+        for date, _, step in schedule.daily()
+    }
 
 
 def plan_for(
@@ -131,7 +330,8 @@ def _plan_for(schedule: Schedule, *, protocol: str, saved_to: Path) -> PlanFile:
 
 
 def plan_toml(plan: PlanFile) -> str:
-    """The plan as TOML: top-level keys, then one table: the request."""
+    """The plan as TOML: top-level keys, then one table: the request; then each
+    revision, in order."""
     body = plan.model_dump(mode="python", exclude_none=True, exclude_defaults=True)
     section = next(
         name for name in ("titration", "taper", "course", "switch") if getattr(plan, name)
@@ -147,6 +347,12 @@ def plan_toml(plan: PlanFile) -> str:
         f"[{section}]",
     ]
     lines += [f"{key} = {_value(value)}" for key, value in request.items()]
+    for revision in body.get("revisions", ()):
+        lines += [
+            "",
+            "[[revisions]]",
+            *(f"{key} = {_value(value)}" for key, value in revision.items()),
+        ]
     return "\n".join(lines) + "\n"
 
 
@@ -160,6 +366,8 @@ def _value(value: Any) -> str:
         return format(value, "f")
     if isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, dt.datetime):
+        return value.astimezone(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     if isinstance(value, dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, dict):

@@ -33,7 +33,7 @@ from planner.models import (
 )
 
 PhaseName = Literal["switch", "titration", "maintenance", "taper", "stop"]
-EditName = Literal["", "pause", "step back"]
+EditName = Literal["", "pause", "step back", "taken"]
 ScheduleKind = Literal["titration", "taper", "course", "switch"]
 
 

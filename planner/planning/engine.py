@@ -333,6 +333,8 @@ def _change_note(before: int | None, total: int, edit: EditName = "") -> str:
         return f"Pause: keep {format_mg(total)}/day longer (clinician edit)."
     if edit == "step back":
         return f"Step back to {format_mg(total)}/day (clinician edit); then reduce more slowly."
+    if edit == "taken":
+        return f"{format_mg(total)}/day, as the patient has taken it from this day (revision)."
     if total == 0:
         return "Stop: no more doses."
     if before is None:

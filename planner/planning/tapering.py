@@ -28,9 +28,13 @@ from planner.models import (
     PhaseRule,
     ProportionalPhase,
     Protocol,
+    Slower,
+    StepBack,
+    Taken,
     TaperPaceBound,
     TaperPhase,
     TaperRequest,
+    Target,
 )
 from planner.planning.dose_limits import above_maximum, minors_limits, resolve_limits, shown_weight
 from planner.planning.engine import Level, cautions_for, steps_from_levels
@@ -282,6 +286,8 @@ class _TaperPlanner:
         return scaled(phase.interval_days, self.scale)
 
     def apply_edits(self, levels: list[Level], request: TaperRequest) -> list[Level]:
+        """Each edit in date order, changing nothing before its date: a pause, a step
+        back, and a visit's revisions (slower, a dose taken, a new end dose)."""
         for edit in sorted(request.edits, key=lambda e: e.date):
             day = (edit.date - request.start).days + 1
             index, offset = _locate(levels, day, edit.date)
@@ -297,19 +303,103 @@ class _TaperPlanner:
                 continue
             if request.custom_steps:
                 raise InputError(
-                    "a step back needs a pace: edit the custom steps instead", field="edits"
+                    f"a {edit.kind.replace('_', ' ')} needs a pace: edit the custom steps instead",
+                    field="edits",
                 )
-            previous = _dose_before(levels, index, self.current)
-            self.scale *= Fraction(request.slow_down_factor)
-            rest = self.reductions(previous)
-            hold = max(rest.hold, self.interval(self.phase_for(previous)))
-            back = Level(previous, hold, self.products.for_level(previous), edit="step back")
-            levels = [*levels[:index], *head, back, *rest.levels]
-            self.notes.append(
-                f"Stepped back on {edit.date} to {format_mg(previous)}/day; from there every "
-                f"interval is {float(self.scale):g} times as long as the pace's."
-            )
+            if isinstance(edit, StepBack):
+                previous = _dose_before(levels, index, self.current)
+                self.scale *= Fraction(request.slow_down_factor)
+                rest = self.reductions(previous)
+                hold = max(rest.hold, self.interval(self.phase_for(previous)))
+                back = Level(previous, hold, self.products.for_level(previous), edit="step back")
+                levels = [*levels[:index], *head, back, *rest.levels]
+                self.notes.append(
+                    f"Stepped back on {edit.date} to {format_mg(previous)}/day; from there every "
+                    f"interval is {float(self.scale):g} times as long as the pace's."
+                )
+                continue
+            levels = [*levels[:index], *head, *self._revised(edit, level, offset, index, levels)]
         return levels
+
+    def _revised(
+        self,
+        edit: Slower | Taken | Target,
+        level: Level,
+        offset: int,
+        index: int,
+        levels: list[Level],
+    ) -> list[Level]:
+        """The levels from a revision's date on: the dose of that day (or the one the
+        patient has taken) held for the pace's interval, counted from the day it was first
+        taken, then the reductions from it."""
+        dose, edit_name, counted = level.total, level.edit, offset
+        if isinstance(edit, Slower):
+            self.scale *= Fraction(edit.factor)
+            said = f"every later interval {edit.factor} times as long"
+        elif isinstance(edit, Target):
+            self.floor = self._target(edit, dose)
+            said = (
+                f"the taper now comes down to {format_mg(self.floor)}/day and holds it"
+                if self.floor
+                else "the taper now goes on to a stop"
+            )
+        else:
+            dose, edit_name, counted = self._taken(edit, levels, index), "taken", 0
+            said = f"the patient takes {format_mg(dose)}/day from then; the pace goes on from it"
+        self.notes.append(f"Revised on {edit.date}: {said}.")
+        maker = self.products.for_level(dose)
+        if self.floor and dose == self.floor:  # the day's dose is the new end dose: held
+            return [Level(dose, self.hold, maker, phase="maintenance", edit=edit_name)]
+        rest = self.reductions(dose)
+        hold = max(rest.hold, self.interval(self.phase_for(dose)))
+        return [Level(dose, max(hold - counted, 1), maker, edit=edit_name), *rest.levels]
+
+    def _target(self, edit: Target, dose: int) -> int:
+        floor = mg_to_mcg(edit.mg_per_day)
+        if floor > dose:
+            raise InputError(
+                f"{format_mg(floor)}/day is above the {format_mg(dose)}/day taken on "
+                f"{edit.date}; a taper's new end dose is at or below the day's dose",
+                field="edits",
+            )
+        if floor and not self.products.for_level(floor).can_make_daily(floor):
+            maker = self.products.for_level(floor)
+            raise DoseError(
+                f"{format_mg(floor)}/day cannot be made exactly with {maker.product.name}; "
+                f"its doses go in steps of {format_mg(maker.resolution_mcg)}",
+                field="edits",
+            )
+        return floor
+
+    def _taken(self, edit: Taken, levels: list[Level], index: int) -> int:
+        """The dose the patient has taken: one the product makes, not below the taper's
+        end dose, and at most one step above the day's planned dose."""
+        taken, planned = mg_to_mcg(edit.mg_per_day), levels[index].total
+        maker = self.products.for_level(taken)
+        if not maker.can_make_daily(taken):
+            raise DoseError(
+                f"{format_mg(taken)}/day cannot be made exactly with {maker.product.name}; "
+                f"its doses go in steps of {format_mg(maker.resolution_mcg)}",
+                field="edits",
+            )
+        if taken == planned:
+            raise InputError(
+                f"{format_mg(taken)}/day is the dose planned for {edit.date}; nothing to revise",
+                field="edits",
+            )
+        if taken < self.floor:
+            raise InputError(
+                f"{format_mg(taken)}/day is below the taper's end dose of "
+                f"{format_mg(self.floor)}/day",
+                field="edits",
+            )
+        if taken > planned and taken > _dose_before(levels, index, self.current):
+            raise InputError(
+                f"{format_mg(taken)}/day is more than a step above the {format_mg(planned)}/day "
+                f"planned for {edit.date}",
+                field="edits",
+            )
+        return taken
 
 
 @dataclass
@@ -354,7 +444,7 @@ def _locate(levels: list[Level], day: int, date: dt.date) -> tuple[int, int]:
             return index, day - first
         first += level.days
     raise InputError(
-        f"{date}: the taper has no dose on that day to pause or step back", field="edits"
+        f"{date}: the taper has no dose on that day to pause, step back or revise", field="edits"
     )
 
 

@@ -11,7 +11,7 @@ from planner.core.units import format_mg, mg_to_mcg
 from planner.domain.products import UnitCount
 from planner.domain.protocols import load_library
 from planner.domain.schedule import DoseStep, Schedule
-from planner.models import Product
+from planner.models import Product, Taken
 from planner.safety.bounds import bounds_for, guideline, pace_of, smallest_dose, source_stops
 
 
@@ -28,6 +28,22 @@ class Exceeded:
 Failure = tuple[int, str] | None
 Outcome = Failure | Exceeded
 Check = tuple[str, str, Callable[[Schedule], Outcome]]
+
+
+def taken_by_patient(schedule: Schedule) -> dict[dt.date, int]:
+    """The doses the request records the patient as having taken from a date on (a
+    revision at a visit), read from the request alone: a change to one of them on its
+    date is the patient's, not the planner's."""
+    return {
+        edit.date: mg_to_mcg(edit.mg_per_day)
+        for edit in getattr(schedule.request, "edits", ())
+        if isinstance(edit, Taken)
+    }
+
+
+def recorded(schedule: Schedule, step: DoseStep) -> bool:
+    """Whether ``step`` is a dose the patient took, as the request records it."""
+    return taken_by_patient(schedule).get(step.start) == step.total_mcg
 
 
 def changes(schedule: Schedule, prior_days: int | None = None) -> list[tuple[DoseStep, int, int]]:
