@@ -179,9 +179,9 @@ class PlanFile(Frozen):
         return TaperRequest.model_validate({**request.model_dump(), "edits": edits})
 
     def marks(self) -> tuple[str, ...]:
-        """'Revised 2027-04-15, version 2: held 14 days: <reason>', each revision's."""
+        """'2027-04-15, version 2: held 14 days: <reason>', each revision's."""
         return tuple(
-            f"Revised {revision.on}, version {number}: {revision.words()}: {revision.reason}"
+            f"{revision.on}, version {number}: {revision.words()}: {revision.reason}"
             for number, revision in enumerate(self.revisions, 2)
         )
 
@@ -255,6 +255,7 @@ def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) ->
     library = library or load_library()
     protocol = protocol_for(plan.protocol, folder=folder, library=library)
     checked = plan_checked(protocol, plan.version(0), library=library)
+    earlier: list[Schedule] = []
     for number, revision in enumerate(plan.revisions, 1):
         where = f"revisions[{number - 1}]"
         if revision.on > checked.schedule.end:
@@ -274,10 +275,15 @@ def run_plan(plan: PlanFile, *, folder: Path, library: Library | None = None) ->
                 f"changes {changed}, before its date: the days already lived stay as they were",
                 field=where,
             )
+        earlier.append(checked.schedule)
         checked = revised
     if not plan.revisions:
         return checked
-    schedule = dataclasses.replace(checked.schedule, notes=(*plan.marks(), *checked.schedule.notes))
+    schedule = dataclasses.replace(
+        checked.schedule,
+        revisions=plan.marks(),
+        earlier_versions=tuple(earlier),
+    )
     return Checked(schedule, checked.report)
 
 

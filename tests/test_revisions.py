@@ -8,12 +8,14 @@ import datetime as dt
 import itertools
 from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cli_helpers import error_line, ok, run
 from hypothesis import given
 from hypothesis import strategies as st
 
+from planner.domain.provenance import statement_lines
 from planner.domain.schedule import Schedule
 from planner.errors import PlannerError
 from planner.plans import PlanFile, load_plan, plan_toml, revised, run_plan
@@ -66,11 +68,11 @@ def test_a_taper_revised_three_times_keeps_every_day_already_lived(tmp_path: Pat
     assert days(final)[dt.date(2027, 4, 20)][0] == 1500  # held at 1.5 mg, not yet cut
     assert days(final)[dt.date(2027, 9, 1)][0] == 500  # what the patient took
     assert days(final)[dt.date(2027, 8, 31)] == days(schedules[2])[dt.date(2027, 8, 31)]
-    assert final.notes[:3] == (
+    assert statement_lines(final) == [
         "Revised 2027-04-15, version 2: held 14 days: seen at a visit",
         "Revised 2027-06-10, version 3: stepped back: seen at a visit",
         "Revised 2027-09-01, version 4: the patient takes 0.5 mg/day: seen at a visit",
-    )
+    ]
 
 
 def test_the_plan_file_keeps_its_revisions_in_order_and_re_makes_the_same_plan(
@@ -185,7 +187,7 @@ def test_the_command_line_revises_a_plan_and_writes_the_next_version(tmp_path: P
         "anxious since the last cut", "--out", second, "--csv", csv,
     )  # fmt: skip
     assert "Revised 2027-04-15, version 2: held 14 days: anxious since the last cut" in printed
-    assert "Revised 2027-04-15, version 2" in csv.read_text()
+    assert '# Revised:,"2027-04-15, version 2: held 14 days: anxious' in csv.read_text()
     assert load_plan(second).revisions[0].reason == "anxious since the last cut"
     assert ok("plan", second, "--csv", tmp_path / "again.csv") and (
         (tmp_path / "again.csv").read_bytes() == csv.read_bytes()
@@ -222,3 +224,54 @@ def test_the_plan_revised_is_never_overwritten(tmp_path: Path) -> None:
     )  # fmt: skip
     assert "reads" in error_line(result)
     assert first.read_bytes() == before
+
+
+def events(path: Path) -> dict[str, Any]:
+    from icalendar import Calendar
+
+    calendar = Calendar.from_ical(path.read_bytes())
+    return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
+
+
+def test_a_revised_calendar_file_updates_the_one_imported_without_doubling_it(
+    tmp_path: Path,
+) -> None:
+    """Days already lived keep their events as they were; an event the revision changes
+    has a higher SEQUENCE under its UID; one it drops is cancelled under its UID."""
+    first = first_plan(tmp_path)
+    second = tmp_path / "v2.plan.toml"
+    ok("plan", first, "--ics", tmp_path / "v1.ics", "--tz", "Europe/Madrid")
+    ok(
+        "revise", first, "--on", "2027-04-15", "--taken", "1", "--reason", "took less",
+        "--out", second, "--ics", tmp_path / "v2.ics", "--tz", "Europe/Madrid",
+    )  # fmt: skip
+    old, new = events(tmp_path / "v1.ics"), events(tmp_path / "v2.ics")
+    assert old.keys() <= new.keys()  # every earlier event is updated or cancelled
+    lived = [uid for uid, event in old.items() if when(event) < _at(2027, 4, 15)]
+    assert lived
+    for uid in lived:
+        assert new[uid].to_ical() == old[uid].to_ical()
+    changed = [uid for uid in old if uid not in lived and new[uid].to_ical() != old[uid].to_ical()]
+    assert changed
+    for uid in changed:
+        assert new[uid]["SEQUENCE"] > old[uid]["SEQUENCE"]
+    cancelled = [uid for uid, event in new.items() if event.get("STATUS") == "CANCELLED"]
+    assert cancelled  # 1 mg/day from the 15th: the plan ends sooner than the first
+    assert set(cancelled) <= old.keys()
+    assert max(when(new[uid]) for uid in new if uid not in cancelled) < max(
+        when(old[uid]) for uid in old
+    )
+
+
+def when(event: Any) -> dt.datetime:
+    """An event's start; a whole day's (the stop) at its midnight."""
+    start = event.decoded("DTSTART")
+    if isinstance(start, dt.datetime):
+        return start
+    return _at(start.year, start.month, start.day)
+
+
+def _at(year: int, month: int, day: int) -> dt.datetime:
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime(year, month, day, tzinfo=ZoneInfo("Europe/Madrid"))

@@ -157,6 +157,11 @@ class Schedule:
     # Where the schedule ends on a dose the patient goes on taking: the date by which the
     # next review with the prescriber is due (None where it ends with a stop).
     next_review: dt.date | None = None
+    # A revised plan's earlier versions, oldest first: a calendar file cancels the events
+    # they gave that this version does not.
+    earlier_versions: tuple[Schedule, ...] = ()
+    # What each revision changed, and why: '2027-04-15, version 2: held 14 days: <reason>'.
+    revisions: tuple[str, ...] = ()
 
     @property
     def products(self) -> tuple[Product, ...]:
