@@ -9,6 +9,8 @@ and a typed request (``TitrationRequest``, ``TaperRequest``, ``CourseRequest``,
 ``switch`` build the request from plain values and call it. Outputs: ``render_pdf``,
 ``render_csv``, ``render_ics``, ``render_xlsx``, ``schedule_figure``, ``instructions``,
 ``dispensing_totals``, ``daily_frame`` (each in the patient's ``lang`` where it has words).
+Plan files: ``load_plan``, ``run_plan``, ``plan_toml``; ``revised`` adds a revision at a
+visit (hold, step back, slower, the dose taken, a new end dose) to a taper's plan.
 
     >>> import datetime as dt
     >>> from planner import load_protocol, titrate, daily_frame
@@ -67,6 +69,11 @@ _EXPORTS = {
     "instructions": "planner.render.instructions",
     "dispensing_totals": "planner.domain.dispensing",
     "UnsafeScheduleError": "planner.errors",
+    "PlanFile": "planner.plans",
+    "load_plan": "planner.plans",
+    "run_plan": "planner.plans",
+    "revised": "planner.plans",
+    "plan_toml": "planner.plans",
 }
 
 if TYPE_CHECKING:
@@ -97,6 +104,7 @@ if TYPE_CHECKING:
         TaperRequest,
         TitrationRequest,
     )
+    from planner.plans import PlanFile, load_plan, plan_toml, revised, run_plan
     from planner.render.csv import render_csv
     from planner.render.ics import render_ics
     from planner.render.instructions import instructions
@@ -128,6 +136,7 @@ __all__ = [
     "OutputOptions",
     "Pace",
     "Pause",
+    "PlanFile",
     "PlannerError",
     "Product",
     "ProductSwitch",
@@ -146,14 +155,18 @@ __all__ = [
     "dispensing_totals",
     "instructions",
     "load_library",
+    "load_plan",
     "load_protocol",
     "plan",
     "plan_checked",
+    "plan_toml",
     "render_csv",
     "render_ics",
     "render_outputs",
     "render_pdf",
     "render_xlsx",
+    "revised",
+    "run_plan",
     "schedule_figure",
     "switch",
     "taper",
