@@ -275,3 +275,18 @@ def _at(year: int, month: int, day: int) -> dt.datetime:
     from zoneinfo import ZoneInfo
 
     return dt.datetime(year, month, day, tzinfo=ZoneInfo("Europe/Madrid"))
+
+
+def test_the_readmes_walk_through_a_revision_runs(tmp_path: Path) -> None:
+    import shlex
+
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("## A plan that lives", 1)[1].split("\n## ", 1)[0]
+    block = section.split("```\n", 2)[1].replace("\\\n", " ")
+    commands = [line for line in block.splitlines() if line.startswith("planner ")]
+    assert len(commands) == 4
+    for command in commands:
+        ok(*shlex.split(command.replace("scratch/", f"{tmp_path}/"))[1:])
+    printed = ok("plan", tmp_path / "taper-v4.plan.toml")
+    for line in section.split("```\n", 4)[3].splitlines():  # what the README says it prints
+        assert line in printed
