@@ -6,7 +6,11 @@ command alternate, so a busy moment costs both), printed beside the floor's, wit
 and the goal. The stages show where the time goes: importing the command line, the library,
 loading the bundled protocols, and the whole titration.
 
-Run: python benchmarks/startup.py [--runs 15]
+Run: python benchmarks/startup.py [--runs 15] [--instructions]
+
+``--instructions`` also counts each command's instructions under valgrind (callgrind):
+slow (seconds a run), but the same on a busy machine as on a quiet one, so it shows what
+a change saves where wall time is noise.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ import compileall
 import datetime as dt
 import os
 import platform
+import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -43,6 +49,20 @@ def paired(argv: list[str], runs: int) -> tuple[float, float]:
     return statistics.median(p[0] for p in pairs), statistics.median(p[1] for p in pairs)
 
 
+def instructions(argv: list[str]) -> int:
+    """The instructions ``argv`` runs, counted by valgrind's callgrind."""
+    done = subprocess.run(
+        ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *argv],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    found = re.search(r"Collected : ([0-9]+)", done.stderr)
+    assert found, done.stderr
+    return int(found[1])
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     return (
@@ -55,7 +75,9 @@ def machine() -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
-    runs = parser.parse_args().runs
+    parser.add_argument("--instructions", action="store_true", help="count them (valgrind)")
+    options = parser.parse_args()
+    runs = options.runs
     # An installed package has its bytecode compiled; a checkout run with
     # PYTHONDONTWRITEBYTECODE would compile every module on every run instead.
     compileall.compile_dir(Path(planner.__file__).parent, quiet=1)
@@ -81,7 +103,8 @@ def main() -> None:
     print(f"median of {runs} paired runs, as whole processes\n")
     print("| command | median | floor (bare imports) | ratio |")
     print("|---|---|---|---|")
-    for name, argv in [*stages, ("planner titrate ... --csv", titrate)]:
+    measured = [*stages, ("planner titrate ... --csv", titrate)]
+    for name, argv in measured:
         median, floor = paired(argv, runs)
         ratio = median / floor
         verdict = ""
@@ -90,6 +113,17 @@ def main() -> None:
         print(
             f"| `{name}` | {median * 1000:.0f} ms | {floor * 1000:.0f} ms | {ratio:.2f}{verdict} |"
         )
+    if not options.instructions:
+        return
+    if shutil.which("valgrind") is None:
+        sys.exit("--instructions needs valgrind")
+    floor_count = instructions([python, "-c", FLOOR])
+    print("\n| command | instructions (millions) | floor | ratio |")
+    print("|---|---|---|---|")
+    for name, argv in measured:
+        count = instructions(argv)
+        ratio = count / floor_count
+        print(f"| `{name}` | {count / 1e6:,.0f} | {floor_count / 1e6:,.0f} | {ratio:.2f} |")
 
 
 if __name__ == "__main__":
