@@ -42,13 +42,20 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
+from planner.core.files import read_toml
 from planner.core.i18n import language
 from planner.core.limits import MAX_EDITS
 from planner.core.units import format_mg, mg_to_mcg
 from planner.core.wording import DISCLAIMER
 from planner.domain.protocols import Library, load_library, parse_file, validate_data
 from planner.domain.schedule import Schedule
-from planner.errors import FieldValueError, InputError, PlannerError, UnsafeScheduleError
+from planner.errors import (
+    FieldValueError,
+    InputError,
+    PlannerError,
+    ProtocolError,
+    UnsafeScheduleError,
+)
 from planner.models import (
     CourseRequest,
     Date,
@@ -187,6 +194,14 @@ class PlanFile(Frozen):
 
 
 def load_plan(path: Path) -> PlanFile:
+    """A plan file; another of the planner's files (a protocol) is named for what it is."""
+    kind = read_toml(path).get("kind")
+    if kind != "plan":
+        raise ProtocolError(
+            f"not a plan file: its kind is {kind!r}, a plan's is 'plan'",
+            field="kind",
+            source=str(path),
+        )
     return parse_file(path, PlanFile)
 
 

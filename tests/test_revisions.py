@@ -290,3 +290,13 @@ def test_the_readmes_walk_through_a_revision_runs(tmp_path: Path) -> None:
     printed = ok("plan", tmp_path / "taper-v4.plan.toml")
     for line in section.split("```\n", 4)[3].splitlines():  # what the README says it prints
         assert line in printed
+
+
+def test_a_file_that_is_not_a_plan_is_named_for_what_it_is(tmp_path: Path) -> None:
+    protocol = Path(__file__).parents[1] / "protocols" / "panic-adult.toml"
+    result = run(
+        "revise", protocol, "--on", "2027-04-15", "--hold", 3, "--reason", "seen today",
+        "--out", tmp_path / "v2.plan.toml",
+    )  # fmt: skip
+    assert "kind: not a plan file: its kind is 'protocol'" in error_line(result)
+    assert not list(tmp_path.iterdir())
