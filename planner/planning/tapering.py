@@ -13,7 +13,6 @@ and may switch product partway (tablets, then drops for the last steps).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -37,6 +36,7 @@ from planner.models import (
     Target,
 )
 from planner.planning.dose_limits import above_maximum, minors_limits, resolve_limits, shown_weight
+from planner.planning.edit_levels import dose_before, dose_taken, locate, new_end_dose
 from planner.planning.engine import Level, cautions_for, steps_from_levels
 from planner.planning.population import off_label_note, population_warnings
 from planner.planning.speed import (
@@ -290,7 +290,7 @@ class _TaperPlanner:
         back, and a visit's revisions (slower, a dose taken, a new end dose)."""
         for edit in sorted(request.edits, key=lambda e: e.date):
             day = (edit.date - request.start).days + 1
-            index, offset = _locate(levels, day, edit.date)
+            index, offset = locate(levels, day, edit.date)
             level = levels[index]
             head = [replace(level, days=offset)] if offset else []
             if isinstance(edit, Pause):
@@ -307,7 +307,7 @@ class _TaperPlanner:
                     field="edits",
                 )
             if isinstance(edit, StepBack):
-                previous = _dose_before(levels, index, self.current)
+                previous = dose_before(levels, index, self.current)
                 self.scale *= Fraction(request.slow_down_factor)
                 rest = self.reductions(previous)
                 hold = max(rest.hold, self.interval(self.phase_for(previous)))
@@ -337,14 +337,18 @@ class _TaperPlanner:
             self.scale *= Fraction(edit.factor)
             said = f"every later interval {edit.factor} times as long"
         elif isinstance(edit, Target):
-            self.floor = self._target(edit, dose)
+            self.floor = new_end_dose(edit, dose, self.products)
             said = (
                 f"the taper now comes down to {format_mg(self.floor)}/day and holds it"
                 if self.floor
                 else "the taper now goes on to a stop"
             )
         else:
-            dose, edit_name, counted = self._taken(edit, levels, index), "taken", 0
+            dose, edit_name, counted = (
+                dose_taken(edit, levels, index, self.current, self.floor, self.products),
+                "taken",
+                0,
+            )
             said = f"the patient takes {format_mg(dose)}/day from then; the pace goes on from it"
         self.notes.append(f"Revised on {edit.date}: {said}.")
         maker = self.products.for_level(dose)
@@ -353,53 +357,6 @@ class _TaperPlanner:
         rest = self.reductions(dose)
         hold = max(rest.hold, self.interval(self.phase_for(dose)))
         return [Level(dose, max(hold - counted, 1), maker, edit=edit_name), *rest.levels]
-
-    def _target(self, edit: Target, dose: int) -> int:
-        floor = mg_to_mcg(edit.mg_per_day)
-        if floor > dose:
-            raise InputError(
-                f"{format_mg(floor)}/day is above the {format_mg(dose)}/day taken on "
-                f"{edit.date}; a taper's new end dose is at or below the day's dose",
-                field="edits",
-            )
-        if floor and not self.products.for_level(floor).can_make_daily(floor):
-            maker = self.products.for_level(floor)
-            raise DoseError(
-                f"{format_mg(floor)}/day cannot be made exactly with {maker.product.name}; "
-                f"its doses go in steps of {format_mg(maker.resolution_mcg)}",
-                field="edits",
-            )
-        return floor
-
-    def _taken(self, edit: Taken, levels: list[Level], index: int) -> int:
-        """The dose the patient has taken: one the product makes, not below the taper's
-        end dose, and at most one step above the day's planned dose."""
-        taken, planned = mg_to_mcg(edit.mg_per_day), levels[index].total
-        maker = self.products.for_level(taken)
-        if not maker.can_make_daily(taken):
-            raise DoseError(
-                f"{format_mg(taken)}/day cannot be made exactly with {maker.product.name}; "
-                f"its doses go in steps of {format_mg(maker.resolution_mcg)}",
-                field="edits",
-            )
-        if taken == planned:
-            raise InputError(
-                f"{format_mg(taken)}/day is the dose planned for {edit.date}; nothing to revise",
-                field="edits",
-            )
-        if taken < self.floor:
-            raise InputError(
-                f"{format_mg(taken)}/day is below the taper's end dose of "
-                f"{format_mg(self.floor)}/day",
-                field="edits",
-            )
-        if taken > planned and taken > _dose_before(levels, index, self.current):
-            raise InputError(
-                f"{format_mg(taken)}/day is more than a step above the {format_mg(planned)}/day "
-                f"planned for {edit.date}",
-                field="edits",
-            )
-        return taken
 
 
 @dataclass
@@ -431,31 +388,4 @@ def _why(
         f"{format_mg(dose)}/day {kept} before {format_mg(reduced)}/day: "
         f"{maker.product.name} cannot make the pace's step here, and the nearest dose it "
         "makes is a larger step, so it is taken less often to keep the pace's rate."
-    )
-
-
-def _locate(levels: list[Level], day: int, date: dt.date) -> tuple[int, int]:
-    """The level taken on ``day`` and how many days into it ``day`` falls."""
-    first = 1
-    for index, level in enumerate(levels):
-        if first <= day < first + level.days:
-            if level.total == 0:
-                break
-            return index, day - first
-        first += level.days
-    raise InputError(
-        f"{date}: the taper has no dose on that day to pause, step back or revise", field="edits"
-    )
-
-
-def _dose_before(levels: list[Level], index: int, current: int) -> int:
-    """The last higher dose before ``levels[index]``: where a step back returns to."""
-    dose = levels[index].total
-    for level in reversed(levels[:index]):
-        if level.total > dose:
-            return level.total
-    if current > dose:
-        return current
-    raise InputError(
-        f"nothing to step back to: {format_mg(dose)}/day is the first dose", field="edits"
     )
