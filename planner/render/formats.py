@@ -45,7 +45,7 @@ class Format:
 def _csv(schedule: Schedule, report: SafetyReport, options: OutputOptions, _: str) -> bytes:
     from planner.render.csv import render_csv
 
-    return render_csv(schedule, report)
+    return render_csv(schedule, report, symptoms=options.symptoms)
 
 
 def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions, _: str) -> bytes:
