@@ -75,6 +75,7 @@ def _plot(
         image_format=image_format,
         concentration=concentration_for(schedule, options),
         lang=options.lang,
+        symptoms=options.symptoms,
     )
 
 
