@@ -60,6 +60,7 @@ def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions, _: st
         lang=options.lang,
         clocks=options.clocks,
         large_print=options.large_print,
+        symptoms=options.symptoms,
     )
 
 
