@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -20,7 +22,7 @@ from planner.domain.symptoms import (
     scored_days,
     symptom_note,
 )
-from planner.errors import InputError
+from planner.errors import InputError, OutputError
 
 START = dt.date(2027, 3, 1)
 ASAM = "ASAM 2025 advises slowing or pausing the taper when withdrawal symptoms emerge"
@@ -189,3 +191,27 @@ def test_the_note_checks_the_dates_even_when_nothing_rose() -> None:
     late = parse_symptoms(b"date,score\n2030-01-01,3\n", source="log.csv")
     with pytest.raises(InputError, match="row 2: 2030-01-01 is after the schedule's last day"):
         symptom_note(late, tapering())
+
+
+def test_the_library_reads_a_log_and_its_outputs_draw_it_but_never_replace_it(
+    tmp_path: Path,
+) -> None:
+    """The Python API as the command line uses it: ``read_symptoms``, then
+    ``OutputOptions(symptoms=...)``; the log is an input, so no output may be written onto
+    it, and a date outside the schedule is refused before any file is rendered."""
+    import planner
+
+    path = tmp_path / "visits.csv"
+    path.write_text("date,score\n2027-03-01,2\n2027-03-15,3\n2027-03-29,5\n", encoding="utf-8")
+    log = planner.read_symptoms(path)
+    assert isinstance(log, planner.SymptomLog) and log.file_name == "visits.csv"
+    schedule, report = planner.plan_checked(load_protocol("panic-adult"), tapering().request)
+    options = planner.OutputOptions(csv=tmp_path / "t.csv", plot=tmp_path / "t.png", symptoms=log)
+    files = dict(planner.render_outputs(schedule, report, options))
+    assert b'# Note:,"The self-rating (0-10) score rose' in files[tmp_path / "t.csv"]
+    with pytest.raises(OutputError, match="is a file this command reads; write elsewhere"):
+        planner.render_outputs(schedule, report, replace(options, csv=path))
+    late = parse_symptoms(b"date,score\n2027-12-01,2\n", source="late.csv")
+    with pytest.raises(InputError, match=r"^late\.csv::row 2: 2027-12-01 is after"):
+        planner.render_outputs(schedule, report, replace(options, symptoms=late))
+    assert path.read_text(encoding="utf-8").startswith("date,score\n")
