@@ -111,11 +111,11 @@ class ScoredDay:
     total_mcg: int
 
 
-def read_symptoms(path: Path) -> SymptomLog:
+def read_symptoms(path: str | Path) -> SymptomLog:
     """The symptom log in ``path``, checked. The file is read bounded and remembered as
     an input, so no output may replace it; its dates are checked against a schedule
     where the two meet (``scored_days``)."""
-    data = read_input(path, limit=MAX_SYMPTOM_FILE_BYTES, error_type=InputError)
+    data = read_input(Path(path), limit=MAX_SYMPTOM_FILE_BYTES, error_type=InputError)
     return parse_symptoms(data, source=str(path))
 
 
