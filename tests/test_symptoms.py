@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from planner.api import load_protocol, taper, titrate
+from planner.core.limits import MAX_SCHEDULE_DAYS
 from planner.domain.schedule import Schedule
 from planner.domain.symptoms import (
     SELF_RATING,
@@ -106,6 +107,33 @@ def test_each_bad_file_is_one_line_naming_the_file_and_row(data: str, message: s
     text = str(caught.value)
     assert message in text
     assert "\n" not in text and len(text) < 300, text
+
+
+def test_more_scores_than_the_longest_schedule_has_days_are_refused() -> None:
+    first = dt.date(2020, 1, 1)
+    rows = [f"{first + dt.timedelta(days=n)},1" for n in range(MAX_SCHEDULE_DAYS + 1)]
+    data = "\n".join(["date,score", *rows]).encode()
+    with pytest.raises(InputError) as caught:
+        parse_symptoms(data, source="log.csv")
+    assert str(caught.value) == (
+        f"log.csv::row {MAX_SCHEDULE_DAYS + 2}: more than 3,660 scores, the days of the "
+        "longest schedule"
+    )
+    assert len(parse_symptoms(data.rsplit(b"\n", 1)[0], source="log.csv").scores) == 3660
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"date,score\n2027-03-01,4\x00\n", "row 2: score '4\\x00' is not a number"),
+        (b"\ndate,score\n2027-03-01,4\n", "row 1: the header is ''; write date,score"),
+        (b"  \n\n", "log.csv: the file is empty"),
+    ],
+)
+def test_a_nul_a_blank_first_line_and_a_blank_file(data: bytes, message: str) -> None:
+    with pytest.raises(InputError) as caught:
+        parse_symptoms(data, source="log.csv")
+    assert message in str(caught.value)
 
 
 def test_a_file_not_utf8_is_named() -> None:

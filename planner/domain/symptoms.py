@@ -125,18 +125,17 @@ def parse_symptoms(data: bytes, *, source: str) -> SymptomLog:
         text = data.decode("utf-8-sig")  # a spreadsheet's byte-order mark is no cell
     except UnicodeDecodeError:
         raise InputError("not UTF-8 text; save it as a UTF-8 CSV file", source=source) from None
+    if not text.strip():
+        empty = f"the file is empty; its first row is the header {HEADER_RULE}"
+        raise InputError(empty, source=source)
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     scores: list[SymptomScore] = []
     first_row: dict[dt.date, int] = {}
     try:
-        header = _cells(next(reader, []))
-        if not any(header):
-            raise InputError(f"the file is empty; its first row is the header {HEADER_RULE}",
-                             source=source)  # fmt: skip
-        scale = _scale(header, source)
-        for cells in reader:
+        scale = _scale(_cells(next(reader)), source)
+        for cells in map(_cells, reader):
             row = reader.line_num
-            if not any(_cells(cells)):
+            if not cells:
                 continue
             if len(scores) == MAX_SCHEDULE_DAYS:
                 raise InputError(
@@ -144,7 +143,7 @@ def parse_symptoms(data: bytes, *, source: str) -> SymptomLog:
                     source=source,
                     field=f"row {row}",
                 )
-            entry = _score_row(_cells(cells), row, scale, source)
+            entry = _score_row(cells, row, scale, source)
             if entry.date in first_row:
                 raise InputError(
                     f"{entry.date} has a score already, on row {first_row[entry.date]}; "
