@@ -203,7 +203,7 @@ def test_in_a_taper_the_note_gives_asams_advice_for_the_clinician_to_decide() ->
     assert note == (
         "The CIWA-B (0-80) score rose at each of the last two visits (10 on 2027-03-01, "
         f"14 on 2027-03-15, 19 on 2027-03-29). {ASAM}: for the clinician to decide. "
-        "The planner has not changed the plan."
+        "The planner changes no plan on its own."
     )
 
 
@@ -212,7 +212,7 @@ def test_outside_a_taper_the_note_says_no_taper_advice() -> None:
     note = symptom_note(log_of(2, 3, 4), titrating())
     assert note.startswith("The self-rating (0-10) score rose at each of the last two visits")
     assert "ASAM" not in note and "taper" not in note
-    assert note.endswith("for the clinician to review. The planner has not changed the plan.")
+    assert note.endswith("for the clinician to review. The planner changes no plan on its own.")
 
 
 def test_the_note_checks_the_dates_even_when_nothing_rose() -> None:

@@ -270,9 +270,9 @@ def symptom_note(log: SymptomLog, schedule: Schedule) -> str:
     if last.phase in TAPERING:
         return (
             f"{said}. ASAM 2025 advises slowing or pausing the taper when withdrawal "
-            "symptoms emerge: for the clinician to decide. The planner has not changed the plan."
+            "symptoms emerge: for the clinician to decide. The planner changes no plan on its own."
         )
-    return f"{said}: for the clinician to review. The planner has not changed the plan."
+    return f"{said}: for the clinician to review. The planner changes no plan on its own."
 
 
 def symptom_source() -> str:

@@ -1,7 +1,7 @@
-"""``--symptoms FILE.csv`` on every schedule command and ``planner plan`` (issue 23): the
-log is listed beside the dose on the report, a rise over the last two visits is noted
-there and in the CSV's header, a bad file is one line naming the file and row with exit
-code 2 and nothing written, and no output may replace the log."""
+"""``--symptoms FILE.csv`` on every schedule command, ``planner plan`` and ``planner revise``
+(issue 23): the log is listed beside the dose on the report, a rise over the last two
+visits is noted there and in the CSV's header, a bad file is one line naming the file
+and row with exit code 2 and nothing written, and no output may replace the log."""
 
 from __future__ import annotations
 
@@ -35,6 +35,20 @@ COMMANDS: dict[str, tuple[list[str], str]] = {
         "2027-01-04",
     ),
     "plan": (["plan", str(ROOT / "examples" / "hyperbolic-drops.plan.toml")], "2027-03-01"),
+    # A revision at a visit, where the log is most read.
+    "revise": (
+        [
+            "revise",
+            str(ROOT / "examples" / "hyperbolic-drops.plan.toml"),
+            "--on",
+            "2027-05-10",
+            "--hold",
+            "14",
+            "--reason",
+            "anxious since the last cut",
+        ],
+        "2027-03-01",
+    ),
 }
 TAPER = COMMANDS["taper"][0]
 RISING = "date,CIWA-B (0-80)\n2027-03-01,9\n2027-03-15,8\n2027-03-29,12\n2027-04-12,17\n"
@@ -51,7 +65,8 @@ def write_log(folder: Path, text: str, name: str = "log.csv") -> Path:
 def test_every_schedule_command_lists_the_log_beside_the_dose(command: str, tmp_path: Path) -> None:
     args, start = COMMANDS[command]
     log = write_log(tmp_path, f"date,score\n{start},3\n")
-    printed = ok(*args, "--symptoms", log)
+    out = ["--out", tmp_path / "revised.plan.toml"] if command == "revise" else []
+    printed = ok(*args, *out, "--symptoms", log)
     section = printed.split("Symptom log (self-rating (0-10), log.csv):\n")[1]
     assert section.splitlines()[0].startswith(f"  - {start} (day 1, ")
     assert section.splitlines()[0].endswith("/day): 3")

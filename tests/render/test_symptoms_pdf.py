@@ -77,7 +77,7 @@ def test_a_rise_at_each_of_the_last_two_visits_is_noted_first_with_its_source() 
     assert section.startswith(
         "• The self-rating (0-10) score rose at each of the last two visits (2 on 2027-03-01, "
         f"3 on 2027-03-15, 5 on 2027-03-29). {ADVICE}: for the clinician to decide. "
-        "The planner has not changed the plan."
+        "The planner changes no plan on its own."
     )
     assert "Source: Joint Clinical Practice Guideline on Benzodiazepine Tapering" in section
     assert "https://doi.org/10.1007/s11606-025-09499-2" in section
