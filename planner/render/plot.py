@@ -81,7 +81,10 @@ def schedule_figure(
     figure = Figure(figsize=(width_in, height_in * tall))
     # Keep a strip at the bottom for the provenance line, below the date labels.
     review = [words.review_note()] if words.review_note() else []  # a line of its own
-    bottom = 0.045 * (1 + len(review)) / tall
+    # One line each under the plot; the calendar, CSV and workbook have them whole.
+    said = (schedule.off_label, *statement_lines(schedule))  # a revision's too: each counts
+    notes = [textwrap.shorten(text, 190, placeholder="...") for text in said if text]
+    bottom = 0.045 * (1 + len(review) + len(notes)) / tall
     figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
     grid = figure.add_gridspec(
         1 + len(below), 1, height_ratios=[1, *(ratio for ratio, _added in below)]
@@ -142,18 +145,7 @@ def schedule_figure(
     figure.text(
         0.01,
         bottom / 3,
-        "\n".join(
-            [
-                footer(schedule),
-                *review,
-                # One line each under the plot; the calendar, CSV and workbook have them whole.
-                *(
-                    textwrap.shorten(text, 190, placeholder="...")
-                    for text in (schedule.off_label, *statement_lines(schedule))
-                    if text
-                ),
-            ]
-        ),
+        "\n".join([footer(schedule), *review, *notes]),
         fontsize=8,
         color="#555555",
     )

@@ -1,7 +1,7 @@
 """The symptom log under the dose curve (issue 23), read back from the matplotlib figure:
 a panel of its own at the foot sharing the dates, each score at its date and value, the
-scale's name and range on its axis, a rise marked, and every word in the patient's
-language."""
+scale's name and range on its axis, a rise marked, every word in the patient's language,
+and the lines under the plot clear of its dates."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ import functools
 import pytest
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from planner.api import load_protocol, taper
+from planner.api import load_protocol, taper, titrate
 from planner.core.i18n import language
 from planner.domain.schedule import Schedule
 from planner.domain.symptoms import SymptomLog, parse_symptoms
@@ -129,3 +130,21 @@ def test_a_long_scale_name_wraps_on_its_axis() -> None:
     label = figure.axes[1].get_ylabel()
     assert label.replace("\n", " ") == f"{name} (0-60)"
     assert max(len(line) for line in label.splitlines()) <= 24
+
+
+@pytest.mark.parametrize("with_log", [False, True])
+def test_the_footers_lines_clear_the_date_labels(with_log: bool) -> None:
+    """Every line under the plot (the footer, an off-label reason, a revision) has room
+    of its own below the lowest panel's dates, with the log's panel or without it."""
+    schedule = titrate(load_protocol("panic-adult"), start=dt.date(2027, 3, 1), age_years=16,
+                       off_label_reason="Refractory panic, reviewed by two clinicians")  # fmt: skip
+    symptoms = log("date,score\n2027-03-01,4\n") if with_log else None
+    figure = schedule_figure(schedule, symptoms=symptoms)
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # type: ignore[no-untyped-call]  # untyped in matplotlib
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]  # ditto
+    footer = figure.texts[-1]
+    assert footer.get_text().count("\n") == 1  # the footer and the off-label reason
+    lowest = figure.axes[-1].xaxis.get_ticklabels()
+    dates = [label.get_window_extent(renderer) for label in lowest if label.get_text()]
+    assert dates and footer.get_window_extent(renderer).y1 < min(box.y0 for box in dates)
