@@ -47,3 +47,5 @@ planner compare --from 2 --product rivotril-drops --start 2027-03-01 --plot comp
 planner titrate seizure-adult --start 2027-01-04 --target 6 --age 40 --weight 70 \
     --plot titration-concentration.png --concentration > /dev/null
 planner plan hyperbolic-drops.plan.toml --plot hyperbolic-drops-plot.png > /dev/null
+planner taper panic-adult --start 2027-03-01 --from 2 --pace asam --product us-odt --age 52 \
+    --symptoms taper-symptoms.csv --plot taper-symptoms-plot.png > /dev/null

@@ -11,6 +11,8 @@ and a typed request (``TitrationRequest``, ``TaperRequest``, ``CourseRequest``,
 ``dispensing_totals``, ``daily_frame`` (each in the patient's ``lang`` where it has words).
 Plan files: ``load_plan``, ``run_plan``, ``plan_toml``; ``revised`` adds a revision at a
 visit (hold, step back, slower, the dose taken, a new end dose) to a taper's plan.
+A symptom log (``read_symptoms("log.csv")``) is drawn beside the dose by the plot, the PDF
+and ``OutputOptions(symptoms=...)``; it never changes a plan.
 
     >>> import datetime as dt
     >>> from planner import load_protocol, titrate, daily_frame
@@ -74,6 +76,8 @@ _EXPORTS = {
     "run_plan": "planner.plans",
     "revised": "planner.plans",
     "plan_toml": "planner.plans",
+    "read_symptoms": "planner.domain.symptoms",
+    "SymptomLog": "planner.domain.symptoms",
 }
 
 if TYPE_CHECKING:
@@ -90,6 +94,7 @@ if TYPE_CHECKING:
     from planner.domain.dispensing import dispensing_totals
     from planner.domain.protocols import load_library
     from planner.domain.schedule import DoseStep, Schedule
+    from planner.domain.symptoms import SymptomLog, read_symptoms
     from planner.errors import PlannerError, UnsafeScheduleError
     from planner.models import (
         CourseRequest,
@@ -145,6 +150,7 @@ __all__ = [
     "Schedule",
     "StepBack",
     "SwitchRequest",
+    "SymptomLog",
     "TaperRequest",
     "TitrationRequest",
     "UnsafeScheduleError",
@@ -160,6 +166,7 @@ __all__ = [
     "plan",
     "plan_checked",
     "plan_toml",
+    "read_symptoms",
     "render_csv",
     "render_ics",
     "render_outputs",

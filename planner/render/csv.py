@@ -18,22 +18,29 @@ from typing import TYPE_CHECKING
 from planner.core.plaintext import csv_comment, spreadsheet_cell
 from planner.domain.provenance import provenance
 from planner.domain.schedule import DoseStep
+from planner.domain.symptoms import symptom_note
 from planner.render.table import DATE, DAY, NOTE, daily_columns, step_values
 
 if TYPE_CHECKING:
     from planner.domain.schedule import DoseStep, Schedule, Switch
+    from planner.domain.symptoms import SymptomLog
     from planner.safety import SafetyReport
 
 
-def render_csv(schedule: Schedule, report: SafetyReport) -> bytes:
+def render_csv(
+    schedule: Schedule, report: SafetyReport, *, symptoms: SymptomLog | None = None
+) -> bytes:
     """UTF-8 CSV of ``daily_frame`` under a ``#`` header with provenance and warnings,
-    each header line a label and one quoted cell (``csv_comment``)."""
+    each header line a label and one quoted cell (``csv_comment``); with ``symptoms``,
+    the note on a score that rose over the last two visits among the notes."""
     header = [f"# {schedule.protocol.drug.tall_man} {schedule.kind} schedule (day by day)"]
     header += [csv_comment(label, value) for label, value in provenance(schedule)]
     header.append(csv_comment("Safety checks", report.summary))
     header += [csv_comment("Exceeded by choice", result.line) for result in report.exceeded]
     header += [csv_comment("Warning", text) for text in schedule.warnings]
     header += [csv_comment("Note", text) for text in schedule.notes]
+    note = symptom_note(symptoms, schedule) if symptoms is not None else ""
+    header += [csv_comment("Note", note)] if note else []
     columns = daily_columns(schedule)
     body = "".join(csv_lines(schedule, columns))
     return ("\n".join(header) + "\n" + encode_row(columns) + "\n" + body).encode("utf-8")
