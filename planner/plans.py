@@ -48,7 +48,7 @@ from planner.core.limits import MAX_EDITS
 from planner.core.units import format_mg, mg_to_mcg
 from planner.core.wording import DISCLAIMER
 from planner.domain.protocols import Library, load_library, parse_file, validate_data
-from planner.domain.schedule import Schedule
+from planner.domain.schedule import Revised, Schedule
 from planner.errors import (
     FieldValueError,
     InputError,
@@ -185,10 +185,13 @@ class PlanFile(Frozen):
         edits += [revision.edit() for revision in self.revisions[:revisions]]
         return TaperRequest.model_validate({**request.model_dump(), "edits": edits})
 
-    def marks(self) -> tuple[str, ...]:
-        """'2027-04-15, version 2: held 14 days: <reason>', each revision's."""
+    def marks(self) -> tuple[Revised, ...]:
+        """Each revision, as '2027-04-15, version 2: held 14 days: <reason>'."""
         return tuple(
-            f"{revision.on}, version {number}: {revision.words()}: {revision.reason}"
+            Revised(
+                revision.on,
+                f"{revision.on}, version {number}: {revision.words()}: {revision.reason}",
+            )
             for number, revision in enumerate(self.revisions, 2)
         )
 

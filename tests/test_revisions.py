@@ -300,3 +300,25 @@ def test_a_file_that_is_not_a_plan_is_named_for_what_it_is(tmp_path: Path) -> No
     )  # fmt: skip
     assert "kind: not a plan file: its kind is 'protocol'" in error_line(result)
     assert not list(tmp_path.iterdir())
+
+
+def test_the_plot_draws_each_earlier_version_from_its_revision(tmp_path: Path) -> None:
+    from matplotlib.colors import to_rgb
+    from matplotlib.dates import num2date
+    from matplotlib.patches import StepPatch
+
+    from planner.render.colours import EARLIER_COLOUR
+    from planner.render.plot import schedule_figure
+
+    visits = [dt.date(2027, 4, 15), dt.date(2027, 6, 10)]
+    plan = revise(load_plan(first_plan(tmp_path)), visits[0], "hold", 14)
+    plan = revise(plan, visits[1], "step_back")
+    axes = schedule_figure(run_plan(plan, folder=tmp_path).schedule).axes[0]
+    dotted = [
+        patch
+        for patch in axes.patches
+        if isinstance(patch, StepPatch) and patch.get_edgecolor()[:3] == to_rgb(EARLIER_COLOUR)
+    ]
+    edges = [patch.get_data()[1] for patch in dotted]  # (values, edges, baseline)
+    starts = sorted(num2date(float(found[0])).date() for found in edges)  # type: ignore[no-untyped-call]
+    assert starts == visits

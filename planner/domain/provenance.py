@@ -142,7 +142,7 @@ def statements(schedule: Schedule, *, revisions: bool = True) -> list[tuple[str,
     revision at a visit (unless ``revisions`` is false: a calendar's events of days
     already lived stay as they were)."""
     request = schedule.request
-    found = [("Revised", mark) for mark in schedule.revisions] if revisions else []
+    found = [("Revised", revised.mark) for revised in schedule.revisions] if revisions else []
     source = getattr(request, "source", None)
     if source:
         found.append(("Steps from", source))

@@ -133,6 +133,15 @@ def check_length(days: int) -> None:
 
 
 @dataclass(frozen=True)
+class Revised:
+    """A revision of a plan at a visit: from ``on``, as ``mark`` says ('2027-04-15,
+    version 2: held 14 days: <reason>')."""
+
+    on: dt.date
+    mark: str
+
+
+@dataclass(frozen=True)
 class Schedule:
     """A day-by-day plan for one patient, with where it came from and what to watch."""
 
@@ -160,8 +169,8 @@ class Schedule:
     # A revised plan's earlier versions, oldest first: a calendar file cancels the events
     # they gave that this version does not.
     earlier_versions: tuple[Schedule, ...] = ()
-    # What each revision changed, and why: '2027-04-15, version 2: held 14 days: <reason>'.
-    revisions: tuple[str, ...] = ()
+    # Each revision at a visit: its date, and what it changed and why.
+    revisions: tuple[Revised, ...] = ()
 
     @property
     def products(self) -> tuple[Product, ...]:

@@ -187,7 +187,7 @@ def _calendar(schedule: Schedule, zone: ZoneInfo, words: Language) -> Calendar:
     calendar.add("x-wr-calname", one_line(name))
     calendar.add("x-wr-timezone", zone.key)
     if schedule.revisions:
-        revised = " ".join(f"Revised {mark}." for mark in schedule.revisions)
+        revised = " ".join(f"Revised {revision.mark}." for revision in schedule.revisions)
         calendar.add("x-wr-caldesc", one_line(f"{revised} {_(DISCLAIMER)}"))
     return calendar
 

@@ -26,7 +26,7 @@ from planner.domain.symptoms import scored_days
 from planner.models import SwitchRequest
 from planner.planning.levels import switch_levels
 from planner.planning.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
-from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
+from planner.render.colours import EARLIER_COLOUR, LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
 from planner.render.date_axis import PATTERN as DATE_PATTERN
 from planner.render.date_axis import date_axis
 from planner.render.levels_plot import levels_panel
@@ -100,6 +100,7 @@ def schedule_figure(
         top = max(top, _draw_old_drug(axes, schedule, edges, words))
     _label_changes(axes, schedule, words)
     _mark_reviews(axes, schedule, words)
+    top = max(top, _draw_earlier_versions(axes, schedule, words))
 
     # A switch's legend sits under the phase names, above both drugs' lines: room for it.
     axes.set_ylim(0, top * (1.45 if schedule.switch is not None else 1.2))
@@ -178,6 +179,46 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
         frameon=False,
     )
     return max(others)
+
+
+def _draw_earlier_versions(axes: Axes, schedule: Schedule, lang: Language) -> float:
+    """A revised plan: each earlier version thin and dotted from the revision that ended
+    it, and a line at each revision's date: what was planned, and when it changed."""
+    _ = lang.gettext
+    highest = 0.0
+    if not schedule.revisions:
+        return highest
+    for version, revised in zip(schedule.earlier_versions, schedule.revisions, strict=True):
+        steps = [step for step in version.steps if step.end >= revised.on]
+        edges = [max(step.start, revised.on) for step in steps]
+        edges.append(steps[-1].end + dt.timedelta(days=1))
+        totals = [step.total_mcg / 1000 for step in steps]
+        axes.stairs(totals, _x(edges), color=EARLIER_COLOUR, linewidth=1.2, linestyle=":",
+                    baseline=None, zorder=2)  # fmt: skip
+        on = float(_x([revised.on])[0])
+        axes.axvline(on, color=EARLIER_COLOUR, linewidth=0.8, zorder=1)
+        axes.annotate(_("revised"), (on, 1), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                      textcoords="offset points", va="top", fontsize=7,
+                      color=EARLIER_COLOUR)  # fmt: skip
+        highest = max(highest, *totals)
+    axes.legend(
+        handles=[
+            Line2D([], [], color=LINE_COLOUR, linewidth=2, label=_("as revised")),
+            Line2D(
+                [],
+                [],
+                color=EARLIER_COLOUR,
+                linewidth=1.2,
+                linestyle=":",
+                label=_("as planned before each revision"),
+            ),
+        ],
+        loc="upper right",
+        bbox_to_anchor=(1, 0.94),
+        fontsize=8,
+        frameon=False,
+    )
+    return highest
 
 
 def _products(schedule: Schedule, lang: Language) -> str:
