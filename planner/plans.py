@@ -37,7 +37,7 @@ import json
 import os
 from decimal import Decimal
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, field_validator, model_validator
 
@@ -45,7 +45,6 @@ from planner.api import Checked, load_protocol, plan_checked
 from planner.core.files import read_toml
 from planner.core.i18n import language
 from planner.core.limits import MAX_EDITS
-from planner.core.units import format_mg, mg_to_mcg
 from planner.core.wording import DISCLAIMER
 from planner.domain.protocols import Library, load_library, parse_file, validate_data
 from planner.domain.schedule import Revised, Schedule
@@ -58,72 +57,13 @@ from planner.errors import (
 )
 from planner.models import (
     CourseRequest,
-    Date,
-    Days,
     Frozen,
-    InputMg,
     Protocol,
     SwitchRequest,
     TaperRequest,
     TitrationRequest,
 )
-from planner.models.requests import Reason
-
-RevisionChange = Literal["hold", "step_back", "slower", "taken", "target"]
-# What each change needs beside its date, and the edit it becomes.
-CHANGE_VALUES: dict[str, str | None] = {
-    "hold": "days",
-    "step_back": None,
-    "slower": "factor",
-    "taken": "mg_per_day",
-    "target": "mg_per_day",
-}
-
-
-class Revision(Frozen):
-    """One change to a taper at a visit, from the date ``on``: hold the day's dose
-    ``days`` longer, step back, every later interval ``factor`` times as long, the dose
-    the patient has taken since (``mg_per_day``), or a new end dose (``mg_per_day``)."""
-
-    on: Date
-    change: RevisionChange
-    days: Days | None = None
-    factor: Annotated[Decimal, Field(gt=1, le=4, decimal_places=2)] | None = None
-    mg_per_day: InputMg | None = None
-    reason: Reason
-    made: dt.datetime
-
-    @model_validator(mode="after")
-    def _its_value(self) -> Self:
-        needed = CHANGE_VALUES[self.change]
-        for name in ("days", "factor", "mg_per_day"):
-            given = getattr(self, name) is not None
-            if name == needed and not given:
-                raise FieldValueError(f"a change '{self.change}' needs {name}", field=name)
-            if name != needed and given:
-                raise FieldValueError(f"a change '{self.change}' takes no {name}", field=name)
-        if self.made.tzinfo is None:
-            raise FieldValueError("give the time it was made with its zone: ...Z", field="made")
-        return self
-
-    def edit(self) -> dict[str, Any]:
-        """The taper edit this revision is, from its date."""
-        kind = {"hold": "pause"}.get(self.change, self.change)
-        value = CHANGE_VALUES[self.change]
-        return {"kind": kind, "date": self.on, **({value: getattr(self, value)} if value else {})}
-
-    def words(self) -> str:
-        """What the revision changed, as every output marks it."""
-        if self.change == "hold":
-            return f"held {self.days} days"
-        if self.change == "step_back":
-            return "stepped back"
-        if self.change == "slower":
-            return f"every later interval {self.factor} times as long"
-        assert self.mg_per_day is not None  # taken and target give a dose
-        if self.change == "taken":
-            return f"the patient takes {format_mg(mg_to_mcg(self.mg_per_day))}/day"
-        return f"new end dose {format_mg(mg_to_mcg(self.mg_per_day))}/day"
+from planner.models.revisions import CHANGE_VALUES, Revision
 
 
 class PlanFile(Frozen):

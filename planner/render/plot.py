@@ -13,7 +13,6 @@ import textwrap
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -26,10 +25,11 @@ from planner.domain.symptoms import scored_days
 from planner.models import SwitchRequest
 from planner.planning.levels import switch_levels
 from planner.planning.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
-from planner.render.colours import EARLIER_COLOUR, LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
+from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
 from planner.render.date_axis import PATTERN as DATE_PATTERN
-from planner.render.date_axis import date_axis
+from planner.render.date_axis import date_axis, dates_x
 from planner.render.levels_plot import levels_panel
+from planner.render.revisions_plot import draw_earlier_versions
 from planner.render.symptoms_plot import symptoms_panel
 
 if TYPE_CHECKING:
@@ -93,19 +93,19 @@ def schedule_figure(
     steps = schedule.steps
     edges = [step.start for step in steps] + [steps[-1].end + dt.timedelta(days=1)]
     totals = [step.total_mcg / 1000 for step in steps]
-    axes.stairs(totals, _x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
+    axes.stairs(totals, dates_x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
     _shade_phases(axes, schedule, edges, words)
     top = _draw_maximum(axes, schedule, max(totals), words)
     if schedule.switch is not None:
         top = max(top, _draw_old_drug(axes, schedule, edges, words))
     _label_changes(axes, schedule, words)
     _mark_reviews(axes, schedule, words)
-    top = max(top, _draw_earlier_versions(axes, schedule, words))
+    top = max(top, draw_earlier_versions(axes, schedule, words))
 
     # A switch's legend sits under the phase names, above both drugs' lines: room for it.
     axes.set_ylim(0, top * (1.45 if schedule.switch is not None else 1.2))
     last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
-    axes.set_xlim(float(_x(edges[:1])[0]), float(_x([last])[0]))
+    axes.set_xlim(float(dates_x(edges[:1])[0]), float(dates_x([last])[0]))
     date_axis(axes.xaxis, words)
     if words is not ENGLISH:  # the language's decimal sign: 0,5
         axes.yaxis.set_major_formatter(
@@ -159,7 +159,7 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
     before = schedule.request.from_mg_per_day if isinstance(schedule.request, SwitchRequest) else 0
     others = [float(before)] + [step.other_mcg / 1000 for step in schedule.steps]
     start = edges[0] - dt.timedelta(days=1)
-    axes.stairs(others, _x([start, *edges]), color=OLD_DRUG_COLOUR, linewidth=1.6,
+    axes.stairs(others, dates_x([start, *edges]), color=OLD_DRUG_COLOUR, linewidth=1.6,
                 linestyle="--", baseline=None, zorder=3)  # fmt: skip
     axes.legend(
         handles=[
@@ -179,46 +179,6 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
         frameon=False,
     )
     return max(others)
-
-
-def _draw_earlier_versions(axes: Axes, schedule: Schedule, lang: Language) -> float:
-    """A revised plan: each earlier version thin and dotted from the revision that ended
-    it, and a line at each revision's date: what was planned, and when it changed."""
-    _ = lang.gettext
-    highest = 0.0
-    if not schedule.revisions:
-        return highest
-    for version, revised in zip(schedule.earlier_versions, schedule.revisions, strict=True):
-        steps = [step for step in version.steps if step.end >= revised.on]
-        edges = [max(step.start, revised.on) for step in steps]
-        edges.append(steps[-1].end + dt.timedelta(days=1))
-        totals = [step.total_mcg / 1000 for step in steps]
-        axes.stairs(totals, _x(edges), color=EARLIER_COLOUR, linewidth=1.2, linestyle=":",
-                    baseline=None, zorder=2)  # fmt: skip
-        on = float(_x([revised.on])[0])
-        axes.axvline(on, color=EARLIER_COLOUR, linewidth=0.8, zorder=1)
-        axes.annotate(_("revised"), (on, 1), xycoords=("data", "axes fraction"), xytext=(2, -2),
-                      textcoords="offset points", va="top", fontsize=7,
-                      color=EARLIER_COLOUR)  # fmt: skip
-        highest = max(highest, *totals)
-    axes.legend(
-        handles=[
-            Line2D([], [], color=LINE_COLOUR, linewidth=2, label=_("as revised")),
-            Line2D(
-                [],
-                [],
-                color=EARLIER_COLOUR,
-                linewidth=1.2,
-                linestyle=":",
-                label=_("as planned before each revision"),
-            ),
-        ],
-        loc="upper right",
-        bbox_to_anchor=(1, 0.94),
-        fontsize=8,
-        frameon=False,
-    )
-    return highest
 
 
 def _products(schedule: Schedule, lang: Language) -> str:
@@ -257,7 +217,7 @@ def _concentration_panel(axes: Any, curve: ConcentrationCurve, lang: Language) -
         fontsize=8,
         color="#38761d",
     )
-    axes.plot(_x(curve.times()), curve.ng_per_ml, color="#7f3f98", linewidth=1)
+    axes.plot(dates_x(curve.times()), curve.ng_per_ml, color="#7f3f98", linewidth=1)
     axes.set_ylabel(_("estimated plasma (ng/mL)"))
     axes.set_ylim(0, max(*curve.ng_per_ml, float(high)) * 1.15)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
@@ -281,12 +241,7 @@ def _concentration_panel(axes: Any, curve: ConcentrationCurve, lang: Language) -
 
 def _day(date: dt.date) -> float:
     """One date as matplotlib's date number."""
-    return float(_x([date])[0])
-
-
-def _x(dates: list[dt.date] | list[dt.datetime]) -> Any:
-    """Dates as matplotlib's date numbers."""
-    return mdates.date2num(dates)  # type: ignore[no-untyped-call]  # untyped in matplotlib
+    return float(dates_x([date])[0])
 
 
 def _draw_maximum(axes: Axes, schedule: Schedule, highest: float, lang: Language) -> float:
