@@ -41,14 +41,11 @@ def _remade(path: Path, library: Library) -> Schedule:
     from planner.core.files import read_toml
     from planner.errors import InputError, PlannerError
     from planner.plans import load_plan, run_plan
+    from planner.render.differences import not_a_plan
 
     kind = read_toml(path).get("kind")
-    if kind != "plan":  # a protocol file would otherwise be refused key by key
-        found = "it has no kind" if kind is None else f"its kind is {kind!r}"
-        raise InputError(
-            f"{path}: not a plan file ({found}, not 'plan'); planner diff compares two "
-            "plan files, as --save-plan writes them"
-        )
+    if kind != "plan":
+        raise InputError(f"{path}: {not_a_plan(kind)}")
     plan = load_plan(path)
     try:
         return run_plan(plan, folder=path.parent, library=library).schedule

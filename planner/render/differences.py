@@ -66,8 +66,18 @@ def diff_document(diff: ScheduleDiff, *, old_name: str, new_name: str) -> Docume
 
 def render_diff_json(diff: ScheduleDiff, *, old_name: str, new_name: str) -> bytes:
     """The document as UTF-8 JSON, keys in a fixed order."""
-    document = diff_document(diff, old_name=old_name, new_name=new_name)
+    return document_json(diff_document(diff, old_name=old_name, new_name=new_name))
+
+
+def document_json(document: Document) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def not_a_plan(kind: object) -> str:
+    """Why a file that is not a plan (a protocol, say) cannot be compared: said before
+    it is refused key by key as a plan."""
+    found = "it has no kind" if kind is None else f"its kind is {kind!r}"
+    return f"not a plan file ({found}, not 'plan'); only two plan files are compared"
 
 
 def render_diff_text(diff: ScheduleDiff, *, old_name: str, new_name: str) -> str:

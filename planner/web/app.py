@@ -8,10 +8,12 @@ the planner's own words beside its field.
     POST /{command}/download    one file of the schedule shown (the same inputs)
     POST /{command}/print       the patient's calendar to print, a month a page
     GET/POST /compare           the teaching view: paces side by side
+    GET/POST /diff              two saved plan files compared (``plan_diff``)
     GET  /api/{command}?protocol=ID&<options>&format=json|csv|plan|fhir
     POST /api/{command}         the same, and every format: pdf, ics, xlsx, png and svg
                                 take seconds for a long schedule, so they are POST only:
                                 another site cannot start them with a link or an image
+    POST /api/diff              two plan files (form fields old, new) compared, as JSON
     GET  /api/protocols         the protocols, products and paces offered
     GET  /openapi.json, /docs   the API described
 
@@ -39,6 +41,7 @@ from starlette.staticfiles import StaticFiles
 from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.errors import PlannerError
+from planner.render.differences import document_json
 from planner.web import jobs
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import TEACHING
@@ -46,6 +49,7 @@ from planner.web.guard import Abandoned, Guard, cross_site, same_origin
 from planner.web.inputs import Problem, general, problem
 from planner.web.openapi import offered, openapi, operations
 from planner.web.pages import field_views, protocol_choices
+from planner.web.plan_diff import Compared, compare_plans, plan_fields
 from planner.web.service import HEAVY_FORMATS, Site, load_site
 from planner.web.workers import Busy, Pool
 
@@ -75,9 +79,11 @@ def create_app(
     routes = [
         Route("/", web.page, methods=["GET", "POST"]),
         Route("/compare", web.compare, methods=["GET", "POST"]),
+        Route("/diff", web.diff, methods=["GET", "POST"]),
         Route("/docs", web.docs),
         Route("/openapi.json", web.openapi_json),
         Route("/api/protocols", web.api_protocols),
+        Route("/api/diff", web.api_diff, methods=["GET", "POST"]),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
         Route("/{command}/print", web.patient_calendar, methods=["GET", "POST"]),
@@ -271,7 +277,50 @@ class _Web:
         }
         return self.html("compare.html", context, status or (400 if problems else 200))
 
+    async def diff(self, request: Request) -> Response:
+        raw = _form(await request.body()) if request.method == "POST" else {}
+        compared: Compared | None = None
+        problems: list[Problem] = []
+        status: int | None = None
+        if request.method == "POST":
+            compared, problems, status = await self.compared(request, raw)
+        context = {
+            "title": "Compare two plans",
+            "plans": plan_fields(raw, problems),
+            "problems": problems,
+            "compared": compared.document if compared else None,
+        }
+        return self.html("diff.html", context, status or (400 if problems else 200))
+
+    async def compared(
+        self, request: Request, raw: Raw
+    ) -> tuple[Compared | None, list[Problem], int | None]:
+        """Two plans compared in a worker: the comparison, or the problems and status."""
+        try:
+            made = await self.work(request, compare_plans, raw)
+        except TimeoutError:
+            return None, [_late(self.time_limit)], 503
+        except Busy:
+            return None, [_busy()], 429
+        if isinstance(made, jobs.Refused):
+            return None, list(made.problems), 400
+        return made, [], None
+
     # --- the API ------------------------------------------------------------------------
+
+    async def api_diff(self, request: Request) -> Response:
+        if request.method != "POST":
+            reason = "POST the two plan files as a form: old=<text of one>, new=<the other>"
+            return _error(405, Problem(None, "method", reason, reason), {"allow": "POST"})
+        body = await request.body()
+        kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if kind != "application/x-www-form-urlencoded":
+            reason = "a POST body is a form (application/x-www-form-urlencoded)"
+            return _error(415, Problem(None, "body", reason, reason))
+        compared, problems, status = await self.compared(request, _form(body))
+        if compared is None:
+            return _error(status or 400, problems[0])
+        return Response(document_json(compared.document), media_type="application/json")
 
     async def api(self, request: Request) -> Response:
         command = COMMANDS.get(request.path_params["command"])
