@@ -47,7 +47,7 @@ from planner.core.i18n import language
 from planner.core.limits import MAX_EDITS
 from planner.core.units import format_mg, mg_to_mcg
 from planner.core.wording import DISCLAIMER
-from planner.domain.protocols import Library, load_library, parse_file, validate_data
+from planner.domain.protocols import Library, load_library, validate_data
 from planner.domain.schedule import Revised, Schedule
 from planner.errors import (
     FieldValueError,
@@ -198,14 +198,20 @@ class PlanFile(Frozen):
 
 def load_plan(path: Path) -> PlanFile:
     """A plan file; another of the planner's files (a protocol) is named for what it is."""
-    kind = read_toml(path).get("kind")
+    return plan_from_data(read_toml(path), source=str(path))
+
+
+def plan_from_data(data: dict[str, Any], *, source: str) -> PlanFile:
+    """A plan from its parsed TOML (a file's, or text a page was given), ``source``
+    naming it in every error."""
+    kind = data.get("kind")
     if kind != "plan":
         raise ProtocolError(
             f"not a plan file: its kind is {kind!r}, a plan's is 'plan'",
             field="kind",
-            source=str(path),
+            source=source,
         )
-    return parse_file(path, PlanFile)
+    return validate_data(data, PlanFile, source=source)
 
 
 def protocol_for(reference: str, *, folder: Path, library: Library) -> Protocol:

@@ -114,11 +114,11 @@ for command in (
     switch,
     plan,
     revise,
+    diff,
     compare,
     batch,
 ):
     cli.add_command(command)
-cli.add_command(diff)
 cli.add_command(serve)  # planner.web is imported only when it runs
 
 

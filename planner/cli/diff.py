@@ -38,14 +38,9 @@ def diff(old_path: Path, new_path: Path) -> None:
 
 def _remade(path: Path, library: Library) -> Schedule:
     """The checked schedule a plan file makes; an error names the file."""
-    from planner.core.files import read_toml
-    from planner.errors import InputError, PlannerError
+    from planner.errors import PlannerError
     from planner.plans import load_plan, run_plan
-    from planner.render.differences import not_a_plan
 
-    kind = read_toml(path).get("kind")
-    if kind != "plan":
-        raise InputError(f"{path}: {not_a_plan(kind)}")
     plan = load_plan(path)
     try:
         return run_plan(plan, folder=path.parent, library=library).schedule

@@ -74,7 +74,8 @@ class ChangedPeriod:
 
 @dataclass(frozen=True)
 class PlanFacts:
-    """What names one of the two plans: its protocol, kind, fingerprint and span."""
+    """What names one of the two plans: its protocol, kind, fingerprint, span and the
+    revisions made to it at visits."""
 
     protocol_id: str
     protocol_version: str
@@ -83,6 +84,7 @@ class PlanFacts:
     start: dt.date
     end: dt.date
     days: int
+    revisions: tuple[str, ...] = ()  # as every output marks them: "2027-04-15, version 2: ..."
 
 
 @dataclass(frozen=True)
@@ -162,6 +164,7 @@ def _facts(schedule: Schedule) -> PlanFacts:
         start=schedule.start,
         end=schedule.end,
         days=schedule.days,
+        revisions=tuple(revised.mark for revised in schedule.revisions),
     )
 
 

@@ -73,13 +73,6 @@ def document_json(document: Document) -> bytes:
     return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def not_a_plan(kind: object) -> str:
-    """Why a file that is not a plan (a protocol, say) cannot be compared: said before
-    it is refused key by key as a plan."""
-    found = "it has no kind" if kind is None else f"its kind is {kind!r}"
-    return f"not a plan file ({found}, not 'plan'); only two plan files are compared"
-
-
 def render_diff_text(diff: ScheduleDiff, *, old_name: str, new_name: str) -> str:
     """The comparison for the terminal: the plans, notes, summary, the table, the
     disclaimer."""
@@ -87,6 +80,7 @@ def render_diff_text(diff: ScheduleDiff, *, old_name: str, new_name: str) -> str
     lines = []
     for plan in (document["old"], document["new"]):
         lines += [f"{plan['role']}: {plan['name']}", f"  {plan['line']}"]
+        lines += [f"  Revised {mark}" for mark in plan["revisions"]]
     lines += [f"Note: {note}" for note in document["notes"]]
     lines += ["", *document["summary"]]
     if document["changed_periods"]:
@@ -176,6 +170,7 @@ def _plan(facts: PlanFacts, role: str, name: str) -> Document:
         "start": facts.start.isoformat(),
         "end": facts.end.isoformat(),
         "days": facts.days,
+        "revisions": list(facts.revisions),
         "line": line,
     }
 

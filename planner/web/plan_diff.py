@@ -18,10 +18,9 @@ from planner.api import plan_checked
 from planner.core.files import parse_toml
 from planner.core.plaintext import one_line
 from planner.domain.differences import diff_schedules
-from planner.domain.protocols import validate_data
 from planner.errors import InputError, PlannerError
-from planner.plans import PlanFile
-from planner.render.differences import diff_document, not_a_plan
+from planner.plans import plan_from_data
+from planner.render.differences import diff_document
 from planner.web.inputs import Problem
 from planner.web.jobs import Refused
 from planner.web.service import Site, load_site
@@ -137,11 +136,7 @@ def _remade(site: Site, raw: Raw, role: str) -> Schedule:
     if not text.strip():
         raise InputError("no plan given: paste the plan file's text, or choose the file")
     source = plan_name(raw, role)
-    data = parse_toml(text.encode("utf-8"), Path(source))
-    kind = data.get("kind")
-    if kind != "plan":
-        raise InputError(f"{source}: {not_a_plan(kind)}")
-    plan = validate_data(data, PlanFile, source=source)
+    plan = plan_from_data(parse_toml(text.encode("utf-8"), Path(source)), source=source)
     try:
         protocol = site.protocol(plan.protocol)  # an id; never a path from a request
         return plan_checked(protocol, plan.request, library=site.library).schedule

@@ -142,9 +142,9 @@ def _not_a_plan(folder: Path) -> Path:
     [
         (lambda folder: folder / "missing.plan.toml", "{file}: no such file"),
         (lambda folder: folder, "{file}: is a folder, not a file"),
-        (lambda folder: ROOT / "protocols/panic-adult.toml", "{file}: not a plan file"),
-        (_not_a_plan, "{file}: not a plan file (its kind is 'products', not 'plan')"),
-        (lambda folder: written(folder, "x.toml", "a = 1\n"), "{file}: not a plan file (it has"),
+        (lambda folder: ROOT / "protocols/panic-adult.toml", "{file}::kind: not a plan file"),
+        (_not_a_plan, "{file}::kind: not a plan file: its kind is 'products'"),
+        (lambda folder: written(folder, "x.toml", "a = 1\n"), "{file}::kind: not a plan file"),
         (lambda folder: written(folder, "x.toml", 'kind = "plan"\n['), "Failed to parse {file}"),
         (
             lambda folder: written(folder, "x.toml", 'kind = "plan"\nprotocol = "panic-adult"\n'),
@@ -186,3 +186,18 @@ def test_a_bad_file_is_one_line_naming_it(
 
 def test_one_file_is_not_enough() -> None:
     assert "Missing argument 'NEW'" in error_line(run("diff", EXAMPLE))
+
+
+def test_a_plan_revised_at_a_visit_differs_from_the_visit_on(tmp_path: Path) -> None:
+    """planner revise keeps the days lived: the first difference is on or after the visit."""
+    old = written(tmp_path, "v1.plan.toml", TAPER)
+    new = tmp_path / "v2.plan.toml"
+    ok(
+        "revise", old, "--on", "2027-04-20", "--hold", 14, "--reason", "struggling",
+        "--out", new,
+    )  # fmt: skip
+    stdout = ok("diff", old, new)
+    first = re.search(r"^First day that differs: (\S+):", stdout, re.MULTILINE)
+    assert first is not None and first[1] >= "2027-04-20"
+    assert "(14 days later)" in stdout
+    assert "  Revised 2027-04-20, version 2: held 14 days: struggling" in stdout

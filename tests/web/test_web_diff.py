@@ -76,8 +76,8 @@ def test_every_problem_is_shown_beside_its_plan() -> None:
     assert "The planner cannot compare these plans" in page.text
     assert page.text.count('aria-invalid="true"') == 2
     assert 'href="#field-old">Old plan file: no plan given' in page.text
-    assert (
-        "New plan file: the new plan: not a plan file (its kind is &#39;protocol&#39;" in page.text
+    assert "New plan file: the new plan::kind: not a plan file: its kind is &#39;protocol&#39;" in (
+        page.text
     )
 
 
@@ -92,7 +92,7 @@ PAUSE_BEFORE_IT = 'edits = [{ kind = "pause", date = 2026-01-01, days = 14 }]\n'
     [
         ("", "no plan given"),
         ('kind = "plan"\n[', "Failed to parse the {role} plan"),
-        ("a = 1\n", "the {role} plan: not a plan file (it has no kind"),
+        ("a = 1\n", "the {role} plan::kind: not a plan file"),
         (TAPER.replace("[taper]", "[tapr]"), "the {role} plan::tapr: unknown key"),
         # A path is never read: a plan names a protocol by id on the server.
         (TAPER.replace('"panic-adult"', '"/etc/x.toml"'), "unknown protocol '/etc/x.toml'"),
