@@ -42,7 +42,7 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
-from planner.core.files import read_toml
+from planner.core.files import parse_toml, read_toml
 from planner.core.i18n import language
 from planner.core.limits import MAX_EDITS
 from planner.core.units import format_mg, mg_to_mcg
@@ -196,22 +196,18 @@ class PlanFile(Frozen):
         )
 
 
-def load_plan(path: Path) -> PlanFile:
-    """A plan file; another of the planner's files (a protocol) is named for what it is."""
-    return plan_from_data(read_toml(path), source=str(path))
-
-
-def plan_from_data(data: dict[str, Any], *, source: str) -> PlanFile:
-    """A plan from its parsed TOML (a file's, or text a page was given), ``source``
-    naming it in every error."""
+def load_plan(path: Path, *, text: str | None = None) -> PlanFile:
+    """A plan file, or its ``text`` as a page was given it (named ``path``); another of
+    the planner's files (a protocol) is named for what it is."""
+    data = read_toml(path) if text is None else parse_toml(text.encode("utf-8"), path)
     kind = data.get("kind")
     if kind != "plan":
         raise ProtocolError(
             f"not a plan file: its kind is {kind!r}, a plan's is 'plan'",
             field="kind",
-            source=source,
+            source=str(path),
         )
-    return validate_data(data, PlanFile, source=source)
+    return validate_data(data, PlanFile, source=str(path))
 
 
 def protocol_for(reference: str, *, folder: Path, library: Library) -> Protocol:

@@ -15,12 +15,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from planner.api import plan_checked
-from planner.core.files import parse_toml
 from planner.core.plaintext import one_line
 from planner.domain.differences import diff_schedules
 from planner.errors import InputError, PlannerError
-from planner.plans import plan_from_data
-from planner.render.differences import diff_document
+from planner.plans import load_plan
+from planner.render.differences import diff_document, document_json
 from planner.web.inputs import Problem
 from planner.web.jobs import Refused
 from planner.web.service import Site, load_site
@@ -77,9 +76,10 @@ OPERATION: dict[str, Any] = {
 
 @dataclass(frozen=True)
 class Compared:
-    """The comparison as ``planner.render.differences`` says it."""
+    """The comparison as ``planner.render.differences`` says it, and as the API's JSON."""
 
     document: dict[str, Any]
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -107,8 +107,20 @@ def compare_plans(folder: Path | None, raw: Raw) -> Compared | Refused:
     if problems:
         return Refused(tuple(problems))
     compared = diff_schedules(schedules["old"], schedules["new"])
-    names = {f"{role}_name": plan_name(raw, role) for role in ROLES}
-    return Compared(diff_document(compared, **names))
+    document = diff_document(compared, **{f"{role}_name": plan_name(raw, role) for role in ROLES})
+    return Compared(document, document_json(document))
+
+
+def diff_page(
+    raw: Mapping[str, Sequence[str]], problems: Sequence[Problem], compared: Compared | None
+) -> dict[str, Any]:
+    """What the page's template shows: the two plans' fields, the problems, the result."""
+    return {
+        "title": "Compare two plans",
+        "plans": plan_fields(raw, problems),
+        "problems": problems,
+        "compared": compared.document if compared else None,
+    }
 
 
 def plan_fields(raw: Mapping[str, Sequence[str]], problems: Sequence[Problem]) -> list[PlanField]:
@@ -136,7 +148,7 @@ def _remade(site: Site, raw: Raw, role: str) -> Schedule:
     if not text.strip():
         raise InputError("no plan given: paste the plan file's text, or choose the file")
     source = plan_name(raw, role)
-    plan = plan_from_data(parse_toml(text.encode("utf-8"), Path(source)), source=source)
+    plan = load_plan(Path(source), text=text)
     try:
         protocol = site.protocol(plan.protocol)  # an id; never a path from a request
         return plan_checked(protocol, plan.request, library=site.library).schedule
