@@ -197,8 +197,7 @@ class PlanFile(Frozen):
 
 
 def load_plan(path: Path, *, text: str | None = None) -> PlanFile:
-    """A plan file, or its ``text`` as a page was given it (named ``path``); another of
-    the planner's files (a protocol) is named for what it is."""
+    """A plan file, or its ``text`` as a page was given it; a protocol is named as such."""
     data = read_toml(path) if text is None else parse_toml(text.encode("utf-8"), path)
     kind = data.get("kind")
     if kind != "plan":
