@@ -1,8 +1,10 @@
 """Two saved plan files compared, on the page (``/diff``) and by the API (``POST
 /api/diff``): each plan's text is a form field (``old``, ``new``), re-made with the
-server's protocols and safety-checked, then compared as ``planner diff`` does.
+server's protocols as ``planner plan`` does (safety-checked, each revision held to the
+version it revises), then compared as ``planner diff`` does.
 
-A plan names its protocol by id only here: a path in an uploaded plan is never read.
+A plan names its protocol by id here (or by the file name the page's own plan file gives
+a protocol of the server's folder): a path in an uploaded plan is never read.
 Every problem names its field (``old`` or ``new``), so the page shows it beside the
 plan it is about and the API's 4xx JSON says which plan.
 """
@@ -14,11 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from planner.api import plan_checked
 from planner.core.plaintext import one_line
 from planner.domain.differences import diff_schedules
 from planner.errors import InputError, PlannerError
-from planner.plans import load_plan
+from planner.plans import load_plan, run_plan
 from planner.render.differences import diff_document, document_json
 from planner.web.inputs import Problem
 from planner.web.jobs import Refused
@@ -150,10 +151,19 @@ def _remade(site: Site, raw: Raw, role: str) -> Schedule:
     source = plan_name(raw, role)
     plan = load_plan(Path(source), text=text)
     try:
-        protocol = site.protocol(plan.protocol)  # an id; never a path from a request
-        return plan_checked(protocol, plan.request, library=site.library).schedule
+        protocol_id = _protocol_id(site, plan.protocol)
+        site.protocol(protocol_id)  # one this server offers; never a path from a request
+        served = plan.model_copy(update={"protocol": site.reference(protocol_id)})
+        return run_plan(served, folder=Path(), library=site.library).schedule
     except PlannerError as error:
         raise InputError(f"{source}: {error}") from None
+
+
+def _protocol_id(site: Site, reference: str) -> str:
+    """The protocol a plan names: an id, or the bare file name the page's own plan file
+    gives a protocol of the server's folder ("clinic-panic.toml")."""
+    stem = reference.removesuffix(".toml")
+    return stem if reference == f"{stem}.toml" and stem in site.user_ids else reference
 
 
 def _problem(role: str, reason: str) -> Problem:

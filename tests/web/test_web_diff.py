@@ -150,3 +150,48 @@ def test_a_plan_file_the_page_saves_compares(tmp_path: Path) -> None:
     slower = client().get(f"/api/taper?{query.replace('asam', 'linear')}").text
     document = client().post("/api/diff", data={"old": saved, "new": slower}).json()
     assert document["first_difference"] is not None
+
+
+def test_a_revised_plan_is_made_as_planner_plan_makes_it(tmp_path: Path) -> None:
+    """Its revisions applied, each named beside the plan, as the command line does."""
+    first = tmp_path / "v1.plan.toml"
+    first.write_text(TAPER, encoding="utf-8")
+    second = tmp_path / "v2.plan.toml"
+    ok(
+        "revise", first, "--on", "2027-04-20", "--hold", 14, "--reason", "struggling",
+        "--out", second,
+    )  # fmt: skip
+    form = {"old": TAPER, "new": second.read_text(encoding="utf-8")}
+    document = client().post("/api/diff", data=form).json()
+    assert document["new"]["revisions"] == ["2027-04-20, version 2: held 14 days: struggling"]
+    assert document["end"]["later_days"] == 14
+    assert document["first_difference"]["date"] >= "2027-04-20"
+    assert "Revised 2027-04-20, version 2" in client().post("/diff", data=form).text
+
+
+def test_a_plan_of_the_servers_own_protocol_folder_compares(tmp_path: Path) -> None:
+    """The page's plan file names such a protocol by its file name: that name is read,
+    as the server's own, and nothing else of the folder."""
+    from starlette.testclient import TestClient
+
+    from planner.web.app import create_app
+    from planner.web.service import load_site
+
+    source = (ROOT / "protocols" / "panic-adult.toml").read_text(encoding="utf-8")
+    folder = tmp_path / "clinic"
+    folder.mkdir()
+    (folder / "clinic-panic.toml").write_text(
+        source.replace('id = "panic-adult"', 'id = "clinic-panic"'), encoding="utf-8"
+    )
+    test = TestClient(create_app(load_site(folder)), base_url="http://127.0.0.1")
+    query = "protocol=clinic-panic&start=2027-03-01&from=2&format=plan"
+    saved = test.get(f"/api/taper?{query}").text
+    assert 'protocol = "clinic-panic.toml"' in saved
+    slower = test.get(f"/api/taper?{query}&pace=linear").text
+    document = test.post("/api/diff", data={"old": saved, "new": slower}).json()
+    assert document["old"]["protocol"]["id"] == "clinic-panic"
+    assert document["first_difference"] is not None
+    outside = saved.replace('"clinic-panic.toml"', '"../clinic/clinic-panic.toml"')
+    refused = test.post("/api/diff", data={"old": outside, "new": slower})
+    assert refused.status_code == 400
+    assert "unknown protocol '../clinic/clinic-panic.toml'" in refused.json()["error"]["reason"]
