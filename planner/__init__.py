@@ -10,7 +10,8 @@ and a typed request (``TitrationRequest``, ``TaperRequest``, ``CourseRequest``,
 ``render_csv``, ``render_ics``, ``render_xlsx``, ``schedule_figure``, ``instructions``,
 ``dispensing_totals``, ``daily_frame`` (each in the patient's ``lang`` where it has words).
 Plan files: ``load_plan``, ``run_plan``, ``plan_toml``; ``revised`` adds a revision at a
-visit (hold, step back, slower, the dose taken, a new end dose) to a taper's plan.
+visit (hold, step back, slower, the dose taken, a new end dose) to a taper's plan, and
+``diff_schedules(old, new)`` says what changes from one schedule to another.
 A symptom log (``read_symptoms("log.csv")``) is drawn beside the dose by the plot, the PDF
 and ``OutputOptions(symptoms=...)``; it never changes a plan.
 
@@ -78,6 +79,8 @@ _EXPORTS = {
     "plan_toml": "planner.plans",
     "read_symptoms": "planner.domain.symptoms",
     "SymptomLog": "planner.domain.symptoms",
+    "diff_schedules": "planner.domain.differences",
+    "ScheduleDiff": "planner.domain.differences",
 }
 
 if TYPE_CHECKING:
@@ -91,6 +94,7 @@ if TYPE_CHECKING:
         taper,
         titrate,
     )
+    from planner.domain.differences import ScheduleDiff, diff_schedules
     from planner.domain.dispensing import dispensing_totals
     from planner.domain.protocols import load_library
     from planner.domain.schedule import DoseStep, Schedule
@@ -148,6 +152,7 @@ __all__ = [
     "Protocol",
     "SafetyReport",
     "Schedule",
+    "ScheduleDiff",
     "StepBack",
     "SwitchRequest",
     "SymptomLog",
@@ -158,6 +163,7 @@ __all__ = [
     "check_schedule",
     "course",
     "daily_frame",
+    "diff_schedules",
     "dispensing_totals",
     "instructions",
     "load_library",

@@ -15,6 +15,7 @@ import click
 from planner import __version__
 from planner.cli.batch import batch
 from planner.cli.course import course
+from planner.cli.diff import diff
 from planner.cli.library import compare, protocols, schema, validate
 from planner.cli.revise import revise
 from planner.cli.schedules import plan, taper, titrate
@@ -113,6 +114,7 @@ for command in (
     switch,
     plan,
     revise,
+    diff,
     compare,
     batch,
 ):
