@@ -42,12 +42,12 @@ from typing import Annotated, Any, Literal, Self
 from pydantic import Field, field_validator, model_validator
 
 from planner.api import Checked, load_protocol, plan_checked
-from planner.core.files import read_toml
+from planner.core.files import parse_toml, read_toml
 from planner.core.i18n import language
 from planner.core.limits import MAX_EDITS
 from planner.core.units import format_mg, mg_to_mcg
 from planner.core.wording import DISCLAIMER
-from planner.domain.protocols import Library, load_library, parse_file, validate_data
+from planner.domain.protocols import Library, load_library, validate_data
 from planner.domain.schedule import Revised, Schedule
 from planner.errors import (
     FieldValueError,
@@ -196,16 +196,17 @@ class PlanFile(Frozen):
         )
 
 
-def load_plan(path: Path) -> PlanFile:
-    """A plan file; another of the planner's files (a protocol) is named for what it is."""
-    kind = read_toml(path).get("kind")
+def load_plan(path: Path, *, text: str | None = None) -> PlanFile:
+    """A plan file, or its ``text`` as a page was given it; a protocol is named as such."""
+    data = read_toml(path) if text is None else parse_toml(text.encode("utf-8"), path)
+    kind = data.get("kind")
     if kind != "plan":
         raise ProtocolError(
             f"not a plan file: its kind is {kind!r}, a plan's is 'plan'",
             field="kind",
             source=str(path),
         )
-    return parse_file(path, PlanFile)
+    return validate_data(data, PlanFile, source=str(path))
 
 
 def protocol_for(reference: str, *, folder: Path, library: Library) -> Protocol:

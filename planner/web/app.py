@@ -8,6 +8,7 @@ the planner's own words beside its field.
     POST /{command}/download    one file of the schedule shown (the same inputs)
     POST /{command}/print       the patient's calendar to print, a month a page
     GET/POST /compare           the teaching view: paces side by side
+    GET/POST /revise            a saved plan file revised at a visit (``revise``); POST /api/revise
     GET  /api/{command}?protocol=ID&<options>&format=json|csv|plan|fhir
     POST /api/{command}         the same, and every format: pdf, ics, xlsx, png and svg
                                 take seconds for a long schedule, so they are POST only:
@@ -46,6 +47,7 @@ from planner.web.guard import Abandoned, Guard, cross_site, same_origin
 from planner.web.inputs import Problem, general, problem
 from planner.web.openapi import offered, openapi, operations
 from planner.web.pages import field_views, protocol_choices
+from planner.web.revise import revise_api, revise_page
 from planner.web.service import HEAVY_FORMATS, Site, load_site
 from planner.web.workers import Busy, Pool
 
@@ -75,9 +77,11 @@ def create_app(
     routes = [
         Route("/", web.page, methods=["GET", "POST"]),
         Route("/compare", web.compare, methods=["GET", "POST"]),
+        Route("/revise", web.revise, methods=["GET", "POST"]),
         Route("/docs", web.docs),
         Route("/openapi.json", web.openapi_json),
         Route("/api/protocols", web.api_protocols),
+        Route("/api/revise", web.api_revise, methods=["GET", "POST"]),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
         Route("/{command}/print", web.patient_calendar, methods=["GET", "POST"]),
@@ -271,7 +275,13 @@ class _Web:
         }
         return self.html("compare.html", context, status or (400 if problems else 200))
 
+    async def revise(self, request: Request) -> Response:
+        return await revise_page(self, request)
+
     # --- the API ------------------------------------------------------------------------
+
+    async def api_revise(self, request: Request) -> Response:
+        return await revise_api(self, request)
 
     async def api(self, request: Request) -> Response:
         command = COMMANDS.get(request.path_params["command"])
