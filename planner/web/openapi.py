@@ -15,6 +15,7 @@ from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import Field
+from planner.web.revise import OPERATION as REVISE_OPERATION
 from planner.web.service import FORMATS, HEAVY_FORMATS, Site
 
 EXAMPLES = {
@@ -71,6 +72,7 @@ def openapi(protocol_ids: list[str]) -> dict[str, Any]:
             "responses": {"200": {"description": "a JSON listing"}},
         }
     }
+    paths["/api/revise"] = {"post": REVISE_OPERATION}
     return {
         "openapi": "3.1.0",
         "info": {

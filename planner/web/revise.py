@@ -57,6 +57,42 @@ CHANGES = {
 # The revision's fields (the library's names) and the form field each is given in.
 FIELDS = {"on": "on", "change": "change", "reason": "reason", "made": "on"}
 FIELDS.update(days="value", factor="value", mg_per_day="value")
+_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+# POST /api/revise as the OpenAPI document describes it (``planner.web.openapi``).
+OPERATION: dict[str, Any] = {
+    "operationId": "revise",
+    "summary": "A saved plan file revised at a visit: the new plan file.",
+    "description": (
+        "As `planner revise PLAN --on DATE ... --reason TEXT`: the form field `plan` holds "
+        "the plan file's text (`curl --data-urlencode plan@taper.plan.toml -d on=2027-05-10 "
+        "-d change=hold -d value=14 --data-urlencode reason=... /api/revise`), `on` the "
+        "visit's date, `change` one of hold, step_back, slower, taken or target, `value` "
+        "its days, factor or mg/day (none for step_back), `reason` why. The plan is made "
+        "again and safety-checked, then revised; every day before `on` stays as it was. "
+        "The answer: the new plan file (TOML), holding every revision in order."
+    ),
+    "requestBody": {
+        "required": True,
+        "content": {
+            FORM: {
+                "schema": {
+                    "type": "object",
+                    "properties": {name: {"type": "string"} for name in (*LABELS, "plan_name")},
+                    "required": ["plan", "on", "change", "reason"],
+                }
+            }
+        },
+    },
+    "responses": {
+        "200": {"description": "the new plan file", "content": {"application/toml": {}}},
+        "400": {"description": "a field refused: plan, on, change, value or reason", **_ERROR},
+        "405": {"description": "not a POST", **_ERROR},
+        "413": {"description": "the request body is too large", **_ERROR},
+        "415": {"description": "a body that is not a form", **_ERROR},
+        "429": {"description": "too many requests of this client waiting", **_ERROR},
+        "503": {"description": "planning took too long, and was stopped", **_ERROR},
+    },
+}
 
 
 @dataclass(frozen=True)

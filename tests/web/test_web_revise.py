@@ -156,3 +156,16 @@ def test_the_api_takes_a_form_by_post_only(web: TestClient) -> None:
     response = web.post("/api/revise", content=b"{}", headers={"content-type": "application/json"})
     assert response.status_code == 415
     assert response.json()["error"]["field"] == "body"
+
+
+@pytest.mark.parametrize("path", ["/revise", "/api/revise"])
+def test_a_post_from_another_site_is_refused(web: TestClient, path: str) -> None:
+    response = web.post(path, data=HOLD, headers={"sec-fetch-site": "cross-site"})
+    assert response.status_code == 403
+    assert response.json()["error"]["field"] == "origin"
+
+
+def test_the_api_is_described_on_the_docs_page(web: TestClient) -> None:
+    document = web.get("/openapi.json").json()
+    assert document["paths"]["/api/revise"]["post"]["operationId"] == "revise"
+    assert "/api/revise" in web.get("/docs").text
