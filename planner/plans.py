@@ -199,8 +199,7 @@ class PlanFile(Frozen):
 def load_plan(path: Path, *, text: str | None = None) -> PlanFile:
     """A plan file, or its ``text`` as a page was given it; a protocol is named as such."""
     data = read_toml(path) if text is None else parse_toml(text.encode("utf-8"), path)
-    kind = data.get("kind")
-    if kind != "plan":
+    if (kind := data.get("kind")) != "plan":
         raise ProtocolError(
             f"not a plan file: its kind is {kind!r}, a plan's is 'plan'",
             field="kind",
