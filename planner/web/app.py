@@ -8,12 +8,12 @@ the planner's own words beside its field.
     POST /{command}/download    one file of the schedule shown (the same inputs)
     POST /{command}/print       the patient's calendar to print, a month a page
     GET/POST /compare           the teaching view: paces side by side
-    GET/POST /revise            a saved plan file revised at a visit (``revise``); POST /api/revise
     GET  /api/{command}?protocol=ID&<options>&format=json|csv|plan|fhir
     POST /api/{command}         the same, and every format: pdf, ics, xlsx, png and svg
                                 take seconds for a long schedule, so they are POST only:
                                 another site cannot start them with a link or an image
     GET  /api/protocols         the protocols, products and paces offered
+    GET/POST /revise            a saved plan file revised at a visit; POST /api/revise
     GET  /openapi.json, /docs   the API described
 
 Every POST must come from this server's own page or from a program (``guard``); a GET of
@@ -47,7 +47,6 @@ from planner.web.guard import Abandoned, Guard, cross_site, same_origin
 from planner.web.inputs import Problem, general, problem
 from planner.web.openapi import offered, openapi, operations
 from planner.web.pages import field_views, protocol_choices
-from planner.web.revise import revise_api, revise_page
 from planner.web.service import HEAVY_FORMATS, Site, load_site
 from planner.web.workers import Busy, Pool
 
@@ -77,11 +76,11 @@ def create_app(
     routes = [
         Route("/", web.page, methods=["GET", "POST"]),
         Route("/compare", web.compare, methods=["GET", "POST"]),
-        Route("/revise", web.revise, methods=["GET", "POST"]),
         Route("/docs", web.docs),
+        Route("/revise", web.revise, methods=["GET", "POST"]),
         Route("/openapi.json", web.openapi_json),
-        Route("/api/protocols", web.api_protocols),
         Route("/api/revise", web.api_revise, methods=["GET", "POST"]),
+        Route("/api/protocols", web.api_protocols),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
         Route("/{command}/print", web.patient_calendar, methods=["GET", "POST"]),
@@ -275,13 +274,7 @@ class _Web:
         }
         return self.html("compare.html", context, status or (400 if problems else 200))
 
-    async def revise(self, request: Request) -> Response:
-        return await revise_page(self, request)
-
     # --- the API ------------------------------------------------------------------------
-
-    async def api_revise(self, request: Request) -> Response:
-        return await revise_api(self, request)
 
     async def api(self, request: Request) -> Response:
         command = COMMANDS.get(request.path_params["command"])
@@ -343,6 +336,16 @@ class _Web:
     def html(self, template: str, context: dict[str, Any], status: int = 200) -> Response:
         body = self.templates.get_template(template).render(context)
         return HTMLResponse(body, status_code=status)
+
+    async def revise(self, request: Request) -> Response:  # /revise (planner.web.revise)
+        from planner.web.revise import revise_page
+
+        return await revise_page(self, request)
+
+    async def api_revise(self, request: Request) -> Response:
+        from planner.web.revise import revise_api
+
+        return await revise_api(self, request)
 
 
 def _query(request: Request) -> Raw:

@@ -15,7 +15,6 @@ from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import Field
-from planner.web.revise import OPERATION as REVISE_OPERATION
 from planner.web.service import FORMATS, HEAVY_FORMATS, Site
 
 EXAMPLES = {
@@ -72,7 +71,9 @@ def openapi(protocol_ids: list[str]) -> dict[str, Any]:
             "responses": {"200": {"description": "a JSON listing"}},
         }
     }
-    paths["/api/revise"] = {"post": REVISE_OPERATION}
+    from planner.web.revise import OPERATION as REVISE  # here: merges beside /api/diff
+
+    paths["/api/revise"] = {"post": REVISE}
     return {
         "openapi": "3.1.0",
         "info": {
