@@ -13,7 +13,6 @@ the planner's own words beside its field.
                                 take seconds for a long schedule, so they are POST only:
                                 another site cannot start them with a link or an image
     GET  /api/protocols         the protocols, products and paces offered
-    GET/POST /revise            a saved plan file revised at a visit; POST /api/revise
     GET  /openapi.json, /docs   the API described
 
 Every POST must come from this server's own page or from a program (``guard``); a GET of
@@ -40,7 +39,7 @@ from starlette.staticfiles import StaticFiles
 from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.errors import PlannerError
-from planner.web import jobs
+from planner.web import jobs, revise
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import TEACHING
 from planner.web.guard import Abandoned, Guard, cross_site, same_origin
@@ -77,9 +76,8 @@ def create_app(
         Route("/", web.page, methods=["GET", "POST"]),
         Route("/compare", web.compare, methods=["GET", "POST"]),
         Route("/docs", web.docs),
-        Route("/revise", web.revise, methods=["GET", "POST"]),
         Route("/openapi.json", web.openapi_json),
-        Route("/api/revise", web.api_revise, methods=["GET", "POST"]),
+        *revise.routes(web),  # GET/POST /revise, POST /api/revise: a plan revised at a visit
         Route("/api/protocols", web.api_protocols),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
@@ -336,16 +334,6 @@ class _Web:
     def html(self, template: str, context: dict[str, Any], status: int = 200) -> Response:
         body = self.templates.get_template(template).render(context)
         return HTMLResponse(body, status_code=status)
-
-    async def revise(self, request: Request) -> Response:  # /revise (planner.web.revise)
-        from planner.web.revise import revise_page
-
-        return await revise_page(self, request)
-
-    async def api_revise(self, request: Request) -> Response:
-        from planner.web.revise import revise_api
-
-        return await revise_api(self, request)
 
 
 def _query(request: Request) -> Raw:

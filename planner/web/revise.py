@@ -157,6 +157,16 @@ def revise_plan(folder: Path | None, raw: Raw) -> Made | Refused:
     return Made(opened.old, _view(checked.schedule), plan_toml(new_plan), name)
 
 
+def routes(web: Any) -> list[Any]:
+    """The page's and the API's routes, their endpoints given the app's ``web``."""
+    from starlette.routing import Route
+
+    return [
+        Route("/revise", functools.partial(revise_page, web), methods=["GET", "POST"]),
+        Route("/api/revise", functools.partial(revise_api, web), methods=["GET", "POST"]),
+    ]
+
+
 def field_problem(name: str, reason: str) -> Problem:
     """A problem of one form field: the API's words name the field, the page's its label."""
     return Problem(
