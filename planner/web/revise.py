@@ -329,7 +329,10 @@ def _plan_name(raw: Mapping[str, Sequence[str]]) -> str:
 
 def _new_name(raw: Raw, version: int) -> str:
     stem = Path(_plan_name(raw)).name.removesuffix(".toml").removesuffix(".plan")
-    stem = "".join(c for c in stem if c.isalnum() or c in "-_.")[:60].rstrip(".") or "plan"
+    stem = (
+        "".join(c for c in stem if c.isascii() and (c.isalnum() or c in "-_."))[:60].rstrip(".")
+        or "plan"
+    )
     return f"{re.sub(r'-v[0-9]+$', '', stem)}-v{version}.plan.toml"
 
 

@@ -169,3 +169,16 @@ def test_the_api_is_described_on_the_docs_page(web: TestClient) -> None:
     document = web.get("/openapi.json").json()
     assert document["paths"]["/api/revise"]["post"]["operationId"] == "revise"
     assert "/api/revise" in web.get("/docs").text
+
+
+ODD = ["", " ", "NaN", "inf", "1e999999999", "-0", "0", "9" * 40, "2027-05-10\x00", "é", "<b>x</b>"]
+
+
+@pytest.mark.parametrize("name", ["on", "change", "value", "reason", "plan", "plan_name"])
+def test_no_odd_value_is_a_server_error(web: TestClient, name: str) -> None:
+    for odd in ODD:
+        response = web.post("/api/revise", data={**HOLD, name: odd})
+        assert response.status_code in (200, 400), (name, odd, response.text)
+        page = web.post("/revise", data={**HOLD, name: odd, "action": "revise"})
+        assert page.status_code in (200, 400), (name, odd)
+        assert "<b>x</b>" not in page.text
