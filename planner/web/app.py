@@ -40,7 +40,7 @@ from starlette.staticfiles import StaticFiles
 from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.errors import PlannerError
-from planner.web import jobs
+from planner.web import jobs, revise
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import TEACHING
 from planner.web.guard import Abandoned, Guard, cross_site, same_origin
@@ -81,6 +81,7 @@ def create_app(
         Route("/diff", web.diff, methods=["GET", "POST"]),
         Route("/docs", web.docs),
         Route("/openapi.json", web.openapi_json),
+        *revise.routes(web),  # GET/POST /revise, POST /api/revise: a plan revised at a visit
         Route("/api/protocols", web.api_protocols),
         Route("/api/diff", web.api_diff, methods=["GET", "POST"]),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),

@@ -73,6 +73,9 @@ def openapi(protocol_ids: list[str]) -> dict[str, Any]:
             "responses": {"200": {"description": "a JSON listing"}},
         }
     }
+    from planner.web.revise import OPERATION as REVISE  # here: merges beside /api/diff
+
+    paths["/api/revise"] = {"post": REVISE}
     return {
         "openapi": "3.1.0",
         "info": {
