@@ -21,7 +21,8 @@ from typing import TYPE_CHECKING, Any
 from planner.core.plaintext import one_line
 from planner.core.units import date_from_text, format_mg, number_from_text, whole_from_text
 from planner.errors import InputError, PlannerError
-from planner.plans import CHANGE_VALUES, PlanFile, load_plan, plan_toml, revised, run_plan
+from planner.models.revisions import CHANGE_VALUES
+from planner.plans import PlanFile, load_plan, plan_toml, revised, run_plan
 from planner.web.inputs import Problem, busy, late
 from planner.web.jobs import Refused
 from planner.web.service import Site, load_site
