@@ -23,13 +23,12 @@ from planner.core.units import date_from_text, format_mg, number_from_text, whol
 from planner.errors import InputError, PlannerError
 from planner.models.revisions import CHANGE_VALUES
 from planner.plans import PlanFile, load_plan, plan_toml, revised, run_plan
-from planner.web.inputs import Problem, busy, late
+from planner.web.inputs import Problem
 from planner.web.jobs import Refused
 from planner.web.service import Site, load_site
-from planner.web.workers import Busy
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping, Sequence
+    from collections.abc import Mapping, Sequence
 
     from starlette.requests import Request
     from starlette.responses import Response
@@ -207,7 +206,7 @@ def revise_context(
 async def revise_page(web: Any, request: Request) -> Response:
     """GET: the empty form; POST: the plan opened or revised, or the form saying why not."""
     raw = _form(await request.body()) if request.method == "POST" else {}
-    made, problems, status = await _attempt(web, request, raw)
+    made, problems, status = await web.attempt(request, revise_plan, raw)
     page = revise_context(raw, problems, made)
     return web.html("revise.html", page, status or (400 if problems else 200))  # type: ignore[no-any-return]
 
@@ -229,30 +228,13 @@ async def revise_api(web: Any, request: Request) -> Response:
         return error(415, Problem(None, "body", reason, reason))
     raw = _form(body)
     raw.pop("action", None)
-    made, problems, status = await _attempt(web, request, raw)
+    made, problems, status = await web.attempt(request, revise_plan, raw)
     if made is None:
         return error(status or 400, problems[0])
     disposition = f'attachment; filename="{made.name}"'
     return Response(
         made.text, media_type="application/toml", headers={"content-disposition": disposition}
     )
-
-
-async def _attempt(
-    web: Any, request: Request, raw: Raw
-) -> tuple[Made | None, tuple[Problem, ...], int | None]:
-    if request.method != "POST":
-        return None, (), None
-    work: Callable[..., Any] = web.work
-    try:
-        made = await work(request, revise_plan, raw)
-    except TimeoutError:
-        return None, (late(web.time_limit),), 503
-    except Busy:
-        return None, (busy(),), 429
-    if isinstance(made, Refused):
-        return None, made.problems, None
-    return made, (), None
 
 
 def _opened(site: Site, raw: Raw) -> tuple[PlanFile, Schedule]:
