@@ -37,7 +37,6 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 httpx2 = pytest.importorskip("httpx2", reason="httpx2 is not installed")
 
 from cli_helpers import ROOT  # noqa: E402
-from conftest import FIGURES  # noqa: E402
 
 QUIET = 2.0  # seconds of the normal clients alone, for comparison
 DURATION = 11.0  # seconds of load, after the crowd's first: the body limit (10 s) passes
@@ -194,7 +193,9 @@ def _summary(times: list[float]) -> str:
     )
 
 
-def test_normal_clients_are_served_beside_idle_slow_and_abandoning_ones() -> None:
+def test_normal_clients_are_served_beside_idle_slow_and_abandoning_ones(
+    record_property: Callable[[str, object], None],
+) -> None:
     with planner_serve() as (base, log):
         quiet = _clinic(base, QUIET)
         stop = threading.Event()
@@ -236,7 +237,7 @@ def test_normal_clients_are_served_beside_idle_slow_and_abandoning_ones() -> Non
         f"({closed} closed by the server, {timed_out} slow bodies answered 408) and "
         f"{abandoned[0]} abandoned PDFs ({stopped} stopped): {_summary(times)}"
     )
-    FIGURES.append(figures)
+    record_property("figure", figures)
     assert len(results) >= 20, f"the normal clients were barely served: {figures}"
     assert all(answered for answered, _ in quiet + results), "a normal request was refused"
     assert times[-1] < NORMAL_SECONDS, f"a normal request took {times[-1]:.1f} s"

@@ -8,6 +8,7 @@ import gc
 import itertools
 import statistics
 import time
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -16,7 +17,6 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 httpx2 = pytest.importorskip("httpx2", reason="httpx2 is not installed")
 psutil = pytest.importorskip("psutil", reason="psutil is not installed")
 
-from conftest import FIGURES  # noqa: E402
 from web_helpers import serving  # noqa: E402
 
 CLIENTS = 20
@@ -66,7 +66,9 @@ def _load(base: str, rounds: int) -> list[tuple[int, float]]:
         return [result for run in runs for result in run]
 
 
-def test_twenty_clients_get_no_error_and_memory_stays_flat() -> None:
+def test_twenty_clients_get_no_error_and_memory_stays_flat(
+    record_property: Callable[[str, object], None],
+) -> None:
     process = psutil.Process()
     with serving() as base:
         _load(base, 3)  # warm: imports, fonts, caches
@@ -82,9 +84,10 @@ def test_twenty_clients_get_no_error_and_memory_stays_flat() -> None:
     times = sorted(seconds for _, seconds in results)
     p95 = statistics.quantiles(times, n=20)[-1]
     grown_mb = (after - before) / 1024 / 1024
-    FIGURES.append(
+    record_property(
+        "figure",
         f"web load: {len(results)} requests from {CLIENTS} clients in {wall:.1f} s; "
         f"median {statistics.median(times) * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms; "
-        f"memory {before / 1024 / 1024:.0f} MB -> {after / 1024 / 1024:.0f} MB"
+        f"memory {before / 1024 / 1024:.0f} MB -> {after / 1024 / 1024:.0f} MB",
     )
     assert grown_mb < MEMORY_BOUND_MB, f"memory grew {grown_mb:.0f} MB"
