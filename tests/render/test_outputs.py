@@ -105,6 +105,7 @@ def test_pdf_month_pages_show_each_dose_in_words_with_changes_marked(two_weeks: 
     assert len(pages) == 3  # the summary's two pages, one month
 
 
+@pytest.mark.slow
 def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
     _, pages = pdf_pages(long_taper)
     tag = fingerprint(long_taper)
@@ -115,6 +116,7 @@ def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
         assert tag in text
 
 
+@pytest.mark.slow
 def test_long_taper_has_a_page_per_month_across_the_year_boundary(long_taper: Schedule) -> None:
     _, pages = pdf_pages(long_taper)
     names = "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -130,12 +132,14 @@ def test_long_taper_has_a_page_per_month_across_the_year_boundary(long_taper: Sc
     assert "Bedtime: 1 drop (0.1 mg)" in "".join(months)
 
 
+@pytest.mark.slow
 def test_pdf_text_is_never_smaller_than_8_pt(long_taper: Schedule, two_weeks: Schedule) -> None:
     for schedule in (long_taper, two_weeks):
         data, _ = pdf_pages(schedule)
         assert min(font_sizes(data)) >= 8
 
 
+@pytest.mark.slow
 def test_pdf_dose_text_follows_ismp(long_taper: Schedule) -> None:
     _, pages = pdf_pages(long_taper)
     text = "\n".join(pages)
@@ -210,6 +214,7 @@ def test_ics_taper_ends_with_a_stop_event() -> None:
     assert events[-1].decoded("DTSTART") == dt.date(2027, 3, 10)
 
 
+@pytest.mark.slow
 def test_xlsx_reads_back_with_days_steps_and_provenance(long_taper: Schedule) -> None:
     sheets = pd.read_excel(
         io.BytesIO(render_xlsx(long_taper, check_schedule(long_taper))), sheet_name=None
@@ -337,6 +342,7 @@ def test_the_longest_patient_name_fits_the_calendar_header() -> None:
     assert min(font_sizes(data)) >= 8
 
 
+@pytest.mark.slow
 def test_after_a_product_switch_every_line_and_calendar_day_names_its_product() -> None:
     """Issue: a switch from tablets to drops partway; instructions, pharmacy directions,
     dispensing lines and each day of the calendar say which product."""

@@ -38,6 +38,10 @@ httpx2 = pytest.importorskip("httpx2", reason="httpx2 is not installed")
 
 from cli_helpers import ROOT  # noqa: E402
 
+# Slow, and one after the other in one xdist worker (--dist loadgroup): run at once, each
+# load test would be the other's load, and this one holds each normal request to 10 s.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("web_load")]
+
 QUIET = 2.0  # seconds of the normal clients alone, for comparison
 DURATION = 11.0  # seconds of load, after the crowd's first: the body limit (10 s) passes
 NORMAL_SECONDS = 10.0  # each normal request answered within this, however loaded the machine

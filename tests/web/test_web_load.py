@@ -19,6 +19,10 @@ psutil = pytest.importorskip("psutil", reason="psutil is not installed")
 
 from web_helpers import serving  # noqa: E402
 
+# Slow, and one after the other in one xdist worker (--dist loadgroup): run at once, each
+# load test would be the other's load, and the abuse test holds each normal request to 10 s.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("web_load")]
+
 CLIENTS = 20
 ROUNDS = 26  # requests per client: 520 in all
 # The mix a clinic sends: mostly tables and JSON, some calendars, plots and PDFs (POST:
