@@ -23,8 +23,15 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 # Figures a test reports (the web load test's p95), printed after the run's summary:
-# reported, never asserted, as timings vary from machine to machine.
+# reported, never asserted, as timings vary from machine to machine. A test reports one
+# with ``record_property("figure", text)``: the property travels with the test's report,
+# from an xdist worker's process to the one that prints the summary.
 FIGURES: list[str] = []
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call":
+        FIGURES.extend(str(value) for name, value in report.user_properties if name == "figure")
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

@@ -260,6 +260,7 @@ def test_the_combined_csv_lists_times_of_day_in_day_order(tmp_path: Path) -> Non
     assert doses == ["morning_mg", "midday_mg", "bedtime_mg"]
 
 
+@pytest.mark.slow
 def test_workers_give_the_same_bytes_as_one_process(tmp_path: Path) -> None:
     """Rows are planned in parallel and written in the file's order."""
     outs = []

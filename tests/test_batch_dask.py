@@ -24,10 +24,14 @@ import dask.dataframe as dd  # after the skip: these come with the extra
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-# dask 2026.8 reading Parquet under pandas 3.1 (dask's call, not the planner's)
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:The inplace keyword in DataFrame.reset_index is deprecated:DeprecationWarning"
-)
+pytestmark = [
+    # dask 2026.8 reading Parquet under pandas 3.1 (dask's call, not the planner's)
+    pytest.mark.filterwarnings(
+        "ignore:The inplace keyword in DataFrame.reset_index is deprecated:DeprecationWarning"
+    ),
+    # in one xdist worker: the module's cluster (the ``scheduler`` fixture) starts once
+    pytest.mark.xdist_group("batch_dask"),
+]
 
 EXAMPLE = ROOT / "examples" / "batch-patients.csv"
 DOSES = (
@@ -143,6 +147,7 @@ def batch(plans: Path, out: Path, *options: str) -> tuple[int, list[str]]:
     return result.exit_code, result.stderr.splitlines()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("per_patient", [[], ["--csv"]], ids=["combined", "per-patient"])
 def test_a_cluster_writes_the_bytes_of_the_csv_batch(
     tmp_path: Path, scheduler: str, per_patient: list[str]
@@ -173,6 +178,7 @@ def test_a_cluster_writes_the_bytes_of_the_csv_batch(
     )
 
 
+@pytest.mark.slow
 def test_two_local_processes_plan_typed_columns_as_their_text(tmp_path: Path) -> None:
     """The real ``--dask local``: a LocalCluster of two worker processes started here."""
     good = [row for row in example_rows() if row["id"] not in ("BAD1", "X1", "../X2") and row["id"]]

@@ -125,6 +125,7 @@ def rows_of_stream(path: Path) -> Iterator[BatchRow]:
     return ParquetCohort(path, parts, header).rows(header)
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_a_row_group(tmp_path: Path) -> None:
     """Once, one row group of 2 million rows took 1.5 GB: it was read whole."""
     peaks = []

@@ -36,6 +36,7 @@ def cohort_manifest(patients: int) -> Manifest:
     return Manifest(entries)
 
 
+@pytest.mark.slow
 def test_a_manifest_is_read_back_whatever_its_size(tmp_path: Path) -> None:
     """Once, a 400,000-patient cohort's manifest was over the planner's own read limit.
     It is read as a stream now: 20,000 patients here (benchmarks/manifest.py: 400,000)."""
@@ -98,6 +99,7 @@ def _peak_batch(folder: Path, rows: int) -> int:
         assert report.failed == rows
 
 
+@pytest.mark.slow
 def test_failed_rows_are_not_kept(tmp_path: Path) -> None:
     """Once, every failed row was kept until the end (2.5 million typo rows took 1.3 GB).
     Now only the first pass's number per row grows (to find an id used twice)."""

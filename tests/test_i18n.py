@@ -24,6 +24,9 @@ from planner.core.i18n import LOCALE_DIR, NOT_REVIEWED, available_languages, lan
 from planner.core.wording import DISCLAIMER
 from planner.domain.protocols import load_equivalences, load_library
 
+# In one xdist worker: the module's renderings (the ``rendered`` fixture) are made once.
+pytestmark = pytest.mark.xdist_group("i18n")
+
 LANGUAGES = [code for code in available_languages() if code != "en"]
 # A titration, a taper with a pause, a whole course and a switch (each kind of schedule).
 SCHEDULES = {
@@ -103,6 +106,7 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, str], 
     return {(name, lang): outputs(tmp, name, lang) for name in SCHEDULES for lang in languages}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 @pytest.mark.parametrize("name", SCHEDULES)
 def test_every_language_gives_the_doses_dates_and_counts_of_english(
@@ -137,6 +141,7 @@ def test_every_language_gives_the_doses_dates_and_counts_of_english(
     assert other["csv"] == english["csv"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_an_unreviewed_translation_says_so_on_every_output(
     rendered: dict[tuple[str, str], dict[str, Any]], lang: str
@@ -183,6 +188,7 @@ def test_an_unknown_language_is_one_line_and_writes_nothing(tmp_path: Path) -> N
     assert list(tmp_path.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_a_plan_file_keeps_the_patients_language(tmp_path: Path) -> None:
     plan = tmp_path / "p.plan.toml"
     ok(*SCHEDULES["taper"], "--lang", "es", "--pdf", tmp_path / "a.pdf", "--save-plan", plan)
@@ -196,6 +202,7 @@ def test_a_plan_file_keeps_the_patients_language(tmp_path: Path) -> None:
     assert "::lang: unknown language 'xx'" in line
 
 
+@pytest.mark.slow
 def test_a_batch_row_names_its_language(tmp_path: Path) -> None:
     plans = tmp_path / "plans.csv"
     plans.write_text(
@@ -212,6 +219,7 @@ def test_a_batch_row_names_its_language(tmp_path: Path) -> None:
     assert "Take clonazePAM" in (tmp_path / "out" / "b" / "doses.ics").read_text()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGUAGES)
 def test_the_same_inputs_give_the_same_bytes(tmp_path: Path, lang: str) -> None:
     made = []

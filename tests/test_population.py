@@ -100,6 +100,7 @@ def test_panic_disorder_under_18_is_a_gate_passed_only_with_a_reason() -> None:
     assert titrate(panic, start=dt.date(2027, 1, 4), age_years=18).off_label == ""
 
 
+@pytest.mark.slow
 def test_an_off_label_reason_plans_and_is_printed_on_every_output(tmp_path: Path) -> None:
     files = {name: tmp_path / f"plan.{name}" for name in ("csv", "pdf", "ics", "xlsx", "png")}
     plan_file = tmp_path / "plan.toml"

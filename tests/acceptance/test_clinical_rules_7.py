@@ -163,6 +163,7 @@ def test_a_younger_adult_keeps_the_protocols_smallest_step() -> None:
 # 4. Reviews ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_long_taper_is_reviewed_every_3_months_on_every_output(tmp_path: Path) -> None:
     csv, ics = tmp_path / "taper.csv", tmp_path / "taper.ics"
     stdout = ok(

@@ -11,6 +11,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from strategies import safe_or_refused
@@ -88,6 +89,7 @@ inputs = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @given(
     document=mutated_protocols(),
     patient=inputs,

@@ -71,6 +71,7 @@ def parts(draw: st.DrawFn) -> list[tuple[Any, int] | bytes]:
     return found
 
 
+@pytest.mark.slow
 @settings(max_examples=80)  # each example writes files: fewer than the profile's 150
 @given(cohort=parts(), single=st.booleans())
 def test_any_parquet_cohort_gives_rows_or_one_input_error(

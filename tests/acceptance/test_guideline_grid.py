@@ -85,6 +85,7 @@ def test_a_pace_outside_its_population_is_refused_naming_those_offered(protocol_
         )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("protocol_id", "pace"),
     sorted((protocol_id, pace) for protocol_id, paces in OFFERED.items() for pace in paces),

@@ -68,6 +68,10 @@ from planner.models import CourseRequest, SwitchRequest, TaperRequest, Titration
 from planner.render.instructions import instructions
 from planner.render.outputs import OutputOptions, render_kind
 
+# Slow (every format of every case, rendered and read back); in one xdist worker, so that
+# each is rendered and read once (the functools caches below are one a process).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("one_story")]
+
 LANGS = ("en", "es")
 ZONES = {"en": "America/New_York", "es": "Europe/Madrid"}  # both change clocks in the grid
 MONDAY = dt.date(2027, 1, 4)

@@ -13,6 +13,7 @@ from decimal import Decimal
 from fractions import Fraction
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from strategies import PRODUCTS, dates, edits, paces, protocols, safe_or_refused, weights
@@ -80,6 +81,7 @@ def library_with(pace: Pace) -> Library:
     return dataclasses.replace(library, paces=paces)
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(
     protocol=protocols(),
@@ -119,6 +121,7 @@ def test_any_titration_is_safe_or_a_clear_error(
     assert_safe_titration(schedule, weight)
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(
     pace=paces(),
@@ -150,6 +153,7 @@ def test_any_taper_is_safe_or_a_clear_error(
     assert_safe_taper(schedule)
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(
     protocol=st.sampled_from(BUNDLED),
@@ -175,6 +179,7 @@ def test_bundled_paces_taper_any_dose_the_product_makes(
     assert_safe_taper(schedule)
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(
     pace=st.sampled_from(sorted(load_library().paces.paces)),
@@ -246,6 +251,7 @@ def test_pediatric_titration_for_any_child_weight(
     assert weight * 100 <= held <= weight * 200
 
 
+@pytest.mark.slow
 @settings(deadline=None)
 @given(
     product=st.sampled_from(["us-odt", "rivotril-drops", "us-tablet", "rivotril-tablet"]),

@@ -59,6 +59,7 @@ def assert_refused_for_a_reason(asked: Asked, error: str) -> None:
         assert not broken_rules(planned(instead), instead), where  # type: ignore[arg-type]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("drug", sorted(DOSES))
 @pytest.mark.parametrize("source", SOURCES)
 @pytest.mark.parametrize("product", PRODUCTS)

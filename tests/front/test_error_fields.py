@@ -7,6 +7,8 @@ import ast
 import re
 from pathlib import Path
 
+import pytest
+
 import planner
 
 PACKAGE = Path(planner.__file__).parent
@@ -65,6 +67,7 @@ def raise_sites() -> list[tuple[str, int, str]]:
     return found
 
 
+@pytest.mark.slow
 def test_no_error_is_raised_with_its_field_in_its_text() -> None:
     assert raise_sites() == []
 

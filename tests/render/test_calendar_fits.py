@@ -25,6 +25,10 @@ from planner.render.pdf.materials import LARGE, Look
 from planner.render.pdf.style import register_fonts
 from planner.safety import check_schedule
 
+# Slow (PDF calendars in every language); in one xdist worker, so that each PDF is made
+# once (the functools caches below are one a process).
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("calendar_fits")]
+
 LANGS = ("en", "es", "fr")
 MONDAY = dt.date(2027, 1, 4)
 WIDTH, HEIGHT = 792 - 72 - 12, 612 - 72 - 16 - 12  # a landscape letter page's frame

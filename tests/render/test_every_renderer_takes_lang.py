@@ -78,6 +78,7 @@ def said(output: Any) -> Any:
     return output
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", sorted(set(renderers()) - NOT_READ_BY_PEOPLE - OPTIONS_CARRY_LANG))
 def test_every_renderer_takes_the_language_as_a_code_and_uses_it(name: str) -> None:
     renderer = renderers()[name]

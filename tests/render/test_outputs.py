@@ -30,6 +30,9 @@ from planner.render.plot import render_plot, schedule_figure
 from planner.render.xlsx import render_xlsx
 from planner.safety import check_schedule
 
+# In one xdist worker: the module's schedules and the long taper's PDF are made once.
+pytestmark = pytest.mark.xdist_group("outputs")
+
 
 @pytest.fixture(scope="module")
 def two_weeks() -> Schedule:
@@ -52,6 +55,13 @@ def pdf_pages(schedule: Schedule, **options: object) -> tuple[bytes, list[str]]:
     data = render_pdf(schedule, check_schedule(schedule), **options)  # type: ignore[arg-type]  # options as the tests pass them
     reader = PdfReader(io.BytesIO(data))
     return data, [" ".join(page.extract_text().split()) for page in reader.pages]
+
+
+@pytest.fixture(scope="module")
+def long_taper_pdf(long_taper: Schedule) -> tuple[bytes, list[str]]:
+    """The long taper's PDF and its pages' text, made and read once for the tests that only
+    read them (a PDF is the same bytes each time it is made, as a test below checks)."""
+    return pdf_pages(long_taper)
 
 
 def font_sizes(data: bytes) -> set[float]:
@@ -105,8 +115,11 @@ def test_pdf_month_pages_show_each_dose_in_words_with_changes_marked(two_weeks: 
     assert len(pages) == 3  # the summary's two pages, one month
 
 
-def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
-    _, pages = pdf_pages(long_taper)
+@pytest.mark.slow
+def test_every_pdf_page_has_the_footer(
+    long_taper: Schedule, long_taper_pdf: tuple[bytes, list[str]]
+) -> None:
+    _, pages = long_taper_pdf
     tag = fingerprint(long_taper)
     for text in pages:
         assert "For clinician review and education. Not medical advice." in text
@@ -115,8 +128,11 @@ def test_every_pdf_page_has_the_footer(long_taper: Schedule) -> None:
         assert tag in text
 
 
-def test_long_taper_has_a_page_per_month_across_the_year_boundary(long_taper: Schedule) -> None:
-    _, pages = pdf_pages(long_taper)
+@pytest.mark.slow
+def test_long_taper_has_a_page_per_month_across_the_year_boundary(
+    long_taper: Schedule, long_taper_pdf: tuple[bytes, list[str]]
+) -> None:
+    _, pages = long_taper_pdf
     names = "January|February|March|April|May|June|July|August|September|October|November|December"
     title = re.compile(rf"({names}) 20\d\d( \(continued\))? Patient:")
     months = [page for page in pages if title.search(page)]
@@ -130,14 +146,17 @@ def test_long_taper_has_a_page_per_month_across_the_year_boundary(long_taper: Sc
     assert "Bedtime: 1 drop (0.1 mg)" in "".join(months)
 
 
-def test_pdf_text_is_never_smaller_than_8_pt(long_taper: Schedule, two_weeks: Schedule) -> None:
-    for schedule in (long_taper, two_weeks):
-        data, _ = pdf_pages(schedule)
+@pytest.mark.slow
+def test_pdf_text_is_never_smaller_than_8_pt(
+    long_taper_pdf: tuple[bytes, list[str]], two_weeks: Schedule
+) -> None:
+    for data in (long_taper_pdf[0], pdf_pages(two_weeks)[0]):
         assert min(font_sizes(data)) >= 8
 
 
-def test_pdf_dose_text_follows_ismp(long_taper: Schedule) -> None:
-    _, pages = pdf_pages(long_taper)
+@pytest.mark.slow
+def test_pdf_dose_text_follows_ismp(long_taper_pdf: tuple[bytes, list[str]]) -> None:
+    _, pages = long_taper_pdf
     text = "\n".join(pages)
     assert not re.search(r"(?<![\d])\.\d+ ?mg", text), "a dose without its leading zero"
     assert not re.search(r"\d\.\d*0 ?mg", text), "a dose with a trailing zero"
@@ -210,6 +229,7 @@ def test_ics_taper_ends_with_a_stop_event() -> None:
     assert events[-1].decoded("DTSTART") == dt.date(2027, 3, 10)
 
 
+@pytest.mark.slow
 def test_xlsx_reads_back_with_days_steps_and_provenance(long_taper: Schedule) -> None:
     sheets = pd.read_excel(
         io.BytesIO(render_xlsx(long_taper, check_schedule(long_taper))), sheet_name=None
@@ -337,6 +357,7 @@ def test_the_longest_patient_name_fits_the_calendar_header() -> None:
     assert min(font_sizes(data)) >= 8
 
 
+@pytest.mark.slow
 def test_after_a_product_switch_every_line_and_calendar_day_names_its_product() -> None:
     """Issue: a switch from tablets to drops partway; instructions, pharmacy directions,
     dispensing lines and each day of the calendar say which product."""

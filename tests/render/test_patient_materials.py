@@ -30,6 +30,7 @@ def month_texts(path: Path) -> list[str]:
     return [text for text in pages if "Monday\nTuesday" in text]
 
 
+@pytest.mark.slow
 def test_every_calendar_page_carries_the_protocols_advice(tmp_path: Path) -> None:
     ok(*TAPER, "--product", "us-odt", "--pdf", tmp_path / "c.pdf")
     advice = load_protocol("panic-adult").patient_advice
@@ -72,6 +73,7 @@ def test_the_product_note_is_in_the_patients_instructions() -> None:
     assert "Cada gota es 0,1 mg: cuente las gotas." in spanish
 
 
+@pytest.mark.slow
 def test_clock_times_given_show_on_the_calendar(tmp_path: Path) -> None:
     ok(*TAPER, "--dose-time", "morning=07:30", "--pdf", tmp_path / "c.pdf")
     first = month_texts(tmp_path / "c.pdf")[0]
@@ -96,6 +98,7 @@ def font_sizes(path: Path) -> set[float]:
     return sizes
 
 
+@pytest.mark.slow
 def test_large_print_is_large_and_repeatable(tmp_path: Path) -> None:
     for name in ("a.pdf", "b.pdf"):
         ok(*TAPER, "--large-print", "--pdf", tmp_path / name)
@@ -133,6 +136,7 @@ def test_a_month_is_shared_evenly_between_its_pages() -> None:
     assert balanced([50.0] * 5, 400) == [[0, 1, 2, 3, 4]]
 
 
+@pytest.mark.slow
 def test_a_regular_calendar_has_no_near_empty_page(tmp_path: Path) -> None:
     ok(*TAPER, "--lang", "es", "--product", "us-odt", "--pdf", tmp_path / "c.pdf")
     reader = PdfReader(io.BytesIO((tmp_path / "c.pdf").read_bytes()))

@@ -60,6 +60,7 @@ def read_date(text: str, lang: str) -> dt.date:
     return dt.date(int(found[3]), months[found[2]], int(found[1]))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lang", LANGS)
 @pytest.mark.parametrize(
     ("name", "width_in"),

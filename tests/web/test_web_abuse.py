@@ -93,6 +93,7 @@ def test_sixty_four_idle_or_slow_connections_keep_no_one_out(connect: Connect) -
         assert len(idle + slow) == 128
 
 
+@pytest.mark.slow
 def test_an_idle_connection_is_closed_and_slow_headers_are_a_408(connect: Connect) -> None:
     with serving(limits=Limits(header_seconds=1.0)) as base:
         started = time.monotonic()
@@ -109,6 +110,7 @@ def test_an_idle_connection_is_closed_and_slow_headers_are_a_408(connect: Connec
         assert time.monotonic() - started < 4  # 1 s, and a busy machine's delays
 
 
+@pytest.mark.slow
 def test_a_keep_alive_connection_must_send_its_next_request_in_time_too(connect: Connect) -> None:
     with serving(limits=Limits(header_seconds=1.0)) as base:
         raw = connect(base)
@@ -124,6 +126,7 @@ def test_a_keep_alive_connection_must_send_its_next_request_in_time_too(connect:
         assert time.monotonic() - answered < 3.5  # 1 s, and a busy machine's delays
 
 
+@pytest.mark.slow
 def test_a_slow_body_is_a_408(monkeypatch: pytest.MonkeyPatch, connect: Connect) -> None:
     monkeypatch.setattr("planner.web.guard.BODY_SECONDS", 1.0)
     with serving() as base:
@@ -140,6 +143,7 @@ def test_a_slow_body_is_a_408(monkeypatch: pytest.MonkeyPatch, connect: Connect)
         assert time.monotonic() - started < 4
 
 
+@pytest.mark.slow
 def test_over_the_connection_limit_a_stalled_connection_makes_room(connect: Connect) -> None:
     """The oldest stalled connection of the address with the most goes first; one from
     another address, older still, stays."""
@@ -159,6 +163,7 @@ def test_over_the_connection_limit_a_stalled_connection_makes_room(connect: Conn
 # --- 9. a per-client limit ------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_one_client_waiting_cannot_hold_every_worker(monkeypatch: pytest.MonkeyPatch) -> None:
     """Four slow jobs from one address: two run, two wait; another address is served at once."""
     monkeypatch.setattr("planner.web.jobs.download", nap)
@@ -183,6 +188,7 @@ def test_one_client_waiting_cannot_hold_every_worker(monkeypatch: pytest.MonkeyP
         assert statuses == [200, 200, 200, 200, 429], "two run, two wait, one refused"
 
 
+@pytest.mark.slow
 def test_a_client_over_its_waiting_limit_is_busy() -> None:
     import anyio
 
@@ -213,6 +219,7 @@ def test_a_client_over_its_waiting_limit_is_busy() -> None:
 # --- 10. abandoned and overlong work --------------------------------------------------
 
 
+@pytest.mark.slow
 def test_work_abandoned_by_its_client_is_stopped_and_others_are_served(connect: Connect) -> None:
     """The issue's case: a ten-year large-print PDF abandoned kept the render lock for
     minutes, and every download answered 503."""
@@ -235,6 +242,7 @@ def test_work_abandoned_by_its_client_is_stopped_and_others_are_served(connect: 
         assert time.monotonic() - started < 15
 
 
+@pytest.mark.slow
 def test_work_past_the_time_limit_is_stopped_and_answers_503() -> None:
     with serving(time_limit=2.0) as base:
         killed = PROCESSES.killed

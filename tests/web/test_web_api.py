@@ -77,6 +77,7 @@ CASES = {
 FORMATS = ["csv", "pdf", "ics", "xlsx", "png", "svg", "plan"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("format_name", FORMATS)
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_every_file_is_the_bytes_the_command_line_writes(
@@ -304,6 +305,7 @@ def test_a_request_past_its_time_limit_is_a_503_and_its_work_is_stopped(
     assert PROCESSES.killed == killed + 1, "the work was not stopped"
 
 
+@pytest.mark.slow
 def test_the_access_log_has_no_query_string(caplog: pytest.LogCaptureFixture) -> None:
     caplog.set_level("INFO", logger="planner.web.access")
     client().get("/api/titrate?protocol=panic-adult&start=2027-01-04&weight=71&format=csv")

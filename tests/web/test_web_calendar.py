@@ -54,6 +54,7 @@ def squeezed(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case", sorted(CASES))
 def test_the_calendar_holds_the_pdf_calendars_doses_day_by_day(case: str) -> None:
     command, form = CASES[case]

@@ -20,6 +20,9 @@ from web_helpers import client
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import Field
 
+# Slow: each test posts 30 forms, each planned and rendered by the server's workers.
+pytestmark = pytest.mark.slow
+
 IDS = {
     "product": ["us-tablet", "us-odt", "rivotril-drops", "US-TABLET", "nope"],
     "pace": ["asam", "hyperbolic", "linear", "two-phase", "custom", "Asam", "nope"],

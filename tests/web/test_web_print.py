@@ -29,6 +29,9 @@ from web_helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+# A browser: slow. The module's server and chromium are started once, in one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("web_print")]
+
 require_chromium()
 
 # ASAM's pace from 2 mg/day in Klonopin tablets, from 1 March 2027: it ends in October.
