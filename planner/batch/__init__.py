@@ -31,6 +31,7 @@ from planner.batch.rows import (
     plan_rows,
     read_rows,
 )
+from planner.batch.sharing import SharedPlans
 from planner.domain.protocols import Library, load_equivalences, load_library
 from planner.errors import InputError, PlannerError
 from planner.plans import protocol_for
@@ -88,9 +89,11 @@ class Job:
     columns: list[str]
     outputs: list[str]
     options: OutputOptions
+    share_plans: bool = True  # plan once for rows that differ only in their start date
 
 
 _job: Job | None = None  # the batch a process plans rows for (set before planning)
+_shared = SharedPlans()  # this process's plans, shared by the rows of its batches
 
 
 def _start(job: Job) -> None:
@@ -113,7 +116,10 @@ def plan_one(row: BatchRow, job: Job | None = None) -> Outcome:
 
     job = job or _job
     assert job is not None, "call _start(job) first"
-    result = plan_row(row, source=job.source, folder=job.folder, library=load_library())
+    shared = _shared if job.share_plans else None
+    result = plan_row(
+        row, source=job.source, folder=job.folder, library=load_library(), shared=shared
+    )
     schedule, report, days, files = result.schedule, result.report, "", []
     if schedule is not None and report is not None:
         days = "".join(csv_lines(schedule, job.columns, {"id": result.id}))
@@ -220,6 +226,7 @@ def run_batch(
     track: Tracker = lambda outcomes, _: outcomes,
     cohort: Cohort | None = None,
     on_failure: Callable[[RowResult], None] = lambda _: None,
+    share_plans: bool = True,
 ) -> BatchReport:
     """Plan every row and write the combined CSV, the summary and each patient's files.
 
@@ -228,7 +235,8 @@ def run_batch(
     ``track`` wraps the stream of outcomes (the CLI shows a progress bar with it);
     ``cohort`` reads and plans the rows of ``plans_path`` when it is not a batch CSV;
     ``on_failure`` is told of each row that fails as it is found (none is kept: a file
-    of typos takes no more memory than a file of good rows).
+    of typos takes no more memory than a file of good rows); ``share_plans=False`` plans
+    every row alone (``planner.batch.sharing``: the same bytes, only slower).
     """
     if cohort is None:
         scan = BatchScan.of(plans_path, keep_ids=bool(outputs))
@@ -241,7 +249,7 @@ def run_batch(
     library = load_library()
     protocols = _protocols(scan, plans_path.parent, library)
     columns = combined_columns(protocols, switches=scan.switches, drugs=scan.drugs)
-    job = Job(plans_path.name, plans_path.parent, columns, outputs, options)
+    job = Job(plans_path.name, plans_path.parent, columns, outputs, options, share_plans)
     workers = max(1, min(workers, scan.rows))  # no idle processes for a short batch
     report = BatchReport(total=scan.rows)
     try:
