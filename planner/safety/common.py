@@ -7,10 +7,11 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from planner.core.memo import remembered_by_identity
 from planner.core.units import format_mg, mg_to_mcg
 from planner.domain.products import UnitCount
 from planner.domain.protocols import load_library
-from planner.domain.schedule import DoseStep, Schedule
+from planner.domain.schedule import Dose, DoseStep, OtherDose, Schedule
 from planner.models import Product
 from planner.safety.bounds import bounds_for, guideline, pace_of, smallest_dose, source_stops
 
@@ -106,24 +107,28 @@ def _units_exact(schedule: Schedule) -> Failure:
     wrong = _product_not_asked(schedule)
     if wrong is not None:
         return wrong
-    splits_of: dict[int, dict[int, int]] = {}
-    other = _splits(schedule.switch.product) if schedule.switch is not None else {}
+    switch = schedule.switch
     for step in schedule.steps:
-        splits = splits_of.get(id(step.product))
-        if splits is None:
-            splits = splits_of[id(step.product)] = _splits(step.product)
         if sum(dose.mcg for dose in step.doses) != step.total_mcg:
             return step.first_day, "the doses do not add up to the daily total"
-        made = [(dose.units, dose.mcg, splits, dose.time.name) for dose in step.doses]
-        made += [
-            (dose.units, dose.mcg, other, f"{dose.time.name} (the old drug)")
-            for dose in step.other_doses
-        ]
-        for units, mcg, allowed, name in made:
-            problem = _made_of(units, mcg, allowed, name)
-            if problem:
-                return step.first_day, problem
+        problem = _doses_not_made_of(step.doses, step.product, "")
+        if not problem and switch is not None and step.other_doses:
+            problem = _doses_not_made_of(step.other_doses, switch.product, " (the old drug)")
+        if problem:
+            return step.first_day, problem
     return None
+
+
+@remembered_by_identity(1 << 14, objects=2)
+def _doses_not_made_of(doses: tuple[Dose | OtherDose, ...], product: Product, whose: str) -> str:
+    """Why the first of ``doses`` that is not made exactly of ``product``'s units is not
+    ('' if all are). Remembered: a clinic's patients take the same doses."""
+    splits = _splits(product)
+    for dose in doses:
+        problem = _made_of(dose.units, dose.mcg, splits, f"{dose.time.name}{whose}")
+        if problem:
+            return problem
+    return ""
 
 
 def _product_not_asked(schedule: Schedule) -> Failure:
@@ -135,20 +140,30 @@ def _product_not_asked(schedule: Schedule) -> Failure:
     switch_product = getattr(request, "switch_product", None)
     asked = {main} | ({switch_product.product} if switch_product is not None else set())
     on_hand = {mg_to_mcg(mg) for mg in request.strengths_mg}
-    bundled = load_library().products.products
+    verdicts: dict[int, str] = {}  # by product: a schedule holds one or two
     for step in schedule.steps:
         product = step.product
-        if product.id not in asked:
-            named = ", ".join(sorted(asked))
-            return step.first_day, f"made of {product.id}, not one the request names ({named})"
-        strengths = {strength.mcg for strength in product.strengths}
-        if product.id == main and on_hand and strengths != on_hand:
-            return step.first_day, f"made of strengths that are not the ones on hand in {main}"
-        if product.id in bundled and not (product.id == main and on_hand):
-            filed = load_library().product(product.id)
-            if _splits(product) != _splits(filed):
-                return step.first_day, f"{product.id} is not the product of that id in the files"
+        verdict = verdicts.get(id(product))
+        if verdict is None:
+            verdict = verdicts[id(product)] = _not_asked(product, main, asked, on_hand)
+        if verdict:
+            return step.first_day, verdict
     return None
+
+
+def _not_asked(product: Product, main: str, asked: set[str], on_hand: set[int]) -> str:
+    """Why a step may not be made of ``product`` ('' if it may)."""
+    if product.id not in asked:
+        return f"made of {product.id}, not one the request names ({', '.join(sorted(asked))})"
+    strengths = {strength.mcg for strength in product.strengths}
+    if product.id == main and on_hand and strengths != on_hand:
+        return f"made of strengths that are not the ones on hand in {main}"
+    bundled = load_library().products.products
+    if product.id in bundled and not (product.id == main and on_hand):
+        filed = load_library().product(product.id)
+        if _splits(product) != _splits(filed):
+            return f"{product.id} is not the product of that id in the files"
+    return ""
 
 
 def _made_of(units: tuple[UnitCount, ...], mcg: int, splits: dict[int, int], name: str) -> str:
