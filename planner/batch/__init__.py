@@ -123,14 +123,15 @@ def plan_one(row: BatchRow, job: Job | None = None) -> Outcome:
     schedule, report, days, files = result.schedule, result.report, "", []
     if schedule is not None and report is not None:
         days = "".join(csv_lines(schedule, job.columns, {"id": result.id}))
-        # The row's language (checked with its plan), else the batch's.
-        options = replace(job.options, lang=row.cells.get("lang") or job.options.lang)
-        files = [
-            (f"{result.id}/{BATCH_FILES[kind]}", render_kind(kind, schedule, report, options))
-            for kind in job.outputs
-        ]
+        if job.outputs:
+            # The row's language (checked with its plan), else the batch's.
+            options = replace(job.options, lang=row.cells.get("lang") or job.options.lang)
+            files = [
+                (f"{result.id}/{BATCH_FILES[kind]}", render_kind(kind, schedule, report, options))
+                for kind in job.outputs
+            ]
     summary = result.summary(row.cells)
-    return Outcome(replace(result, schedule=None, report=None), days, summary, files)
+    return Outcome(RowResult(result.row, result.id, error=result.error), days, summary, files)
 
 
 def plan_outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[Outcome]:

@@ -107,4 +107,4 @@ def names_a_date(schedule: Schedule) -> bool:
     """Whether the schedule's words name a date, which moving it would leave behind."""
     texts = [*schedule.warnings, *schedule.notes, schedule.off_label]
     texts += [step.note for step in schedule.steps]
-    return any(NAMES_A_DATE.search(text) for text in texts)
+    return NAMES_A_DATE.search("\n".join(texts)) is not None

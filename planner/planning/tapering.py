@@ -14,7 +14,9 @@ and may switch product partway (tablets, then drops for the last steps).
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass, replace
+from decimal import Decimal
 from fractions import Fraction
 
 from planner.core.units import format_mg, mg_to_mcg
@@ -161,11 +163,7 @@ class _TaperPlanner:
     def __post_init__(self) -> None:
         self.notes: list[str] = []
         self.continued = False  # whether the guideline's pace took over from the source's
-        self.guideline_phase = ProportionalPhase(
-            kind="proportional",
-            step_percent=self.bound.max_percent,
-            interval_days=self.bound.per_days,
-        )
+        self.guideline_phase = _guideline_phase(self.bound.max_percent, self.bound.per_days)
 
     def phase_for(self, dose: int) -> TaperPhase:
         """The phase that reduces ``dose``. Where a published source would stop from a dose
@@ -310,6 +308,12 @@ class _TaperPlanner:
                 f"interval is {float(self.scale):g} times as long as the pace's."
             )
         return levels
+
+
+@functools.lru_cache(maxsize=16)
+def _guideline_phase(max_percent: Decimal, per_days: int) -> ProportionalPhase:
+    """The guideline's pace as a phase, validated once (every taper may go on at it)."""
+    return ProportionalPhase(kind="proportional", step_percent=max_percent, interval_days=per_days)
 
 
 @dataclass
