@@ -38,7 +38,7 @@ from planner.models import (
 Request = TitrationRequest | TaperRequest | CourseRequest | SwitchRequest
 # Plans remembered at a time, each a few kilobytes: enough for a clinic's distinct plans
 # to meet again, few enough that memory stays flat however long the batch.
-SHARED_PLANS = 2048
+SHARED_PLANS = 1024
 # A date as the planner writes one in words or in a request (ISO 8601).
 NAMES_A_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
@@ -98,7 +98,7 @@ def moved(schedule: Schedule, request: Request) -> Schedule:
     """``schedule``, built for a request that differs from ``request`` only in its start
     date, moved to ``request``'s: each step as many days later (or earlier)."""
     shift = request.start - schedule.request.start
-    steps = tuple(replace(step, start=step.start + shift) for step in schedule.steps)
+    steps = tuple(step.replaced(start=step.start + shift) for step in schedule.steps)
     review = schedule.next_review and schedule.next_review + shift
     return replace(schedule, request=request, steps=steps, next_review=review)
 

@@ -29,14 +29,17 @@ class Exceeded:
 Failure = tuple[int, str] | None
 Outcome = Failure | Exceeded
 Check = tuple[str, str, Callable[[Schedule], Outcome]]
+Change = tuple[DoseStep, int, int]  # a step, the daily total before it, the days held
 
 
-def changes(schedule: Schedule, prior_days: int | None = None) -> list[tuple[DoseStep, int, int]]:
+@remembered_by_identity(8)
+def changes(schedule: Schedule, prior_days: int | None = None) -> tuple[Change, ...]:
     """Each step with the daily total before it and the days that total was held.
 
     The dose before day 1 (zero for a titration, the current dose for a taper) counts as
     held ``prior_days``, by default one interval of the protocol or pace (read afresh); a
-    step that keeps the dose adds its days to the time held.
+    step that keeps the dose adds its days to the time held. Remembered for the last few
+    schedules: most checks of one schedule read them.
     """
     changes = []
     before = schedule.previous_mcg
@@ -47,7 +50,7 @@ def changes(schedule: Schedule, prior_days: int | None = None) -> list[tuple[Dos
             held += step.days
         else:
             before, held = step.total_mcg, step.days
-    return changes
+    return tuple(changes)
 
 
 def _assumed_prior_days(schedule: Schedule) -> int:
@@ -70,14 +73,16 @@ def _assumed_prior_days(schedule: Schedule) -> int:
 
 
 def _contiguous(schedule: Schedule) -> Failure:
-    expected_day, expected_date = 1, schedule.steps[0].start
+    expected_day, expected_date = 1, schedule.steps[0].start.toordinal()
     for step in schedule.steps:
         if step.days < 1:
             return step.first_day, f"a step of {step.days} days"
-        if step.first_day != expected_day or step.start != expected_date:
-            return step.first_day, f"expected day {expected_day} on {expected_date}"
-        expected_day = step.last_day + 1
-        expected_date = step.end + dt.timedelta(days=1)
+        if step.first_day != expected_day or step.start.toordinal() != expected_date:
+            expected = dt.date.fromordinal(expected_date)
+            return step.first_day, f"expected day {expected_day} on {expected}"
+        # The day after the step's last: its last day and its end date, each plus one.
+        expected_day += step.days
+        expected_date += step.days
     return None
 
 
