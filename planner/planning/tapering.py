@@ -119,13 +119,14 @@ def build_taper(
     lengthened = [level.why for level in levels if level.why]
     final = levels[-2].maker if len(levels) > 1 else products.main
     steps = steps_from_levels(request.start, levels, protocol, before=current)
-    found = cuts(steps, current, held_before_days or bound.per_days)
-    if request.custom_steps:
-        warnings += custom_speed_warnings(found, bound)
-        fast = [cut for cut in found if cut.faster_than(bound)]
-        reason_for_faster_cuts(protocol, request, fast, library.guideline)
-    elif pace.published:
-        warnings += published_speed_warning(found, pace.title, bound)
+    if request.custom_steps or pace.published:  # a graded pace keeps the guideline's
+        found = cuts(steps, current, held_before_days or bound.per_days)
+        if request.custom_steps:
+            warnings += custom_speed_warnings(found, bound)
+            fast = [cut for cut in found if cut.faster_than(bound)]
+            reason_for_faster_cuts(protocol, request, fast, library.guideline)
+        else:
+            warnings += published_speed_warning(found, pace.title, bound)
     return Schedule(
         kind="taper",
         protocol=protocol,
