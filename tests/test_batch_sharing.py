@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from planner.api import load_protocol, plan_checked
 from planner.batch import run_batch
 from planner.batch.columns import COLUMNS
 from planner.batch.rows import BatchRow, plan_row
-from planner.batch.sharing import SharedPlans, names_a_date
+from planner.batch.sharing import NAMES_A_DATE, SharedPlans, names_a_date
 from planner.domain.protocols import load_library
 from planner.models import TaperRequest
 from planner.render.outputs import OutputOptions
@@ -143,3 +144,13 @@ def test_sharing_nothing_plans_each_alone(size: int) -> None:
         request = TaperRequest(start=dt.date(2027, 1, day), from_mg_per_day="2", pace="asam")
         assert shared.plan(protocol, request, library=library) == plan_checked(protocol, request)
     assert shared.moved == (0 if size == 0 else 1)
+
+
+def test_a_date_is_found_wherever_an_iso_date_is() -> None:
+    """The quick pattern finds a YYYY-MM-DD exactly where the plain one does."""
+    plain = re.compile(r"\d{4}-\d{2}-\d{2}")
+    rng = random.Random(7)
+    for _ in range(20_000):
+        text = "".join(rng.choice("0123456789--a ٣") for _ in range(rng.randint(0, 14)))
+        assert bool(NAMES_A_DATE.search(text)) == bool(plain.search(text)), text
+    assert NAMES_A_DATE.search("Paused on 2027-05-03: 1 mg/day is kept")

@@ -39,8 +39,9 @@ Request = TitrationRequest | TaperRequest | CourseRequest | SwitchRequest
 # Plans remembered at a time, each a few kilobytes: enough for a clinic's distinct plans
 # to meet again, few enough that memory stays flat however long the batch.
 SHARED_PLANS = 1024
-# A date as the planner writes one in words or in a request (ISO 8601).
-NAMES_A_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+# A date as the planner writes one in words or in a request (ISO 8601): YYYY-MM-DD, found
+# at its first dash (a pattern that opens with a character is searched for quickly).
+NAMES_A_DATE = re.compile(r"-(?<=\d{4}-)(?=\d{2}-\d{2})")
 
 
 class SharedPlans:
