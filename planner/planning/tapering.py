@@ -25,7 +25,6 @@ from planner.models import (
     Pace,
     Pause,
     PhaseRule,
-    ProportionalPhase,
     Protocol,
     Slower,
     StepBack,
@@ -46,7 +45,7 @@ from planner.planning.speed import (
     reason_for_faster_cuts,
 )
 from planner.planning.taper_choices import TaperProducts, choose_pace, gradual_with
-from planner.planning.taper_steps import next_dose, scaled
+from planner.planning.taper_steps import guideline_phase, next_dose, scaled
 
 
 def build_taper(
@@ -124,13 +123,14 @@ def build_taper(
     lengthened = [level.why for level in levels if level.why]
     final = levels[-2].maker if len(levels) > 1 else products.main
     steps = steps_from_levels(request.start, levels, protocol, before=current)
-    found = cuts(steps, current, held_before_days or bound.per_days)
-    if request.custom_steps:
-        warnings += custom_speed_warnings(found, bound)
-        fast = [cut for cut in found if cut.faster_than(bound)]
-        reason_for_faster_cuts(protocol, request, fast, library.guideline)
-    elif pace.published:
-        warnings += published_speed_warning(found, pace.title, bound)
+    if request.custom_steps or pace.published:  # a graded pace keeps the guideline's
+        found = cuts(steps, current, held_before_days or bound.per_days)
+        if request.custom_steps:
+            warnings += custom_speed_warnings(found, bound)
+            fast = [cut for cut in found if cut.faster_than(bound)]
+            reason_for_faster_cuts(protocol, request, fast, library.guideline)
+        else:
+            warnings += published_speed_warning(found, pace.title, bound)
     return Schedule(
         kind="taper",
         protocol=protocol,
@@ -146,6 +146,14 @@ def build_taper(
         notes=tuple(lengthened + planner.notes + products.suggestions(bool(lengthened))),
         weight_kg=shown_weight(protocol, patient, library.guideline),
     )
+
+
+# The runs of levels ``_TaperPlanner.from_current`` worked out, by what they depend on
+# (the pace, guideline bound and products found by identity), at most this many at once.
+FROM_CURRENT_KEPT = 4096
+_FROM_CURRENT: dict[
+    tuple[object, ...], tuple[tuple[object, ...], tuple[Level, ...], tuple[str, ...], bool]
+] = {}
 
 
 @dataclass
@@ -165,11 +173,7 @@ class _TaperPlanner:
     def __post_init__(self) -> None:
         self.notes: list[str] = []
         self.continued = False  # whether the guideline's pace took over from the source's
-        self.guideline_phase = ProportionalPhase(
-            kind="proportional",
-            step_percent=self.bound.max_percent,
-            interval_days=self.bound.per_days,
-        )
+        self.guideline_phase = guideline_phase(self.bound.max_percent, self.bound.per_days)
 
     def phase_for(self, dose: int) -> TaperPhase:
         """The phase that reduces ``dose``. Where a published source would stop from a dose
@@ -190,6 +194,29 @@ class _TaperPlanner:
         return self.guideline_phase
 
     def from_current(self) -> list[Level]:
+        """The levels from the current dose to the stop (or the floor). Remembered: they
+        depend only on the pace, the products, the doses and the holds, never on the
+        patient or the start, so a clinic's tapers from the same dose share them (the
+        levels of a finished run are never changed, only copied)."""
+        switch = self.products.switch
+        held = (self.pace, self.bound, self.products.main, switch[1] if switch else None)
+        key = (
+            *map(id, held), switch[0] if switch else None, self.current, self.floor, self.hold,
+            self.held_before, self.held_before_as, self.scale, self.continued,
+        )  # fmt: skip
+        found = _FROM_CURRENT.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], held, strict=True)):
+            _, levels, notes, self.continued = found
+            self.notes += notes
+            return list(levels)
+        noted = len(self.notes)
+        worked_out = self._from_current()
+        if len(_FROM_CURRENT) >= FROM_CURRENT_KEPT:
+            _FROM_CURRENT.clear()
+        _FROM_CURRENT[key] = (held, tuple(worked_out), tuple(self.notes[noted:]), self.continued)
+        return worked_out
+
+    def _from_current(self) -> list[Level]:
         first = self.reductions(self.current)
         levels = first.levels
         prior = self.held_before or self.interval(self.phase_for(self.current))
