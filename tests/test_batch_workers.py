@@ -58,10 +58,14 @@ def test_an_error_in_reading_the_chunks_is_raised_in_the_batch() -> None:
 
 
 def test_stopping_early_ends_every_worker() -> None:
+    # Workers of another test in this process (one xdist worker runs many) are not ours.
+    others = {child.pid for child in multiprocessing.active_children()}
     results = in_order(chunked(range(10_000), 2), _square, 2, start=_nothing)
     assert next(results) == [0, 1]
+    ours = {child.pid for child in multiprocessing.active_children()} - others
+    assert len(ours) == 2
     results.close()  # as an error in the writer, or Ctrl-C, would
-    assert multiprocessing.active_children() == []
+    assert {child.pid for child in multiprocessing.active_children()} & ours == set()
 
 
 def test_chunks_are_of_the_size_asked_and_the_last_shorter() -> None:

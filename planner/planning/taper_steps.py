@@ -7,6 +7,7 @@ import math
 from decimal import Decimal
 from fractions import Fraction
 
+from planner.core.units import format_mg
 from planner.domain.products import DoseMaker
 from planner.models import PhaseRule, ProportionalPhase
 
@@ -53,3 +54,25 @@ def scaled(days: int, scale: Fraction) -> int:
 def guideline_phase(max_percent: Decimal, per_days: int) -> ProportionalPhase:
     """The guideline's pace as a phase, validated once (every taper may go on at it)."""
     return ProportionalPhase(kind="proportional", step_percent=max_percent, interval_days=per_days)
+
+
+def why_held(
+    dose: int,
+    reduced: int,
+    held: int,
+    maker: DoseMaker,
+    before_day_1: int = 0,
+    before: str = "before day 1",
+) -> str:
+    """Why a dose waits longer than its pace's interval; ``before_day_1`` days of the hold
+    (the current dose, taken before the taper starts) are not in the table."""
+    kept = (
+        f"is kept {held - before_day_1} more days ({held} counting the {before_day_1} {before})"
+        if before_day_1
+        else f"is held {held} days"
+    )
+    return (
+        f"{format_mg(dose)}/day {kept} before {format_mg(reduced)}/day: "
+        f"{maker.product.name} cannot make the pace's step here, and the nearest dose it "
+        "makes is a larger step, so it is taken less often to keep the pace's rate."
+    )

@@ -17,7 +17,6 @@ from dataclasses import dataclass, replace
 from fractions import Fraction
 
 from planner.core.units import format_mg, mg_to_mcg
-from planner.domain.products import DoseMaker
 from planner.domain.protocols import Library
 from planner.domain.schedule import EditName, Schedule
 from planner.errors import DoseError, InputError
@@ -45,7 +44,7 @@ from planner.planning.speed import (
     reason_for_faster_cuts,
 )
 from planner.planning.taper_choices import TaperProducts, choose_pace, gradual_with
-from planner.planning.taper_steps import guideline_phase, next_dose, scaled
+from planner.planning.taper_steps import guideline_phase, next_dose, scaled, why_held
 
 
 def build_taper(
@@ -228,7 +227,9 @@ class _TaperPlanner:
         # waits longer on the current dose, in proportion, as every later cut does.
         if first.hold > prior:
             before = "before day 1" if self.held_before is None else self.held_before_as
-            why = _why(self.current, levels[0].total, first.hold, self.products.main, prior, before)
+            why = why_held(
+                self.current, levels[0].total, first.hold, self.products.main, prior, before
+            )
             return [Level(self.current, first.hold - prior, self.products.main, why=why), *levels]
         return levels
 
@@ -290,7 +291,7 @@ class _TaperPlanner:
             reduced, held, needed = next_dose(
                 phase, dose, self.current, maker, self.scale, self.floor
             )
-            why = _why(dose, reduced, held, maker) if held > self.interval(phase) else ""
+            why = why_held(dose, reduced, held, maker) if held > self.interval(phase) else ""
             if levels:
                 levels[-1].days, levels[-1].why = held, why
             else:
@@ -394,25 +395,3 @@ class _Reductions:
     hold: int
     needed: int
     levels: list[Level]
-
-
-def _why(
-    dose: int,
-    reduced: int,
-    held: int,
-    maker: DoseMaker,
-    before_day_1: int = 0,
-    before: str = "before day 1",
-) -> str:
-    """Why a dose waits longer than its pace's interval; ``before_day_1`` days of the hold
-    (the current dose, taken before the taper starts) are not in the table."""
-    kept = (
-        f"is kept {held - before_day_1} more days ({held} counting the {before_day_1} {before})"
-        if before_day_1
-        else f"is held {held} days"
-    )
-    return (
-        f"{format_mg(dose)}/day {kept} before {format_mg(reduced)}/day: "
-        f"{maker.product.name} cannot make the pace's step here, and the nearest dose it "
-        "makes is a larger step, so it is taken less often to keep the pace's rate."
-    )
