@@ -47,3 +47,16 @@ planner compare --from 2 --product rivotril-drops --start 2027-03-01 --plot comp
 planner titrate seizure-adult --start 2027-01-04 --target 6 --age 40 --weight 70 \
     --plot titration-concentration.png --concentration > /dev/null
 planner plan hyperbolic-drops.plan.toml --plot hyperbolic-drops-plot.png > /dev/null
+planner taper panic-adult --start 2027-03-01 --from 2 --pace asam --product us-odt --age 52 \
+    --symptoms taper-symptoms.csv --plot taper-symptoms-plot.png > /dev/null
+# The README's taper revised at three visits (A plan that lives), and its plot.
+revisions=$(mktemp -d)
+planner taper panic-adult --start 2027-03-01 --from 2 --pace asam --save-plan "$revisions/v1.plan.toml" > /dev/null
+planner revise "$revisions/v1.plan.toml" --on 2027-04-15 --hold 14 \
+    --reason "anxious and sleeping badly since the last cut" --out "$revisions/v2.plan.toml" > /dev/null
+planner revise "$revisions/v2.plan.toml" --on 2027-06-10 --step-back \
+    --reason "withdrawal symptoms at 1 mg/day" --out "$revisions/v3.plan.toml" > /dev/null
+planner revise "$revisions/v3.plan.toml" --on 2027-09-01 --taken 0.5 \
+    --reason "has taken 0.5 mg/day since the start of September" --out "$revisions/v4.plan.toml" \
+    --plot revised-taper-plot.png > /dev/null
+rm -r "$revisions"

@@ -9,6 +9,11 @@ and a typed request (``TitrationRequest``, ``TaperRequest``, ``CourseRequest``,
 ``switch`` build the request from plain values and call it. Outputs: ``render_pdf``,
 ``render_csv``, ``render_ics``, ``render_xlsx``, ``schedule_figure``, ``instructions``,
 ``dispensing_totals``, ``daily_frame`` (each in the patient's ``lang`` where it has words).
+Plan files: ``load_plan``, ``run_plan``, ``plan_toml``; ``revised`` adds a revision at a
+visit (hold, step back, slower, the dose taken, a new end dose) to a taper's plan, and
+``diff_schedules(old, new)`` says what changes from one schedule to another.
+A symptom log (``read_symptoms("log.csv")``) is drawn beside the dose by the plot, the PDF
+and ``OutputOptions(symptoms=...)``; it never changes a plan.
 
     >>> import datetime as dt
     >>> from planner import load_protocol, titrate, daily_frame
@@ -67,6 +72,15 @@ _EXPORTS = {
     "instructions": "planner.render.instructions",
     "dispensing_totals": "planner.domain.dispensing",
     "UnsafeScheduleError": "planner.errors",
+    "PlanFile": "planner.plans",
+    "load_plan": "planner.plans",
+    "run_plan": "planner.plans",
+    "revised": "planner.plans",
+    "plan_toml": "planner.plans",
+    "read_symptoms": "planner.domain.symptoms",
+    "SymptomLog": "planner.domain.symptoms",
+    "diff_schedules": "planner.domain.differences",
+    "ScheduleDiff": "planner.domain.differences",
 }
 
 if TYPE_CHECKING:
@@ -80,9 +94,11 @@ if TYPE_CHECKING:
         taper,
         titrate,
     )
+    from planner.domain.differences import ScheduleDiff, diff_schedules
     from planner.domain.dispensing import dispensing_totals
     from planner.domain.protocols import load_library
     from planner.domain.schedule import DoseStep, Schedule
+    from planner.domain.symptoms import SymptomLog, read_symptoms
     from planner.errors import PlannerError, UnsafeScheduleError
     from planner.models import (
         CourseRequest,
@@ -97,6 +113,7 @@ if TYPE_CHECKING:
         TaperRequest,
         TitrationRequest,
     )
+    from planner.plans import PlanFile, load_plan, plan_toml, revised, run_plan
     from planner.render.csv import render_csv
     from planner.render.ics import render_ics
     from planner.render.instructions import instructions
@@ -128,14 +145,17 @@ __all__ = [
     "OutputOptions",
     "Pace",
     "Pause",
+    "PlanFile",
     "PlannerError",
     "Product",
     "ProductSwitch",
     "Protocol",
     "SafetyReport",
     "Schedule",
+    "ScheduleDiff",
     "StepBack",
     "SwitchRequest",
+    "SymptomLog",
     "TaperRequest",
     "TitrationRequest",
     "UnsafeScheduleError",
@@ -143,17 +163,23 @@ __all__ = [
     "check_schedule",
     "course",
     "daily_frame",
+    "diff_schedules",
     "dispensing_totals",
     "instructions",
     "load_library",
+    "load_plan",
     "load_protocol",
     "plan",
     "plan_checked",
+    "plan_toml",
+    "read_symptoms",
     "render_csv",
     "render_ics",
     "render_outputs",
     "render_pdf",
     "render_xlsx",
+    "revised",
+    "run_plan",
     "schedule_figure",
     "switch",
     "taper",

@@ -75,14 +75,31 @@ def plan_checked(
 ) -> Checked:
     """``plan``, with the safety report the schedule passed (checked once, not again)."""
     library = library or load_library()
+    return finish_schedule(build_schedule(protocol, request, library=library), library=library)
+
+
+def build_schedule(
+    protocol: Protocol,
+    request: TitrationRequest | TaperRequest | CourseRequest | SwitchRequest,
+    *,
+    library: Library,
+) -> Schedule:
+    """The steps a request asks for, before its reviews and checks: the part of planning
+    that a later start date only moves in time (a batch plans it once for the patients
+    who share it; ``planner.batch.sharing`` says when that holds)."""
     if isinstance(request, TitrationRequest):
-        schedule = build_titration(protocol, request, library=library)
-    elif isinstance(request, CourseRequest):
-        schedule = build_course(protocol, request, library=library)
-    elif isinstance(request, SwitchRequest):
-        schedule = build_switch(protocol, request, library=library)
-    else:
-        schedule = build_taper(protocol, request, library=library)
+        return build_titration(protocol, request, library=library)
+    if isinstance(request, CourseRequest):
+        return build_course(protocol, request, library=library)
+    if isinstance(request, SwitchRequest):
+        return build_switch(protocol, request, library=library)
+    return build_taper(protocol, request, library=library)
+
+
+def finish_schedule(schedule: Schedule, *, library: Library) -> Checked:
+    """A built schedule with its reviews (due by the calendar, from its own start date),
+    the warnings its patient's age and weight call for, and the safety report it passed:
+    every patient's own, never shared."""
     schedule = with_reviews(schedule, library.guideline)
     unchecked = pediatric_warnings(schedule, library.guideline)
     if unchecked:

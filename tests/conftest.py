@@ -42,10 +42,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 
 @pytest.fixture(autouse=True, scope="session")
-def _batch_signing_key(tmp_path_factory: pytest.TempPathFactory) -> None:
+def _own_state_and_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     """The batch signs its bookkeeping with a key kept outside OUT; the tests keep theirs
     in a folder of the run's own, never the user's state folder."""
     os.environ["DOSE_PLANNER_STATE"] = str(tmp_path_factory.mktemp("state") / "dose-planner")
+    # What the planner validated once is kept for later runs: in the run's folder too.
+    os.environ["DOSE_PLANNER_CACHE"] = str(tmp_path_factory.mktemp("cache") / "dose-planner")
 
 
 # mutmut first runs every selected test once, in one process, to learn which tests call

@@ -10,9 +10,8 @@ the same bytes as one process.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import multiprocessing
+import functools
 import signal
 import typing
 from collections.abc import Callable, Iterable, Iterator
@@ -31,6 +30,8 @@ from planner.batch.rows import (
     plan_rows,
     read_rows,
 )
+from planner.batch.sharing import SharedPlans
+from planner.batch.workers import chunked, in_order
 from planner.domain.protocols import Library, load_equivalences, load_library
 from planner.errors import InputError, PlannerError
 from planner.plans import protocol_for
@@ -74,8 +75,10 @@ class Outcome:
     """One row, planned and rendered: what the writer puts in the batch's files."""
 
     result: RowResult  # without its schedule: the rest is already rendered
-    days: str  # the row's lines of the combined day-by-day CSV
-    summary: list[object]
+    # The row's lines of the combined day-by-day CSV and its line of the summary, as the
+    # bytes the writer puts in them (encoded where they are made, by the worker).
+    days: bytes
+    summary: bytes
     files: list[tuple[str, bytes]]  # the patient's own files, by name inside OUT
 
 
@@ -88,9 +91,11 @@ class Job:
     columns: list[str]
     outputs: list[str]
     options: OutputOptions
+    share_plans: bool = True  # plan once for rows that differ only in their start date
 
 
 _job: Job | None = None  # the batch a process plans rows for (set before planning)
+_shared = SharedPlans()  # this process's plans, shared by the rows of its batches
 
 
 def _start(job: Job) -> None:
@@ -113,18 +118,22 @@ def plan_one(row: BatchRow, job: Job | None = None) -> Outcome:
 
     job = job or _job
     assert job is not None, "call _start(job) first"
-    result = plan_row(row, source=job.source, folder=job.folder, library=load_library())
-    schedule, report, days, files = result.schedule, result.report, "", []
+    shared = _shared if job.share_plans else None
+    result = plan_row(
+        row, source=job.source, folder=job.folder, library=load_library(), shared=shared
+    )
+    schedule, report, days, files = result.schedule, result.report, b"", []
     if schedule is not None and report is not None:
-        days = "".join(csv_lines(schedule, job.columns, {"id": result.id}))
-        # The row's language (checked with its plan), else the batch's.
-        options = replace(job.options, lang=row.cells.get("lang") or job.options.lang)
-        files = [
-            (f"{result.id}/{BATCH_FILES[kind]}", render_kind(kind, schedule, report, options))
-            for kind in job.outputs
-        ]
-    summary = result.summary(row.cells)
-    return Outcome(replace(result, schedule=None, report=None), days, summary, files)
+        days = "".join(csv_lines(schedule, job.columns, {"id": result.id})).encode()
+        if job.outputs:
+            # The row's language (checked with its plan), else the batch's.
+            options = replace(job.options, lang=row.cells.get("lang") or job.options.lang)
+            files = [
+                (f"{result.id}/{BATCH_FILES[kind]}", render_kind(kind, schedule, report, options))
+                for kind in job.outputs
+            ]
+    summary = (encode_row(result.summary(row.cells)) + "\n").encode()
+    return Outcome(RowResult(result.row, result.id, error=result.error), days, summary, files)
 
 
 def plan_outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[Outcome]:
@@ -133,17 +142,11 @@ def plan_outcomes(job: Job, rows: Iterator[BatchRow], workers: int) -> Iterator[
         _start(job)
         yield from map(plan_one, rows)
         return
-    methods = multiprocessing.get_all_start_methods()
-    context = multiprocessing.get_context("fork" if "fork" in methods else None)
-    pool = context.Pool(workers, initializer=_start_worker, initargs=(job,))
-    try:
-        yield from pool.imap(plan_one, rows, chunksize=CHUNK_ROWS)
-        pool.close()
-    except BaseException:  # Ctrl-C or an error: stop the workers now, never wait on them
-        pool.terminate()
-        raise
-    finally:
-        pool.join()
+    chunks = chunked(rows, CHUNK_ROWS)
+    for outcomes in in_order(
+        chunks, plan_one, workers, start=functools.partial(_start_worker, job)
+    ):
+        yield from outcomes
 
 
 def combined_columns(
@@ -220,6 +223,7 @@ def run_batch(
     track: Tracker = lambda outcomes, _: outcomes,
     cohort: Cohort | None = None,
     on_failure: Callable[[RowResult], None] = lambda _: None,
+    share_plans: bool = True,
 ) -> BatchReport:
     """Plan every row and write the combined CSV, the summary and each patient's files.
 
@@ -228,7 +232,8 @@ def run_batch(
     ``track`` wraps the stream of outcomes (the CLI shows a progress bar with it);
     ``cohort`` reads and plans the rows of ``plans_path`` when it is not a batch CSV;
     ``on_failure`` is told of each row that fails as it is found (none is kept: a file
-    of typos takes no more memory than a file of good rows).
+    of typos takes no more memory than a file of good rows); ``share_plans=False`` plans
+    every row alone (``planner.batch.sharing``: the same bytes, only slower).
     """
     if cohort is None:
         scan = BatchScan.of(plans_path, keep_ids=bool(outputs))
@@ -241,7 +246,7 @@ def run_batch(
     library = load_library()
     protocols = _protocols(scan, plans_path.parent, library)
     columns = combined_columns(protocols, switches=scan.switches, drugs=scan.drugs)
-    job = Job(plans_path.name, plans_path.parent, columns, outputs, options)
+    job = Job(plans_path.name, plans_path.parent, columns, outputs, options, share_plans)
     workers = max(1, min(workers, scan.rows))  # no idle processes for a short batch
     report = BatchReport(total=scan.rows)
     try:
@@ -274,20 +279,16 @@ def _stage(
     columns, outputs, plans_path = job.columns, job.outputs, job.folder / job.source
     folder.check_names(*_names_written(scan.ids, outputs))  # a user's file in the way: stop
     days_path, summary_path = folder.path("all-days.csv"), folder.path("summary.csv")
-    with (
-        days_path.open("w", encoding="utf-8", newline="") as days,
-        summary_path.open("w", encoding="utf-8", newline="") as summary_stream,
-    ):
-        days.write(encode_row(columns) + "\n")
-        summary = csv.writer(summary_stream, lineterminator="\n")
-        summary.writerow(SUMMARY_COLUMNS)
+    with days_path.open("wb") as days, summary_path.open("wb") as summary:  # UTF-8, as made
+        days.write((encode_row(columns) + "\n").encode())
+        summary.write((encode_row(SUMMARY_COLUMNS) + "\n").encode())
         if cohort is None:
             outcomes = plan_outcomes(job, read_rows(plans_path), workers)
         else:
             outcomes = cohort.outcomes(job, workers)
         for outcome in track(outcomes, scan.rows):
             days.write(outcome.days)
-            summary.writerow(outcome.summary)
+            summary.write(outcome.summary)
             for name, data in outcome.files:
                 folder.path(name).write_bytes(data)
             if outcome.result.error:

@@ -24,7 +24,6 @@ import hmac
 import json
 import os
 import re
-import secrets
 import signal
 import stat
 import threading
@@ -33,12 +32,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from planner.core import state
 from planner.core.plaintext import quoted
-from planner.errors import InputError, OutputError
+from planner.errors import InputError
 
-STATE_ENV = "DOSE_PLANNER_STATE"
 KEY_FILE = "batch-key"
-KEY_BYTES = 32
 MANIFEST_KIND = "dose-planner batch output, signed"
 JOURNAL_KIND = "dose-planner batch journal, signed"
 MARK_KIND = "dose-planner staging folder, signed"
@@ -68,63 +66,9 @@ def check_patient_id(patient: str) -> None:
         raise InputError(f"{shown} is a name the batch or the system reserves", field="id")
 
 
-def state_folder() -> Path:
-    """Where the signing key is kept: never inside a batch's output folder."""
-    chosen = os.environ.get(STATE_ENV)
-    if chosen:
-        return Path(chosen)
-    xdg = os.environ.get("XDG_STATE_HOME", "")
-    base = Path(xdg) if Path(xdg).is_absolute() else Path.home() / ".local" / "state"
-    return base / "dose-planner"
-
-
 def signing_key() -> bytes:
-    """This user's key, made on first use; refused unless a regular file of theirs that
-    no one else may read or write (another's key could sign anything)."""
-    folder = state_folder()
-    path = folder / KEY_FILE
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        if not os.path.lexists(path):
-            _make_key(path)
-        handle = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError as error:
-        raise OutputError(
-            f"cannot keep the planner's signing key at {path}: {error.strerror or error} "
-            f"(set {STATE_ENV} to a folder of yours)"
-        ) from None
-    try:
-        info = os.fstat(handle)
-        key = os.read(handle, KEY_BYTES + 1)
-    finally:
-        os.close(handle)
-    if (
-        not stat.S_ISREG(info.st_mode)
-        or info.st_uid != os.geteuid()
-        or info.st_mode & 0o077
-        or len(key) != KEY_BYTES
-    ):
-        raise OutputError(
-            f"{path} is not a signing key the planner can trust: it must be a file of "
-            f"{KEY_BYTES} bytes, yours, that only you can read (mode 600); move it away"
-        )
-    return key
-
-
-def _make_key(path: Path) -> None:
-    """Write the key beside its place and link it there: two batches starting at once
-    both read the one that won, never a half-written key."""
-    draft = path.with_name(f".{KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
-    handle = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(secrets.token_bytes(KEY_BYTES))
-            stream.flush()
-            os.fsync(stream.fileno())
-        with contextlib.suppress(FileExistsError):
-            os.link(draft, path)
-    finally:
-        draft.unlink(missing_ok=True)
+    """The key the batch signs its bookkeeping with (``planner.core.state``)."""
+    return state.signing_key(KEY_FILE)
 
 
 def _canonical(body: dict[str, Any]) -> bytes:

@@ -28,6 +28,7 @@ from planner.batch.columns import (
     WHOLE_NUMBERS,
 )
 from planner.batch.outfolder import check_patient_id
+from planner.batch.sharing import SharedPlans
 from planner.core.files import check_input
 from planner.core.limits import MAX_BATCH_FILE_BYTES, MAX_CELL_CHARS, MAX_COLUMNS, MAX_ROW_CHARS
 from planner.core.plaintext import control_character, quoted, spreadsheet_cell
@@ -35,7 +36,7 @@ from planner.core.units import date_from_text, whole_from_text
 from planner.domain.option_text import old_dose_from_text
 from planner.domain.protocols import Library, load_library, validate_data
 from planner.errors import InputError, PlannerError
-from planner.plans import PlanFile, run_plan
+from planner.plans import PlanFile, protocol_for, run_plan
 
 if TYPE_CHECKING:
     from planner.domain.schedule import Schedule
@@ -215,8 +216,17 @@ def batch_row(header: list[str], cells: list[str], line: int) -> BatchRow:
     return BatchRow(line, values)
 
 
-def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> RowResult:
-    """Plan one row; any error a user can cause becomes the row's reason."""
+def plan_row(
+    row: BatchRow,
+    *,
+    source: str,
+    folder: Path,
+    library: Library,
+    shared: SharedPlans | None = None,
+) -> RowResult:
+    """Plan one row; any error a user can cause becomes the row's reason. With ``shared``,
+    a plan built for an earlier row that differs only in its start date is moved to this
+    row's start, then reviewed and checked for this row."""
     patient = row.cells.get("id", "")
     try:
         if row.problem:
@@ -228,7 +238,11 @@ def plan_row(row: BatchRow, *, source: str, folder: Path, library: Library) -> R
             source=f"{source}:row {row.line}",
             error_type=InputError,
         )
-        schedule, report = run_plan(plan, folder=folder, library=library)
+        if shared is None:
+            schedule, report = run_plan(plan, folder=folder, library=library)
+        else:
+            protocol = protocol_for(plan.protocol, folder=folder, library=library)
+            schedule, report = shared.plan(protocol, plan.request, library=library)
         return RowResult(row.line, patient, schedule=schedule, report=report)
     except PlannerError as error:
         message = str(error)

@@ -15,7 +15,9 @@ import click
 from planner import __version__
 from planner.cli.batch import batch
 from planner.cli.course import course
+from planner.cli.diff import diff
 from planner.cli.library import compare, protocols, schema, validate
+from planner.cli.revise import revise
 from planner.cli.schedules import plan, taper, titrate
 from planner.cli.serve import serve
 from planner.cli.switch import switch
@@ -102,7 +104,20 @@ def cli() -> None:
     """
 
 
-for command in (protocols, validate, schema, titrate, taper, course, switch, plan, compare, batch):
+for command in (
+    protocols,
+    validate,
+    schema,
+    titrate,
+    taper,
+    course,
+    switch,
+    plan,
+    revise,
+    diff,
+    compare,
+    batch,
+):
     cli.add_command(command)
 cli.add_command(serve)  # planner.web is imported only when it runs
 

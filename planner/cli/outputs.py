@@ -35,6 +35,16 @@ _OUTPUT_OPTIONS = [
         "products can be named with --product (and in a plan file).",
     ),
     click.option(
+        "--symptoms",
+        "symptoms_file",
+        type=click.Path(path_type=Path),
+        metavar="FILE.csv",
+        help="A symptom log, rows of date,score (header date,score for a 0-10 self-rating, "
+        "or date,<scale> (<lowest>-<highest>)): drawn under the dose on --plot, listed beside "
+        "it on the PDF summary and the report; a score that rose at each of the last two "
+        "visits is noted for the clinician. The plan is never changed by it.",
+    ),
+    click.option(
         "--paper",
         type=click.Choice(["letter", "a4"]),
         default="letter",
@@ -128,13 +138,17 @@ def _emit(
     instructions: bool,
     lang: str | None,
     large_print: bool,
+    symptoms_file: Path | None,
     **paths: Path | None,
 ) -> None:
     """Render every requested output in memory, then write them all, then print the report."""
+    from planner.domain.symptoms import read_symptoms
     from planner.render.outputs import OutputOptions, render_outputs, write_outputs
     from planner.render.text import render_text
 
     schedule, report = checked
+    # Read before any output is checked: the log is an input, and no output may replace it.
+    symptoms = read_symptoms(symptoms_file) if symptoms_file is not None else None
     options = OutputOptions(
         **{name: paths[f"{name}_path"] for name in FORMATS},
         paper=paper,
@@ -146,11 +160,17 @@ def _emit(
         concentration_csv=concentration_csv,
         lang=lang or "en",
         large_print=large_print,
+        symptoms=symptoms,
     )
     files = render_outputs(schedule, report, options, extra=[plan] if plan else [])
     write_outputs(files)
     text = render_text(
-        schedule, report, supply_days=supply_days, instructions=instructions, lang=lang or "en"
+        schedule,
+        report,
+        supply_days=supply_days,
+        instructions=instructions,
+        lang=lang or "en",
+        symptoms=symptoms,
     )
     click.echo(text)
     for path, _ in files:

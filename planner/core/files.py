@@ -14,7 +14,6 @@ import os
 import shutil
 import stat
 import tempfile
-import tomllib
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -135,7 +134,18 @@ def read_toml(path: Path) -> dict[str, Any]:
 def read_toml_digest(path: Path) -> tuple[dict[str, Any], str]:
     """``read_toml``, and the SHA-256 of the bytes read (a fingerprint covers the file's
     content, comments and all)."""
-    data = read_input(path, limit=MAX_TOML_FILE_BYTES, error_type=ProtocolError)
+    data = read_toml_bytes(path)
+    return parse_toml(data, path), hashlib.sha256(data).hexdigest()
+
+
+def read_toml_bytes(path: Path) -> bytes:
+    """A TOML file's bytes, bounded in size, not yet parsed."""
+    return read_input(path, limit=MAX_TOML_FILE_BYTES, error_type=ProtocolError)
+
+
+def parse_toml(data: bytes, path: Path) -> dict[str, Any]:
+    """The TOML in ``data`` (read from ``path``), with exact decimals; any failure names
+    the file once."""
     if data.startswith(b"\xef\xbb\xbf"):
         raise ProtocolError(
             f"Failed to parse {path}: the file starts with a byte-order mark (BOM); "
@@ -145,6 +155,8 @@ def read_toml_digest(path: Path) -> tuple[dict[str, Any], str]:
         text = data.decode("utf-8")
     except UnicodeDecodeError as error:
         raise ProtocolError(f"Failed to parse {path}: not UTF-8 text ({error.reason})") from None
+    import tomllib  # here: a run whose files were all validated before parses none
+
     try:
         parsed = tomllib.loads(text, parse_float=Decimal)
     except tomllib.TOMLDecodeError as error:
@@ -157,7 +169,7 @@ def read_toml_digest(path: Path) -> tuple[dict[str, Any], str]:
         raise ProtocolError(
             f"Failed to parse {path}: tables and lists nested more than {MAX_TOML_DEPTH} deep"
         )
-    return parsed, hashlib.sha256(data).hexdigest()
+    return parsed
 
 
 def _depth(value: object) -> int:

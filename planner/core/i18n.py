@@ -127,6 +127,7 @@ VALUE_WORDS = (
     N_("stop"),
     N_("pause"),
     N_("step back"),
+    N_("taken"),
     N_("EEEE d MMMM y"),
     N_("MMMM y"),
     N_("d MMM y"),

@@ -26,6 +26,11 @@ MAX_EDITS = 100
 MAX_TEXT_CHARS = 2000
 MAX_CAUTIONS = 100  # cautions in one protocol file
 MAX_PATIENT_CHARS = 120
+# A symptom log (one score a date of the schedule, so at most MAX_SCHEDULE_DAYS rows), and
+# its scale's name, printed beside the dose on the plot's axis and the PDF summary.
+MAX_SYMPTOM_FILE_BYTES = 1024 * 1024
+MAX_SCALE_NAME_CHARS = 40
+MAX_SCALE_SCORE = 1000  # the top of a scale's range: the CIWA-B's is 80
 
 
 def megabytes(size: int) -> str:

@@ -14,7 +14,10 @@ BREAKING_CATEGORIES = frozenset({"Cc", "Zl", "Zp"})
 
 
 def control_character(text: str) -> str | None:
-    """The first character of ``text`` that could break its line, or None."""
+    """The first character of ``text`` that could break its line, or None. (Text that
+    Python calls printable has none of them: it is looked through only when it is not.)"""
+    if text.isprintable():
+        return None
     return next((c for c in text if unicodedata.category(c) in BREAKING_CATEGORIES), None)
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 
 from planner.core.i18n import ENGLISH, Language
+from planner.core.memo import remembered_by_identity
 from planner.core.units import format_count, format_mg
 from planner.errors import DoseError
 from planner.models import Product
@@ -163,9 +164,15 @@ def _kept_times(times: int, kept: int) -> set[int]:
     return {span - (j * span + (kept - 1) // 2) // (kept - 1) for j in range(kept)}
 
 
-@functools.cache
+@remembered_by_identity(1 << 10)
 def dose_maker(product: Product) -> DoseMaker:
-    """One shared maker per product, so its table of fewest pieces is built once."""
+    """One shared maker per product, so its table of fewest pieces is built once (found
+    by the product object first: hashing a product walks all its fields)."""
+    return _dose_maker(product)
+
+
+@functools.cache
+def _dose_maker(product: Product) -> DoseMaker:
     return DoseMaker(product)
 
 

@@ -8,6 +8,7 @@ the reason, as ``file::titration.min_interval_days: must be at least 3``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import json
 import re
 from dataclasses import dataclass, field, replace
@@ -23,11 +24,14 @@ from planner.core.files import (
     PACES_FILE,
     PRODUCTS_FILE,
     bundled_dir,
+    parse_toml,
     protocol_files,
     read_toml,
+    read_toml_bytes,
     read_toml_digest,
 )
 from planner.core.units import mg_to_mcg
+from planner.domain import validated
 from planner.domain.products import dose_maker
 from planner.errors import DoseError, FieldValueError, PlannerError, ProtocolError
 from planner.models import (
@@ -52,6 +56,7 @@ FILE_KINDS: dict[str, type[BaseModel]] = {
     "equivalences": EquivalenceTable,
     "guideline": Guideline,
 }
+LIBRARY_KINDS = frozenset(FILE_KINDS.values())
 
 
 @dataclass(frozen=True)
@@ -227,9 +232,18 @@ def parse_file(path: Path, model: type[M]) -> M:
 
 
 def parse_file_digest(path: Path, model: type[M]) -> tuple[M, str]:
-    """``parse_file``, and the SHA-256 of the file's bytes."""
-    data, digest = read_toml_digest(path)
-    return validate_data(data, model, source=str(path)), digest
+    """``parse_file``, and the SHA-256 of the file's bytes. A library file (not a plan)
+    whose bytes this code validated on an earlier run is taken as it was validated."""
+    if model not in LIBRARY_KINDS:
+        data, digest = read_toml_digest(path)
+        return validate_data(data, model, source=str(path)), digest
+    raw = read_toml_bytes(path)
+    digest = hashlib.sha256(raw).hexdigest()
+    found = validated.cached(model, digest)
+    if found is None:
+        found = validate_data(parse_toml(raw, path), model, source=str(path))
+        validated.keep(model, digest, found)
+    return found, digest
 
 
 def validate_data(
@@ -240,6 +254,8 @@ def validate_data(
     error_type: type[PlannerError] = ProtocolError,
 ) -> M:
     try:
+        if model not in LIBRARY_KINDS:  # a library file is kept validated, not its validator
+            validated.ready(model)
         return model.model_validate(data)
     except ValidationError as error:
         location, reason = describe_validation_error(error)

@@ -136,11 +136,13 @@ def footer(schedule: Schedule) -> str:
     )
 
 
-def statements(schedule: Schedule) -> list[tuple[str, str]]:
+def statements(schedule: Schedule, *, revisions: bool = True) -> list[tuple[str, str]]:
     """What the clinician wrote of a plan that every output prints, as label and value:
-    where custom steps come from, and why they cut faster than the guideline's pace."""
+    where custom steps come from, why they cut faster than the guideline's pace, and each
+    revision at a visit (unless ``revisions`` is false: a calendar's events of days
+    already lived stay as they were)."""
     request = schedule.request
-    found = []
+    found = [("Revised", revised.mark) for revised in schedule.revisions] if revisions else []
     source = getattr(request, "source", None)
     if source:
         found.append(("Steps from", source))
@@ -150,9 +152,12 @@ def statements(schedule: Schedule) -> list[tuple[str, str]]:
     return found
 
 
-def statement_lines(schedule: Schedule) -> list[str]:
-    """``statements`` as lines of text: 'Steps from: ...'."""
-    return [f"{label}: {value}" for label, value in statements(schedule)]
+def statement_lines(schedule: Schedule, *, revisions: bool = True) -> list[str]:
+    """``statements`` as lines of text: 'Steps from: ...', 'Revised 2027-04-15, ...'."""
+    return [
+        f"{label} {value}" if label == "Revised" else f"{label}: {value}"
+        for label, value in statements(schedule, revisions=revisions)
+    ]
 
 
 def provenance(schedule: Schedule) -> list[tuple[str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterator
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
@@ -33,7 +33,7 @@ from planner.models import (
 )
 
 PhaseName = Literal["switch", "titration", "maintenance", "taper", "stop"]
-EditName = Literal["", "pause", "step back"]
+EditName = Literal["", "pause", "step back", "taken"]
 ScheduleKind = Literal["titration", "taper", "course", "switch"]
 
 
@@ -100,6 +100,16 @@ class DoseStep:
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=self.days - 1)
 
+    def replaced(self, **changes: object) -> DoseStep:
+        """``dataclasses.replace`` for a step, without its bookkeeping for each field (a
+        batch replaces millions): the same step with ``changes``, which must be fields."""
+        unknown = changes.keys() - _STEP_FIELDS
+        if unknown:
+            raise TypeError(f"DoseStep has no field {sorted(unknown)[0]!r}")
+        step = object.__new__(DoseStep)
+        step.__dict__.update(self.__dict__, **changes)
+        return step
+
     @property
     def other_mcg(self) -> int:
         """The other drug's daily total during a switch (0 otherwise)."""
@@ -108,6 +118,9 @@ class DoseStep:
     @property
     def last_day(self) -> int:
         return self.first_day + self.days - 1
+
+
+_STEP_FIELDS = frozenset(field.name for field in fields(DoseStep))
 
 
 @dataclass(frozen=True)
@@ -130,6 +143,15 @@ def check_length(days: int) -> None:
             f"the schedule would last {days:,} days, more than the limit of "
             f"{MAX_SCHEDULE_DAYS:,} (about 10 years); shorten the holds or pauses"
         )
+
+
+@dataclass(frozen=True)
+class Revised:
+    """A revision of a plan at a visit: from ``on``, as ``mark`` says ('2027-04-15,
+    version 2: held 14 days: <reason>')."""
+
+    on: dt.date
+    mark: str
 
 
 @dataclass(frozen=True)
@@ -157,6 +179,11 @@ class Schedule:
     # Where the schedule ends on a dose the patient goes on taking: the date by which the
     # next review with the prescriber is due (None where it ends with a stop).
     next_review: dt.date | None = None
+    # A revised plan's earlier versions, oldest first: a calendar file cancels the events
+    # they gave that this version does not.
+    earlier_versions: tuple[Schedule, ...] = ()
+    # Each revision at a visit: its date, and what it changed and why.
+    revisions: tuple[Revised, ...] = ()
 
     @property
     def products(self) -> tuple[Product, ...]:

@@ -40,9 +40,14 @@ class TaperPaceBound(Frozen):
 
     def allows(self, before_mcg: int, after_mcg: int, held_days: int) -> bool:
         """Whether cutting ``before_mcg`` to ``after_mcg`` after ``held_days`` keeps to it:
-        f <= max_percent x n / per_days."""
-        cut = Fraction(before_mcg - after_mcg, before_mcg)
-        return cut <= self.rate * held_days
+        f <= max_percent x n / per_days, that is (before - after) / before <= p / q / 100
+        x n / per_days with max_percent = p / q, compared in whole numbers (exact, and
+        cheap: every cut of every taper is held to it)."""
+        if before_mcg <= 0:  # no cut from nothing: as the fraction itself would say
+            return Fraction(before_mcg - after_mcg, before_mcg) <= self.rate * held_days
+        percent, per = self.max_percent.as_integer_ratio()
+        cut = (before_mcg - after_mcg) * 100 * self.per_days * per
+        return cut <= percent * held_days * before_mcg
 
     def describe(self) -> str:
         return f"{self.max_percent}% of the dose per {self.per_days} days"

@@ -116,8 +116,36 @@ class StepBack(Frozen):
     date: Date
 
 
-Edit = Annotated[Pause | StepBack, Field(discriminator="kind")]
-EDIT_KINDS = frozenset({"pause", "step_back"})
+class Slower(Frozen):
+    """From ``date``, every interval of the pace ``factor`` times as long (a revision)."""
+
+    kind: Literal["slower"]
+    date: Date
+    factor: Annotated[
+        Decimal, BeforeValidator(_exact_number_or_text), Field(gt=1, le=4, decimal_places=2)
+    ]
+
+
+class Taken(Frozen):
+    """The patient has taken ``mg_per_day`` since ``date`` (a revision at a visit): the
+    taper goes on from that dose at its pace."""
+
+    kind: Literal["taken"]
+    date: Date
+    mg_per_day: Annotated[InputMg, Field(gt=0)]
+
+
+class Target(Frozen):
+    """From ``date``, the taper comes down to ``mg_per_day`` and holds it (0: to a stop):
+    a new end dose decided at a visit (a revision)."""
+
+    kind: Literal["target"]
+    date: Date
+    mg_per_day: InputMg
+
+
+Edit = Annotated[Pause | StepBack | Slower | Taken | Target, Field(discriminator="kind")]
+EDIT_KINDS = frozenset({"pause", "step_back", "slower", "taken", "target"})
 
 
 class ProductSwitch(Frozen):

@@ -13,6 +13,7 @@ import functools
 from dataclasses import dataclass
 from decimal import Decimal
 
+from planner.core.memo import remembered_by_identity
 from planner.core.units import format_decimal, format_mg, mg_to_mcg
 from planner.domain.products import DoseMaker, dose_maker
 from planner.domain.protocols import Library
@@ -297,7 +298,7 @@ def steps_from_levels(
     day = 1
     for level in levels:
         maker = level.maker
-        doses = _doses(maker, level.total, protocol.dose_times)
+        doses = _doses(maker, protocol.dose_times, level.total)
         steps.append(
             DoseStep(
                 start=start + dt.timedelta(days=day - 1),
@@ -316,8 +317,8 @@ def steps_from_levels(
     return tuple(steps)
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _doses(maker: DoseMaker, total: int, times: tuple[DoseTime, ...]) -> tuple[Dose, ...]:
+@remembered_by_identity(1 << 14, objects=2)
+def _doses(maker: DoseMaker, times: tuple[DoseTime, ...], total: int) -> tuple[Dose, ...]:
     """A daily total divided over the times of day, each made of units. Remembered: a
     clinic's patients take the same doses."""
     amounts = maker.split_daily(total, len(times))
@@ -327,12 +328,15 @@ def _doses(maker: DoseMaker, total: int, times: tuple[DoseTime, ...]) -> tuple[D
     )
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _change_note(before: int | None, total: int, edit: EditName = "") -> str:
     """What a step changes, as a pharmacist or patient reads it in a table."""
     if edit == "pause":
         return f"Pause: keep {format_mg(total)}/day longer (clinician edit)."
     if edit == "step back":
         return f"Step back to {format_mg(total)}/day (clinician edit); then reduce more slowly."
+    if edit == "taken":
+        return f"{format_mg(total)}/day, as the patient has taken it from this day (revision)."
     if total == 0:
         return "Stop: no more doses."
     if before is None:

@@ -24,17 +24,16 @@ def with_reviews(schedule: Schedule, guideline: Guideline) -> Schedule:
         part = step
         while (part.total_mcg or part.other_mcg) and due <= part.end:
             if due > part.start:
-                head = replace(part, days=(due - part.start).days)
+                head = part.replaced(days=(due - part.start).days)
                 steps.append(head)
-                part = replace(
-                    part,
+                part = part.replaced(
                     start=due,
                     first_day=part.first_day + head.days,
                     days=part.days - head.days,
                     note="",
                     edit="",
                 )
-            part = replace(part, review=True, note=_with_review(part.note, part.total_mcg))
+            part = part.replaced(review=True, note=_with_review(part.note, part.total_mcg))
             due = add_months(due, every)
         steps.append(part)
     last = steps[-1]

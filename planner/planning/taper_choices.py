@@ -4,6 +4,7 @@ for the end."""
 
 from __future__ import annotations
 
+from planner.core.memo import remembered_by_identity
 from planner.core.units import format_mg, mg_to_mcg
 from planner.domain.products import DoseMaker, dose_maker
 from planner.domain.protocols import Library
@@ -100,20 +101,25 @@ class TaperProducts:
         """Where the product made the taper wait, name a product with smaller steps."""
         if not lengthened:
             return []
-        last = self.switch[1] if self.switch else self.main
-        catalog = sorted(self.library.products.products)
-        makers = [dose_maker(self.library.product(product_id)) for product_id in catalog]
-        finer = [m for m in makers if m.smallest_dose_mcg < last.smallest_dose_mcg]
-        if not finer:
-            return []
-        # The finest product sold where the patient's product is, else the finest anywhere.
-        local = [m for m in finer if m.product.region == last.product.region]
-        finest = min(local or finer, key=lambda maker: maker.smallest_dose_mcg)
-        return [
-            f"{finest.product.name} can give steps of {format_mg(finest.smallest_dose_mcg)}: "
-            f"choose product {finest.product.id}, or switch to it for the last steps "
-            "(a product switch)."
-        ]
+        return list(_finer_product(self.library, self.switch[1] if self.switch else self.main))
+
+
+@remembered_by_identity(1 << 8, objects=2)
+def _finer_product(library: Library, last: DoseMaker) -> tuple[str, ...]:
+    """A product of the library with smaller steps than ``last``, named in a suggestion:
+    the finest sold where ``last`` is, else the finest anywhere (none: no suggestion)."""
+    catalog = sorted(library.products.products)
+    makers = [dose_maker(library.product(product_id)) for product_id in catalog]
+    finer = [m for m in makers if m.smallest_dose_mcg < last.smallest_dose_mcg]
+    if not finer:
+        return ()
+    local = [m for m in finer if m.product.region == last.product.region]
+    finest = min(local or finer, key=lambda maker: maker.smallest_dose_mcg)
+    return (
+        f"{finest.product.name} can give steps of {format_mg(finest.smallest_dose_mcg)}: "
+        f"choose product {finest.product.id}, or switch to it for the last steps "
+        "(a product switch).",
+    )
 
 
 def gradual_with(on_hand: Product, whole: Product) -> None:

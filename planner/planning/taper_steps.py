@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import functools
 import math
+from decimal import Decimal
 from fractions import Fraction
 
 from planner.domain.products import DoseMaker
-from planner.models import PhaseRule
+from planner.models import PhaseRule, ProportionalPhase
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -46,3 +47,9 @@ def next_dose(
 def scaled(days: int, scale: Fraction) -> int:
     """Days lengthened by a step back's factor, rounded up (most tapers have none)."""
     return days if scale == 1 else math.ceil(days * scale)
+
+
+@functools.lru_cache(maxsize=16)
+def guideline_phase(max_percent: Decimal, per_days: int) -> ProportionalPhase:
+    """The guideline's pace as a phase, validated once (every taper may go on at it)."""
+    return ProportionalPhase(kind="proportional", step_percent=max_percent, interval_days=per_days)

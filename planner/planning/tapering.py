@@ -13,7 +13,6 @@ and may switch product partway (tablets, then drops for the last steps).
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, replace
 from fractions import Fraction
 
@@ -26,13 +25,17 @@ from planner.models import (
     Pace,
     Pause,
     PhaseRule,
-    ProportionalPhase,
     Protocol,
+    Slower,
+    StepBack,
+    Taken,
     TaperPaceBound,
     TaperPhase,
     TaperRequest,
+    Target,
 )
 from planner.planning.dose_limits import above_maximum, minors_limits, resolve_limits, shown_weight
+from planner.planning.edit_levels import dose_before, dose_taken, locate, new_end_dose
 from planner.planning.engine import Level, cautions_for, steps_from_levels
 from planner.planning.population import off_label_note, population_warnings
 from planner.planning.speed import (
@@ -42,7 +45,7 @@ from planner.planning.speed import (
     reason_for_faster_cuts,
 )
 from planner.planning.taper_choices import TaperProducts, choose_pace, gradual_with
-from planner.planning.taper_steps import next_dose, scaled
+from planner.planning.taper_steps import guideline_phase, next_dose, scaled
 
 
 def build_taper(
@@ -120,13 +123,14 @@ def build_taper(
     lengthened = [level.why for level in levels if level.why]
     final = levels[-2].maker if len(levels) > 1 else products.main
     steps = steps_from_levels(request.start, levels, protocol, before=current)
-    found = cuts(steps, current, held_before_days or bound.per_days)
-    if request.custom_steps:
-        warnings += custom_speed_warnings(found, bound)
-        fast = [cut for cut in found if cut.faster_than(bound)]
-        reason_for_faster_cuts(protocol, request, fast, library.guideline)
-    elif pace.published:
-        warnings += published_speed_warning(found, pace.title, bound)
+    if request.custom_steps or pace.published:  # a graded pace keeps the guideline's
+        found = cuts(steps, current, held_before_days or bound.per_days)
+        if request.custom_steps:
+            warnings += custom_speed_warnings(found, bound)
+            fast = [cut for cut in found if cut.faster_than(bound)]
+            reason_for_faster_cuts(protocol, request, fast, library.guideline)
+        else:
+            warnings += published_speed_warning(found, pace.title, bound)
     return Schedule(
         kind="taper",
         protocol=protocol,
@@ -142,6 +146,14 @@ def build_taper(
         notes=tuple(lengthened + planner.notes + products.suggestions(bool(lengthened))),
         weight_kg=shown_weight(protocol, patient, library.guideline),
     )
+
+
+# The runs of levels ``_TaperPlanner.from_current`` worked out, by what they depend on
+# (the pace, guideline bound and products found by identity), at most this many at once.
+FROM_CURRENT_KEPT = 4096
+_FROM_CURRENT: dict[
+    tuple[object, ...], tuple[tuple[object, ...], tuple[Level, ...], tuple[str, ...], bool]
+] = {}
 
 
 @dataclass
@@ -161,11 +173,7 @@ class _TaperPlanner:
     def __post_init__(self) -> None:
         self.notes: list[str] = []
         self.continued = False  # whether the guideline's pace took over from the source's
-        self.guideline_phase = ProportionalPhase(
-            kind="proportional",
-            step_percent=self.bound.max_percent,
-            interval_days=self.bound.per_days,
-        )
+        self.guideline_phase = guideline_phase(self.bound.max_percent, self.bound.per_days)
 
     def phase_for(self, dose: int) -> TaperPhase:
         """The phase that reduces ``dose``. Where a published source would stop from a dose
@@ -186,6 +194,29 @@ class _TaperPlanner:
         return self.guideline_phase
 
     def from_current(self) -> list[Level]:
+        """The levels from the current dose to the stop (or the floor). Remembered: they
+        depend only on the pace, the products, the doses and the holds, never on the
+        patient or the start, so a clinic's tapers from the same dose share them (the
+        levels of a finished run are never changed, only copied)."""
+        switch = self.products.switch
+        held = (self.pace, self.bound, self.products.main, switch[1] if switch else None)
+        key = (
+            *map(id, held), switch[0] if switch else None, self.current, self.floor, self.hold,
+            self.held_before, self.held_before_as, self.scale, self.continued,
+        )  # fmt: skip
+        found = _FROM_CURRENT.get(key)
+        if found is not None and all(a is b for a, b in zip(found[0], held, strict=True)):
+            _, levels, notes, self.continued = found
+            self.notes += notes
+            return list(levels)
+        noted = len(self.notes)
+        worked_out = self._from_current()
+        if len(_FROM_CURRENT) >= FROM_CURRENT_KEPT:
+            _FROM_CURRENT.clear()
+        _FROM_CURRENT[key] = (held, tuple(worked_out), tuple(self.notes[noted:]), self.continued)
+        return worked_out
+
+    def _from_current(self) -> list[Level]:
         first = self.reductions(self.current)
         levels = first.levels
         prior = self.held_before or self.interval(self.phase_for(self.current))
@@ -282,9 +313,11 @@ class _TaperPlanner:
         return scaled(phase.interval_days, self.scale)
 
     def apply_edits(self, levels: list[Level], request: TaperRequest) -> list[Level]:
+        """Each edit in date order, changing nothing before its date: a pause, a step
+        back, and a visit's revisions (slower, a dose taken, a new end dose)."""
         for edit in sorted(request.edits, key=lambda e: e.date):
             day = (edit.date - request.start).days + 1
-            index, offset = _locate(levels, day, edit.date)
+            index, offset = locate(levels, day, edit.date)
             level = levels[index]
             head = [replace(level, days=offset)] if offset else []
             if isinstance(edit, Pause):
@@ -297,19 +330,60 @@ class _TaperPlanner:
                 continue
             if request.custom_steps:
                 raise InputError(
-                    "a step back needs a pace: edit the custom steps instead", field="edits"
+                    f"a {edit.kind.replace('_', ' ')} needs a pace: edit the custom steps instead",
+                    field="edits",
                 )
-            previous = _dose_before(levels, index, self.current)
-            self.scale *= Fraction(request.slow_down_factor)
-            rest = self.reductions(previous)
-            hold = max(rest.hold, self.interval(self.phase_for(previous)))
-            back = Level(previous, hold, self.products.for_level(previous), edit="step back")
-            levels = [*levels[:index], *head, back, *rest.levels]
-            self.notes.append(
-                f"Stepped back on {edit.date} to {format_mg(previous)}/day; from there every "
-                f"interval is {float(self.scale):g} times as long as the pace's."
-            )
+            if isinstance(edit, StepBack):
+                previous = dose_before(levels, index, self.current)
+                self.scale *= Fraction(request.slow_down_factor)
+                rest = self.reductions(previous)
+                hold = max(rest.hold, self.interval(self.phase_for(previous)))
+                back = Level(previous, hold, self.products.for_level(previous), edit="step back")
+                levels = [*levels[:index], *head, back, *rest.levels]
+                self.notes.append(
+                    f"Stepped back on {edit.date} to {format_mg(previous)}/day; from there every "
+                    f"interval is {float(self.scale):g} times as long as the pace's."
+                )
+                continue
+            levels = [*levels[:index], *head, *self._revised(edit, level, offset, index, levels)]
         return levels
+
+    def _revised(
+        self,
+        edit: Slower | Taken | Target,
+        level: Level,
+        offset: int,
+        index: int,
+        levels: list[Level],
+    ) -> list[Level]:
+        """The levels from a revision's date on: the dose of that day (or the one the
+        patient has taken) held for the pace's interval, counted from the day it was first
+        taken, then the reductions from it."""
+        dose, edit_name, counted = level.total, level.edit, offset
+        if isinstance(edit, Slower):
+            self.scale *= Fraction(edit.factor)
+            said = f"every later interval {edit.factor} times as long"
+        elif isinstance(edit, Target):
+            self.floor = new_end_dose(edit, dose, self.products)
+            said = (
+                f"the taper now comes down to {format_mg(self.floor)}/day and holds it"
+                if self.floor
+                else "the taper now goes on to a stop"
+            )
+        else:
+            dose, edit_name, counted = (
+                dose_taken(edit, levels, index, self.current, self.floor, self.products),
+                "taken",
+                0,
+            )
+            said = f"the patient takes {format_mg(dose)}/day from then; the pace goes on from it"
+        self.notes.append(f"Revised on {edit.date}: {said}.")
+        maker = self.products.for_level(dose)
+        if self.floor and dose == self.floor:  # the day's dose is the new end dose: held
+            return [Level(dose, self.hold, maker, phase="maintenance", edit=edit_name)]
+        rest = self.reductions(dose)
+        hold = max(rest.hold, self.interval(self.phase_for(dose)))
+        return [Level(dose, max(hold - counted, 1), maker, edit=edit_name), *rest.levels]
 
 
 @dataclass
@@ -341,31 +415,4 @@ def _why(
         f"{format_mg(dose)}/day {kept} before {format_mg(reduced)}/day: "
         f"{maker.product.name} cannot make the pace's step here, and the nearest dose it "
         "makes is a larger step, so it is taken less often to keep the pace's rate."
-    )
-
-
-def _locate(levels: list[Level], day: int, date: dt.date) -> tuple[int, int]:
-    """The level taken on ``day`` and how many days into it ``day`` falls."""
-    first = 1
-    for index, level in enumerate(levels):
-        if first <= day < first + level.days:
-            if level.total == 0:
-                break
-            return index, day - first
-        first += level.days
-    raise InputError(
-        f"{date}: the taper has no dose on that day to pause or step back", field="edits"
-    )
-
-
-def _dose_before(levels: list[Level], index: int, current: int) -> int:
-    """The last higher dose before ``levels[index]``: where a step back returns to."""
-    dose = levels[index].total
-    for level in reversed(levels[:index]):
-        if level.total > dose:
-            return level.total
-    if current > dose:
-        return current
-    raise InputError(
-        f"nothing to step back to: {format_mg(dose)}/day is the first dose", field="edits"
     )

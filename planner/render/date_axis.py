@@ -13,6 +13,7 @@ import datetime as dt
 import functools
 import itertools
 from collections.abc import Iterator, Sequence
+from typing import Any
 
 from matplotlib import dates as mdates
 from matplotlib import rcParams
@@ -115,3 +116,8 @@ def _width(lang: Language, date: dt.date, size: float) -> float:
 
 def _number(date: dt.date) -> float:
     return float(mdates.date2num(date))  # type: ignore[no-untyped-call]  # untyped in matplotlib
+
+
+def dates_x(dates: Sequence[dt.date] | Sequence[dt.datetime]) -> Any:
+    """Dates as matplotlib's date numbers, where a plot places them."""
+    return mdates.date2num(dates)  # type: ignore[no-untyped-call]  # untyped in matplotlib

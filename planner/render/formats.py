@@ -45,7 +45,7 @@ class Format:
 def _csv(schedule: Schedule, report: SafetyReport, options: OutputOptions, _: str) -> bytes:
     from planner.render.csv import render_csv
 
-    return render_csv(schedule, report)
+    return render_csv(schedule, report, symptoms=options.symptoms)
 
 
 def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions, _: str) -> bytes:
@@ -60,6 +60,7 @@ def _pdf(schedule: Schedule, report: SafetyReport, options: OutputOptions, _: st
         lang=options.lang,
         clocks=options.clocks,
         large_print=options.large_print,
+        symptoms=options.symptoms,
     )
 
 
@@ -75,6 +76,7 @@ def _plot(
         image_format=image_format,
         concentration=concentration_for(schedule, options),
         lang=options.lang,
+        symptoms=options.symptoms,
     )
 
 

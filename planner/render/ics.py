@@ -102,8 +102,7 @@ def render_ics(
     zone = resolve_timezone(timezone)
     clocks = clocks or {}
     check_clocks(schedule, clocks)
-    drug = schedule.protocol.drug.tall_man
-    source = " ".join(statement_lines(schedule))
+    source = " ".join(statement_lines(schedule, revisions=False))
     edits = [edit.date for edit in getattr(schedule.request, "edits", ())]
     events = _Events(schedule, patient or "", edits, words)
     disclaimer = " ".join(filter(None, (_(DISCLAIMER), words.review_note())))
@@ -120,19 +119,7 @@ def render_ics(
             said = review.format(date=words.long_date(date))
         return " ".join(filter(None, (said, step.note if words is ENGLISH else "")))
 
-    calendar = Calendar()
-    calendar.add("prodid", f"-//dose-planner {__version__}//EN")
-    calendar.add("version", "2.0")
-    calendar.add("calscale", "GREGORIAN")
-    calendar.add(
-        "x-wr-calname",
-        one_line(
-            _("{drug} {kind} ({protocol}, times in {zone})").format(
-                drug=drug, kind=_(schedule.kind), protocol=schedule.protocol.id, zone=zone.key
-            )
-        ),
-    )
-    calendar.add("x-wr-timezone", zone.key)
+    calendar = _calendar(schedule, zone, words)
     for date, day, step in schedule.daily():
         if step.total_mcg == 0:
             calendar.add_component(_stop_event(events, date))
@@ -175,11 +162,34 @@ def render_ics(
             calendar.add_component(event)
     if keeps_on(schedule, schedule.steps[-1]):
         calendar.add_component(_keep_taking_event(events))
+    for gone_on, name in _dropped(schedule):
+        calendar.add_component(_cancelled_event(events, gone_on, name, zone))
     calendar.add_missing_timezones(
         first_date=dt.date(schedule.start.year, 1, 1),
         last_date=dt.date(schedule.end.year + 1, 1, 1),
     )
     return bytes(calendar.to_ical())
+
+
+def _calendar(schedule: Schedule, zone: ZoneInfo, words: Language) -> Calendar:
+    """The calendar's own properties: its name in the patient's words, its zone, and a
+    revised plan's revisions (on the calendar, not its events: lived days' stay as they
+    were)."""
+    _ = words.gettext
+    calendar = Calendar()
+    calendar.add("prodid", f"-//dose-planner {__version__}//EN")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    drug = schedule.protocol.drug.tall_man
+    name = _("{drug} {kind} ({protocol}, times in {zone})").format(
+        drug=drug, kind=_(schedule.kind), protocol=schedule.protocol.id, zone=zone.key
+    )
+    calendar.add("x-wr-calname", one_line(name))
+    calendar.add("x-wr-timezone", zone.key)
+    if schedule.revisions:
+        revised = " ".join(f"Revised {revision.mark}." for revision in schedule.revisions)
+        calendar.add("x-wr-caldesc", one_line(f"{revised} {_(DISCLAIMER)}"))
+    return calendar
 
 
 class _Events:
@@ -194,9 +204,9 @@ class _Events:
         self.edits = edits
         self.stamp = dt.datetime.combine(schedule.start, dt.time(0), tzinfo=dt.UTC)
 
-    def new(self, name: str, date: dt.date | None) -> Event:
+    def new(self, name: str, date: dt.date | None, *, cancelled: bool = False) -> Event:
         """An event named ``name`` on ``date``; None for the one last-day event, whose
-        date moves with the edits."""
+        date moves with the edits. A cancelled one counts every edit."""
         schedule = self.schedule
         key = [self.patient, schedule.kind, schedule.protocol.id, schedule.start.isoformat()]
         key += [name, date.isoformat() if date else ""]
@@ -205,9 +215,46 @@ class _Events:
         event = Event()
         event.add("uid", f"{digest}@dose-planner")
         event.add("dtstamp", self.stamp)
-        event.add("sequence", sum(1 for edit in self.edits if edit <= on))
+        event.add("sequence", sum(1 for edit in self.edits if cancelled or edit <= on))
         event.add("transp", "TRANSPARENT")
         return event
+
+
+def _event_names(schedule: Schedule) -> set[tuple[dt.date | None, str]]:
+    """Each event a schedule's file holds, as its UID names it: a dose's date and time of
+    day, or the one last-day event (no date)."""
+    names: set[tuple[dt.date | None, str]] = {
+        (date, dose.time.name)
+        for date, _, step in schedule.daily()
+        for dose in taken(schedule, step)
+    }
+    last = schedule.steps[-1]
+    if last.total_mcg == 0:
+        names.add((None, "stop"))
+    elif keeps_on(schedule, last):
+        names.add((None, "keep taking"))
+    return names
+
+
+def _dropped(schedule: Schedule) -> list[tuple[dt.date | None, str]]:
+    """The events an earlier version of a revised plan gave that this one does not."""
+    earlier = set().union(*(_event_names(version) for version in schedule.earlier_versions))
+    gone = earlier - _event_names(schedule)
+    return sorted(gone, key=lambda name: (name[0] or dt.date.max, name[1]))
+
+
+def _cancelled_event(events: _Events, date: dt.date | None, name: str, zone: ZoneInfo) -> Event:
+    """An event a revision dropped, cancelled under its UID, so that a calendar that
+    imported the earlier file removes it (its SEQUENCE counts every edit: higher)."""
+    _ = events.lang.gettext
+    event = events.new(name, date, cancelled=True)
+    times = {time.name: time.clock for time in events.schedule.protocol.dose_times}
+    on = date or events.schedule.end
+    event.add("dtstart", dt.datetime.combine(on, times[name], tzinfo=zone) if name in times else on)
+    event.add("status", "CANCELLED")
+    event.add("summary", one_line(_("Cancelled: the plan was revised")))
+    event.add("description", one_line(_(DISCLAIMER)))
+    return event
 
 
 def _stop_event(events: _Events, date: dt.date) -> Event:

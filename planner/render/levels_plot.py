@@ -7,11 +7,10 @@ import datetime as dt
 import textwrap
 from typing import Any
 
-from matplotlib import dates as mdates
-
 from planner.core.i18n import Language
 from planner.planning.levels import SwitchLevels
 from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
+from planner.render.date_axis import dates_x
 
 TITLE_WIDTH = 120
 
@@ -21,7 +20,7 @@ def levels_panel(axes: Any, levels: SwitchLevels, lang: Language) -> None:
     by day; the file's dip drawn as a dotted line, the lowest day marked."""
     _ = lang.gettext
     days = levels.dates()
-    edges = _x([*days, days[-1] + dt.timedelta(days=1)])
+    edges = dates_x([*days, days[-1] + dt.timedelta(days=1)])
     percent = {
         "old": [100 * share for share in levels.old_share],
         "new": [100 * share for share in levels.new_share],
@@ -83,8 +82,4 @@ def levels_panel(axes: Any, levels: SwitchLevels, lang: Language) -> None:
 
 
 def _day(date: dt.date) -> float:
-    return float(_x([date])[0])
-
-
-def _x(dates: list[dt.date]) -> Any:
-    return mdates.date2num(dates)  # type: ignore[no-untyped-call]  # untyped in matplotlib
+    return float(dates_x([date])[0])

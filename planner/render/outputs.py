@@ -16,12 +16,14 @@ from planner.core.i18n import language
 from planner.core.limits import MAX_PATIENT_CHARS
 from planner.core.plaintext import control_character, csv_comment
 from planner.domain.dispensing import DEFAULT_SUPPLY_DAYS
+from planner.domain.symptoms import scored_days
 from planner.errors import InputError, OutputError
 from planner.render.formats import FORMATS, IMAGE_FORMATS
 from planner.render.instructions import check_clocks
 
 if TYPE_CHECKING:
     from planner.domain.schedule import Schedule
+    from planner.domain.symptoms import SymptomLog
     from planner.planning.pharmacokinetics import ConcentrationCurve
     from planner.render.pdf import Paper
     from planner.safety import SafetyReport
@@ -49,6 +51,7 @@ class OutputOptions:
     clocks: dict[str, dt.time] = field(default_factory=dict)
     lang: str = "en"  # the patient's language: calendar, instructions, event text, labels
     large_print: bool = False  # the calendar in large type, a week or two a page
+    symptoms: SymptomLog | None = None  # scores drawn beside the dose (plot, PDF, CSV note)
 
     def wanted(self) -> list[tuple[str, Path]]:
         """Each format asked for, with its path, in the order of ``FORMATS``."""
@@ -74,6 +77,8 @@ def render_outputs(
     """
     extra = extra or []
     _check_paths(options.paths() + [path for path, _ in extra], options)
+    if options.symptoms is not None:  # a date outside the schedule, before any file
+        scored_days(options.symptoms, schedule)
     plot_format = PLOT_FORMATS[options.plot.suffix.lower()] if options.plot else "png"
     rendered = [
         (path, render_kind(kind, schedule, report, options, image_format=plot_format))

@@ -13,7 +13,6 @@ import textwrap
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from matplotlib import dates as mdates
 from matplotlib import rc_context
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
@@ -22,18 +21,22 @@ from matplotlib.ticker import FuncFormatter
 
 from planner.core.i18n import ENGLISH, Language, language
 from planner.domain.provenance import fingerprint, footer, statement_lines
+from planner.domain.symptoms import scored_days
 from planner.models import SwitchRequest
 from planner.planning.levels import switch_levels
 from planner.planning.pharmacokinetics import EDUCATION_NOTE, ConcentrationCurve
 from planner.render.colours import LINE_COLOUR, OLD_DRUG_COLOUR, WARNING_COLOUR
 from planner.render.date_axis import PATTERN as DATE_PATTERN
-from planner.render.date_axis import date_axis
+from planner.render.date_axis import date_axis, dates_x
 from planner.render.levels_plot import levels_panel
+from planner.render.revisions_plot import draw_earlier_versions
+from planner.render.symptoms_plot import symptoms_panel
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
 
     from planner.domain.schedule import Schedule
+    from planner.domain.symptoms import SymptomLog
     from planner.safety import SafetyReport
 
 PHASE_COLOURS = {
@@ -57,9 +60,11 @@ def schedule_figure(
     width_in: float = 10,
     height_in: float = 5,
     lang: str = "en",
+    symptoms: SymptomLog | None = None,
 ) -> Figure:
-    """A Figure of the daily total; with ``concentration``, a second panel under it with
-    the estimated plasma concentration. No pyplot, no global state. The titles, labels
+    """A Figure of the daily total; with ``concentration``, a panel under it with the
+    estimated plasma concentration; with ``symptoms``, a panel at the foot with the
+    symptom log's scores at their dates. No pyplot, no global state. The titles, labels
     and dates are in ``lang`` (a code, as every renderer takes); the footer's provenance
     and the clinician's statements stay in English."""
     words = language(lang)
@@ -67,29 +72,40 @@ def schedule_figure(
     # A switch always draws both drugs' levels (the teaching view), in place of clonazePAM's.
     levels = switch_levels(schedule) if schedule.switch is not None else None
     concentration = None if levels is not None else concentration
-    panels = 2 if concentration is not None or levels is not None else 1
-    figure = Figure(figsize=(width_in, height_in * (1.75 if panels == 2 else 1)))
+    if symptoms is not None:
+        scored_days(symptoms, schedule)  # every score on a day of the schedule
+    # Each panel under the doses: its height beside theirs (1), and the height it adds.
+    below = [(0.9, 0.75)] if concentration is not None or levels is not None else []
+    below += [(0.6, 0.5)] if symptoms is not None else []
+    tall = 1 + sum(added for _ratio, added in below)
+    figure = Figure(figsize=(width_in, height_in * tall))
     # Keep a strip at the bottom for the provenance line, below the date labels.
     review = [words.review_note()] if words.review_note() else []  # a line of its own
-    bottom = 0.045 * (1 + len(review)) / (1.75 if panels == 2 else 1)
+    # One line each under the plot; the calendar, CSV and workbook have them whole.
+    said = (schedule.off_label, *statement_lines(schedule))  # a revision's too: each counts
+    notes = [textwrap.shorten(text, 190, placeholder="...") for text in said if text]
+    bottom = 0.045 * (1 + len(review) + len(notes)) / tall
     figure.set_layout_engine(ConstrainedLayoutEngine(rect=(0, bottom, 1, 1 - bottom)))
-    grid = figure.add_gridspec(panels, 1, height_ratios=[1, 0.9][:panels])
+    grid = figure.add_gridspec(
+        1 + len(below), 1, height_ratios=[1, *(ratio for ratio, _added in below)]
+    )
     axes = figure.add_subplot(grid[0])
     steps = schedule.steps
     edges = [step.start for step in steps] + [steps[-1].end + dt.timedelta(days=1)]
     totals = [step.total_mcg / 1000 for step in steps]
-    axes.stairs(totals, _x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
+    axes.stairs(totals, dates_x(edges), color=LINE_COLOUR, linewidth=2, baseline=None, zorder=3)
     _shade_phases(axes, schedule, edges, words)
     top = _draw_maximum(axes, schedule, max(totals), words)
     if schedule.switch is not None:
         top = max(top, _draw_old_drug(axes, schedule, edges, words))
     _label_changes(axes, schedule, words)
     _mark_reviews(axes, schedule, words)
+    top = max(top, draw_earlier_versions(axes, schedule, words))
 
     # A switch's legend sits under the phase names, above both drugs' lines: room for it.
     axes.set_ylim(0, top * (1.45 if schedule.switch is not None else 1.2))
     last = edges[-1] if concentration is None else max(edges[-1], concentration.times()[-1].date())
-    axes.set_xlim(float(_x(edges[:1])[0]), float(_x([last])[0]))
+    axes.set_xlim(float(dates_x(edges[:1])[0]), float(dates_x([last])[0]))
     date_axis(axes.xaxis, words)
     if words is not ENGLISH:  # the language's decimal sign: 0,5
         axes.yaxis.set_major_formatter(
@@ -125,21 +141,12 @@ def schedule_figure(
         _concentration_panel(figure.add_subplot(grid[1], sharex=axes), concentration, words)
     if levels is not None:
         levels_panel(figure.add_subplot(grid[1], sharex=axes), levels, words)
+    if symptoms is not None:
+        symptoms_panel(figure.add_subplot(grid[len(below)], sharex=axes), symptoms, words)
     figure.text(
         0.01,
         bottom / 3,
-        "\n".join(
-            [
-                footer(schedule),
-                *review,
-                # One line each under the plot; the calendar, CSV and workbook have them whole.
-                *(
-                    textwrap.shorten(text, 190, placeholder="...")
-                    for text in (schedule.off_label, *statement_lines(schedule))
-                    if text
-                ),
-            ]
-        ),
+        "\n".join([footer(schedule), *review, *notes]),
         fontsize=8,
         color="#555555",
     )
@@ -152,7 +159,7 @@ def _draw_old_drug(axes: Axes, schedule: Schedule, edges: list[dt.date], lang: L
     before = schedule.request.from_mg_per_day if isinstance(schedule.request, SwitchRequest) else 0
     others = [float(before)] + [step.other_mcg / 1000 for step in schedule.steps]
     start = edges[0] - dt.timedelta(days=1)
-    axes.stairs(others, _x([start, *edges]), color=OLD_DRUG_COLOUR, linewidth=1.6,
+    axes.stairs(others, dates_x([start, *edges]), color=OLD_DRUG_COLOUR, linewidth=1.6,
                 linestyle="--", baseline=None, zorder=3)  # fmt: skip
     axes.legend(
         handles=[
@@ -210,7 +217,7 @@ def _concentration_panel(axes: Any, curve: ConcentrationCurve, lang: Language) -
         fontsize=8,
         color="#38761d",
     )
-    axes.plot(_x(curve.times()), curve.ng_per_ml, color="#7f3f98", linewidth=1)
+    axes.plot(dates_x(curve.times()), curve.ng_per_ml, color="#7f3f98", linewidth=1)
     axes.set_ylabel(_("estimated plasma (ng/mL)"))
     axes.set_ylim(0, max(*curve.ng_per_ml, float(high)) * 1.15)
     axes.grid(axis="y", color="#dddddd", linewidth=0.6)
@@ -234,12 +241,7 @@ def _concentration_panel(axes: Any, curve: ConcentrationCurve, lang: Language) -
 
 def _day(date: dt.date) -> float:
     """One date as matplotlib's date number."""
-    return float(_x([date])[0])
-
-
-def _x(dates: list[dt.date] | list[dt.datetime]) -> Any:
-    """Dates as matplotlib's date numbers."""
-    return mdates.date2num(dates)  # type: ignore[no-untyped-call]  # untyped in matplotlib
+    return float(dates_x([date])[0])
 
 
 def _draw_maximum(axes: Axes, schedule: Schedule, highest: float, lang: Language) -> float:
@@ -364,10 +366,11 @@ def render_plot(
     image_format: str = "png",
     concentration: ConcentrationCurve | None = None,
     lang: str = "en",
+    symptoms: SymptomLog | None = None,
 ) -> bytes:
     """The figure as PNG, SVG or PDF bytes, the same bytes for the same inputs."""
     del report
-    figure = schedule_figure(schedule, concentration=concentration, lang=lang)
+    figure = schedule_figure(schedule, concentration=concentration, lang=lang, symptoms=symptoms)
     buffer = io.BytesIO()
     metadata_by_format: dict[str, dict[str, str | None]] = {
         "png": {"Software": None},

@@ -13,12 +13,14 @@ from planner.domain.dispensing import (
     dispensing_totals,
 )
 from planner.domain.provenance import cited_sources, footer, products_line, statement_lines
+from planner.domain.symptoms import scored_days, symptom_note, symptom_source
 from planner.render.instructions import instructions as step_instructions
 from planner.render.instructions import product_notes, taken
 
 if TYPE_CHECKING:
     from planner.domain.products import UnitCount
     from planner.domain.schedule import DoseStep, Schedule
+    from planner.domain.symptoms import SymptomLog
     from planner.safety import SafetyReport
 
 
@@ -29,9 +31,11 @@ def render_text(
     supply_days: int = DEFAULT_SUPPLY_DAYS,
     instructions: bool = False,
     lang: str = "en",
+    symptoms: SymptomLog | None = None,
 ) -> str:
-    """Header, one row per dose step, the safety report, warnings, notes, dispensing
-    totals, optionally the instructions (the patient's in ``lang``), and the disclaimer."""
+    """Header, one row per dose step, the safety report, warnings, notes, any symptom log
+    beside the dose, dispensing totals, optionally the instructions (the patient's in
+    ``lang``), and the disclaimer."""
     lines = [
         *_header(schedule),
         "",
@@ -47,6 +51,7 @@ def render_text(
             tuple(day.isoformat() for day in schedule.reviews),
             "-",
         ),
+        *(_symptom_lines(symptoms, schedule) if symptoms is not None else []),
         *_dispensing_lines(schedule, supply_days),
     ]
     if instructions:
@@ -58,6 +63,21 @@ def render_text(
         lines += _listed("Pharmacy directions", tuple(s.pharmacy for s in steps), "-")
     lines += ["", footer(schedule)]
     return "\n".join(lines)
+
+
+def _symptom_lines(log: SymptomLog, schedule: Schedule) -> list[str]:
+    """Each score beside its day's dose; where it rose over the last two visits, the
+    note for the clinician and the guideline it rests on."""
+    scored = [
+        f"{entry.score.date} (day {entry.day}, {entry.phase}, "
+        f"{format_mg(entry.total_mcg)}/day): {entry.score.score}"
+        for entry in scored_days(log, schedule)
+    ]
+    lines = _listed(f"Symptom log ({log.scale.describe()}, {log.file_name})", tuple(scored), "-")
+    note = symptom_note(log, schedule)
+    if note:
+        lines += [f"  ! {note}", f"    Source: {symptom_source()}"]
+    return lines
 
 
 def _dispensing_lines(schedule: Schedule, supply_days: int) -> list[str]:

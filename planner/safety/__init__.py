@@ -14,6 +14,7 @@ a taper from there, after the maintenance that must come between.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, replace
 
 from planner.domain.schedule import Schedule
@@ -108,7 +109,8 @@ def check_schedule(schedule: Schedule) -> SafetyReport:
     """Run every check that applies to this kind of schedule."""
     # How long the dose before day 1 was held is the checks' own to work out (a course's
     # maintenance), never a number a schedule brings with it.
-    schedule = replace(schedule, prior_days=None)
+    if schedule.prior_days is not None:
+        schedule = replace(schedule, prior_days=None)
     if schedule.kind == "course":
         return _course_report(schedule)
     if schedule.kind == "switch":
@@ -184,7 +186,7 @@ def _run(checks: tuple[Check, ...], schedule: Schedule) -> tuple[CheckResult, ..
     for name, description, check in checks:
         outcome = check(schedule)
         if outcome is None:
-            results.append(CheckResult(name, description, passed=True))
+            results.append(_passed(name, description))
         elif isinstance(outcome, Exceeded):
             results.append(
                 CheckResult(
@@ -200,6 +202,12 @@ def _run(checks: tuple[Check, ...], schedule: Schedule) -> tuple[CheckResult, ..
             day, detail = outcome
             results.append(CheckResult(name, description, passed=False, day=day, detail=detail))
     return tuple(results)
+
+
+@functools.lru_cache(maxsize=1 << 10)
+def _passed(name: str, description: str) -> CheckResult:
+    """A check that passed: one result, shared (results are never changed)."""
+    return CheckResult(name, description, passed=True)
 
 
 def _checks_for(schedule: Schedule) -> tuple[Check, ...]:

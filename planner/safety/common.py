@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from planner.core.memo import remembered_by_identity
 from planner.core.units import format_mg, mg_to_mcg
 from planner.domain.products import UnitCount
 from planner.domain.protocols import load_library
-from planner.domain.schedule import DoseStep, Schedule
-from planner.models import Product
+from planner.domain.schedule import Dose, DoseStep, OtherDose, Schedule
+from planner.models import Product, Taken
 from planner.safety.bounds import bounds_for, guideline, pace_of, smallest_dose, source_stops
 
 
@@ -28,14 +29,33 @@ class Exceeded:
 Failure = tuple[int, str] | None
 Outcome = Failure | Exceeded
 Check = tuple[str, str, Callable[[Schedule], Outcome]]
+Change = tuple[DoseStep, int, int]  # a step, the daily total before it, the days held
 
 
-def changes(schedule: Schedule, prior_days: int | None = None) -> list[tuple[DoseStep, int, int]]:
+def taken_by_patient(schedule: Schedule) -> dict[dt.date, int]:
+    """The doses the request records the patient as having taken from a date on (a
+    revision at a visit), read from the request alone: a change to one of them on its
+    date is the patient's, not the planner's."""
+    return {
+        edit.date: mg_to_mcg(edit.mg_per_day)
+        for edit in getattr(schedule.request, "edits", ())
+        if isinstance(edit, Taken)
+    }
+
+
+def recorded(schedule: Schedule, step: DoseStep) -> bool:
+    """Whether ``step`` is a dose the patient took, as the request records it."""
+    return taken_by_patient(schedule).get(step.start) == step.total_mcg
+
+
+@remembered_by_identity(8)
+def changes(schedule: Schedule, prior_days: int | None = None) -> tuple[Change, ...]:
     """Each step with the daily total before it and the days that total was held.
 
     The dose before day 1 (zero for a titration, the current dose for a taper) counts as
     held ``prior_days``, by default one interval of the protocol or pace (read afresh); a
-    step that keeps the dose adds its days to the time held.
+    step that keeps the dose adds its days to the time held. Remembered for the last few
+    schedules: most checks of one schedule read them.
     """
     changes = []
     before = schedule.previous_mcg
@@ -46,7 +66,7 @@ def changes(schedule: Schedule, prior_days: int | None = None) -> list[tuple[Dos
             held += step.days
         else:
             before, held = step.total_mcg, step.days
-    return changes
+    return tuple(changes)
 
 
 def _assumed_prior_days(schedule: Schedule) -> int:
@@ -69,14 +89,16 @@ def _assumed_prior_days(schedule: Schedule) -> int:
 
 
 def _contiguous(schedule: Schedule) -> Failure:
-    expected_day, expected_date = 1, schedule.steps[0].start
+    expected_day, expected_date = 1, schedule.steps[0].start.toordinal()
     for step in schedule.steps:
         if step.days < 1:
             return step.first_day, f"a step of {step.days} days"
-        if step.first_day != expected_day or step.start != expected_date:
-            return step.first_day, f"expected day {expected_day} on {expected_date}"
-        expected_day = step.last_day + 1
-        expected_date = step.end + dt.timedelta(days=1)
+        if step.first_day != expected_day or step.start.toordinal() != expected_date:
+            expected = dt.date.fromordinal(expected_date)
+            return step.first_day, f"expected day {expected_day} on {expected}"
+        # The day after the step's last: its last day and its end date, each plus one.
+        expected_day += step.days
+        expected_date += step.days
     return None
 
 
@@ -106,24 +128,28 @@ def _units_exact(schedule: Schedule) -> Failure:
     wrong = _product_not_asked(schedule)
     if wrong is not None:
         return wrong
-    splits_of: dict[int, dict[int, int]] = {}
-    other = _splits(schedule.switch.product) if schedule.switch is not None else {}
+    switch = schedule.switch
     for step in schedule.steps:
-        splits = splits_of.get(id(step.product))
-        if splits is None:
-            splits = splits_of[id(step.product)] = _splits(step.product)
         if sum(dose.mcg for dose in step.doses) != step.total_mcg:
             return step.first_day, "the doses do not add up to the daily total"
-        made = [(dose.units, dose.mcg, splits, dose.time.name) for dose in step.doses]
-        made += [
-            (dose.units, dose.mcg, other, f"{dose.time.name} (the old drug)")
-            for dose in step.other_doses
-        ]
-        for units, mcg, allowed, name in made:
-            problem = _made_of(units, mcg, allowed, name)
-            if problem:
-                return step.first_day, problem
+        problem = _doses_not_made_of(step.doses, step.product, "")
+        if not problem and switch is not None and step.other_doses:
+            problem = _doses_not_made_of(step.other_doses, switch.product, " (the old drug)")
+        if problem:
+            return step.first_day, problem
     return None
+
+
+@remembered_by_identity(1 << 14, objects=2)
+def _doses_not_made_of(doses: tuple[Dose | OtherDose, ...], product: Product, whose: str) -> str:
+    """Why the first of ``doses`` that is not made exactly of ``product``'s units is not
+    ('' if all are). Remembered: a clinic's patients take the same doses."""
+    splits = _splits(product)
+    for dose in doses:
+        problem = _made_of(dose.units, dose.mcg, splits, f"{dose.time.name}{whose}")
+        if problem:
+            return problem
+    return ""
 
 
 def _product_not_asked(schedule: Schedule) -> Failure:
@@ -135,20 +161,30 @@ def _product_not_asked(schedule: Schedule) -> Failure:
     switch_product = getattr(request, "switch_product", None)
     asked = {main} | ({switch_product.product} if switch_product is not None else set())
     on_hand = {mg_to_mcg(mg) for mg in request.strengths_mg}
-    bundled = load_library().products.products
+    verdicts: dict[int, str] = {}  # by product: a schedule holds one or two
     for step in schedule.steps:
         product = step.product
-        if product.id not in asked:
-            named = ", ".join(sorted(asked))
-            return step.first_day, f"made of {product.id}, not one the request names ({named})"
-        strengths = {strength.mcg for strength in product.strengths}
-        if product.id == main and on_hand and strengths != on_hand:
-            return step.first_day, f"made of strengths that are not the ones on hand in {main}"
-        if product.id in bundled and not (product.id == main and on_hand):
-            filed = load_library().product(product.id)
-            if _splits(product) != _splits(filed):
-                return step.first_day, f"{product.id} is not the product of that id in the files"
+        verdict = verdicts.get(id(product))
+        if verdict is None:
+            verdict = verdicts[id(product)] = _not_asked(product, main, asked, on_hand)
+        if verdict:
+            return step.first_day, verdict
     return None
+
+
+def _not_asked(product: Product, main: str, asked: set[str], on_hand: set[int]) -> str:
+    """Why a step may not be made of ``product`` ('' if it may)."""
+    if product.id not in asked:
+        return f"made of {product.id}, not one the request names ({', '.join(sorted(asked))})"
+    strengths = {strength.mcg for strength in product.strengths}
+    if product.id == main and on_hand and strengths != on_hand:
+        return f"made of strengths that are not the ones on hand in {main}"
+    bundled = load_library().products.products
+    if product.id in bundled and not (product.id == main and on_hand):
+        filed = load_library().product(product.id)
+        if _splits(product) != _splits(filed):
+            return f"{product.id} is not the product of that id in the files"
+    return ""
 
 
 def _made_of(units: tuple[UnitCount, ...], mcg: int, splits: dict[int, int], name: str) -> str:

@@ -15,9 +15,10 @@ from planner.models import (
     PhaseRule,
     Product,
     TaperRequest,
+    Target,
 )
 from planner.safety.bounds import guideline, pace_of, smallest_dose, source_stops
-from planner.safety.common import Check, Failure, changes, days_held_last
+from planner.safety.common import Check, Failure, changes, days_held_last, recorded
 
 ENDS_AT_ZERO = "ends_at_zero_from_smallest"
 
@@ -30,8 +31,10 @@ def _never_up(schedule: Schedule) -> Failure:
     ):
         return 1, "the dose taken before day 1 is not the one the request gives"
     for step, before, _ in changes(schedule):
-        stepped_back = step.edit == "step back" and step.total_mcg <= schedule.previous_mcg
-        if step.total_mcg > before and not stepped_back:
+        # A step back, or a dose the patient took (recorded at a revision), may rise, but
+        # never above where the taper began.
+        back = step.edit == "step back" or recorded(schedule, step)
+        if step.total_mcg > before and not (back and step.total_mcg <= schedule.previous_mcg):
             return (
                 step.first_day,
                 f"goes up from {format_mg(before)} to {format_mg(step.total_mcg)}",
@@ -71,6 +74,8 @@ def within_pace(schedule: Schedule, pace: Pace) -> Failure:
                 )
             continue
         if phase.sets_own_speed:  # a clinician's own steps (warned about, not held)
+            continue
+        if recorded(schedule, step):  # the patient's dose, reported by the guideline check
             continue
         if source_stops(pace, phase, before, start, smallest_dose(products[0])):
             if not bound.allows(before, step.total_mcg, held):
@@ -134,9 +139,13 @@ def _ends_at_zero_from_smallest(schedule: Schedule) -> Failure:
 
 
 def floor_mcg(schedule: Schedule) -> int:
-    """A partial taper's lower maintenance dose, as asked for (0: a taper to zero)."""
+    """A partial taper's lower maintenance dose, as asked for (0: a taper to zero); the
+    last new end dose a revision gives, where one does."""
     request = schedule.request
-    if isinstance(request, TaperRequest | CourseRequest):
+    if isinstance(request, TaperRequest):
+        targets = [edit.mg_per_day for edit in request.edits if isinstance(edit, Target)]
+        return mg_to_mcg(targets[-1] if targets else request.to_mg_per_day)
+    if isinstance(request, CourseRequest):
         return mg_to_mcg(request.to_mg_per_day)
     return 0
 

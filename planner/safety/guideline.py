@@ -26,7 +26,7 @@ from planner.safety.bounds import (
     smallest_dose,
     source_stops,
 )
-from planner.safety.common import Check, Exceeded, Outcome, changes
+from planner.safety.common import Check, Exceeded, Outcome, changes, recorded
 
 GUIDELINE_PACE = "guideline_pace"
 
@@ -66,7 +66,12 @@ def _within_guideline(schedule: Schedule) -> Outcome:
         return None
     listed = "; ".join(_describe(cut) for cut in fast)
     day = fast[0][0].first_day
-    chooser = _chosen_by(schedule, fast)
+    planned = [cut for cut in fast if not recorded(schedule, cut[0])]
+    chooser = _chosen_by(schedule, planned) if planned else Chooser(True, "")
+    if len(planned) < len(fast):  # a dose the patient took is theirs, named as such
+        dates = ", ".join(str(cut[0].start) for cut in fast if recorded(schedule, cut[0]))
+        theirs = f"the patient, who took the lower dose before a visit (revision: {dates})"
+        chooser = chooser._replace(words="; ".join(w for w in (theirs, chooser.words) if w))
     if not chooser.allowed:
         failing = chooser.day or day
         return failing, f"{len(fast)} faster than the guideline ({listed}): {chooser.words}"

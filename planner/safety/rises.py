@@ -4,10 +4,10 @@ than the interval, never larger than the step); and a child's divided doses and 
 from __future__ import annotations
 
 from planner.core.units import format_decimal, format_mg, format_per_kg, mg_to_mcg
-from planner.domain.schedule import DoseStep, Schedule
+from planner.domain.schedule import Schedule
 from planner.models import CourseRequest, TitrationRequest
 from planner.safety.bounds import Bounds, bounds_for
-from planner.safety.common import Check, Failure, changes
+from planner.safety.common import Change, Check, Failure, changes
 
 
 def _bounds(schedule: Schedule) -> Bounds:
@@ -37,7 +37,7 @@ def _start_within_limit(schedule: Schedule) -> Failure:
     return None
 
 
-def _rises(schedule: Schedule) -> list[tuple[DoseStep, int, int]]:
+def _rises(schedule: Schedule) -> tuple[Change, ...]:
     """The changes a titration's rise checks read: from a current dose every one, the
     first included; from nothing, all but the first dose (the start limit checks it)."""
     found = changes(schedule)

@@ -8,6 +8,7 @@ the planner's own words beside its field.
     POST /{command}/download    one file of the schedule shown (the same inputs)
     POST /{command}/print       the patient's calendar to print, a month a page
     GET/POST /compare           the teaching view: paces side by side
+    GET/POST /diff              two saved plan files compared (``plan_diff``); POST /api/diff
     GET  /api/{command}?protocol=ID&<options>&format=json|csv|plan|fhir
     POST /api/{command}         the same, and every format: pdf, ics, xlsx, png and svg
                                 take seconds for a long schedule, so they are POST only:
@@ -39,19 +40,21 @@ from starlette.staticfiles import StaticFiles
 from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.errors import PlannerError
-from planner.web import jobs
+from planner.web import jobs, revise
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import TEACHING
 from planner.web.guard import Abandoned, Guard, cross_site, same_origin
-from planner.web.inputs import Problem, general, problem
+from planner.web.inputs import Problem, busy, late, problem
 from planner.web.openapi import offered, openapi, operations
 from planner.web.pages import field_views, protocol_choices
+from planner.web.plan_diff import compare_plans, diff_page
 from planner.web.service import HEAVY_FORMATS, Site, load_site
 from planner.web.workers import Busy, Pool
 
 T = TypeVar("T")
 Raw = dict[str, list[str]]
 LOOPBACK_HOSTS = ("127.0.0.1", "localhost", "[::1]", "::1")
+FORM = "application/x-www-form-urlencoded"
 # One request's wait for a worker, planning and rendering; then 503 and the work stopped.
 # A 10-year schedule's calendar file or workbook takes under 10 s; its large-print PDF a
 # minute, which the command line can make.
@@ -75,9 +78,12 @@ def create_app(
     routes = [
         Route("/", web.page, methods=["GET", "POST"]),
         Route("/compare", web.compare, methods=["GET", "POST"]),
+        Route("/diff", web.diff, methods=["GET", "POST"]),
         Route("/docs", web.docs),
         Route("/openapi.json", web.openapi_json),
+        *revise.routes(web),  # GET/POST /revise, POST /api/revise: a plan revised at a visit
         Route("/api/protocols", web.api_protocols),
+        Route("/api/diff", web.api_diff, methods=["GET", "POST"]),
         Route("/api/{command}", web.api, methods=["GET", "POST"]),
         Route("/{command}/download", web.download, methods=["POST"]),
         Route("/{command}/print", web.patient_calendar, methods=["GET", "POST"]),
@@ -172,14 +178,9 @@ class _Web:
     ) -> T | Response:
         """``job`` for the form's inputs: its result, or the form again saying why not
         (every input refused, or the server's limits)."""
-        try:
-            made = await self.work(request, job, command.name, raw, *args)
-        except TimeoutError:
-            return self.form(request, command, raw, [_late(self.time_limit)], None, 503)
-        except Busy:
-            return self.form(request, command, raw, [_busy()], None, 429)
-        if isinstance(made, jobs.Refused):
-            return self.form(request, command, raw, list(made.problems), None)
+        made, problems, status = await self.attempt(request, job, command.name, raw, *args)
+        if made is None:
+            return self.form(request, command, raw, list(problems), None, status)
         return made
 
     def form(
@@ -240,21 +241,7 @@ class _Web:
     async def compare(self, request: Request) -> Response:
         raw = _form(await request.body()) if request.method == "POST" else _query(request)
         raw.setdefault("protocol", [self.default_protocol])
-        problems: list[Problem] = []
-        teaching = None
-        status = None
-        if request.method == "POST":
-            try:
-                taught = await self.work(request, jobs.teaching, raw)
-            except TimeoutError:
-                problems, status = [_late(self.time_limit)], 503
-            except Busy:
-                problems, status = [_busy()], 429
-            else:
-                if isinstance(taught, jobs.Refused):
-                    problems = list(taught.problems)
-                else:
-                    teaching = taught
+        teaching, problems, status = await self.attempt(request, jobs.teaching, raw)
         protocol_id = raw["protocol"][-1]
         if protocol_id not in self.site.protocols:
             protocol_id = self.default_protocol
@@ -271,7 +258,43 @@ class _Web:
         }
         return self.html("compare.html", context, status or (400 if problems else 200))
 
+    async def diff(self, request: Request) -> Response:
+        raw = _form(await request.body()) if request.method == "POST" else {}
+        compared, problems, status = await self.attempt(request, compare_plans, raw)
+        page = diff_page(raw, problems, compared)
+        return self.html("diff.html", page, status or (400 if problems else 200))
+
+    async def attempt(
+        self, request: Request, job: Callable[..., T | jobs.Refused], *args: Any
+    ) -> tuple[T | None, tuple[Problem, ...], int | None]:
+        """A POST's ``job`` in a worker: what it made, or the problems (and the status of
+        the server's limits)."""
+        if request.method != "POST":
+            return None, (), None
+        try:
+            made = await self.work(request, job, *args)
+        except TimeoutError:
+            return None, (late(self.time_limit),), 503
+        except Busy:
+            return None, (busy(),), 429
+        if isinstance(made, jobs.Refused):
+            return None, made.problems, None  # the status is the page's to choose
+        return made, (), None
+
     # --- the API ------------------------------------------------------------------------
+
+    async def api_diff(self, request: Request) -> Response:
+        if request.method != "POST":
+            reason = "POST the two plan files as a form: old=<text of one>, new=<the other>"
+            return _error(405, Problem(None, "method", reason, reason), {"allow": "POST"})
+        body = await request.body()
+        if request.headers.get("content-type", "").split(";")[0].strip().lower() != FORM:
+            reason = f"a POST body is a form ({FORM})"
+            return _error(415, Problem(None, "body", reason, reason))
+        compared, problems, status = await self.attempt(request, compare_plans, _form(body))
+        if compared is None:
+            return _error(status or 400, problems[0])
+        return Response(compared.body, media_type="application/json")
 
     async def api(self, request: Request) -> Response:
         command = COMMANDS.get(request.path_params["command"])
@@ -299,9 +322,9 @@ class _Web:
         try:
             made = await self.work(request, jobs.download, command.name, raw, format_name)
         except TimeoutError:
-            return _error(503, _late(self.time_limit))
+            return _error(503, late(self.time_limit))
         except Busy:
-            return _error(429, _busy(), {"retry-after": "1"})
+            return _error(429, busy(), {"retry-after": "1"})
         if isinstance(made, jobs.Refused):
             return _error(400, made.problems[0])
         return _file(made)
@@ -362,18 +385,6 @@ def _file(made: jobs.Download) -> Response:
     disposition = "inline" if made.inline else "attachment"
     headers = {"content-disposition": f'{disposition}; filename="{made.name}"'}
     return Response(made.body, media_type=made.media_type, headers=headers)
-
-
-def _late(seconds: float) -> Problem:
-    return general(
-        f"planning took longer than {seconds:g} seconds, the server's limit, and was "
-        "stopped: plan a shorter schedule here, or make a file this large with the "
-        "command line"
-    )
-
-
-def _busy() -> Problem:
-    return general("too many plans from this computer are waiting already; try again in a moment")
 
 
 def _post_only(format_name: str) -> Response:

@@ -79,6 +79,20 @@ def general(reason: str) -> Problem:
     return Problem(None, None, reason, reason, reason)
 
 
+def late(seconds: float) -> Problem:
+    """A request that passed the server's time limit."""
+    return general(
+        f"planning took longer than {seconds:g} seconds, the server's limit, and was "
+        "stopped: plan a shorter schedule here, or make a file this large with the "
+        "command line"
+    )
+
+
+def busy() -> Problem:
+    """A client with too many plans waiting."""
+    return general("too many plans from this computer are waiting already; try again in a moment")
+
+
 @dataclass(frozen=True)
 class Reading:
     """The options read, typed, and an error for each that cannot be."""

@@ -15,6 +15,7 @@ from planner import __version__
 from planner.core.wording import DISCLAIMER
 from planner.web.commands import COMMANDS, Command
 from planner.web.fields import Field
+from planner.web.plan_diff import OPERATION as DIFF_OPERATION
 from planner.web.service import FORMATS, HEAVY_FORMATS, Site
 
 EXAMPLES = {
@@ -64,6 +65,7 @@ def openapi(protocol_ids: list[str]) -> dict[str, Any]:
         }
         for command in COMMANDS.values()
     }
+    paths["/api/diff"] = {"post": DIFF_OPERATION}
     paths["/api/protocols"] = {
         "get": {
             "operationId": "protocols",
@@ -71,6 +73,9 @@ def openapi(protocol_ids: list[str]) -> dict[str, Any]:
             "responses": {"200": {"description": "a JSON listing"}},
         }
     }
+    from planner.web.revise import OPERATION as REVISE  # here: merges beside /api/diff
+
+    paths["/api/revise"] = {"post": REVISE}
     return {
         "openapi": "3.1.0",
         "info": {

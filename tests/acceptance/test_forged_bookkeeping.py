@@ -19,8 +19,9 @@ import pytest
 from cli_helpers import error_line, run
 from test_file_safety import HEADER, ROW, snapshot
 
-from planner.batch.bookkeeping import KEY_FILE, MANIFEST_KIND, STATE_ENV, sign, state_folder
+from planner.batch.bookkeeping import KEY_FILE, MANIFEST_KIND, sign
 from planner.batch.outfolder import JOURNAL, MANIFEST, STAGING, STAGING_MARK
+from planner.core.state import STATE_ENV, state_folder
 
 
 def plans(tmp_path: Path, *ids: str, name: str = "plans.csv") -> Path:
@@ -163,20 +164,16 @@ def test_a_users_copy_in_place_of_the_planners_file_is_theirs(tmp_path: Path) ->
     an editor that writes a new file): not the file the planner made."""
     out = tmp_path / "out"
     assert run("batch", plans(tmp_path, "p1", "p2"), "--out", out, "--csv").exit_code == 0
-    # Each new file or folder is made before the planner's is removed, so that it is
-    # another (the file system would often give a new one the inode just freed, and then
-    # the user's is the planner's by every mark it keeps: the test passed or failed by
-    # chance).
     kept = out / "p2" / "schedule.csv"
     data = kept.read_bytes()
-    saved = kept.with_name("schedule.csv.new")
-    saved.write_bytes(data)
-    saved.replace(kept)
-    folder, mine = out / "p1", tmp_path / "mine"
-    mine.mkdir()  # a folder of the user's where the planner's was
-    (mine / "letter.txt").write_text("mine\n")
-    shutil.rmtree(folder)
-    mine.rename(folder)
+    # The planner's file and folder are moved aside, not deleted: a new one made at once
+    # in place of a deleted one may be given its inode number again.
+    kept.rename(tmp_path / "the planner's schedule.csv")
+    kept.write_bytes(data)
+    folder = out / "p1"
+    folder.rename(tmp_path / "the planner's p1")
+    folder.mkdir()  # a folder of the user's where the planner's was
+    (folder / "letter.txt").write_text("mine\n")
     assert f"{folder} was not made by the planner" in forced(tmp_path, out, "p1")
     assert f"{kept} was not written by the planner" in forced(tmp_path, out, "p2")
     # A batch that does not write there leaves both alone.

@@ -404,6 +404,7 @@ def test_the_command_line_does_not_load_the_web_framework() -> None:
 # Options of the command line that are files to write, not inputs: the API's format.
 FILE_OPTIONS = {
     "--products",  # a file on the clinician's machine: the page offers bundled products
+    "--symptoms",  # a symptom log on the clinician's machine: the page takes no upload yet
     "--csv",
     "--pdf",
     "--plot",

@@ -13,6 +13,7 @@ from typing import Annotated, Literal, Self, get_args
 
 from pydantic import Field, model_validator
 
+from planner.core.memo import remembered_by_identity
 from planner.core.units import format_decimal
 from planner.errors import FieldValueError
 from planner.models.base import Frozen, Identifier, Source, Text, _cited
@@ -158,10 +159,17 @@ class Pace(PaceBody):
         """The phase that reduces ``dose_mcg``: the first whose end is below it."""
         if len(self.phases) == 1:
             return self.phases[0]
-        for phase in self.phases:
-            if dose_mcg > phase.end_mcg(start_mcg):
-                return phase
-        return self.phases[-1]
+        return _phase_at(self.phases, dose_mcg, start_mcg)
+
+
+@remembered_by_identity(1 << 14)
+def _phase_at(phases: tuple[TaperPhase, ...], dose_mcg: int, start_mcg: int) -> TaperPhase:
+    """The first of ``phases`` whose end is below ``dose_mcg``, else the last. Remembered:
+    the taper and its check ask it of every step, a clinic's tapers of the same doses."""
+    for phase in phases:
+        if dose_mcg > phase.end_mcg(start_mcg):
+            return phase
+    return phases[-1]
 
 
 class PaceCatalog(Frozen):

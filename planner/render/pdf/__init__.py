@@ -55,6 +55,7 @@ from planner.render.pdf.summary import summary_story
 
 if TYPE_CHECKING:
     from planner.domain.schedule import Schedule
+    from planner.domain.symptoms import SymptomLog
     from planner.safety import SafetyReport
 
 __all__ = ["Paper", "render_pdf"]
@@ -70,10 +71,12 @@ def render_pdf(
     lang: str = "en",
     clocks: dict[str, dt.time] | None = None,
     large_print: bool = False,
+    symptoms: SymptomLog | None = None,
 ) -> bytes:
     """The summary pages and one calendar page per month (or more, in large print), as
     PDF bytes; the calendar and the patient's instructions in ``lang``, the clinician's
-    summary in English; ``clocks``, the times of day asked for, shown on the calendar."""
+    summary in English, with ``symptoms``' scores beside the dose; ``clocks``, the times
+    of day asked for, shown on the calendar."""
     register_fonts()
     words = language(lang)
     look = Look(words, LARGE if large_print else REGULAR, clocks or {})
@@ -108,7 +111,9 @@ def render_pdf(
             ),
         ],
     )
-    story: list[Flowable] = summary_story(schedule, report, patient, supply_days, words)
+    story: list[Flowable] = summary_story(
+        schedule, report, patient, supply_days, words, symptoms=symptoms
+    )
     story.append(NextPageTemplate("month"))
     grid_width = month_frame.width - month_frame.leftPadding - month_frame.rightPadding
     grid_height = month_frame.height - month_frame.topPadding - month_frame.bottomPadding

@@ -9,6 +9,7 @@ from reportlab.lib import colors
 from reportlab.lib.units import inch
 from reportlab.platypus import (
     Flowable,
+    KeepTogether,
     Paragraph,
     Spacer,
     Table,
@@ -19,6 +20,7 @@ from planner.core.units import format_count, format_mg, format_per_kg
 from planner.core.wording import DISCLAIMER
 from planner.domain.dispensing import describe_supply, dispensing_totals
 from planner.domain.provenance import cited_sources, inputs_line, products_line, statements
+from planner.domain.symptoms import scored_days, symptom_note, symptom_source
 from planner.render.instructions import (
     Taken,
     dose_words,
@@ -30,6 +32,7 @@ from planner.render.instructions import (
 
 if TYPE_CHECKING:
     from planner.domain.schedule import DoseStep, Schedule
+    from planner.domain.symptoms import SymptomLog
     from planner.safety import SafetyReport
 
 from planner.render.pdf.style import (
@@ -51,8 +54,11 @@ def summary_story(
     patient: str | None,
     supply_days: int,
     lang: Language = ENGLISH,
+    *,
+    symptoms: SymptomLog | None = None,
 ) -> list[Flowable]:
-    """The clinician's pages, in English; the patient's instructions in ``lang``."""
+    """The clinician's pages, in English; the patient's instructions in ``lang``; any
+    symptom log's scores beside the dose of their days, under the steps."""
     protocol = schedule.protocol
     story: list[Flowable] = [
         Paragraph(f"{protocol.drug.tall_man} {schedule.kind} schedule: clinician summary", TITLE),
@@ -61,6 +67,7 @@ def summary_story(
         _facts_table(schedule, patient),
         Paragraph("Dose steps", HEADING),
         _steps_table(schedule),
+        *(_symptom_log(symptoms, schedule) if symptoms is not None else []),
         Paragraph("Safety checks", HEADING),
         _report_table(report),
     ]
@@ -168,6 +175,34 @@ def _steps_table(schedule: Schedule) -> Table:
         )
     )
     return table
+
+
+def _symptom_log(log: SymptomLog, schedule: Schedule) -> list[Flowable]:
+    """Each score beside its day's dose; where it rose at each of the last two visits,
+    first the note for the clinician and the guideline it rests on."""
+    header = ["Date", "Day", "Phase", "Daily total", escape_markup(log.scale.describe())]
+    rows: list[list[Any]] = [[Paragraph(f"<b>{cell}</b>", SMALL) for cell in header]]
+    for entry in scored_days(log, schedule):
+        cells = [entry.score.date.isoformat(), str(entry.day), entry.phase,
+                 _unbroken(format_mg(entry.total_mcg)), f"<b>{entry.score.score}</b>"]  # fmt: skip
+        rows.append([Paragraph(cell, SMALL) for cell in cells])
+    widths = [0.85 * inch, 0.5 * inch, 0.95 * inch, 0.85 * inch, 1.4 * inch]
+    table = Table(rows, colWidths=widths, repeatRows=1, hAlign="LEFT")
+    table.setStyle(
+        table_style(
+            ("GRID", (0, 0), (-1, -1), 0.4, GRID),
+            ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#e8e8e8")),
+        )
+    )
+    heading: list[Flowable] = [Paragraph(f"Symptom log ({escape_markup(log.file_name)})", HEADING)]
+    note = symptom_note(log, schedule)
+    if note:  # first, and never parted from its heading or its source
+        heading += [
+            Paragraph(f"&bull; {escape_markup(note)}", WARNING),
+            Paragraph(f"Source: {escape_markup(symptom_source())}", SMALL),
+            Spacer(1, 4),
+        ]
+    return [KeepTogether(heading), table]
 
 
 def _dose_cell(item: Taken) -> str:
