@@ -76,6 +76,7 @@ def write_cohort(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_a_shared_cohort_writes_the_bytes_of_planning_each_patient_alone(tmp_path: Path) -> None:
     """The combined CSV, the summary and each patient's CSV (the calendar and FHIR files
     are made from the same schedule, which the next test compares field by field)."""

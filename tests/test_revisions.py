@@ -151,6 +151,7 @@ CHANGES = st.sampled_from(
 )
 
 
+@pytest.mark.slow
 @given(
     pace=PACES,
     dose=DOSES,
@@ -233,6 +234,7 @@ def events(path: Path) -> dict[str, Any]:
     return {str(event["UID"]): event for event in calendar.walk("VEVENT")}
 
 
+@pytest.mark.slow
 def test_a_revised_calendar_file_updates_the_one_imported_without_doubling_it(
     tmp_path: Path,
 ) -> None:
@@ -277,6 +279,7 @@ def _at(year: int, month: int, day: int) -> dt.datetime:
     return dt.datetime(year, month, day, tzinfo=ZoneInfo("Europe/Madrid"))
 
 
+@pytest.mark.slow
 def test_the_readmes_walk_through_a_revision_runs(tmp_path: Path) -> None:
     import shlex
 

@@ -221,6 +221,7 @@ def test_the_note_checks_the_dates_even_when_nothing_rose() -> None:
         symptom_note(late, tapering())
 
 
+@pytest.mark.slow
 def test_the_library_reads_a_log_and_its_outputs_draw_it_but_never_replace_it(
     tmp_path: Path,
 ) -> None:

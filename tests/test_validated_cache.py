@@ -174,6 +174,7 @@ def planner(cache: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@pytest.mark.slow
 def test_a_run_from_the_cache_plans_and_refuses_as_a_run_without_it(tmp_path: Path) -> None:
     """The second run takes the library and the request's validator from the first's
     cache: the same schedule to the byte, and the same one-line refusal of bad input."""

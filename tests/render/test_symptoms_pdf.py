@@ -10,6 +10,7 @@ import functools
 import io
 from typing import Any
 
+import pytest
 from pypdf import PdfReader
 from readback.pdf import FOOTER_TOP, read_pdf
 
@@ -57,6 +58,7 @@ def portrait_pages(data: bytes) -> list[str]:
     return [page.extract_text() for page in pages if page.mediabox.width < page.mediabox.height]
 
 
+@pytest.mark.slow
 def test_each_score_is_listed_beside_its_days_dose_under_the_steps() -> None:
     text = summary_text(log("date,CIWA-B (0-80)\n2027-04-19,11\n2027-03-01,9\n2027-03-22,13\n"))
     section = text.split("Symptom log (visits.csv)\n")[1].split("Safety checks")[0]
@@ -83,6 +85,7 @@ def test_a_rise_at_each_of_the_last_two_visits_is_noted_first_with_its_source() 
     assert "https://doi.org/10.1007/s11606-025-09499-2" in section
 
 
+@pytest.mark.slow
 def test_without_a_log_the_summary_has_no_symptom_section_and_the_calendar_is_unchanged() -> None:
     report = check_schedule(tapering())
     plain = render_pdf(tapering(), report)

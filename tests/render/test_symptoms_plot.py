@@ -73,6 +73,7 @@ def test_the_log_is_a_panel_at_the_foot_sharing_the_dose_curves_dates() -> None:
     assert texts(scores) == ["6", "5", "2"]  # each score's number beside its point
 
 
+@pytest.mark.slow
 def test_without_a_log_the_plot_is_as_it_was() -> None:
     assert len(schedule_figure(tapering()).axes) == 1
     before = render_plot(tapering(), check_schedule(tapering()))

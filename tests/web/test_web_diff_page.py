@@ -26,6 +26,9 @@ from web_helpers import (
 if TYPE_CHECKING:
     from playwright.sync_api import Browser, Page
 
+# A browser: slow. The module's server and chromium are started once, in one xdist worker.
+pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("web_diff_page")]
+
 require_chromium()
 
 EXAMPLE = ROOT / "examples/hyperbolic-drops.plan.toml"
