@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import hashlib
 import io
 from pathlib import Path
 
 import pandas as pd
 import pytest
-from batch_helpers import output_bytes
+from batch_helpers import manifest_digests, output_bytes
 from cli_helpers import ROOT, run
 
 from planner.batch import plan_cohort
@@ -274,3 +275,15 @@ def test_workers_give_the_same_bytes_as_one_process(tmp_path: Path) -> None:
         outs.append(output_bytes(out))
     assert outs[0] == outs[1]
     assert len(outs[0]) > 50
+
+
+def test_the_manifest_holds_each_files_digest_as_written(tmp_path: Path) -> None:
+    """The batch takes each file's SHA-256 as it writes it, not by reading it back: the
+    same digests as the files' bytes."""
+    out = tmp_path / "cohort"
+    assert run("batch", str(EXAMPLE), "--out", str(out), "--csv").exit_code == 1
+    digests = manifest_digests(out)
+    files = {name: digest for name, digest in digests.items() if digest is not None}
+    assert len(files) > 30
+    for name, digest in files.items():
+        assert hashlib.sha256((out / name).read_bytes()).hexdigest() == digest, name

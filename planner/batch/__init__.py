@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import hashlib
 import signal
 import typing
 from collections.abc import Callable, Iterable, Iterator
@@ -279,23 +280,33 @@ def _stage(
     columns, outputs, plans_path = job.columns, job.outputs, job.folder / job.source
     folder.check_names(*_names_written(scan.ids, outputs))  # a user's file in the way: stop
     days_path, summary_path = folder.path("all-days.csv"), folder.path("summary.csv")
+    days_digest, summary_digest = hashlib.sha256(), hashlib.sha256()  # as the bytes go out
     with days_path.open("wb") as days, summary_path.open("wb") as summary:  # UTF-8, as made
-        days.write((encode_row(columns) + "\n").encode())
-        summary.write((encode_row(SUMMARY_COLUMNS) + "\n").encode())
+        for stream, digest, header in (
+            (days, days_digest, columns),
+            (summary, summary_digest, SUMMARY_COLUMNS),
+        ):
+            stream.write(line := (encode_row(header) + "\n").encode())
+            digest.update(line)
         if cohort is None:
             outcomes = plan_outcomes(job, read_rows(plans_path), workers)
         else:
             outcomes = cohort.outcomes(job, workers)
         for outcome in track(outcomes, scan.rows):
             days.write(outcome.days)
+            days_digest.update(outcome.days)
             summary.write(outcome.summary)
+            summary_digest.update(outcome.summary)
             for name, data in outcome.files:
                 folder.path(name).write_bytes(data)
+                folder.written(name, hashlib.sha256(data).hexdigest())
             if outcome.result.error:
                 report.failed += 1
                 on_failure(outcome.result)
             else:
                 report.planned += 1
+    folder.written("all-days.csv", days_digest.hexdigest())
+    folder.written("summary.csv", summary_digest.hexdigest())
 
 
 def _names_written(ids: list[str], outputs: list[str]) -> tuple[list[str], list[str]]:

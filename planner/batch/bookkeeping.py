@@ -75,6 +75,15 @@ def _canonical(body: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode("utf-8")
 
 
+def sha256(path: Path) -> str:
+    """The SHA-256 of a file's bytes, read a megabyte at a time."""
+    digest = hashlib.sha256()
+    with path.open("rb") as stream:
+        for chunk in iter(lambda: stream.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def sign(key: bytes, body: dict[str, Any]) -> bytes:
     """``body`` with its HMAC, as one line of JSON."""
     mac = hmac.new(key, _canonical(body), hashlib.sha256).hexdigest()

@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import hashlib
 import os
 import stat
 from collections.abc import Iterable, Iterator
@@ -40,6 +39,7 @@ from planner.batch.bookkeeping import (
     check_patient_id,
     inside,
     read_record,
+    sha256,
     sign,
     signals_held,
     signing_key,
@@ -54,14 +54,6 @@ STAGING = ".planner-staging"
 STAGING_MARK = ".dose-planner-staging"  # inside STAGING: the folder is the planner's
 BOOKKEEPING = frozenset({LOCK, MANIFEST, JOURNAL, STAGING})
 __all__ = ["SAFE_ID", "SHARED_FILES", "Manifest", "OutputFolder", "check_patient_id"]
-
-
-def sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as stream:
-        for chunk in iter(lambda: stream.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def is_empty(folder: Path) -> bool:
@@ -99,6 +91,7 @@ class OutputFolder:
         self.inode = out.lstat().st_ino
         self.committed = False
         self._earlier: tuple[Manifest, str | None] | None = None
+        self._written: dict[str, str] = {}  # staged files' SHA-256, taken as they were written
 
     @classmethod
     @contextlib.contextmanager
@@ -202,6 +195,11 @@ class OutputFolder:
                 path.unlink() if path.is_symlink() else path.rmdir()
         mark.unlink()
         self.staging.rmdir()
+
+    def written(self, name: str, digest: str) -> None:
+        """The SHA-256 of the bytes the batch wrote to ``name``, taken as it wrote them: the
+        manifest records it (a file changed since is then not the planner's)."""
+        self._written[name] = digest
 
     def path(self, name: str) -> Path:
         """Where to stage the file ``name`` (``all-days.csv`` or ``ID/plot.png``)."""
@@ -308,9 +306,10 @@ class OutputFolder:
                 keep = existing is not None and self._ours(top, existing)
                 entries[top] = (existing[0] if keep and existing else path.lstat().st_ino, None)
                 for staged in sorted(path.iterdir()):
-                    entries[f"{top}/{staged.name}"] = (_file_inode(staged), sha256(staged))
+                    name = f"{top}/{staged.name}"
+                    entries[name] = (_file_inode(staged), self._written.get(name) or sha256(staged))
             else:
-                entries[top] = (_file_inode(path), sha256(path))
+                entries[top] = (_file_inode(path), self._written.get(top) or sha256(path))
         return Manifest(entries)
 
     def _replay(self) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import html
 from collections.abc import Iterator
-from dataclasses import dataclass, fields, replace
+from dataclasses import MISSING, dataclass, fields, replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Literal
@@ -100,12 +100,23 @@ class DoseStep:
     def end(self) -> dt.date:
         return self.start + dt.timedelta(days=self.days - 1)
 
+    @classmethod
+    def made(cls, **values: object) -> DoseStep:
+        """``DoseStep(**values)``, without the dataclass's bookkeeping for each field (a
+        batch makes millions of steps): every field without a default must be given."""
+        if not _STEP_REQUIRED <= values.keys() <= _STEP_FIELDS:
+            missing = sorted(_STEP_REQUIRED - values.keys())
+            unknown = sorted(values.keys() - _STEP_FIELDS)
+            raise TypeError(f"DoseStep: missing {missing}, unknown {unknown}")
+        step = object.__new__(cls)
+        step.__dict__.update(_STEP_DEFAULTS, **values)
+        return step
+
     def replaced(self, **changes: object) -> DoseStep:
         """``dataclasses.replace`` for a step, without its bookkeeping for each field (a
         batch replaces millions): the same step with ``changes``, which must be fields."""
-        unknown = changes.keys() - _STEP_FIELDS
-        if unknown:
-            raise TypeError(f"DoseStep has no field {sorted(unknown)[0]!r}")
+        if not changes.keys() <= _STEP_FIELDS:
+            raise TypeError(f"DoseStep has no field {sorted(changes.keys() - _STEP_FIELDS)[0]!r}")
         step = object.__new__(DoseStep)
         step.__dict__.update(self.__dict__, **changes)
         return step
@@ -121,6 +132,8 @@ class DoseStep:
 
 
 _STEP_FIELDS = frozenset(field.name for field in fields(DoseStep))
+_STEP_DEFAULTS = {f.name: f.default for f in fields(DoseStep) if f.default is not MISSING}
+_STEP_REQUIRED = _STEP_FIELDS - _STEP_DEFAULTS.keys()
 
 
 @dataclass(frozen=True)

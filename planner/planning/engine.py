@@ -300,7 +300,7 @@ def steps_from_levels(
         maker = level.maker
         doses = _doses(maker, protocol.dose_times, level.total)
         steps.append(
-            DoseStep(
+            DoseStep.made(
                 start=start + dt.timedelta(days=day - 1),
                 first_day=day,
                 days=level.days,

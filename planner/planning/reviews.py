@@ -22,7 +22,10 @@ def with_reviews(schedule: Schedule, guideline: Guideline) -> Schedule:
     steps: list[DoseStep] = []
     for step in schedule.steps:
         part = step
-        while (part.total_mcg or part.other_mcg) and due <= part.end:
+        # Due on or before the part's last day (in day ordinals: a batch asks millions).
+        while (part.total_mcg or part.other_mcg) and (
+            due.toordinal() <= part.start.toordinal() + part.days - 1
+        ):
             if due > part.start:
                 head = part.replaced(days=(due - part.start).days)
                 steps.append(head)

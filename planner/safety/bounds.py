@@ -150,9 +150,10 @@ def source_stops(pace: Pace, phase: PhaseRule, before: int, start: int, smallest
     return phase.ideal_next(before, start) < smallest
 
 
+@remembered_by_identity(1 << 10)
 def smallest_dose(product: Product) -> int:
     """The least a product gives at one time of day, from the whole product the library
-    has under its id (strengths on hand are held to it)."""
+    has under its id (strengths on hand are held to it). Remembered by product."""
     return dose_maker(whole_product(product)).smallest_dose_mcg
 
 

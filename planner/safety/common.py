@@ -130,20 +130,23 @@ def _units_exact(schedule: Schedule) -> Failure:
         return wrong
     switch = schedule.switch
     for step in schedule.steps:
-        if sum(dose.mcg for dose in step.doses) != step.total_mcg:
-            return step.first_day, "the doses do not add up to the daily total"
-        problem = _doses_not_made_of(step.doses, step.product, "")
+        problem = _doses_not_made_of(step.doses, step.product, "", step.total_mcg)
         if not problem and switch is not None and step.other_doses:
-            problem = _doses_not_made_of(step.other_doses, switch.product, " (the old drug)")
+            problem = _doses_not_made_of(step.other_doses, switch.product, " (the old drug)", None)
         if problem:
             return step.first_day, problem
     return None
 
 
 @remembered_by_identity(1 << 14, objects=2)
-def _doses_not_made_of(doses: tuple[Dose | OtherDose, ...], product: Product, whose: str) -> str:
-    """Why the first of ``doses`` that is not made exactly of ``product``'s units is not
-    ('' if all are). Remembered: a clinic's patients take the same doses."""
+def _doses_not_made_of(
+    doses: tuple[Dose | OtherDose, ...], product: Product, whose: str, total_mcg: int | None
+) -> str:
+    """Why ``doses`` do not add up to ``total_mcg`` (where it is given), or why the first
+    of them not made exactly of ``product``'s units is not ('' if none). Remembered: a
+    clinic's patients take the same doses."""
+    if total_mcg is not None and sum(dose.mcg for dose in doses) != total_mcg:
+        return "the doses do not add up to the daily total"
     splits = _splits(product)
     for dose in doses:
         problem = _made_of(dose.units, dose.mcg, splits, f"{dose.time.name}{whose}")

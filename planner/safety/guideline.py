@@ -12,6 +12,7 @@ else is a failure: a graded pace never goes faster.
 
 from __future__ import annotations
 
+import functools
 from fractions import Fraction
 from typing import NamedTuple
 
@@ -44,6 +45,7 @@ class Chooser(NamedTuple):
     day: int | None = None
 
 
+@functools.cache
 def guideline_pace_check() -> Check:
     bound = guideline().taper_pace
     description = (

@@ -22,7 +22,7 @@ def _reviewed(schedule: Schedule) -> Failure:
                 return step.first_day, f"the review due by {due} comes on {step.start}"
             due = add_months(step.start, every)
         taken = step.total_mcg or step.other_mcg
-        if taken and step.end >= due:
+        if taken and step.start.toordinal() + step.days - 1 >= due.toordinal():  # its end
             return step.first_day + (due - step.start).days, f"no review by {due}"
     last = schedule.steps[-1]
     if (last.total_mcg or last.other_mcg) and not _stated(schedule.next_review, due):
