@@ -242,3 +242,14 @@ def fields_for(location: str | None, fields: Iterable[Field]) -> Iterable[Field]
             if location == path or location.startswith((f"{path}.", f"{path}[")):
                 yield one
                 break
+
+
+# The OpenAPI answers every POSTed form's endpoint may give beside its own 200 and 400.
+ERROR_BODY = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
+FORM_REFUSALS = {
+    "405": {"description": "not a POST", **ERROR_BODY},
+    "413": {"description": "the request body is too large", **ERROR_BODY},
+    "415": {"description": "a body that is not a form", **ERROR_BODY},
+    "429": {"description": "too many requests of this client waiting", **ERROR_BODY},
+    "503": {"description": "planning took too long, and was stopped", **ERROR_BODY},
+}

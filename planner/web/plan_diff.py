@@ -21,7 +21,7 @@ from planner.domain.differences import diff_schedules
 from planner.errors import InputError, PlannerError
 from planner.plans import load_plan, run_plan
 from planner.render.differences import diff_document, document_json
-from planner.web.inputs import Problem
+from planner.web.inputs import ERROR_BODY, FORM_REFUSALS, Problem
 from planner.web.jobs import Refused
 from planner.web.service import Site, load_site
 
@@ -36,7 +36,6 @@ LABELS = {"old": "Old plan file", "new": "New plan file"}
 MAX_NAME_CHARACTERS = 120  # a file name the browser sends, shown beside its plan
 
 
-_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 # POST /api/diff as the OpenAPI document describes it (``planner.web.openapi``).
 OPERATION: dict[str, Any] = {
     "operationId": "diff",
@@ -65,12 +64,8 @@ OPERATION: dict[str, Any] = {
     },
     "responses": {
         "200": {"description": "the comparison", "content": {"application/json": {}}},
-        "400": {"description": "a plan refused: its field is old or new", **_ERROR},
-        "405": {"description": "not a POST", **_ERROR},
-        "413": {"description": "the request body is too large", **_ERROR},
-        "415": {"description": "a body that is not a form", **_ERROR},
-        "429": {"description": "too many requests of this client waiting", **_ERROR},
-        "503": {"description": "planning took too long, and was stopped", **_ERROR},
+        "400": {"description": "a plan refused: its field is old or new", **ERROR_BODY},
+        **FORM_REFUSALS,
     },
 }
 

@@ -23,7 +23,7 @@ from planner.core.units import date_from_text, format_mg, number_from_text, whol
 from planner.errors import InputError, PlannerError
 from planner.models.revisions import CHANGE_VALUES
 from planner.plans import PlanFile, load_plan, plan_toml, revised, run_plan
-from planner.web.inputs import Problem
+from planner.web.inputs import ERROR_BODY, FORM_REFUSALS, Problem
 from planner.web.jobs import Refused
 from planner.web.service import Site, load_site
 
@@ -57,7 +57,6 @@ CHANGES = {
 # The revision's fields (the library's names) and the form field each is given in.
 FIELDS = {"on": "on", "change": "change", "reason": "reason", "made": "on"}
 FIELDS.update(days="value", factor="value", mg_per_day="value")
-_ERROR = {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 # POST /api/revise as the OpenAPI document describes it (``planner.web.openapi``).
 OPERATION: dict[str, Any] = {
     "operationId": "revise",
@@ -85,12 +84,8 @@ OPERATION: dict[str, Any] = {
     },
     "responses": {
         "200": {"description": "the new plan file", "content": {"application/toml": {}}},
-        "400": {"description": "a field refused: plan, on, change, value or reason", **_ERROR},
-        "405": {"description": "not a POST", **_ERROR},
-        "413": {"description": "the request body is too large", **_ERROR},
-        "415": {"description": "a body that is not a form", **_ERROR},
-        "429": {"description": "too many requests of this client waiting", **_ERROR},
-        "503": {"description": "planning took too long, and was stopped", **_ERROR},
+        "400": {"description": "a field refused: plan, on, change, value or reason", **ERROR_BODY},
+        **FORM_REFUSALS,
     },
 }
 
