@@ -13,6 +13,7 @@ pytest.importorskip("starlette", reason="the web extra is not installed")
 pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
 
 from cli_helpers import ROOT
+from playwright.sync_api import expect
 from web_helpers import (
     DESKTOP,
     PHONE,
@@ -65,7 +66,9 @@ def compare_the_examples(page: Page) -> None:
     page.goto("/diff")
     page.get_by_label("Choose the old plan file").set_input_files(EXAMPLE)
     page.get_by_label("Choose the new plan file").set_input_files(HELD)
-    page.wait_for_function("document.getElementById('field-new').value.length > 0")
+    # The script has read the file (Playwright's own check: a string expression to wait for
+    # is evaluated by eval, which the page's Content-Security-Policy refuses)
+    expect(page.locator("#field-new")).not_to_have_value("", timeout=30_000)
     page.get_by_role("button", name="Compare the plans").click()
     page.get_by_role("heading", name="What changes").wait_for()
 
