@@ -238,11 +238,11 @@ def plan_row(
             source=f"{source}:row {row.line}",
             error_type=InputError,
         )
-        if shared is None:
+        if shared is None or plan.revisions:  # a revised plan is re-made version by version
             schedule, report = run_plan(plan, folder=folder, library=library)
         else:
             protocol = protocol_for(plan.protocol, folder=folder, library=library)
-            schedule, report = shared.plan(protocol, plan.request, library=library)
+            schedule, report = shared.plan(protocol, plan.version(0), library=library)
         return RowResult(row.line, patient, schedule=schedule, report=report)
     except PlannerError as error:
         message = str(error)
